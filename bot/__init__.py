@@ -1,0 +1,1 @@
+"""The edge of mentorbot: chat platform adapters, rendering, translations, configuration and CLI."""

@@ -1,0 +1,60 @@
+"""Translations and local formatting: English source texts, Swedish from `locale/sv.po` (Babel).
+
+Messages are translated when they are shown, in the reader's language, so the same outcome can
+be shown in Swedish to one person and in English to another.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from functools import cache
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+from babel.dates import format_datetime
+from babel.messages.pofile import read_po
+
+from models.messages import Message
+
+LOCALE_DIR = Path(__file__).with_name("locale")
+LOCALES = {"sv": "sv_SE", "en": "en_GB"}
+
+
+@cache
+def catalogue(language: str) -> dict[str, str]:
+    path = LOCALE_DIR / f"{language}.po"
+    if not path.exists():
+        return {}
+    with path.open("rb") as handle:
+        catalog = read_po(handle, locale=LOCALES.get(language, language))
+    return {
+        m.id: m.string
+        for m in catalog
+        if m.id and m.string and not m.fuzzy and isinstance(m.id, str)
+    }
+
+
+def gettext(language: str, template: str) -> str:
+    return catalogue(language).get(template, template)
+
+
+def translate(language: str, message: Message | str) -> str:
+    """Translate a message and fill its parameters; nested messages are translated too."""
+    if isinstance(message, str):
+        return gettext(language, message)
+    params = {
+        key: translate(language, value) if isinstance(value, Message) else value
+        for key, value in message.params.items()
+    }
+    return gettext(language, message.template).format(**params)
+
+
+def local_time(language: str, moment: datetime, timezone: str) -> str:
+    """A short local date and time, e.g. 'mån 30 nov. 08:30' in Swedish."""
+    return format_datetime(
+        moment, "EEE d MMM HH:mm", tzinfo=ZoneInfo(timezone), locale=LOCALES[language]
+    )
+
+
+def local_date(language: str, moment: datetime, timezone: str) -> str:
+    return format_datetime(moment, "d MMM", tzinfo=ZoneInfo(timezone), locale=LOCALES[language])

@@ -1,0 +1,41 @@
+"""Start-up wiring shared by every process: settings to database and school defaults."""
+
+from __future__ import annotations
+
+from sqlalchemy.exc import OperationalError
+
+from bot.config import Settings
+from handlers.actors import SchoolDefaults
+from models import migrate
+from models.db import Database
+
+
+class StartupError(Exception):
+    """Start-up cannot go on; the message is one line for the operator."""
+
+
+def school_defaults(settings: Settings) -> SchoolDefaults:
+    return SchoolDefaults(
+        timezone=settings.timezone, language=settings.language, coordinators=settings.coordinators
+    )
+
+
+def open_database(settings: Settings, upgrade: bool | None = None) -> Database:
+    """Connect; the embedded SQLite database is created and upgraded on start, servers use `db upgrade`."""
+    if settings.is_embedded:
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+    db = Database(settings.sqlalchemy_url)
+    try:
+        if upgrade if upgrade is not None else settings.is_embedded:
+            migrate.upgrade(db.engine)
+        elif not migrate.is_up_to_date(db.engine):
+            raise StartupError(
+                "the database schema is not up to date: run `mentorbot db upgrade` first"
+            )
+    except OperationalError as exc:
+        db.dispose()
+        reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
+        raise StartupError(
+            f"cannot reach the database ({db.engine.url.render_as_string()}): {reason}"
+        ) from None
+    return db

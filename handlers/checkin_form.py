@@ -1,0 +1,257 @@
+"""The check-in form, defined once: its questions, their order, and how answers are validated.
+
+Slack builds a modal from these fields, Teams an Adaptive Card, the console asks them one by one;
+all of them hand the raw answers to `validate`, so the rules cannot drift apart.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+from models.checkin import ConcernDomain
+from models.messages import N_, Message, msg
+from models.personnummer import redact_personnummer
+
+
+class FieldKind(StrEnum):
+    YES_NO = "yes_no"
+    COUNT = "count"
+    RATING = "rating"
+    CHOICE = "choice"
+    TEXT = "text"
+
+
+@dataclass(frozen=True)
+class FormField:
+    name: str
+    kind: FieldKind
+    question: str
+    maximum: int = 0  # counts: the highest sane value; texts: the longest answer
+    optional: bool = False
+    # Asked only when this other yes/no or count field is truthy.
+    only_if: str | None = None
+    choices: tuple[tuple[str, str], ...] = ()
+
+
+RATING_WORDS = (
+    (1, N_("very worrying")),
+    (2, N_("worrying")),
+    (3, N_("okay")),
+    (4, N_("good")),
+    (5, N_("very good")),
+)
+
+CONCERN_DOMAINS = (
+    (ConcernDomain.INDIVIDUAL.value, N_("the student (individual)")),
+    (ConcernDomain.HOME.value, N_("home and family")),
+    (ConcernDomain.SCHOOL.value, N_("school")),
+)
+
+STRENGTHS_MAX = 300
+NOTE_MAX = 1000
+
+FIELDS: tuple[FormField, ...] = (
+    FormField("met", FieldKind.YES_NO, N_("Did you meet the student since the last check-in?")),
+    FormField(
+        "absent_days", FieldKind.COUNT, N_("Full days absent since the last check-in?"), maximum=60
+    ),
+    FormField(
+        "unexcused_days",
+        FieldKind.COUNT,
+        N_("Of those days, how many were unexcused?"),
+        maximum=60,
+        only_if="absent_days",
+    ),
+    FormField(
+        "absent_lessons",
+        FieldKind.COUNT,
+        N_("Single lessons missed (besides full days)?"),
+        maximum=300,
+    ),
+    FormField(
+        "unexcused_lessons",
+        FieldKind.COUNT,
+        N_("Of those lessons, how many were unexcused?"),
+        maximum=300,
+        only_if="absent_lessons",
+    ),
+    FormField(
+        "late_arrivals", FieldKind.COUNT, N_("Late arrivals since the last check-in?"), maximum=100
+    ),
+    FormField(
+        "behavioural",
+        FieldKind.RATING,
+        N_("Behavioural engagement: present, active in lessons, completes tasks?"),
+    ),
+    FormField(
+        "academic",
+        FieldKind.RATING,
+        N_("Academic engagement: how is school work and homework going?"),
+    ),
+    FormField(
+        "cognitive",
+        FieldKind.RATING,
+        N_("Cognitive engagement: sees meaning in school, a link to future goals?"),
+    ),
+    FormField(
+        "affective",
+        FieldKind.RATING,
+        N_("Affective engagement: belonging, good relationships, feels safe?"),
+    ),
+    FormField(
+        "strengths",
+        FieldKind.TEXT,
+        N_("What went well? (strengths, short)"),
+        maximum=STRENGTHS_MAX,
+        optional=True,
+    ),
+    FormField(
+        "concern",
+        FieldKind.YES_NO,
+        N_("Do you want to raise a concern with the student health team?"),
+    ),
+    FormField(
+        "concern_domain",
+        FieldKind.CHOICE,
+        N_("What is the concern about?"),
+        only_if="concern",
+        choices=CONCERN_DOMAINS,
+    ),
+    FormField(
+        "note",
+        FieldKind.TEXT,
+        N_("Note (optional, kept encrypted, never shared in channels)"),
+        maximum=NOTE_MAX,
+        optional=True,
+    ),
+)
+FIELDS_BY_NAME = {f.name: f for f in FIELDS}
+
+_YES = {"y", "yes", "j", "ja", "true", "1"}
+_NO = {"n", "no", "nej", "false", "0"}
+_SKIP = {"", "-"}
+_CHOICE_ALIASES = {
+    "individ": "individual",
+    "hem": "home",
+    "familj": "home",
+    "family": "home",
+    "skola": "school",
+}
+
+Answer = bool | int | str | None
+
+
+class InvalidCheckIn(Exception):
+    """One or more answers are wrong; `errors` maps field names to what to tell the mentor."""
+
+    def __init__(self, errors: dict[str, Message]) -> None:
+        super().__init__(", ".join(errors))
+        self.errors = errors
+
+
+def is_asked(form_field: FormField, answers: Mapping[str, Answer]) -> bool:
+    return form_field.only_if is None or bool(answers.get(form_field.only_if))
+
+
+def is_optional(form_field: FormField, answers: Mapping[str, Answer]) -> bool:
+    # Without contact the mentor may not be able to judge engagement.
+    return form_field.optional or (
+        form_field.kind is FieldKind.RATING and answers.get("met") is False
+    )
+
+
+def parse_field(form_field: FormField, raw: object, answers: Mapping[str, Answer]) -> Answer:
+    """One answer as typed or clicked, to its value; raises ValueError carrying a Message."""
+    if isinstance(raw, str):
+        raw = raw.strip()
+    if raw is None or (
+        isinstance(raw, str) and raw in _SKIP and form_field.kind is not FieldKind.TEXT
+    ):
+        if is_optional(form_field, answers):
+            return None
+        raise ValueError(msg(N_("Please answer this question.")))
+    if form_field.kind is FieldKind.YES_NO:
+        return _parse_yes_no(raw)
+    if form_field.kind is FieldKind.COUNT:
+        return _parse_int(raw, 0, form_field.maximum)
+    if form_field.kind is FieldKind.RATING:
+        return _parse_int(raw, 1, 5)
+    if form_field.kind is FieldKind.CHOICE:
+        value = _CHOICE_ALIASES.get(str(raw).lower(), str(raw).lower())
+        allowed = [key for key, _ in form_field.choices]
+        if value not in allowed:
+            raise ValueError(msg(N_("Choose one of: {choices}."), choices=", ".join(allowed)))
+        return value
+    text = " ".join(str(raw).split()) if form_field.name == "strengths" else str(raw).strip()
+    if len(text) > form_field.maximum:
+        raise ValueError(
+            msg(N_("Keep it short: at most {max} characters."), max=form_field.maximum)
+        )
+    return text
+
+
+def _parse_yes_no(raw: object) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    word = str(raw).lower()
+    if word in _YES:
+        return True
+    if word in _NO:
+        return False
+    raise ValueError(msg(N_("Answer yes or no.")))
+
+
+def _parse_int(raw: object, low: int, high: int) -> int:
+    if isinstance(raw, bool):
+        raise ValueError(msg(N_("Enter a whole number from {low} to {high}."), low=low, high=high))
+    try:
+        value = int(raw) if isinstance(raw, int) else int(str(raw), 10)
+    except ValueError:
+        raise ValueError(
+            msg(N_("Enter a whole number from {low} to {high}."), low=low, high=high)
+        ) from None
+    if not low <= value <= high:
+        raise ValueError(msg(N_("Enter a whole number from {low} to {high}."), low=low, high=high))
+    return value
+
+
+@dataclass
+class CheckInAnswers:
+    values: dict[str, Answer]
+    warnings: list[Message] = field(default_factory=list)
+
+
+def validate(raw_answers: Mapping[str, object]) -> CheckInAnswers:
+    """Check every answer and the rules between them; collect all errors, not just the first."""
+    values: dict[str, Answer] = {}
+    errors: dict[str, Message] = {}
+    for form_field in FIELDS:
+        if not is_asked(form_field, values):
+            values[form_field.name] = None
+            continue
+        try:
+            values[form_field.name] = parse_field(
+                form_field, raw_answers.get(form_field.name), values
+            )
+        except ValueError as exc:
+            errors[form_field.name] = exc.args[0]
+            values[form_field.name] = None
+    for part, whole in (("unexcused_days", "absent_days"), ("unexcused_lessons", "absent_lessons")):
+        if part not in errors and (values.get(part) or 0) > (values.get(whole) or 0):  # type: ignore[operator]
+            errors[part] = msg(
+                N_("Cannot be more than the absences given ({total})."),
+                total=values.get(whole) or 0,
+            )
+    if errors:
+        raise InvalidCheckIn(errors)
+    warnings: list[Message] = []
+    for name in ("strengths", "note"):
+        text, count = redact_personnummer(str(values.get(name) or ""))
+        if count:
+            warnings.append(
+                msg(N_("A personal identity number was removed from your text before saving."))
+            )
+        values[name] = text
+    return CheckInAnswers(values, warnings[:1])

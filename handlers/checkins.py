@@ -1,0 +1,107 @@
+"""Mentor use cases: open the check-in form for a mentee, and log what the mentor answered."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from handlers.access import require_mentor_of
+from handlers.checkin_form import validate
+from handlers.lookups import find_student
+from handlers.results import OpenCheckIn, Outcome
+from models import CheckIn, CheckInKind, ConcernDomain, Member
+from models.audit import record
+from models.base import utcnow
+from models.cadence import DEFAULT_CADENCE, next_occurrence
+from models.messages import N_, msg
+from models.trends import Direction, engagement_trend
+
+DIRECTION_WORDS = {
+    Direction.UP: N_("improving"),
+    Direction.DOWN: N_("declining"),
+    Direction.STEADY: N_("steady"),
+    Direction.UNKNOWN: N_("too early to tell"),
+}
+
+
+def start_check_in(session: Session, actor: Member, code: str) -> Outcome:
+    student = find_student(session, actor.school_id, code)
+    require_mentor_of(session, actor, student)
+    label = f"{student.code} {student.display_name}".strip()
+    return Outcome(reply=[OpenCheckIn(student.code, label)])
+
+
+def log_check_in(
+    session: Session,
+    actor: Member,
+    code: str,
+    raw_answers: Mapping[str, object],
+    kind: CheckInKind = CheckInKind.ADHOC,
+) -> Outcome:
+    """Validate and save a check-in; raises InvalidCheckIn with every wrong answer, saving nothing."""
+    student = find_student(session, actor.school_id, code)
+    mentorship = require_mentor_of(session, actor, student)
+    answers = validate(raw_answers)
+    values = answers.values
+    now = utcnow()
+    check_in = CheckIn(
+        student=student,
+        mentorship=mentorship,
+        author=actor,
+        recorded_at=now,
+        kind=kind,
+        met=bool(values["met"]),
+        absent_days=values["absent_days"] or 0,
+        absent_lessons=values["absent_lessons"] or 0,
+        unexcused_days=values["unexcused_days"] or 0,
+        unexcused_lessons=values["unexcused_lessons"] or 0,
+        late_arrivals=values["late_arrivals"] or 0,
+        behavioural=values["behavioural"],
+        academic=values["academic"],
+        cognitive=values["cognitive"],
+        affective=values["affective"],
+        strengths=values["strengths"] or "",
+        concern=bool(values["concern"]),
+        concern_domain=ConcernDomain(values["concern_domain"])
+        if values["concern_domain"]
+        else None,
+        note=values["note"] or "",
+    )
+    session.add(check_in)
+    mentorship.next_due_at = next_occurrence(
+        mentorship.cadence or DEFAULT_CADENCE,
+        actor.school.timezone,
+        now,
+        anchor=mentorship.started_at,
+    )
+    session.flush()
+    record(session, actor, actor.school_id, "checkin.create", "check_in", check_in.id)
+
+    history = session.scalars(
+        select(CheckIn)
+        .where(CheckIn.student_id == student.id)
+        .order_by(CheckIn.recorded_at.desc())
+        .limit(6)
+    ).all()
+    trend = engagement_trend(list(reversed(history)))
+    outcome = Outcome(reply=list(answers.warnings))
+    outcome.reply.append(
+        msg(
+            N_("Check-in for {code} saved. Engagement trend: {sparkline} {direction}."),
+            code=student.code,
+            sparkline=trend.sparkline or "-",
+            direction=msg(DIRECTION_WORDS[trend.direction]),
+        )
+    )
+    if check_in.unexcused_days or check_in.unexcused_lessons:
+        outcome.reply.append(
+            msg(
+                N_(
+                    "Unexcused absence was logged: the guardians must be told the same day "
+                    "(Skollagen 7 kap. 17 §)."
+                )
+            )
+        )
+    return outcome

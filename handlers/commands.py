@@ -1,0 +1,359 @@
+"""The one command language every platform speaks: the Slack /mentor text, a Teams message, a console line.
+
+`parse` turns a line into an `Invocation` (which use case, with which arguments) or refuses with
+the closest command's usage. Mentions arrive as `@anna`, or Slack-escaped as `<@U123|anna>`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+import shlex
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from handlers import alerts, checkins, mentorships, roles, students
+from handlers.results import Help, Outcome
+from models import Member
+from models.messages import N_, Refused
+
+Action = Callable[[Session, Member], Outcome]
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    name: str
+    spellings: tuple[str, ...]
+    usage: str
+    summary: str
+    bind: Callable[[list[str], frozenset[str]], Action]
+
+
+_MENTION = re.compile(r"^<@([A-Za-z0-9._-]+)(?:\|([^>]*))?>$|^@([\wÅÄÖåäö.-]+)$")
+_CHANNEL = re.compile(r"^<#([A-Za-z0-9._-]+)(?:\|([^>]*))?>$|^#([\wÅÄÖåäö.-]+)$")
+_OPTION = re.compile(r"^(name|namn|grade|årskurs|arskurs|class|klass)=(.*)$", re.IGNORECASE)
+_OPTION_NAMES = {"namn": "name", "årskurs": "grade", "arskurs": "grade", "klass": "class"}
+
+
+def parse_mention(token: str) -> tuple[str, str]:
+    """A user mention to (user id, display name)."""
+    match = _MENTION.match(token)
+    if not match:
+        raise ValueError(token)
+    if match.group(1):
+        return match.group(1), match.group(2) or ""
+    return match.group(3), match.group(3)
+
+
+def parse_channel(token: str) -> str:
+    match = _CHANNEL.match(token)
+    if not match:
+        raise ValueError(token)
+    return match.group(1) or match.group(3)
+
+
+def _usage(name: str) -> Refused:
+    return Refused(N_("That is not quite right."), usage=name)
+
+
+def _exactly(args: list[str], count: int, name: str) -> list[str]:
+    if len(args) != count:
+        raise _usage(name)
+    return args
+
+
+def _options(tokens: list[str], name: str) -> tuple[list[str], dict[str, str]]:
+    """Split `key=value` options (name=, grade=, class=, or Swedish) from plain words."""
+    words, options = [], {}
+    for token in tokens:
+        match = _OPTION.match(token)
+        if match:
+            key = match.group(1).lower()
+            options[_OPTION_NAMES.get(key, key)] = match.group(2)
+        else:
+            words.append(token)
+    if "grade" in options:
+        try:
+            int(options["grade"])
+        except ValueError:
+            raise Refused(N_("The grade must be between 5 and 9."), usage=name) from None
+    return words, options
+
+
+def _bind_help(args: list[str], _c: frozenset[str]) -> Action:
+    topic = " ".join(args).lower()
+    spec = find_spec(topic) if topic else None
+    return lambda _s, _a: Outcome(reply=[Help(spec.name if spec else None)])
+
+
+def _bind_student_add(args: list[str], _c: frozenset[str]) -> Action:
+    if not args:
+        raise _usage("student add")
+    words, options = _options(args[1:], "student add")
+    name = options.get("name", " ".join(words))
+    grade = int(options["grade"]) if "grade" in options else None
+    return partial(
+        students.add_student,
+        code=args[0],
+        name=name,
+        grade=grade,
+        class_name=options.get("class", ""),
+    )
+
+
+def _bind_student_edit(args: list[str], _c: frozenset[str]) -> Action:
+    if not args:
+        raise _usage("student edit")
+    words, options = _options(args[1:], "student edit")
+    if words:
+        raise _usage("student edit")
+    grade = int(options["grade"]) if "grade" in options else None
+    return partial(
+        students.edit_student,
+        code=args[0],
+        name=options.get("name"),
+        grade=grade,
+        class_name=options.get("class"),
+    )
+
+
+def _bind_code(
+    function: Callable[..., Outcome], name: str
+) -> Callable[[list[str], frozenset[str]], Action]:
+    def bind(args: list[str], _c: frozenset[str]) -> Action:
+        (code,) = _exactly(args, 1, name)
+        return partial(function, code=code)
+
+    return bind
+
+
+def _bind_no_args(
+    function: Callable[..., Outcome], name: str
+) -> Callable[[list[str], frozenset[str]], Action]:
+    def bind(args: list[str], _c: frozenset[str]) -> Action:
+        _exactly(args, 0, name)
+        return function
+
+    return bind
+
+
+def _bind_assign(args: list[str], _c: frozenset[str]) -> Action:
+    code, mention = _exactly(args, 2, "assign")
+    try:
+        user_id, name = parse_mention(mention)
+    except ValueError:
+        raise _usage("assign") from None
+    return partial(mentorships.assign, code=code, mentor_user_id=user_id, mentor_name=name)
+
+
+def _bind_mentees(args: list[str], _c: frozenset[str]) -> Action:
+    if len(args) > 1:
+        raise _usage("mentees")
+    if not args:
+        return mentorships.mentees
+    try:
+        user_id, _name = parse_mention(args[0])
+    except ValueError:
+        raise _usage("mentees") from None
+    return partial(mentorships.mentees, mentor_user_id=user_id)
+
+
+def _bind_eht(args: list[str], _c: frozenset[str]) -> Action:
+    (channel,) = _exactly(args, 1, "eht")
+    try:
+        channel_id = parse_channel(channel)
+    except ValueError:
+        raise _usage("eht") from None
+    return partial(roles.set_eht_channel, channel_id=channel_id)
+
+
+def _bind_role(granted: bool, name: str) -> Callable[[list[str], frozenset[str]], Action]:
+    def bind(args: list[str], coordinators: frozenset[str]) -> Action:
+        mention, role_name = _exactly(args, 2, name)
+        try:
+            user_id, _display = parse_mention(mention)
+        except ValueError:
+            raise _usage(name) from None
+        role = roles.ROLE_NAMES.get(role_name.lower())
+        if role is None:
+            raise _usage(name)
+        return partial(
+            roles.change_role,
+            user_id=user_id,
+            role=role,
+            granted=granted,
+            configured_coordinators=coordinators,
+        )
+
+    return bind
+
+
+def _bind_language(args: list[str], _c: frozenset[str]) -> Action:
+    (language,) = _exactly(args, 1, "language")
+    return partial(roles.set_language, language=language.lower())
+
+
+COMMANDS: tuple[CommandSpec, ...] = (
+    CommandSpec(
+        "help",
+        ("help", "hjälp", "hjalp", "?"),
+        N_("help [command]"),
+        N_("Show what I can do."),
+        _bind_help,
+    ),
+    CommandSpec(
+        "student add",
+        ("student add", "elev ny", "elev lägg till"),
+        N_("student add CODE [name] [grade=5-9] [class=7B]"),
+        N_("Register a student by pseudonymous code (coordinators)."),
+        _bind_student_add,
+    ),
+    CommandSpec(
+        "student edit",
+        ("student edit", "elev ändra"),
+        N_("student edit CODE [name=...] [grade=5-9] [class=...]"),
+        N_("Change a student's name, grade or class (coordinators)."),
+        _bind_student_edit,
+    ),
+    CommandSpec(
+        "student remove",
+        ("student remove", "elev ta bort", "elev bort"),
+        N_("student remove CODE"),
+        N_("Take a student off the programme; records are kept (coordinators)."),
+        _bind_code(students.remove_student, "student remove"),
+    ),
+    CommandSpec(
+        "students",
+        ("students", "elever"),
+        N_("students"),
+        N_("List all students and their mentors (coordinators)."),
+        _bind_no_args(students.list_students, "students"),
+    ),
+    CommandSpec(
+        "assign",
+        ("assign", "tilldela", "koppla"),
+        N_("assign CODE @mentor"),
+        N_("Give a student a mentor, or a new one (coordinators)."),
+        _bind_assign,
+    ),
+    CommandSpec(
+        "unassign",
+        ("unassign", "koppla bort"),
+        N_("unassign CODE"),
+        N_("End a student's mentorship (coordinators)."),
+        _bind_code(mentorships.unassign, "unassign"),
+    ),
+    CommandSpec(
+        "mentees",
+        ("mentees", "adepter", "mina elever"),
+        N_("mentees [@mentor]"),
+        N_("Your mentees with last check-in and next due; coordinators can name a mentor."),
+        _bind_mentees,
+    ),
+    CommandSpec(
+        "checkin",
+        ("checkin", "check-in", "avstämning", "avstamning"),
+        N_("checkin CODE"),
+        N_("Log a check-in for one of your mentees."),
+        _bind_code(checkins.start_check_in, "checkin"),
+    ),
+    CommandSpec(
+        "alerts",
+        ("alerts", "larm"),
+        N_("alerts"),
+        N_("Open early-warning alerts (student health team)."),
+        _bind_no_args(alerts.open_alerts, "alerts"),
+    ),
+    CommandSpec(
+        "eht",
+        ("eht",),
+        N_("eht #channel"),
+        N_("Post student health team alerts in this channel (coordinators)."),
+        _bind_eht,
+    ),
+    CommandSpec(
+        "role add",
+        ("role add", "roll ny", "roll lägg till"),
+        N_("role add @user coordinator|mentor|eht"),
+        N_("Give someone a role (coordinators)."),
+        _bind_role(True, "role add"),
+    ),
+    CommandSpec(
+        "role remove",
+        ("role remove", "roll ta bort", "roll bort"),
+        N_("role remove @user coordinator|mentor|eht"),
+        N_("Take a role away (coordinators)."),
+        _bind_role(False, "role remove"),
+    ),
+    CommandSpec(
+        "language",
+        ("language", "språk", "sprak"),
+        N_("language sv|en"),
+        N_("Choose Swedish or English."),
+        _bind_language,
+    ),
+)
+_BY_SPELLING = {spelling: spec for spec in COMMANDS for spelling in spec.spellings}
+
+
+def find_spec(words: str) -> CommandSpec | None:
+    return _BY_SPELLING.get(words.lower())
+
+
+def spec_named(name: str) -> CommandSpec:
+    return next(spec for spec in COMMANDS if spec.name == name)
+
+
+@dataclass(frozen=True)
+class Invocation:
+    spec: CommandSpec
+    action: Action
+
+
+def tokenize(text: str) -> list[str]:
+    try:
+        tokens = shlex.split(text.replace("\u201c", '"').replace("\u201d", '"'))
+    except ValueError:
+        raise Refused(N_("A quotation mark is not closed.")) from None
+    if len(tokens) > 1 and tokens[0].lower().lstrip("/") == "mentor":
+        tokens = tokens[1:]  # Teams users often write "mentor assign ..."
+    return tokens
+
+
+def parse(text: str, coordinators: frozenset[str] = frozenset()) -> Invocation:
+    """Find the command (longest spelling first) and bind its arguments; refuse with usage otherwise."""
+    tokens = tokenize(text)
+    if not tokens:
+        return Invocation(spec_named("help"), _bind_help([], coordinators))
+    for length in (3, 2, 1):
+        spec = find_spec(" ".join(tokens[:length]))
+        if spec is not None and len(tokens) >= length:
+            return Invocation(spec, spec.bind(tokens[length:], coordinators))
+    raise _unknown(tokens)
+
+
+def _unknown(tokens: list[str]) -> Refused:
+    typed = " ".join(tokens[:2]).lower()
+    candidates = list(_BY_SPELLING)
+    close = difflib.get_close_matches(
+        typed, candidates, n=1, cutoff=0.6
+    ) or difflib.get_close_matches(tokens[0].lower(), candidates, n=1, cutoff=0.6)
+    if close:
+        spec = _BY_SPELLING[close[0]]
+        return Refused(
+            N_("I do not know \u201c{typed}\u201d. The closest command is:"),
+            usage=spec.name,
+            typed=tokens[0][:40],
+        )
+    return Refused(
+        N_("I do not know \u201c{typed}\u201d. Type help to see what I can do."),
+        typed=tokens[0][:40],
+    )
+
+
+def describe(spec: CommandSpec) -> dict[str, Any]:
+    return {"name": spec.name, "usage": spec.usage, "summary": spec.summary}

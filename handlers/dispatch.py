@@ -1,0 +1,74 @@
+"""Running a use case for a caller: one transaction, the actor resolved, refusals turned into replies."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import replace
+
+from sqlalchemy.orm import Session
+
+from handlers.actors import Caller, SchoolDefaults, language_of, resolve_actor
+from handlers.checkin_form import InvalidCheckIn
+from handlers.checkins import log_check_in
+from handlers.commands import Action, parse
+from handlers.lookups import find_member
+from handlers.results import Help, Notification, Outcome, RecipientKind, Reply
+from models import CheckInKind, Member
+from models.db import Database
+from models.messages import Refused
+
+
+def perform(db: Database, caller: Caller, defaults: SchoolDefaults, action: Action) -> Outcome:
+    """Run the action in one transaction; if it refuses, nothing it did is kept."""
+    language = defaults.language
+    try:
+        with db.transaction() as session:
+            actor = resolve_actor(session, caller, defaults)
+            language = language_of(actor)
+            outcome = action(session, actor)
+            outcome.language = language_of(actor)
+            outcome.notifications = [
+                _in_reader_language(session, actor, n) for n in outcome.notifications
+            ]
+            return outcome
+    except Refused as refusal:
+        reply: list[Reply] = [refusal.message]
+        if refusal.usage:
+            reply.append(Help(refusal.usage))
+        return Outcome(reply=reply, language=language, refused=True)
+    except InvalidCheckIn as invalid:
+        return Outcome(language=language, refused=True, form_errors=invalid.errors)
+
+
+def _in_reader_language(
+    session: Session, actor: Member, notification: Notification
+) -> Notification:
+    language = actor.school.language
+    if notification.to.kind is RecipientKind.PERSON:
+        reader = find_member(session, actor.school_id, notification.to.id)
+        if reader is not None:
+            language = language_of(reader)
+    return replace(notification, language=language)
+
+
+def run_command(db: Database, caller: Caller, defaults: SchoolDefaults, text: str) -> Outcome:
+    def action(session: Session, actor: Member) -> Outcome:
+        return parse(text, defaults.coordinators).action(session, actor)
+
+    return perform(db, caller, defaults, action)
+
+
+def submit_check_in(
+    db: Database,
+    caller: Caller,
+    defaults: SchoolDefaults,
+    code: str,
+    answers: Mapping[str, object],
+    kind: CheckInKind = CheckInKind.ADHOC,
+) -> Outcome:
+    """Save a filled-in check-in form; wrong answers come back as `form_errors`, nothing saved."""
+
+    def action(session: Session, actor: Member) -> Outcome:
+        return log_check_in(session, actor, code, answers, kind)
+
+    return perform(db, caller, defaults, action)

@@ -1,0 +1,131 @@
+"""Who mentors whom: assign, reassign and unassign students, and list a mentor's mentees."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from handlers.access import active_mentorship, require_role
+from handlers.actors import find_or_create_member
+from handlers.lookups import find_member, find_student
+from handlers.results import MenteeList, MenteeRow, Notification, Outcome, Recipient
+from models import CheckIn, Member, Mentorship, Role, Student
+from models.audit import record
+from models.base import utcnow
+from models.cadence import DEFAULT_CADENCE, next_occurrence
+from models.messages import N_, Refused, msg
+
+
+def assign(
+    session: Session, actor: Member, code: str, mentor_user_id: str, mentor_name: str = ""
+) -> Outcome:
+    """Give the student a mentor; if they had one, end that mentorship and keep it as history."""
+    require_role(actor, Role.COORDINATOR)
+    student = find_student(session, actor.school_id, code)
+    mentor = find_or_create_member(session, actor.school, mentor_user_id, mentor_name)
+    current = active_mentorship(session, student)
+    if current is not None and current.mentor_id == mentor.id:
+        raise Refused(N_("{code} already has that mentor."), code=student.code)
+
+    now = utcnow()
+    outcome = Outcome()
+    if current is not None:
+        current.ended_at = now
+        session.flush()  # the one-active-mentor index must see the old one end first
+        outcome.notifications.append(
+            Notification(
+                Recipient.person(current.mentor.user_id),
+                msg(
+                    N_("{code} has been given a new mentor and is no longer on your list."),
+                    code=student.code,
+                ),
+            )
+        )
+    mentor.is_mentor = True
+    mentorship = Mentorship(
+        student=student,
+        mentor=mentor,
+        started_at=now,
+        next_due_at=next_occurrence(DEFAULT_CADENCE, actor.school.timezone, now),
+    )
+    session.add(mentorship)
+    session.flush()
+    record(session, actor, actor.school_id, "mentorship.assign", "mentorship", mentorship.id)
+
+    template = (
+        N_("{code} is now mentored by @{mentor}.")
+        if current is None
+        else N_("{code} is now mentored by @{mentor} (previously @{previous}).")
+    )
+    previous = current.mentor.user_id if current is not None else ""
+    outcome.reply.append(msg(template, code=student.code, mentor=mentor.user_id, previous=previous))
+    outcome.notifications.append(
+        Notification(
+            Recipient.person(mentor.user_id),
+            msg(
+                N_("You are now the mentor of {code}. Check in with: checkin {code}"),
+                code=student.code,
+            ),
+        )
+    )
+    return outcome
+
+
+def unassign(session: Session, actor: Member, code: str) -> Outcome:
+    require_role(actor, Role.COORDINATOR)
+    student = find_student(session, actor.school_id, code)
+    current = active_mentorship(session, student)
+    if current is None:
+        raise Refused(N_("{code} has no mentor."), code=student.code)
+    current.ended_at = utcnow()
+    record(session, actor, actor.school_id, "mentorship.unassign", "mentorship", current.id)
+    return Outcome.say(
+        msg(N_("{code} no longer has a mentor."), code=student.code),
+        Notification(
+            Recipient.person(current.mentor.user_id),
+            msg(N_("{code} is no longer on your mentee list."), code=student.code),
+        ),
+    )
+
+
+def mentees(session: Session, actor: Member, mentor_user_id: str | None = None) -> Outcome:
+    """A mentor's caseload; coordinators may look at anyone's."""
+    own = mentor_user_id is None or mentor_user_id == actor.user_id
+    if own:
+        mentor: Member | None = actor
+    else:
+        require_role(actor, Role.COORDINATOR)
+        mentor = find_member(session, actor.school_id, mentor_user_id or "")
+    rows: list[MenteeRow] = []
+    if mentor is not None:
+        mentorships = session.scalars(
+            select(Mentorship)
+            .join(Student)
+            .where(
+                Mentorship.mentor_id == mentor.id,
+                Mentorship.ended_at.is_(None),
+                Student.active.is_(True),
+            )
+            .order_by(Student.code)
+        ).all()
+        for mentorship in mentorships:
+            last = session.scalars(
+                select(CheckIn)
+                .where(CheckIn.student_id == mentorship.student_id)
+                .order_by(CheckIn.recorded_at.desc(), CheckIn.id.desc())
+                .limit(1)
+            ).first()
+            student = mentorship.student
+            rows.append(
+                MenteeRow(
+                    code=student.code,
+                    display_name=student.display_name,
+                    grade=student.grade,
+                    class_name=student.class_name,
+                    last_check_in_at=last.recorded_at if last else None,
+                    last_met=last.met if last else None,
+                    next_due_at=mentorship.next_due_at,
+                )
+            )
+    user_id = mentor.user_id if mentor is not None else (mentor_user_id or "")
+    return Outcome(reply=[MenteeList(user_id, own, actor.school.timezone, rows)])

@@ -1,0 +1,115 @@
+"""The plain-data results of use cases, which every platform renders in its own way."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from enum import StrEnum
+
+from models.messages import Message
+
+
+class RecipientKind(StrEnum):
+    PERSON = "person"
+    CHANNEL = "channel"
+
+
+@dataclass(frozen=True)
+class Recipient:
+    kind: RecipientKind
+    id: str
+
+    @classmethod
+    def person(cls, user_id: str) -> Recipient:
+        return cls(RecipientKind.PERSON, user_id)
+
+    @classmethod
+    def channel(cls, channel_id: str) -> Recipient:
+        return cls(RecipientKind.CHANNEL, channel_id)
+
+
+@dataclass(frozen=True)
+class Notification:
+    to: Recipient
+    message: Message
+    # The reader's language; filled in by `handlers.dispatch` from the recipient's settings.
+    language: str | None = None
+
+
+@dataclass(frozen=True)
+class StudentRow:
+    code: str
+    display_name: str
+    grade: int | None
+    class_name: str
+    mentor_user_id: str | None
+
+
+@dataclass(frozen=True)
+class StudentList:
+    rows: list[StudentRow]
+
+
+@dataclass(frozen=True)
+class MenteeRow:
+    code: str
+    display_name: str
+    grade: int | None
+    class_name: str
+    last_check_in_at: datetime | None
+    last_met: bool | None
+    next_due_at: datetime | None
+
+
+@dataclass(frozen=True)
+class MenteeList:
+    mentor_user_id: str
+    own: bool
+    timezone: str
+    rows: list[MenteeRow]
+
+
+@dataclass(frozen=True)
+class AlertRow:
+    student_code: str
+    rule: str
+    status: str
+    opened_at: datetime
+
+
+@dataclass(frozen=True)
+class AlertList:
+    timezone: str
+    rows: list[AlertRow]
+
+
+@dataclass(frozen=True)
+class Help:
+    """The command overview, or one command's usage when `command` is set."""
+
+    command: str | None = None
+
+
+@dataclass(frozen=True)
+class OpenCheckIn:
+    """Ask the platform to show the check-in form for this student."""
+
+    student_code: str
+    student_label: str
+
+
+Reply = Message | StudentList | MenteeList | AlertList | Help | OpenCheckIn
+
+
+@dataclass
+class Outcome:
+    reply: list[Reply] = field(default_factory=list)
+    notifications: list[Notification] = field(default_factory=list)
+    language: str = "sv"
+    refused: bool = False
+    # Set when a submitted form had wrong answers: field name -> what to tell the user.
+    form_errors: dict[str, Message] = field(default_factory=dict)
+
+    @classmethod
+    def say(cls, message: Message, *notifications: Notification) -> Outcome:
+        return cls(reply=[message], notifications=list(notifications))

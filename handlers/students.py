@@ -1,0 +1,145 @@
+"""Coordinator use cases for the student register: add, edit, remove (deactivate) and list."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from handlers.access import active_mentorship, require_role
+from handlers.lookups import find_student, normalise_code
+from handlers.results import Notification, Outcome, Recipient, StudentList, StudentRow
+from models import Member, Mentorship, Role, Student
+from models.audit import record
+from models.base import utcnow
+from models.messages import N_, Refused, msg
+from models.personnummer import contains_personnummer
+
+NAME_MAX = 40
+CLASS_MAX = 12
+
+
+def _clean_name(name: str) -> str:
+    name = " ".join(name.split())
+    if contains_personnummer(name):
+        raise Refused(N_("Names must not contain a personal identity number."))
+    if len(name) > NAME_MAX:
+        raise Refused(N_("Keep the name short: at most {max} characters."), max=NAME_MAX)
+    return name
+
+
+def _clean_grade(grade: int | None) -> int | None:
+    if grade is not None and not 5 <= grade <= 9:
+        raise Refused(N_("The grade must be between 5 and 9."), usage="student")
+    return grade
+
+
+def _clean_class(class_name: str) -> str:
+    class_name = class_name.strip()
+    if len(class_name) > CLASS_MAX:
+        raise Refused(N_("Keep the class short: at most {max} characters."), max=CLASS_MAX)
+    return class_name
+
+
+def add_student(
+    session: Session,
+    actor: Member,
+    code: str,
+    name: str = "",
+    grade: int | None = None,
+    class_name: str = "",
+) -> Outcome:
+    require_role(actor, Role.COORDINATOR)
+    code = normalise_code(code)
+    existing = session.scalar(
+        select(Student).where(Student.school_id == actor.school_id, Student.code == code)
+    )
+    if existing is not None and existing.active:
+        raise Refused(N_("{code} is already registered."), code=code)
+    values = {
+        "display_name": _clean_name(name),
+        "grade": _clean_grade(grade),
+        "class_name": _clean_class(class_name),
+    }
+    if existing is not None:
+        # A returning student gets their old record back, history included.
+        for key, value in values.items():
+            setattr(existing, key, value)
+        existing.active, existing.deactivated_at = True, None
+        student = existing
+    else:
+        student = Student(school_id=actor.school_id, code=code, **values)
+        session.add(student)
+    session.flush()
+    record(session, actor, actor.school_id, "student.add", "student", student.id)
+    return Outcome.say(
+        msg(N_("Student {code} registered. Assign a mentor with: assign {code} @mentor"), code=code)
+    )
+
+
+def edit_student(
+    session: Session,
+    actor: Member,
+    code: str,
+    name: str | None = None,
+    grade: int | None = None,
+    class_name: str | None = None,
+) -> Outcome:
+    require_role(actor, Role.COORDINATOR)
+    student = find_student(session, actor.school_id, code)
+    if name is None and grade is None and class_name is None:
+        raise Refused(
+            N_("Say what to change, for example: name=Alex grade=7 class=7B"), usage="student"
+        )
+    if name is not None:
+        student.display_name = _clean_name(name)
+    if grade is not None:
+        student.grade = _clean_grade(grade)
+    if class_name is not None:
+        student.class_name = _clean_class(class_name)
+    record(session, actor, actor.school_id, "student.edit", "student", student.id)
+    return Outcome.say(msg(N_("Student {code} updated."), code=student.code))
+
+
+def remove_student(session: Session, actor: Member, code: str) -> Outcome:
+    """Deactivate: the records stay (retention decides when they go), prompts stop."""
+    require_role(actor, Role.COORDINATOR)
+    student = find_student(session, actor.school_id, code)
+    now = utcnow()
+    student.active, student.deactivated_at = False, now
+    outcome = Outcome.say(
+        msg(N_("Student {code} removed. Their records are kept."), code=student.code)
+    )
+    mentorship = active_mentorship(session, student)
+    if mentorship is not None:
+        mentorship.ended_at = now
+        outcome.notifications.append(
+            Notification(
+                Recipient.person(mentorship.mentor.user_id),
+                msg(N_("{code} is no longer on your mentee list."), code=student.code),
+            )
+        )
+    record(session, actor, actor.school_id, "student.remove", "student", student.id)
+    return outcome
+
+
+def list_students(session: Session, actor: Member) -> Outcome:
+    require_role(actor, Role.COORDINATOR)
+    rows = session.execute(
+        select(Student, Member.user_id)
+        .outerjoin(
+            Mentorship, (Mentorship.student_id == Student.id) & Mentorship.ended_at.is_(None)
+        )
+        .outerjoin(Member, Member.id == Mentorship.mentor_id)
+        .where(Student.school_id == actor.school_id, Student.active.is_(True))
+        .order_by(Student.code)
+    ).all()
+    return Outcome(
+        reply=[
+            StudentList(
+                [
+                    StudentRow(s.code, s.display_name, s.grade, s.class_name, mentor_user_id)
+                    for s, mentor_user_id in rows
+                ]
+            )
+        ]
+    )

@@ -1,0 +1,29 @@
+"""The data and the rules of mentorbot: SQLAlchemy models, queries and pure domain rules.
+
+Nothing here knows about chat platforms; `handlers/` builds use cases on top of it.
+"""
+
+from models.alert import Alert, AlertStatus
+from models.audit import AuditEvent
+from models.base import Base
+from models.checkin import CheckIn, CheckInKind, ConcernDomain
+from models.mentorship import Mentorship
+from models.people import Member, Role
+from models.school import School, SchoolBreak
+from models.student import Student
+
+__all__ = [
+    "Alert",
+    "AlertStatus",
+    "AuditEvent",
+    "Base",
+    "CheckIn",
+    "CheckInKind",
+    "ConcernDomain",
+    "Member",
+    "Mentorship",
+    "Role",
+    "School",
+    "SchoolBreak",
+    "Student",
+]

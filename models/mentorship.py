@@ -1,0 +1,43 @@
+"""A mentorship: one mentor following one student over a period, with its check-in cadence."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import ForeignKey, Index, String, text
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, UTCDateTime, utcnow
+from models.people import Member
+from models.student import Student
+
+
+class Mentorship(Base):
+    __tablename__ = "mentorship"
+    __table_args__ = (
+        # One active mentor per student; ended mentorships stay as history.
+        Index(
+            "uq_mentorship_one_active_per_student",
+            "student_id",
+            unique=True,
+            sqlite_where=text("ended_at IS NULL"),
+            postgresql_where=text("ended_at IS NULL"),
+        ),
+        Index("ix_mentorship_active_next_due", "next_due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("student.id", ondelete="CASCADE"))
+    mentor_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"), index=True)
+    # RFC 5545 RRULE in the school's time zone; None means the school's default cadence.
+    cadence: Mapped[str | None] = mapped_column(String(200))
+    next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    student: Mapped[Student] = relationship()
+    mentor: Mapped[Member] = relationship()
+
+    @property
+    def is_active(self) -> bool:
+        return self.ended_at is None

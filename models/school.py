@@ -1,0 +1,46 @@
+"""A school: the workspace it lives in, its time zone, language, EHT channel, breaks and thresholds."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from typing import Any
+
+from sqlalchemy import JSON, Date, ForeignKey, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from models.base import Base, UTCDateTime, utcnow
+
+
+class School(Base):
+    __tablename__ = "school"
+    __table_args__ = (UniqueConstraint("platform", "workspace_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    # One school per chat workspace: a Slack team, a Teams tenant, or the local console.
+    platform: Mapped[str] = mapped_column(String(16))
+    workspace_id: Mapped[str] = mapped_column(String(64))
+    name: Mapped[str] = mapped_column(String(120), default="")
+    timezone: Mapped[str] = mapped_column(String(64), default="Europe/Stockholm")
+    language: Mapped[str] = mapped_column(String(2), default="sv")
+    eht_channel: Mapped[str | None] = mapped_column(String(64))
+    # Overrides of the early-warning defaults; thresholds are configuration, not code.
+    thresholds: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    breaks: Mapped[list[SchoolBreak]] = relationship(
+        back_populates="school", cascade="all, delete-orphan", order_by="SchoolBreak.starts_on"
+    )
+
+
+class SchoolBreak(Base):
+    """A school break (sportlov, påsklov, ...): no prompts are sent on its days."""
+
+    __tablename__ = "school_break"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    school_id: Mapped[int] = mapped_column(ForeignKey("school.id", ondelete="CASCADE"), index=True)
+    starts_on: Mapped[date] = mapped_column(Date)
+    ends_on: Mapped[date] = mapped_column(Date)
+    name: Mapped[str] = mapped_column(String(60), default="")
+
+    school: Mapped[School] = relationship(back_populates="breaks")

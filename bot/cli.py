@@ -63,9 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    run = sub.add_parser(
-        "run", help="run the product (console mode when no chat platform is configured)"
-    )
+    run = sub.add_parser("run", help="run the product (console mode when no chat platform is configured)")
     run.set_defaults(handler=cmd_run)
 
     console = sub.add_parser(
@@ -81,9 +79,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
-    upgrade = db_sub.add_parser(
-        "upgrade", help="create or upgrade the database schema to the newest version"
-    )
+    upgrade = db_sub.add_parser("upgrade", help="create or upgrade the database schema to the newest version")
     upgrade.set_defaults(handler=cmd_db_upgrade)
     return parser
 

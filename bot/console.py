@@ -147,9 +147,5 @@ def _hint(language: str, form_field: FormField) -> str:
         words = ", ".join(f"{n} {_g(language, w)}" for n, w in RATING_WORDS)
         return f" [{words}]"
     if form_field.kind is FieldKind.CHOICE:
-        return (
-            " ["
-            + ", ".join(f"{key} = {_g(language, label)}" for key, label in form_field.choices)
-            + "]"
-        )
+        return " [" + ", ".join(f"{key} = {_g(language, label)}" for key, label in form_field.choices) + "]"
     return " [" + _g(language, N_("Enter to skip")) + "]" if form_field.optional else ""

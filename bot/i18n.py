@@ -27,11 +27,7 @@ def catalogue(language: str) -> dict[str, str]:
         return {}
     with path.open("rb") as handle:
         catalog = read_po(handle, locale=LOCALES.get(language, language))
-    return {
-        m.id: m.string
-        for m in catalog
-        if m.id and m.string and not m.fuzzy and isinstance(m.id, str)
-    }
+    return {m.id: m.string for m in catalog if m.id and m.string and not m.fuzzy and isinstance(m.id, str)}
 
 
 def gettext(language: str, template: str) -> str:
@@ -51,9 +47,7 @@ def translate(language: str, message: Message | str) -> str:
 
 def local_time(language: str, moment: datetime, timezone: str) -> str:
     """A short local date and time, e.g. 'mån 30 nov. 08:30' in Swedish."""
-    return format_datetime(
-        moment, "EEE d MMM HH:mm", tzinfo=ZoneInfo(timezone), locale=LOCALES[language]
-    )
+    return format_datetime(moment, "EEE d MMM HH:mm", tzinfo=ZoneInfo(timezone), locale=LOCALES[language])
 
 
 def local_date(language: str, moment: datetime, timezone: str) -> str:

@@ -78,9 +78,7 @@ def _render_mentees(language: str, mentees: MenteeList) -> list[str]:
     if not mentees.rows:
         if mentees.own:
             return [_g(language, "You have no mentees.")]
-        return [
-            translate(language, msg(N_("@{mentor} has no mentees."), mentor=mentees.mentor_user_id))
-        ]
+        return [translate(language, msg(N_("@{mentor} has no mentees."), mentor=mentees.mentor_user_id))]
     header = (
         _g(language, "Your mentees:")
         if mentees.own
@@ -94,9 +92,7 @@ def _render_mentees(language: str, mentees: MenteeList) -> list[str]:
             last = translate(
                 language,
                 msg(
-                    N_("last check-in {date}")
-                    if row.last_met
-                    else N_("last check-in {date} (did not meet)"),
+                    N_("last check-in {date}") if row.last_met else N_("last check-in {date} (did not meet)"),
                     date=local_date(language, row.last_check_in_at, mentees.timezone),
                 ),
             )

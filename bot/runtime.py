@@ -29,9 +29,7 @@ def open_database(settings: Settings, upgrade: bool | None = None) -> Database:
         if upgrade if upgrade is not None else settings.is_embedded:
             migrate.upgrade(db.engine)
         elif not migrate.is_up_to_date(db.engine):
-            raise StartupError(
-                "the database schema is not up to date: run `mentorbot db upgrade` first"
-            )
+            raise StartupError("the database schema is not up to date: run `mentorbot db upgrade` first")
     except OperationalError as exc:
         db.dispose()
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__

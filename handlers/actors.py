@@ -1,4 +1,4 @@
-"""Who is acting: turn a platform's (workspace, user) into a School and Member, creating them on first contact."""
+"""Who is acting: a platform's (workspace, user) as a School and Member, created on first contact."""
 
 from __future__ import annotations
 
@@ -48,12 +48,8 @@ def find_or_create_school(
     return school
 
 
-def find_or_create_member(
-    session: Session, school: School, user_id: str, display_name: str = ""
-) -> Member:
-    member = session.scalar(
-        select(Member).where(Member.school_id == school.id, Member.user_id == user_id)
-    )
+def find_or_create_member(session: Session, school: School, user_id: str, display_name: str = "") -> Member:
+    member = session.scalar(select(Member).where(Member.school_id == school.id, Member.user_id == user_id))
     if member is None:
         member = Member(school=school, user_id=user_id, display_name=display_name[:80])
         session.add(member)

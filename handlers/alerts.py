@@ -22,10 +22,7 @@ def open_alerts(session: Session, actor: Member) -> Outcome:
         reply=[
             AlertList(
                 actor.school.timezone,
-                [
-                    AlertRow(code, alert.rule, alert.status.value, alert.opened_at)
-                    for alert, code in rows
-                ],
+                [AlertRow(code, alert.rule, alert.status.value, alert.opened_at) for alert, code in rows],
             )
         ]
     )

@@ -54,9 +54,7 @@ NOTE_MAX = 1000
 
 FIELDS: tuple[FormField, ...] = (
     FormField("met", FieldKind.YES_NO, N_("Did you meet the student since the last check-in?")),
-    FormField(
-        "absent_days", FieldKind.COUNT, N_("Full days absent since the last check-in?"), maximum=60
-    ),
+    FormField("absent_days", FieldKind.COUNT, N_("Full days absent since the last check-in?"), maximum=60),
     FormField(
         "unexcused_days",
         FieldKind.COUNT,
@@ -77,9 +75,7 @@ FIELDS: tuple[FormField, ...] = (
         maximum=300,
         only_if="absent_lessons",
     ),
-    FormField(
-        "late_arrivals", FieldKind.COUNT, N_("Late arrivals since the last check-in?"), maximum=100
-    ),
+    FormField("late_arrivals", FieldKind.COUNT, N_("Late arrivals since the last check-in?"), maximum=100),
     FormField(
         "behavioural",
         FieldKind.RATING,
@@ -157,18 +153,14 @@ def is_asked(form_field: FormField, answers: Mapping[str, Answer]) -> bool:
 
 def is_optional(form_field: FormField, answers: Mapping[str, Answer]) -> bool:
     # Without contact the mentor may not be able to judge engagement.
-    return form_field.optional or (
-        form_field.kind is FieldKind.RATING and answers.get("met") is False
-    )
+    return form_field.optional or (form_field.kind is FieldKind.RATING and answers.get("met") is False)
 
 
 def parse_field(form_field: FormField, raw: object, answers: Mapping[str, Answer]) -> Answer:
     """One answer as typed or clicked, to its value; raises ValueError carrying a Message."""
     if isinstance(raw, str):
         raw = raw.strip()
-    if raw is None or (
-        isinstance(raw, str) and raw in _SKIP and form_field.kind is not FieldKind.TEXT
-    ):
+    if raw is None or (isinstance(raw, str) and raw in _SKIP and form_field.kind is not FieldKind.TEXT):
         if is_optional(form_field, answers):
             return None
         raise ValueError(msg(N_("Please answer this question.")))
@@ -186,9 +178,7 @@ def parse_field(form_field: FormField, raw: object, answers: Mapping[str, Answer
         return value
     text = " ".join(str(raw).split()) if form_field.name == "strengths" else str(raw).strip()
     if len(text) > form_field.maximum:
-        raise ValueError(
-            msg(N_("Keep it short: at most {max} characters."), max=form_field.maximum)
-        )
+        raise ValueError(msg(N_("Keep it short: at most {max} characters."), max=form_field.maximum))
     return text
 
 
@@ -209,9 +199,7 @@ def _parse_int(raw: object, low: int, high: int) -> int:
     try:
         value = int(raw) if isinstance(raw, int) else int(str(raw), 10)
     except ValueError:
-        raise ValueError(
-            msg(N_("Enter a whole number from {low} to {high}."), low=low, high=high)
-        ) from None
+        raise ValueError(msg(N_("Enter a whole number from {low} to {high}."), low=low, high=high)) from None
     if not low <= value <= high:
         raise ValueError(msg(N_("Enter a whole number from {low} to {high}."), low=low, high=high))
     return value
@@ -232,9 +220,7 @@ def validate(raw_answers: Mapping[str, object]) -> CheckInAnswers:
             values[form_field.name] = None
             continue
         try:
-            values[form_field.name] = parse_field(
-                form_field, raw_answers.get(form_field.name), values
-            )
+            values[form_field.name] = parse_field(form_field, raw_answers.get(form_field.name), values)
         except ValueError as exc:
             errors[form_field.name] = exc.args[0]
             values[form_field.name] = None
@@ -250,8 +236,6 @@ def validate(raw_answers: Mapping[str, object]) -> CheckInAnswers:
     for name in ("strengths", "note"):
         text, count = redact_personnummer(str(values.get(name) or ""))
         if count:
-            warnings.append(
-                msg(N_("A personal identity number was removed from your text before saving."))
-            )
+            warnings.append(msg(N_("A personal identity number was removed from your text before saving.")))
         values[name] = text
     return CheckInAnswers(values, warnings[:1])

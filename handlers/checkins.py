@@ -64,9 +64,7 @@ def log_check_in(
         affective=values["affective"],
         strengths=values["strengths"] or "",
         concern=bool(values["concern"]),
-        concern_domain=ConcernDomain(values["concern_domain"])
-        if values["concern_domain"]
-        else None,
+        concern_domain=ConcernDomain(values["concern_domain"]) if values["concern_domain"] else None,
         note=values["note"] or "",
     )
     session.add(check_in)
@@ -80,10 +78,7 @@ def log_check_in(
     record(session, actor, actor.school_id, "checkin.create", "check_in", check_in.id)
 
     history = session.scalars(
-        select(CheckIn)
-        .where(CheckIn.student_id == student.id)
-        .order_by(CheckIn.recorded_at.desc())
-        .limit(6)
+        select(CheckIn).where(CheckIn.student_id == student.id).order_by(CheckIn.recorded_at.desc()).limit(6)
     ).all()
     trend = engagement_trend(list(reversed(history)))
     outcome = Outcome(reply=list(answers.warnings))

@@ -121,9 +121,7 @@ def _bind_student_edit(args: list[str], _c: frozenset[str]) -> Action:
     )
 
 
-def _bind_code(
-    function: Callable[..., Outcome], name: str
-) -> Callable[[list[str], frozenset[str]], Action]:
+def _bind_code(function: Callable[..., Outcome], name: str) -> Callable[[list[str], frozenset[str]], Action]:
     def bind(args: list[str], _c: frozenset[str]) -> Action:
         (code,) = _exactly(args, 1, name)
         return partial(function, code=code)
@@ -339,9 +337,9 @@ def parse(text: str, coordinators: frozenset[str] = frozenset()) -> Invocation:
 def _unknown(tokens: list[str]) -> Refused:
     typed = " ".join(tokens[:2]).lower()
     candidates = list(_BY_SPELLING)
-    close = difflib.get_close_matches(
-        typed, candidates, n=1, cutoff=0.6
-    ) or difflib.get_close_matches(tokens[0].lower(), candidates, n=1, cutoff=0.6)
+    close = difflib.get_close_matches(typed, candidates, n=1, cutoff=0.6) or difflib.get_close_matches(
+        tokens[0].lower(), candidates, n=1, cutoff=0.6
+    )
     if close:
         spec = _BY_SPELLING[close[0]]
         return Refused(

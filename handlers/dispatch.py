@@ -27,9 +27,7 @@ def perform(db: Database, caller: Caller, defaults: SchoolDefaults, action: Acti
             language = language_of(actor)
             outcome = action(session, actor)
             outcome.language = language_of(actor)
-            outcome.notifications = [
-                _in_reader_language(session, actor, n) for n in outcome.notifications
-            ]
+            outcome.notifications = [_in_reader_language(session, actor, n) for n in outcome.notifications]
             return outcome
     except Refused as refusal:
         reply: list[Reply] = [refusal.message]
@@ -40,9 +38,7 @@ def perform(db: Database, caller: Caller, defaults: SchoolDefaults, action: Acti
         return Outcome(language=language, refused=True, form_errors=invalid.errors)
 
 
-def _in_reader_language(
-    session: Session, actor: Member, notification: Notification
-) -> Notification:
+def _in_reader_language(session: Session, actor: Member, notification: Notification) -> Notification:
     language = actor.school.language
     if notification.to.kind is RecipientKind.PERSON:
         reader = find_member(session, actor.school_id, notification.to.id)

@@ -32,19 +32,13 @@ def normalise_code(raw: str) -> str:
     return code
 
 
-def find_student(
-    session: Session, school_id: int, raw_code: str, include_inactive: bool = False
-) -> Student:
+def find_student(session: Session, school_id: int, raw_code: str, include_inactive: bool = False) -> Student:
     code = normalise_code(raw_code)
-    student = session.scalar(
-        select(Student).where(Student.school_id == school_id, Student.code == code)
-    )
+    student = session.scalar(select(Student).where(Student.school_id == school_id, Student.code == code))
     if student is None or (not student.active and not include_inactive):
         raise Refused(N_("There is no student with the code {code}."), code=code)
     return student
 
 
 def find_member(session: Session, school_id: int, user_id: str) -> Member | None:
-    return session.scalar(
-        select(Member).where(Member.school_id == school_id, Member.user_id == user_id)
-    )
+    return session.scalar(select(Member).where(Member.school_id == school_id, Member.user_id == user_id))

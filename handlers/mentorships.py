@@ -16,9 +16,7 @@ from models.cadence import DEFAULT_CADENCE, next_occurrence
 from models.messages import N_, Refused, msg
 
 
-def assign(
-    session: Session, actor: Member, code: str, mentor_user_id: str, mentor_name: str = ""
-) -> Outcome:
+def assign(session: Session, actor: Member, code: str, mentor_user_id: str, mentor_name: str = "") -> Outcome:
     """Give the student a mentor; if they had one, end that mentorship and keep it as history."""
     require_role(actor, Role.COORDINATOR)
     student = find_student(session, actor.school_id, code)

@@ -36,9 +36,7 @@ def change_role(
     require_role(actor, Role.COORDINATOR)
     if not granted and role is Role.COORDINATOR and user_id in configured_coordinators:
         raise Refused(
-            N_(
-                "@{user} is a coordinator through MENTORBOT_COORDINATORS; change the configuration instead."
-            ),
+            N_("@{user} is a coordinator through MENTORBOT_COORDINATORS; change the configuration instead."),
             user=user_id,
         )
     member = find_or_create_member(session, actor.school, user_id)

@@ -87,9 +87,7 @@ def edit_student(
     require_role(actor, Role.COORDINATOR)
     student = find_student(session, actor.school_id, code)
     if name is None and grade is None and class_name is None:
-        raise Refused(
-            N_("Say what to change, for example: name=Alex grade=7 class=7B"), usage="student"
-        )
+        raise Refused(N_("Say what to change, for example: name=Alex grade=7 class=7B"), usage="student")
     if name is not None:
         student.display_name = _clean_name(name)
     if grade is not None:
@@ -106,9 +104,7 @@ def remove_student(session: Session, actor: Member, code: str) -> Outcome:
     student = find_student(session, actor.school_id, code)
     now = utcnow()
     student.active, student.deactivated_at = False, now
-    outcome = Outcome.say(
-        msg(N_("Student {code} removed. Their records are kept."), code=student.code)
-    )
+    outcome = Outcome.say(msg(N_("Student {code} removed. Their records are kept."), code=student.code))
     mentorship = active_mentorship(session, student)
     if mentorship is not None:
         mentorship.ended_at = now
@@ -126,9 +122,7 @@ def list_students(session: Session, actor: Member) -> Outcome:
     require_role(actor, Role.COORDINATOR)
     rows = session.execute(
         select(Student, Member.user_id)
-        .outerjoin(
-            Mentorship, (Mentorship.student_id == Student.id) & Mentorship.ended_at.is_(None)
-        )
+        .outerjoin(Mentorship, (Mentorship.student_id == Student.id) & Mentorship.ended_at.is_(None))
         .outerjoin(Member, Member.id == Mentorship.mentor_id)
         .where(Student.school_id == actor.school_id, Student.active.is_(True))
         .order_by(Student.code)

@@ -14,9 +14,7 @@ from dateutil.rrule import rrulestr
 DEFAULT_CADENCE = "FREQ=WEEKLY;BYDAY=MO;BYHOUR=8;BYMINUTE=30;BYSECOND=0"
 
 
-def next_occurrence(
-    rule: str, timezone: str, after: datetime, anchor: datetime | None = None
-) -> datetime:
+def next_occurrence(rule: str, timezone: str, after: datetime, anchor: datetime | None = None) -> datetime:
     """The first occurrence strictly after `after` (aware), returned as aware UTC.
 
     `anchor` is where the rule starts counting (matters for "every 2 weeks"); it defaults to `after`.

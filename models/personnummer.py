@@ -48,9 +48,7 @@ def contains_personnummer(text: str) -> bool:
     return bool(_matches(text))
 
 
-def redact_personnummer(
-    text: str, replacement: str = "[personnummer borttaget]"
-) -> tuple[str, int]:
+def redact_personnummer(text: str, replacement: str = "[personnummer borttaget]") -> tuple[str, int]:
     """Return the text with every identity number replaced, and how many were replaced."""
     matches = _matches(text)
     for match in reversed(matches):

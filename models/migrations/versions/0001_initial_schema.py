@@ -34,9 +34,7 @@ def upgrade() -> None:
         sa.Column("thresholds", sa.JSON(), nullable=False),
         sa.Column("created_at", models.base.UTCDateTime(timezone=True), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_school")),
-        sa.UniqueConstraint(
-            "platform", "workspace_id", name=op.f("uq_school_platform_workspace_id")
-        ),
+        sa.UniqueConstraint("platform", "workspace_id", name=op.f("uq_school_platform_workspace_id")),
     )
     op.create_table(
         "member",
@@ -90,9 +88,7 @@ def upgrade() -> None:
         sa.Column("active", sa.Boolean(), nullable=False),
         sa.Column("created_at", models.base.UTCDateTime(timezone=True), nullable=False),
         sa.Column("deactivated_at", models.base.UTCDateTime(timezone=True), nullable=True),
-        sa.CheckConstraint(
-            "grade IS NULL OR (grade BETWEEN 5 AND 9)", name=op.f("ck_student_grade_5_to_9")
-        ),
+        sa.CheckConstraint("grade IS NULL OR (grade BETWEEN 5 AND 9)", name=op.f("ck_student_grade_5_to_9")),
         sa.ForeignKeyConstraint(
             ["school_id"],
             ["school.id"],
@@ -253,9 +249,7 @@ def upgrade() -> None:
         sa.Column("concern", sa.Boolean(), nullable=False),
         sa.Column(
             "concern_domain",
-            sa.Enum(
-                "individual", "home", "school", name="concerndomain", native_enum=False, length=16
-            ),
+            sa.Enum("individual", "home", "school", name="concerndomain", native_enum=False, length=16),
             nullable=True,
         ),
         sa.Column("note", sa.Text(), nullable=False),
@@ -280,12 +274,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("id", name=op.f("pk_check_in")),
     )
     with op.batch_alter_table("check_in", schema=None) as batch_op:
-        batch_op.create_index(
-            batch_op.f("ix_check_in_mentorship_id"), ["mentorship_id"], unique=False
-        )
-        batch_op.create_index(
-            "ix_check_in_student_recorded", ["student_id", "recorded_at"], unique=False
-        )
+        batch_op.create_index(batch_op.f("ix_check_in_mentorship_id"), ["mentorship_id"], unique=False)
+        batch_op.create_index("ix_check_in_student_recorded", ["student_id", "recorded_at"], unique=False)
 
     # ### end Alembic commands ###
 

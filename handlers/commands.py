@@ -76,11 +76,8 @@ def _options(tokens: list[str], name: str) -> tuple[list[str], dict[str, str]]:
             options[_OPTION_NAMES.get(key, key)] = match.group(2)
         else:
             words.append(token)
-    if "grade" in options:
-        try:
-            int(options["grade"])
-        except ValueError:
-            raise Refused(N_("The grade must be between 5 and 9."), usage=name) from None
+    if "grade" in options and not (options["grade"].isdigit() and 5 <= int(options["grade"]) <= 9):
+        raise Refused(N_("The grade must be between 5 and 9."), usage=name)
     return words, options
 
 

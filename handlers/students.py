@@ -29,7 +29,7 @@ def _clean_name(name: str) -> str:
 
 def _clean_grade(grade: int | None) -> int | None:
     if grade is not None and not 5 <= grade <= 9:
-        raise Refused(N_("The grade must be between 5 and 9."), usage="student")
+        raise Refused(N_("The grade must be between 5 and 9."))
     return grade
 
 
@@ -87,7 +87,7 @@ def edit_student(
     require_role(actor, Role.COORDINATOR)
     student = find_student(session, actor.school_id, code)
     if name is None and grade is None and class_name is None:
-        raise Refused(N_("Say what to change, for example: name=Alex grade=7 class=7B"), usage="student")
+        raise Refused(N_("Say what to change, for example: name=Alex grade=7 class=7B"), usage="student edit")
     if name is not None:
         student.display_name = _clean_name(name)
     if grade is not None:

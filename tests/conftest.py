@@ -1,0 +1,86 @@
+"""Shared fixtures: database tests run on real SQLite and, with TEST_DATABASE_URL, real PostgreSQL."""
+
+from __future__ import annotations
+
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+from sqlalchemy import text
+from sqlalchemy.exc import OperationalError
+
+from models import Base, migrate
+from models.db import Database, normalise_database_url
+from tests.driver import Driver
+
+PG_SCHEMA = "mentorbot_test"
+
+
+def _postgres_url() -> str | None:
+    url = os.environ.get("TEST_DATABASE_URL")
+    if not url:
+        if os.environ.get("CI"):
+            pytest.exit("CI must test PostgreSQL too: set TEST_DATABASE_URL", returncode=3)
+        return None
+    url = normalise_database_url(url)
+    separator = "&" if "?" in url else "?"
+    # A schema of our own keeps the tests away from whatever else lives in that database.
+    return f"{url}{separator}options=-csearch_path%3D{PG_SCHEMA}"
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Migrate once; each test gets a copy of the file."""
+    path = tmp_path_factory.mktemp("template") / "template.sqlite3"
+    db = Database(f"sqlite:///{path}")
+    migrate.upgrade(db.engine)
+    db.dispose()
+    return path
+
+
+@pytest.fixture(scope="session")
+def postgres_database() -> Iterator[Database]:
+    url = _postgres_url()
+    if url is None:
+        pytest.skip("TEST_DATABASE_URL is not set")
+    admin = Database(url.split("?")[0])
+    try:
+        with admin.engine.begin() as connection:
+            connection.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
+            connection.execute(text(f"CREATE SCHEMA {PG_SCHEMA}"))
+    except OperationalError as exc:
+        pytest.exit(f"TEST_DATABASE_URL is set but PostgreSQL is unreachable: {exc.orig}", returncode=3)
+    finally:
+        admin.dispose()
+    db = Database(url)
+    migrate.upgrade(db.engine)
+    yield db
+    db.dispose()
+
+
+def _truncate_all(db: Database) -> None:
+    tables = ", ".join(table.name for table in Base.metadata.sorted_tables)
+    with db.engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture(params=["sqlite", "postgresql"])
+def db(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) -> Iterator[Database]:
+    if request.param == "sqlite":
+        path = tmp_path / "mentorbot.sqlite3"
+        shutil.copy(sqlite_template, path)
+        database = Database(f"sqlite:///{path}")
+        yield database
+        database.dispose()
+    else:
+        database = request.getfixturevalue("postgres_database")
+        _truncate_all(database)
+        yield database
+
+
+@pytest.fixture
+def bot(db: Database) -> Driver:
+    """Drive the handlers as people would, in English, with `admin` as configured coordinator."""
+    return Driver(db)

@@ -1,0 +1,60 @@
+"""A small test driver: say things as a user and read the replies as text, like the console shows them."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+
+from bot.render_text import render_notification, render_reply
+from handlers.actors import Caller, SchoolDefaults
+from handlers.dispatch import run_command, submit_check_in
+from handlers.results import Outcome
+from models.db import Database
+
+GOOD_CHECK_IN = {
+    "met": "yes",
+    "absent_days": "0",
+    "absent_lessons": "0",
+    "late_arrivals": "0",
+    "behavioural": "4",
+    "academic": "4",
+    "cognitive": "3",
+    "affective": "4",
+    "strengths": "Helped a classmate",
+    "concern": "no",
+    "note": "",
+}
+
+
+@dataclass
+class Reply:
+    outcome: Outcome
+
+    @property
+    def text(self) -> str:
+        return "\n".join(line for r in self.outcome.reply for line in render_reply(self.outcome.language, r))
+
+    @property
+    def sent(self) -> list[str]:
+        return [render_notification(self.outcome.language, n) for n in self.outcome.notifications]
+
+
+class Driver:
+    def __init__(
+        self, db: Database, language: str = "en", coordinators: frozenset[str] = frozenset({"admin"})
+    ) -> None:
+        self.db = db
+        self.defaults = SchoolDefaults("Europe/Stockholm", language, coordinators)
+
+    def caller(self, user: str, workspace: str = "school-a") -> Caller:
+        return Caller("console", workspace, user, user)
+
+    def say(self, user: str, text: str, workspace: str = "school-a") -> Reply:
+        return Reply(run_command(self.db, self.caller(user, workspace), self.defaults, text))
+
+    def check_in(
+        self, user: str, code: str, answers: Mapping[str, object] | None = None, **changes: object
+    ) -> Reply:
+        form = dict(GOOD_CHECK_IN if answers is None else answers)
+        form.update(changes)
+        return Reply(submit_check_in(self.db, self.caller(user), self.defaults, code, form))

@@ -1,0 +1,169 @@
+"""Mentors see their own mentees and log check-ins; the form's rules hold on every platform."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from models import CheckIn, CheckInKind, Mentorship
+from tests.driver import GOOD_CHECK_IN, Driver
+
+
+@pytest.fixture
+def school(bot: Driver) -> Driver:
+    bot.say("admin", "student add 7B-03 Alex")
+    bot.say("admin", "student add 8A-11")
+    bot.say("admin", "assign 7B-03 @anna")
+    bot.say("admin", "assign 8A-11 @bo")
+    return bot
+
+
+def saved(bot: Driver) -> list[CheckIn]:
+    with bot.db.transaction() as session:
+        return list(session.scalars(select(CheckIn).options(joinedload(CheckIn.author)).order_by(CheckIn.id)))
+
+
+def test_mentees_lists_only_own_with_next_due_in_local_time(school: Driver) -> None:
+    text = school.say("anna", "mentees").text
+    assert "7B-03 Alex" in text and "8A-11" not in text
+    assert "never checked in" in text
+    # The default cadence is Monday 08:30 in Stockholm.
+    assert "Mon" in text and "08:30" in text
+
+
+def test_mentor_cannot_list_another_mentors_mentees(school: Driver) -> None:
+    reply = school.say("anna", "mentees @bo")
+    assert reply.outcome.refused
+    assert "8A-11" in school.say("admin", "mentees @bo").text
+
+
+def test_check_in_is_saved_with_trend_and_next_due_moves(school: Driver) -> None:
+    with school.db.transaction() as session:
+        before = session.scalar(select(Mentorship.next_due_at).where(Mentorship.ended_at.is_(None)).limit(1))
+    reply = school.check_in("anna", "7B-03")
+    assert not reply.outcome.refused
+    assert "Check-in for 7B-03 saved" in reply.text
+    [check_in] = saved(school)
+    assert check_in.met and check_in.behavioural == 4 and check_in.cognitive == 3
+    assert check_in.kind is CheckInKind.ADHOC and check_in.author.user_id == "anna"
+    assert check_in.recorded_at.tzinfo is not None
+    text = school.say("anna", "mentees").text
+    assert "last check-in" in text and "never" not in text
+    with school.db.transaction() as session:
+        mentorship = session.scalars(
+            select(Mentorship).join(Mentorship.mentor).where(Mentorship.mentor.has(user_id="anna"))
+        ).one()
+        local = mentorship.next_due_at.astimezone(ZoneInfo("Europe/Stockholm"))
+        assert (local.weekday(), local.hour, local.minute) == (0, 8, 30)
+        assert mentorship.next_due_at > datetime.now(UTC)
+        assert before is not None
+
+
+def test_trend_shows_improvement(school: Driver) -> None:
+    for rating in ("1", "2", "4", "5"):
+        reply = school.check_in(
+            "anna", "7B-03", behavioural=rating, academic=rating, cognitive=rating, affective=rating
+        )
+    assert "improving" in reply.text
+    assert "▁" in reply.text and "█" in reply.text
+
+
+def test_only_the_students_mentor_can_check_in(school: Driver) -> None:
+    assert school.say("bo", "checkin 7B-03").outcome.refused
+    assert school.say("admin", "checkin 7B-03").outcome.refused
+    reply = school.check_in("bo", "7B-03")
+    assert reply.outcome.refused and "not one of your mentees" in reply.text
+    assert saved(school) == []
+    assert "Check-in for 7B-03 Alex" in school.say("anna", "checkin 7B-03").text
+
+
+@pytest.mark.parametrize(
+    ("field", "value"),
+    [
+        ("absent_days", "-1"),
+        ("absent_days", "61"),
+        ("absent_lessons", "many"),
+        ("late_arrivals", "101"),
+        ("behavioural", "0"),
+        ("affective", "6"),
+        ("academic", "3.5"),
+        ("met", "perhaps"),
+        ("strengths", "x" * 301),
+        ("note", "x" * 1001),
+    ],
+)
+def test_bad_answers_are_refused_field_by_field_and_nothing_saved(
+    school: Driver, field: str, value: str
+) -> None:
+    reply = school.check_in("anna", "7B-03", **{field: value})
+    assert reply.outcome.refused
+    assert set(reply.outcome.form_errors) == {field}
+    assert saved(school) == []
+
+
+def test_unexcused_cannot_exceed_absence(school: Driver) -> None:
+    reply = school.check_in("anna", "7B-03", absent_days="1", unexcused_days="2")
+    assert set(reply.outcome.form_errors) == {"unexcused_days"}
+    assert saved(school) == []
+
+
+def test_all_errors_are_reported_at_once(school: Driver) -> None:
+    reply = school.check_in("anna", "7B-03", absent_days="x", behavioural="9", concern="yes")
+    assert set(reply.outcome.form_errors) == {"absent_days", "behavioural", "concern_domain"}
+
+
+def test_ratings_required_when_met_optional_when_not(school: Driver) -> None:
+    missing = {k: v for k, v in GOOD_CHECK_IN.items() if k != "academic"}
+    assert set(school.check_in("anna", "7B-03", missing).outcome.form_errors) == {"academic"}
+    reply = school.check_in("anna", "7B-03", missing, met="no", behavioural="", cognitive="-")
+    assert not reply.outcome.refused
+    [check_in] = saved(school)
+    assert not check_in.met and check_in.academic is None and check_in.behavioural is None
+
+
+def test_unexcused_absence_reminds_about_guardians(school: Driver) -> None:
+    reply = school.check_in("anna", "7B-03", absent_days="2", unexcused_days="1")
+    assert "guardians must be told the same day" in reply.text
+    assert "guardians" not in school.check_in("anna", "7B-03").text
+
+
+def test_concern_with_domain_is_recorded(school: Driver) -> None:
+    school.check_in("anna", "7B-03", concern="ja", concern_domain="hem")
+    [check_in] = saved(school)
+    assert check_in.concern and check_in.concern_domain.value == "home"
+
+
+def test_personal_identity_number_is_redacted_from_free_text(school: Driver) -> None:
+    reply = school.check_in("anna", "7B-03", strengths="Talked about 900101-0017", note="ref 19900101-0017")
+    assert "personal identity number was removed" in reply.text
+    [check_in] = saved(school)
+    assert "0017" not in check_in.strengths and "0017" not in check_in.note
+
+
+def test_alerts_are_for_the_student_health_team(school: Driver) -> None:
+    assert school.say("anna", "alerts").outcome.refused
+    school.say("admin", "role add @erik eht")
+    assert "No open alerts" in school.say("erik", "alerts").text
+
+
+def test_language_is_per_person(school: Driver) -> None:
+    assert "Jag pratar svenska" in school.say("anna", "language sv").text
+    reply = school.say("anna", "mentees")
+    assert "Dina adepter" in reply.text
+    assert "Your mentees" in school.say("bo", "mentees").text
+    # A notification is written in the reader's language, not the sender's.
+    school.say("admin", "student add 9C-02")
+    sent = school.say("admin", "assign 9C-02 @anna").sent
+    assert sent == ["[→ @anna] Du är nu mentor för 9C-02. Gör en avstämning med: avstämning 9C-02"]
+    assert school.say("anna", "language fr").outcome.refused
+
+
+def test_check_ins_are_counted_per_student(school: Driver) -> None:
+    school.check_in("anna", "7B-03")
+    school.check_in("bo", "8A-11", met="no", behavioural="", academic="", cognitive="", affective="")
+    with school.db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(CheckIn)) == 2

@@ -1,4 +1,4 @@
-"""Translations and local formatting: English source texts, Swedish from `locale/sv.po` (Babel).
+"""Translations and local formatting: English source texts, Swedish from `locale/sv/*.po` (Babel).
 
 Messages are translated when they are shown, in the reader's language, so the same outcome can
 be shown in Swedish to one person and in English to another.
@@ -22,12 +22,15 @@ LOCALES = {"sv": "sv_SE", "en": "en_GB"}
 
 @cache
 def catalogue(language: str) -> dict[str, str]:
-    path = LOCALE_DIR / f"{language}.po"
-    if not path.exists():
-        return {}
-    with path.open("rb") as handle:
-        catalog = read_po(handle, locale=LOCALES.get(language, language))
-    return {m.id: m.string for m in catalog if m.id and m.string and not m.fuzzy and isinstance(m.id, str)}
+    """All translations for a language; each area of the product keeps its own .po file."""
+    texts: dict[str, str] = {}
+    for path in sorted((LOCALE_DIR / language).glob("*.po")):
+        with path.open("rb") as handle:
+            catalog = read_po(handle, locale=LOCALES.get(language, language))
+        texts.update(
+            (m.id, m.string) for m in catalog if isinstance(m.id, str) and m.id and m.string and not m.fuzzy
+        )
+    return texts
 
 
 def gettext(language: str, template: str) -> str:

@@ -7,6 +7,7 @@ from bot.i18n import local_date, local_time, translate
 from handlers.commands import COMMANDS, spec_named
 from handlers.results import (
     AlertList,
+    DuePrompt,
     Help,
     MenteeList,
     Notification,
@@ -114,5 +115,21 @@ def _render_mentees(language: str, mentees: MenteeList) -> list[str]:
 
 def render_notification(language: str, notification: Notification) -> str:
     sigil = "@" if notification.to.kind is RecipientKind.PERSON else "#"
-    text = translate(notification.language or language, notification.message)
+    language = notification.language or language
+    content = notification.content
+    if isinstance(content, DuePrompt):
+        text = "\n".join(render_prompt(language, content))
+    else:
+        text = translate(language, content)
     return f"[→ {sigil}{notification.to.id}] {text}"
+
+
+def render_prompt(language: str, prompt: DuePrompt) -> list[str]:
+    header = N_("Reminder: these check-ins are still open:") if prompt.reminder else N_("Time to check in:")
+    lines = [_g(language, header)]
+    for mentee in prompt.mentees:
+        due = local_time(language, mentee.due_at, prompt.timezone)
+        lines.append(
+            f"  {mentee.label} ({due}) · checkin {mentee.code} | snooze {mentee.code} | notmet {mentee.code}"
+        )
+    return lines

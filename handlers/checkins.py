@@ -14,7 +14,6 @@ from handlers.results import OpenCheckIn, Outcome
 from models import CheckIn, CheckInKind, ConcernDomain, Member
 from models.audit import record
 from models.base import utcnow
-from models.cadence import DEFAULT_CADENCE, next_occurrence
 from models.messages import N_, msg
 from models.trends import Direction, engagement_trend
 
@@ -68,12 +67,7 @@ def log_check_in(
         note=values["note"] or "",
     )
     session.add(check_in)
-    mentorship.next_due_at = next_occurrence(
-        mentorship.cadence or DEFAULT_CADENCE,
-        actor.school.timezone,
-        now,
-        anchor=mentorship.started_at,
-    )
+    mentorship.schedule_next(actor.school.timezone, now)
     session.flush()
     record(session, actor, actor.school_id, "checkin.create", "check_in", check_in.id)
 

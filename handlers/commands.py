@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from handlers import alerts, checkins, mentorships, roles, students
+from handlers import alerts, checkins, mentorships, prompts, roles, students
 from handlers.results import Help, Outcome
 from models import Member
 from models.messages import N_, Refused
@@ -255,6 +255,20 @@ COMMANDS: tuple[CommandSpec, ...] = (
         N_("checkin CODE"),
         N_("Log a check-in for one of your mentees."),
         _bind_code(checkins.start_check_in, "checkin"),
+    ),
+    CommandSpec(
+        "snooze",
+        ("snooze", "skjut upp", "snooza"),
+        N_("snooze CODE"),
+        N_("Ask me again about a due check-in tomorrow."),
+        _bind_code(prompts.snooze, "snooze"),
+    ),
+    CommandSpec(
+        "notmet",
+        ("notmet", "did not meet", "träffades inte", "ej träffat"),
+        N_("notmet CODE"),
+        N_("Log that you did not meet a mentee this time."),
+        _bind_code(prompts.did_not_meet, "notmet"),
     ),
     CommandSpec(
         "alerts",

@@ -12,7 +12,7 @@ from handlers.checkin_form import InvalidCheckIn
 from handlers.checkins import log_check_in
 from handlers.commands import Action, parse
 from handlers.lookups import find_member
-from handlers.results import Help, Notification, Outcome, RecipientKind, Reply
+from handlers.results import Destination, Help, Notification, Outcome, RecipientKind, Reply
 from models import CheckInKind, Member
 from models.db import Database
 from models.messages import Refused
@@ -28,6 +28,7 @@ def perform(db: Database, caller: Caller, defaults: SchoolDefaults, action: Acti
             outcome = action(session, actor)
             outcome.language = language_of(actor)
             outcome.notifications = [_in_reader_language(session, actor, n) for n in outcome.notifications]
+            outcome.destination = Destination(actor.school.platform, actor.school.workspace_id)
             return outcome
     except Refused as refusal:
         reply: list[Reply] = [refusal.message]

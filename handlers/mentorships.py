@@ -12,7 +12,6 @@ from handlers.results import MenteeList, MenteeRow, Notification, Outcome, Recip
 from models import CheckIn, Member, Mentorship, Role, Student
 from models.audit import record
 from models.base import utcnow
-from models.cadence import DEFAULT_CADENCE, next_occurrence
 from models.messages import N_, Refused, msg
 
 
@@ -40,12 +39,8 @@ def assign(session: Session, actor: Member, code: str, mentor_user_id: str, ment
             )
         )
     mentor.is_mentor = True
-    mentorship = Mentorship(
-        student=student,
-        mentor=mentor,
-        started_at=now,
-        next_due_at=next_occurrence(DEFAULT_CADENCE, actor.school.timezone, now),
-    )
+    mentorship = Mentorship(student=student, mentor=mentor, started_at=now)
+    mentorship.schedule_next(actor.school.timezone, now)
     session.add(mentorship)
     session.flush()
     record(session, actor, actor.school_id, "mentorship.assign", "mentorship", mentorship.id)

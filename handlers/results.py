@@ -29,11 +29,37 @@ class Recipient:
 
 
 @dataclass(frozen=True)
+class DueMentee:
+    code: str
+    label: str
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class DuePrompt:
+    """One message per mentor per round: every mentee now due, each with Check in / Snooze / Did not meet."""
+
+    timezone: str
+    mentees: list[DueMentee]
+    reminder: bool = False
+
+
+@dataclass(frozen=True)
 class Notification:
     to: Recipient
-    message: Message
+    content: Message | DuePrompt
     # The reader's language; filled in by `handlers.dispatch` from the recipient's settings.
     language: str | None = None
+    # A reference to an earlier message (e.g. a Slack ts) to update in place instead of posting anew.
+    replaces: str | None = None
+
+
+@dataclass(frozen=True)
+class Destination:
+    """Where a school lives: the platform and workspace that notifications go out through."""
+
+    platform: str
+    workspace_id: str
 
 
 @dataclass(frozen=True)
@@ -109,6 +135,8 @@ class Outcome:
     refused: bool = False
     # Set when a submitted form had wrong answers: field name -> what to tell the user.
     form_errors: dict[str, Message] = field(default_factory=dict)
+    # The actor's school, for delivering the notifications.
+    destination: Destination | None = None
 
     @classmethod
     def say(cls, message: Message, *notifications: Notification) -> Outcome:

@@ -8,6 +8,7 @@ from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, UTCDateTime, utcnow
+from models.cadence import DEFAULT_CADENCE, next_occurrence
 from models.people import Member
 from models.student import Student
 
@@ -41,3 +42,9 @@ class Mentorship(Base):
     @property
     def is_active(self) -> bool:
         return self.ended_at is None
+
+    def schedule_next(self, timezone: str, after: datetime) -> None:
+        """Set `next_due_at` to the cadence's first occurrence after `after`."""
+        self.next_due_at = next_occurrence(
+            self.cadence or DEFAULT_CADENCE, timezone, after, anchor=self.started_at or after
+        )

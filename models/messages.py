@@ -1,7 +1,7 @@
 """Translatable messages and refusals, as plain data: the edge renders them in the user's language.
 
 Templates are English source strings marked with `N_` so Babel can extract them; the Swedish
-catalogue in `bot/locale/sv.po` translates them. Parameters fill `{name}` placeholders.
+catalogues in `bot/locale/sv/` translate them. Parameters fill `{name}` placeholders.
 """
 
 from __future__ import annotations

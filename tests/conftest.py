@@ -15,7 +15,8 @@ from models import Base, migrate
 from models.db import Database, normalise_database_url
 from tests.driver import Driver
 
-PG_SCHEMA = "mentorbot_test"
+# One schema per test process, so parallel checkouts can share one PostgreSQL server.
+PG_SCHEMA = f"mentorbot_test_{os.getpid()}"
 
 
 def _postgres_url() -> str | None:
@@ -58,6 +59,10 @@ def postgres_database() -> Iterator[Database]:
     migrate.upgrade(db.engine)
     yield db
     db.dispose()
+    admin = Database(url.split("?")[0])
+    with admin.engine.begin() as connection:
+        connection.execute(text(f"DROP SCHEMA IF EXISTS {PG_SCHEMA} CASCADE"))
+    admin.dispose()
 
 
 def _truncate_all(db: Database) -> None:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -167,3 +167,25 @@ def test_check_ins_are_counted_per_student(school: Driver) -> None:
     school.check_in("bo", "8A-11", met="no", behavioural="", academic="", cognitive="", affective="")
     with school.db.transaction() as session:
         assert session.scalar(select(func.count()).select_from(CheckIn)) == 2
+
+
+def test_snooze_moves_the_due_time_a_day(school: Driver) -> None:
+    with school.db.transaction() as session:
+        before = (
+            session.scalars(select(Mentorship).where(Mentorship.mentor.has(user_id="anna"))).one().next_due_at
+        )
+    assert "again tomorrow" in school.say("anna", "snooze 7B-03").text
+    with school.db.transaction() as session:
+        after = (
+            session.scalars(select(Mentorship).where(Mentorship.mentor.has(user_id="anna"))).one().next_due_at
+        )
+    assert after - before == timedelta(days=1)
+    assert school.say("bo", "snooze 7B-03").outcome.refused
+
+
+def test_did_not_meet_is_logged_as_a_check_in_without_contact(school: Driver) -> None:
+    assert "did not meet 7B-03" in school.say("anna", "notmet 7B-03").text
+    [check_in] = saved(school)
+    assert not check_in.met and check_in.kind is CheckInKind.SCHEDULED and check_in.behavioural is None
+    assert "(did not meet)" in school.say("anna", "mentees").text
+    assert school.say("bo", "träffades inte 7B-03").outcome.refused

@@ -1,0 +1,50 @@
+"""What a mentor can answer to a check-in prompt besides checking in: snooze it, or log "did not meet"."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from sqlalchemy.orm import Session
+
+from handlers.access import require_mentor_of
+from handlers.lookups import find_student
+from handlers.results import Outcome
+from models import CheckIn, CheckInKind, Member
+from models.audit import record
+from models.base import utcnow
+from models.messages import N_, msg
+
+SNOOZE = timedelta(days=1)
+
+
+def snooze(session: Session, actor: Member, code: str) -> Outcome:
+    """Ask again in a day; the cadence itself is unchanged."""
+    student = find_student(session, actor.school_id, code)
+    mentorship = require_mentor_of(session, actor, student)
+    now = utcnow()
+    base = mentorship.next_due_at if mentorship.next_due_at and mentorship.next_due_at > now else now
+    mentorship.next_due_at = base + SNOOZE
+    record(session, actor, actor.school_id, "prompt.snooze", "mentorship", mentorship.id)
+    return Outcome.say(
+        msg(N_("Snoozed: I will ask about {code} again tomorrow."), code=student.code),
+    )
+
+
+def did_not_meet(session: Session, actor: Member, code: str) -> Outcome:
+    """A check-in without contact is still logged: lack of contact is itself a signal."""
+    student = find_student(session, actor.school_id, code)
+    mentorship = require_mentor_of(session, actor, student)
+    now = utcnow()
+    check_in = CheckIn(
+        student=student,
+        mentorship=mentorship,
+        author=actor,
+        recorded_at=now,
+        kind=CheckInKind.SCHEDULED,
+        met=False,
+    )
+    session.add(check_in)
+    mentorship.schedule_next(actor.school.timezone, now)
+    session.flush()
+    record(session, actor, actor.school_id, "checkin.not_met", "check_in", check_in.id)
+    return Outcome.say(msg(N_("Noted: you did not meet {code} this time."), code=student.code))

@@ -67,7 +67,7 @@ def log_check_in(
         note=values["note"] or "",
     )
     session.add(check_in)
-    mentorship.schedule_next(actor.school.timezone, now)
+    mentorship.schedule_next(now)
     session.flush()
     record(session, actor, actor.school_id, "checkin.create", "check_in", check_in.id)
 

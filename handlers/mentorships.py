@@ -40,7 +40,7 @@ def assign(session: Session, actor: Member, code: str, mentor_user_id: str, ment
         )
     mentor.is_mentor = True
     mentorship = Mentorship(student=student, mentor=mentor, started_at=now)
-    mentorship.schedule_next(actor.school.timezone, now)
+    mentorship.schedule_next(now)
     session.add(mentorship)
     session.flush()
     record(session, actor, actor.school_id, "mentorship.assign", "mentorship", mentorship.id)

@@ -44,7 +44,7 @@ def did_not_meet(session: Session, actor: Member, code: str) -> Outcome:
         met=False,
     )
     session.add(check_in)
-    mentorship.schedule_next(actor.school.timezone, now)
+    mentorship.schedule_next(now)
     session.flush()
     record(session, actor, actor.school_id, "checkin.not_met", "check_in", check_in.id)
     return Outcome.say(msg(N_("Noted: you did not meet {code} this time."), code=student.code))

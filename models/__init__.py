@@ -9,6 +9,7 @@ from models.base import Base
 from models.checkin import CheckIn, CheckInKind, ConcernDomain
 from models.mentorship import Mentorship
 from models.people import Member, Role
+from models.prompt import Prompt, PromptStatus
 from models.school import School, SchoolBreak
 from models.student import Student
 
@@ -22,6 +23,8 @@ __all__ = [
     "ConcernDomain",
     "Member",
     "Mentorship",
+    "Prompt",
+    "PromptStatus",
     "Role",
     "School",
     "SchoolBreak",

@@ -11,6 +11,8 @@ from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
 
+from models.calendar import SchoolCalendar
+
 DEFAULT_CADENCE = "FREQ=WEEKLY;BYDAY=MO;BYHOUR=8;BYMINUTE=30;BYSECOND=0"
 
 
@@ -27,3 +29,21 @@ def next_occurrence(rule: str, timezone: str, after: datetime, anchor: datetime 
     if candidate is None:
         raise ValueError(f"cadence {rule!r} has no occurrence after {after.isoformat()}")
     return candidate.replace(tzinfo=zone).astimezone(UTC)
+
+
+def next_due(
+    rule: str,
+    timezone: str,
+    after: datetime,
+    calendar: SchoolCalendar,
+    anchor: datetime | None = None,
+) -> datetime:
+    """The next occurrence, moved to the next school day (same local time) if it falls on a day off."""
+    due = next_occurrence(rule, timezone, after, anchor)
+    zone = ZoneInfo(timezone)
+    local = due.astimezone(zone)
+    school_day = calendar.next_school_day(local.date())
+    if school_day == local.date():
+        return due
+    moved = datetime.combine(school_day, local.time().replace(tzinfo=None)).replace(tzinfo=zone)
+    return moved.astimezone(UTC)

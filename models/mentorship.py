@@ -8,7 +8,8 @@ from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, UTCDateTime, utcnow
-from models.cadence import DEFAULT_CADENCE, next_occurrence
+from models.cadence import DEFAULT_CADENCE, next_due
+from models.calendar import SchoolCalendar
 from models.people import Member
 from models.student import Student
 
@@ -43,8 +44,13 @@ class Mentorship(Base):
     def is_active(self) -> bool:
         return self.ended_at is None
 
-    def schedule_next(self, timezone: str, after: datetime) -> None:
-        """Set `next_due_at` to the cadence's first occurrence after `after`."""
-        self.next_due_at = next_occurrence(
-            self.cadence or DEFAULT_CADENCE, timezone, after, anchor=self.started_at or after
+    def schedule_next(self, after: datetime) -> None:
+        """Set `next_due_at` to the cadence's first school-day occurrence after `after`."""
+        school = self.student.school
+        self.next_due_at = next_due(
+            self.cadence or school.default_cadence or DEFAULT_CADENCE,
+            school.timezone,
+            after,
+            SchoolCalendar.for_school(school),
+            anchor=self.started_at or after,
         )

@@ -23,6 +23,8 @@ class School(Base):
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Stockholm")
     language: Mapped[str] = mapped_column(String(2), default="sv")
     eht_channel: Mapped[str | None] = mapped_column(String(64))
+    # The cadence of mentorships that have none of their own (RFC 5545 RRULE, local time).
+    default_cadence: Mapped[str | None] = mapped_column(String(200))
     # Overrides of the early-warning defaults; thresholds are configuration, not code.
     thresholds: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -11,10 +11,11 @@ from handlers.access import require_mentor_of
 from handlers.checkin_form import validate
 from handlers.lookups import find_student
 from handlers.results import OpenCheckIn, Outcome
-from models import CheckIn, CheckInKind, ConcernDomain, Member
+from models import CheckIn, CheckInKind, ConcernDomain, Member, PromptStatus
 from models.audit import record
 from models.base import utcnow
 from models.messages import N_, msg
+from models.prompt import close_open_prompts
 from models.trends import Direction, engagement_trend
 
 DIRECTION_WORDS = {
@@ -68,6 +69,7 @@ def log_check_in(
     )
     session.add(check_in)
     mentorship.schedule_next(now)
+    close_open_prompts(session, mentorship.id, PromptStatus.ANSWERED, now)
     session.flush()
     record(session, actor, actor.school_id, "checkin.create", "check_in", check_in.id)
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
@@ -136,3 +136,15 @@ def parse_cadence(words: list[str]) -> str:
     return Cadence(
         interval, tuple(sorted(days)), int(time_match.group(1)), int(time_match.group(2))
     ).to_rrule()
+
+
+DIGEST_DEFAULT = "FREQ=WEEKLY;BYDAY=FR;BYHOUR=14;BYMINUTE=0;BYSECOND=0"
+
+
+def previous_occurrence(rule: str, timezone: str, now: datetime, within: timedelta) -> datetime | None:
+    """The latest occurrence at or before `now` and not older than `within`, as aware UTC."""
+    zone = ZoneInfo(timezone)
+    local_now = now.astimezone(zone).replace(tzinfo=None)
+    start = (now - within).astimezone(zone).replace(tzinfo=None, second=0, microsecond=0)
+    found = rrulestr(rule, dtstart=start).before(local_now, inc=True)
+    return found.replace(tzinfo=zone).astimezone(UTC) if found else None

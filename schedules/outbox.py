@@ -20,7 +20,18 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from handlers.delivery import Notifier
-from handlers.results import Destination, DueMentee, DuePrompt, Notification, Recipient, RecipientKind
+from handlers.results import (
+    AlertRow,
+    AlertSummary,
+    Destination,
+    Digest,
+    DueMentee,
+    DuePrompt,
+    MentorOverdue,
+    Notification,
+    Recipient,
+    RecipientKind,
+)
 from models import OutboxMessage, OutboxStatus, Prompt, PromptStatus, School
 from models.base import utcnow
 from models.db import Database
@@ -28,7 +39,10 @@ from models.messages import Message
 
 log = logging.getLogger("mentorbot.outbox")
 
-CONTENT_TYPES: dict[str, type] = {cls.__name__: cls for cls in (Message, DuePrompt, DueMentee)}
+CONTENT_TYPES: dict[str, type] = {
+    cls.__name__: cls
+    for cls in (Message, DuePrompt, DueMentee, Digest, MentorOverdue, AlertSummary, AlertRow)
+}
 CLAIM_LEASE = timedelta(minutes=2)
 MAX_BACKOFF = timedelta(hours=1)
 MAX_ATTEMPTS = 30  # with the backoff, about a day of trying

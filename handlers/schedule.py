@@ -23,6 +23,7 @@ _CADENCE_PROBLEMS = {
     "day": N_("Name school days: mon, tue, wed, thu, fri (or mån, tis, ons, tor, fre)."),
     "weekend": N_("Check-ins are only on school days, not weekends."),
 }
+WEEKDAYS = (N_("mon"), N_("tue"), N_("wed"), N_("thu"), N_("fri"))
 BREAK_NAME_MAX = 60
 LONGEST_BREAK_DAYS = 120
 
@@ -32,7 +33,11 @@ def describe_cadence(rule: str | None) -> Message:
     if rule == CADENCE_OFF:
         return msg(N_("off (no prompts)"))
     cadence = Cadence.from_rrule(rule or DEFAULT_CADENCE)
-    days = ",".join(("mon", "tue", "wed", "thu", "fri")[d] for d in cadence.weekdays)
+    # Each day is translated on its own ("mån" in Swedish); the joining template needs none.
+    days = msg(
+        ",".join(f"{{d{d}}}" for d in cadence.weekdays),
+        **{f"d{d}": msg(WEEKDAYS[d]) for d in cadence.weekdays},
+    )
     time = f"{cadence.hour:02d}:{cadence.minute:02d}"
     if cadence.interval_weeks == 1:
         return msg(N_("weekly on {days} at {time}"), days=days, time=time)

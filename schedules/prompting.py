@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
@@ -26,7 +26,7 @@ from models.db import Database
 from models.messages import N_, msg
 from schedules.outbox import enqueue
 
-BATCH = 500
+MENTOR_BATCH = 200
 MISSES_BEFORE_ESCALATION = 2
 
 
@@ -89,31 +89,50 @@ def _mark_missed_and_count(session: Session, mentorship: Mentorship, new_prompt_
     return streak
 
 
+def _lock_mentors(session: Session, candidates: Select[tuple[int]]) -> list[int]:
+    """Lock a batch of mentors with work waiting; rows another worker holds are skipped.
+
+    Locking the mentor rather than each mentorship keeps one message per mentor per round,
+    whichever worker takes it.
+    """
+    return list(
+        session.scalars(
+            select(Member.id)
+            .where(Member.id.in_(candidates))
+            .order_by(Member.id)
+            .limit(MENTOR_BATCH)
+            .with_for_update(skip_locked=True)
+        )
+    )
+
+
 def record_due_prompts(db: Database, now: datetime) -> int:
     """Record every due occurrence and queue one message per mentor; returns prompts recorded.
 
     After downtime a mentorship is prompted once for what it missed (coalesced), and its next
     due time moves past `now`, so there is no flood of stale prompts.
     """
+    is_due = (
+        Mentorship.ended_at.is_(None),
+        Mentorship.next_due_at <= now,
+        Student.active.is_(True),
+    )
     recorded = 0
     while True:
         with db.transaction() as session:
+            mentor_ids = _lock_mentors(
+                session, select(Mentorship.mentor_id).join(Mentorship.student).where(*is_due)
+            )
+            if not mentor_ids:
+                return recorded
             due = (
                 session.scalars(
                     select(Mentorship)
                     .join(Mentorship.student)
-                    .where(
-                        Mentorship.ended_at.is_(None),
-                        Mentorship.next_due_at <= now,
-                        Student.active.is_(True),
-                    )
+                    .where(Mentorship.mentor_id.in_(mentor_ids), *is_due)
                     .order_by(Mentorship.next_due_at)
-                    .limit(BATCH)
-                    .with_for_update(skip_locked=True, of=Mentorship)
                     .options(
-                        contains_eager(Mentorship.student)
-                        .joinedload(Student.school)
-                        .selectinload(School.breaks),
+                        contains_eager(Mentorship.student).joinedload(Student.school),
                         joinedload(Mentorship.mentor),
                     )
                 )
@@ -135,8 +154,6 @@ def record_due_prompts(db: Database, now: datetime) -> int:
             for prompts in by_mentor.values():
                 _queue_prompt(session, prompts, reminder=False)
             recorded += sum(len(p) for p in by_mentor.values())
-        if len(due) < BATCH:
-            return recorded
 
 
 def _queue_prompt(session: Session, prompts: list[Due], reminder: bool) -> None:
@@ -180,35 +197,48 @@ def _escalate(session: Session, mentorship: Mentorship, prompt_id: int) -> None:
 
 def record_reminders(db: Database, now: datetime, after_school_hours: float) -> int:
     """One reminder per unanswered prompt, `after_school_hours` school hours after it was sent."""
+    waiting = (
+        Prompt.status == PromptStatus.SENT,
+        Prompt.reminded_at.is_(None),
+        # School hours are never shorter than wall-clock hours: a cheap first filter.
+        Prompt.sent_at <= now - timedelta(hours=after_school_hours),
+    )
     reminded = 0
-    with db.transaction() as session:
-        candidates = session.scalars(
-            select(Prompt)
-            .where(
-                Prompt.status == PromptStatus.SENT,
-                Prompt.reminded_at.is_(None),
-                # School hours are never shorter than wall-clock hours: a cheap first filter.
-                Prompt.sent_at <= now - timedelta(hours=after_school_hours),
-            )
-            .order_by(Prompt.id)
-            .with_for_update(skip_locked=True, of=Prompt)
-            .options(
-                joinedload(Prompt.mentorship).joinedload(Mentorship.student).joinedload(Student.school),
-                joinedload(Prompt.mentorship).joinedload(Mentorship.mentor),
-            )
-        ).all()
-        calendars = Calendars()
-        by_mentor: dict[int, list[Due]] = defaultdict(list)
-        for prompt in candidates:
-            school = prompt.mentorship.student.school
-            assert prompt.sent_at is not None
-            due = calendars.of(school).add_school_hours(prompt.sent_at, after_school_hours, school.timezone)
-            if due <= now:
-                prompt.reminded_at = now
-                by_mentor[prompt.mentorship.mentor_id].append(
-                    Due(prompt.id, prompt.mentorship, prompt.due_at)
+    done: set[int] = set()  # mentors looked at in this pass, reminded or not yet due
+    while True:
+        with db.transaction() as session:
+            candidates = select(Mentorship.mentor_id).join(Prompt).where(*waiting)
+            if done:
+                candidates = candidates.where(Mentorship.mentor_id.not_in(done))
+            mentor_ids = _lock_mentors(session, candidates)
+            if not mentor_ids:
+                return reminded
+            done.update(mentor_ids)
+            prompts = session.scalars(
+                select(Prompt)
+                .join(Prompt.mentorship)
+                .where(Mentorship.mentor_id.in_(mentor_ids), *waiting)
+                .order_by(Prompt.id)
+                .options(
+                    contains_eager(Prompt.mentorship)
+                    .joinedload(Mentorship.student)
+                    .joinedload(Student.school),
+                    contains_eager(Prompt.mentorship).joinedload(Mentorship.mentor),
                 )
-        for prompts in by_mentor.values():
-            _queue_prompt(session, prompts, reminder=True)
-            reminded += len(prompts)
-    return reminded
+            ).all()
+            calendars = Calendars()
+            by_mentor: dict[int, list[Due]] = defaultdict(list)
+            for prompt in prompts:
+                school = prompt.mentorship.student.school
+                assert prompt.sent_at is not None
+                due = calendars.of(school).add_school_hours(
+                    prompt.sent_at, after_school_hours, school.timezone
+                )
+                if due <= now:
+                    prompt.reminded_at = now
+                    by_mentor[prompt.mentorship.mentor_id].append(
+                        Due(prompt.id, prompt.mentorship, prompt.due_at)
+                    )
+            for due_prompts in by_mentor.values():
+                _queue_prompt(session, due_prompts, reminder=True)
+                reminded += len(due_prompts)

@@ -86,6 +86,40 @@ def cmd_dispatch(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_keys_new(settings: Settings, args: argparse.Namespace) -> int:
+    from models.crypto import new_key
+
+    print(new_key())
+    return 0
+
+
+def cmd_keys_rotate(settings: Settings, args: argparse.Namespace) -> int:
+    """Re-encrypt every note with the newest key; the embedded key file gets a new key first."""
+    from bot.runtime import key_file, note_keys
+    from models import crypto
+    from models.checkin import reencrypt_free_text
+
+    embedded_file = None if settings.secret_key else key_file(settings)
+    db = open_database(settings)
+    try:
+        if embedded_file is not None:
+            keys = [crypto.new_key(), *note_keys(settings)]
+            embedded_file.write_text("\n".join(keys) + "\n")
+            crypto.use_keys(keys)
+        count = reencrypt_free_text(db)
+        if embedded_file is not None:
+            embedded_file.write_text(keys[0] + "\n")
+            print(f"re-encrypted {count} check-in(s) with a new key in {embedded_file}")
+        else:
+            print(
+                f"re-encrypted {count} check-in(s) with the first key of MENTORBOT_SECRET_KEY; "
+                "the other keys can now be removed"
+            )
+    finally:
+        db.dispose()
+    return 0
+
+
 def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
     db = open_database(settings, upgrade=True)
     from models import migrate
@@ -125,6 +159,18 @@ def build_parser() -> argparse.ArgumentParser:
 
     dispatch = sub.add_parser("dispatch", help="run one pass of the clock now and print what it sent")
     dispatch.set_defaults(handler=cmd_dispatch)
+
+    keys = sub.add_parser("keys", help="the keys that encrypt notes")
+    keys_sub = keys.add_subparsers(dest="keys_command", metavar="ACTION", required=True)
+    keys_sub.add_parser("new", help="print a new key for MENTORBOT_SECRET_KEY").set_defaults(
+        handler=cmd_keys_new
+    )
+    keys_sub.add_parser(
+        "rotate",
+        help="re-encrypt all notes with the newest key",
+        description="With MENTORBOT_SECRET_KEY: put the new key first (comma-separated, old keys after), "
+        "run this, then remove the old keys. Embedded: a new key is made in the data directory.",
+    ).set_defaults(handler=cmd_keys_rotate)
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)

@@ -6,6 +6,7 @@ from pathlib import Path
 from typing import Annotated, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+from cryptography.fernet import Fernet
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
@@ -30,6 +31,8 @@ class Settings(BaseSettings):
     tick_seconds: int = Field(default=30, ge=5, le=3600, alias="MENTORBOT_TICK_SECONDS")
     reminder_after_hours: int = Field(default=24, ge=1, le=240, alias="MENTORBOT_REMINDER_AFTER_HOURS")
     digest_at: str = Field(default="fri 14:00", alias="MENTORBOT_DIGEST_AT")
+    # Fernet keys for notes, newest first, comma-separated; see `mentorbot keys`.
+    secret_key: Annotated[tuple[str, ...], NoDecode] = Field(default=(), alias="MENTORBOT_SECRET_KEY")
 
     @field_validator("timezone")
     @classmethod
@@ -52,6 +55,20 @@ class Settings(BaseSettings):
             ids = [part.strip().lstrip("@") for part in value.split(",")]
             return frozenset(i for i in ids if i)
         return value
+
+    @field_validator("secret_key", mode="before")
+    @classmethod
+    def _fernet_keys(cls, value: object) -> object:
+        if not isinstance(value, str):
+            return value
+        keys = tuple(part.strip() for part in value.split(",") if part.strip())
+        for key in keys:
+            try:
+                Fernet(key.encode())
+            except ValueError:
+                # Never echo the value: it is a secret.
+                raise ValueError("not a valid key (make one with `mentorbot keys new`)") from None
+        return keys
 
     @field_validator("digest_at")
     @classmethod

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import logging
+from pathlib import Path
 from typing import TextIO
 
 from sqlalchemy.exc import OperationalError
@@ -9,9 +11,11 @@ from sqlalchemy.exc import OperationalError
 from bot.config import Settings
 from bot.notify import PlatformNotifier, TextNotifier
 from handlers.actors import SchoolDefaults
-from models import migrate
+from models import crypto, migrate
 from models.db import Database
 from schedules.clock import ClockSettings
+
+log = logging.getLogger("mentorbot")
 
 
 class StartupError(Exception):
@@ -37,10 +41,35 @@ def build_notifier(settings: Settings, out: TextIO) -> PlatformNotifier:
     return PlatformNotifier({"console": TextNotifier(out)})
 
 
+def key_file(settings: Settings) -> Path:
+    return settings.data_dir / "secret.key"
+
+
+def note_keys(settings: Settings) -> list[str]:
+    """The keys that protect notes: from MENTORBOT_SECRET_KEY, or the embedded key file."""
+    if settings.secret_key:
+        return list(settings.secret_key)
+    if not settings.is_embedded:
+        raise StartupError(
+            "MENTORBOT_SECRET_KEY must be set with a server database (make a key with `mentorbot keys new`)"
+        )
+    path = key_file(settings)
+    if not path.exists():
+        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        path.write_text(crypto.new_key() + "\n")
+        path.chmod(0o600)
+        log.warning("generated a new key for notes in %s: back it up, notes cannot be read without it", path)
+    return [line.strip() for line in path.read_text().splitlines() if line.strip()]
+
+
 def open_database(settings: Settings, upgrade: bool | None = None) -> Database:
     """Connect; the embedded SQLite database is created and upgraded on start, servers use `db upgrade`."""
     if settings.is_embedded:
         settings.data_dir.mkdir(parents=True, exist_ok=True)
+    try:
+        crypto.use_keys(note_keys(settings))
+    except ValueError:
+        raise StartupError(f"the key file {key_file(settings)} does not hold valid keys") from None
     db = Database(settings.sqlalchemy_url)
     try:
         if upgrade if upgrade is not None else settings.is_embedded:

@@ -5,10 +5,13 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Enum, ForeignKey, Index, String, Text
+from sqlalchemy import Enum, ForeignKey, Index, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm.attributes import flag_modified
 
 from models.base import Base, UTCDateTime, utcnow
+from models.crypto import EncryptedText
+from models.db import Database
 from models.mentorship import Mentorship
 from models.people import Member
 from models.student import Student
@@ -62,7 +65,8 @@ class CheckIn(Base):
     cognitive: Mapped[int | None]
     affective: Mapped[int | None]
 
-    strengths: Mapped[str] = mapped_column(String(300), default="")
+    # Free text is encrypted at rest (models/crypto.py); lengths are checked by the form.
+    strengths: Mapped[str] = mapped_column(EncryptedText, default="")
     concern: Mapped[bool] = mapped_column(default=False)
     concern_domain: Mapped[ConcernDomain | None] = mapped_column(
         Enum(
@@ -72,8 +76,8 @@ class CheckIn(Base):
             values_callable=lambda e: [m.value for m in e],
         )
     )
-    # The most sensitive field: never logged, never sent to a shared channel.
-    note: Mapped[str] = mapped_column(Text, default="")
+    # The most sensitive field: encrypted, never logged, never sent to a shared channel.
+    note: Mapped[str] = mapped_column(EncryptedText, default="")
 
     student: Mapped[Student] = relationship()
     mentorship: Mapped[Mentorship | None] = relationship()
@@ -81,3 +85,20 @@ class CheckIn(Base):
 
     def rating(self, dimension: str) -> int | None:
         return getattr(self, dimension)
+
+
+def reencrypt_free_text(db: Database, batch: int = 500) -> int:
+    """Write every note and strengths text again with the newest key (after a key rotation)."""
+    done, last_id = 0, 0
+    while True:
+        with db.transaction() as session:
+            rows = session.scalars(
+                select(CheckIn).where(CheckIn.id > last_id).order_by(CheckIn.id).limit(batch)
+            ).all()
+            for check_in in rows:
+                flag_modified(check_in, "note")
+                flag_modified(check_in, "strengths")
+            done += len(rows)
+        if len(rows) < batch:
+            return done
+        last_id = rows[-1].id

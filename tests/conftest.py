@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
-from models import Base, migrate
+from models import Base, crypto, migrate
 from models.db import Database, normalise_database_url
 from tests.driver import Driver
 
@@ -29,6 +29,11 @@ def _postgres_url() -> str | None:
     separator = "&" if "?" in url else "?"
     # A schema of our own keeps the tests away from whatever else lives in that database.
     return f"{url}{separator}options=-csearch_path%3D{PG_SCHEMA}"
+
+
+@pytest.fixture(scope="session", autouse=True)
+def note_keys() -> None:
+    crypto.use_keys([crypto.new_key()])
 
 
 @pytest.fixture(scope="session")

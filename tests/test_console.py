@@ -9,7 +9,10 @@ from pathlib import Path
 
 import pytest
 
+from models.crypto import new_key
+
 MENTORBOT = str(Path(sys.executable).with_name("mentorbot"))
+KEY = new_key()
 
 
 def run(script: str, tmp_path: Path, *args: str, **env: str) -> subprocess.CompletedProcess[str]:
@@ -149,6 +152,9 @@ def test_running_with_no_chat_credentials_opens_the_console(tmp_path: Path) -> N
         ("MENTORBOT_TIMEZONE", "Europe/Stokholm"),
         ("MENTORBOT_LANGUAGE", "de"),
         ("DATABASE_URL", "mysql://x"),
+        ("MENTORBOT_SECRET_KEY", "not-a-key"),
+        ("MENTORBOT_DIGEST_AT", "someday"),
+        ("MENTORBOT_TICK_SECONDS", "0"),
     ],
 )
 def test_a_wrong_setting_stops_start_up_with_one_line(tmp_path: Path, variable: str, value: str) -> None:
@@ -160,7 +166,14 @@ def test_a_wrong_setting_stops_start_up_with_one_line(tmp_path: Path, variable: 
 
 
 def test_unreachable_database_is_one_clear_line(tmp_path: Path) -> None:
-    result = run("", tmp_path, "db", "upgrade", DATABASE_URL="postgresql://nobody@127.0.0.1:1/none")
+    result = run(
+        "",
+        tmp_path,
+        "db",
+        "upgrade",
+        DATABASE_URL="postgresql://nobody@127.0.0.1:1/none",
+        MENTORBOT_SECRET_KEY=KEY,
+    )
     assert result.returncode == 1
     assert "cannot reach the database" in result.stderr
     assert "Traceback" not in result.stderr
@@ -200,3 +213,10 @@ def test_the_console_clock_prints_due_prompts_and_dispatch_reports(tmp_path: Pat
 def test_clock_commands_have_help(tmp_path: Path, command: list[str]) -> None:
     result = run("", tmp_path, *command, "--help")
     assert result.returncode == 0 and "usage: mentorbot" in result.stdout
+
+
+def test_a_server_database_needs_a_configured_key(tmp_path: Path) -> None:
+    result = run("", tmp_path, "db", "upgrade", DATABASE_URL="postgresql://nobody@127.0.0.1:1/none")
+    assert result.returncode == 1
+    [line] = result.stderr.strip().splitlines()
+    assert line.startswith("mentorbot: MENTORBOT_SECRET_KEY must be set with a server database")

@@ -8,6 +8,7 @@ import io
 import logging
 import sys
 from collections.abc import Sequence
+from datetime import date
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.runtime import StartupError, build_notifier, clock_settings, open_database, school_defaults
@@ -120,6 +121,44 @@ def cmd_keys_rotate(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_retention_run(settings: Settings, args: argparse.Namespace) -> int:
+    from schedules.retention import run_retention
+
+    db = open_database(settings)
+    try:
+        for school, report in run_retention(db, force=True):
+            print(
+                f"{school}: deleted {report.check_ins} check-in(s), {report.alerts} resolved alert(s), "
+                f"{report.students} inactive student(s), {report.audit_events} audit event(s)"
+            )
+    finally:
+        db.dispose()
+    return 0
+
+
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-11-23") from None
+
+
+def cmd_audit_export(settings: Settings, args: argparse.Namespace) -> int:
+    """The audit log as CSV for the data protection officer: who did what, when; never content."""
+    from models.audit import export_csv
+
+    db = open_database(settings)
+    try:
+        out = open(args.output, "w", newline="") if args.output else sys.stdout  # noqa: SIM115
+        count = export_csv(db, args.date_from, args.date_to, out)
+        if args.output:
+            out.close()
+            print(f"wrote {count} audit event(s) to {args.output}", file=sys.stderr)
+    finally:
+        db.dispose()
+    return 0
+
+
 def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
     db = open_database(settings, upgrade=True)
     from models import migrate
@@ -171,6 +210,21 @@ def build_parser() -> argparse.ArgumentParser:
         description="With MENTORBOT_SECRET_KEY: put the new key first (comma-separated, old keys after), "
         "run this, then remove the old keys. Embedded: a new key is made in the data directory.",
     ).set_defaults(handler=cmd_keys_rotate)
+
+    retention = sub.add_parser("retention", help="delete what the records plan no longer keeps")
+    retention_sub = retention.add_subparsers(dest="retention_command", metavar="ACTION", required=True)
+    retention_sub.add_parser(
+        "run",
+        help="apply every school's retention period now (the clock also does it daily)",
+    ).set_defaults(handler=cmd_retention_run)
+
+    audit = sub.add_parser("audit", help="the audit log")
+    audit_sub = audit.add_subparsers(dest="audit_command", metavar="ACTION", required=True)
+    export = audit_sub.add_parser("export", help="write the audit log as CSV (dates inclusive, UTC)")
+    export.add_argument("--from", dest="date_from", type=_date, required=True, metavar="YYYY-MM-DD")
+    export.add_argument("--to", dest="date_to", type=_date, required=True, metavar="YYYY-MM-DD")
+    export.add_argument("--output", metavar="FILE", help="write to FILE instead of standard output")
+    export.set_defaults(handler=cmd_audit_export)
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)

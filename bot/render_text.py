@@ -16,6 +16,7 @@ from handlers.results import (
     OpenCheckIn,
     RecipientKind,
     Reply,
+    StudentExport,
     StudentList,
 )
 from models.alert import AlertStatus
@@ -68,6 +69,8 @@ def render_reply(language: str, reply: Reply) -> list[str]:
             status = _g(language, STATUS_WORDS.get(row.status, row.status))
             lines.append(f"  {row.student_code:<12} {row.rule:<24} {status:<14} {opened}")
         return lines
+    if isinstance(reply, StudentExport):
+        return [translate(language, msg(N_("All data about {code}:"), code=reply.student_code)), reply.json]
     if isinstance(reply, OpenCheckIn):
         return [translate(language, msg(N_("Check-in for {student}"), student=reply.student_label))]
     raise TypeError(f"cannot render {type(reply).__name__}")

@@ -16,7 +16,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from handlers import alerts, checkins, mentorships, prompts, roles, schedule, students
+from handlers import alerts, checkins, mentorships, privacy, prompts, roles, schedule, students
 from handlers.results import Help, Outcome
 from models import Member
 from models.messages import N_, Refused
@@ -207,6 +207,12 @@ def _bind_break_remove(args: list[str], _c: frozenset[str]) -> Action:
     return partial(schedule.remove_break, which=" ".join(args))
 
 
+def _bind_retention(args: list[str], _c: frozenset[str]) -> Action:
+    if len(args) > 1:
+        raise _usage("retention")
+    return partial(privacy.set_retention, days=args[0] if args else None)
+
+
 def _bind_language(args: list[str], _c: frozenset[str]) -> Action:
     (language,) = _exactly(args, 1, "language")
     return partial(roles.set_language, language=language.lower())
@@ -240,6 +246,13 @@ COMMANDS: tuple[CommandSpec, ...] = (
         N_("student remove CODE"),
         N_("Take a student off the programme; records are kept (coordinators)."),
         _bind_code(students.remove_student, "student remove"),
+    ),
+    CommandSpec(
+        "student export",
+        ("student export", "elev export", "elev exportera"),
+        N_("student export CODE"),
+        N_("All data about one student as JSON, for a request from the student or guardians (coordinators)."),
+        _bind_code(privacy.export_student, "student export"),
     ),
     CommandSpec(
         "students",
@@ -345,6 +358,13 @@ COMMANDS: tuple[CommandSpec, ...] = (
         N_("break remove YYYY-MM-DD|name"),
         N_("Remove a school break (coordinators)."),
         _bind_break_remove,
+    ),
+    CommandSpec(
+        "retention",
+        ("retention", "gallring"),
+        N_("retention [DAYS]"),
+        N_("Show or set how long records are kept, following the records plan (coordinators)."),
+        _bind_retention,
     ),
     CommandSpec(
         "language",

@@ -156,7 +156,15 @@ class OpenCheckIn:
     student_label: str
 
 
-Reply = Message | StudentList | MenteeList | AlertList | Help | OpenCheckIn
+@dataclass(frozen=True)
+class StudentExport:
+    """All data about one student as JSON, for the coordinator's eyes only."""
+
+    student_code: str
+    json: str
+
+
+Reply = Message | StudentList | MenteeList | AlertList | Help | OpenCheckIn | StudentExport
 
 
 @dataclass

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+import csv
+from datetime import UTC, date, datetime, time, timedelta
+from typing import TextIO
 
-from sqlalchemy import ForeignKey, Index, String
+from sqlalchemy import ForeignKey, Index, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from models.base import Base, UTCDateTime, utcnow
+from models.db import Database
 from models.people import Member
+from models.school import School
 
 
 class AuditEvent(Base):
@@ -42,3 +46,36 @@ def record(
             object_id=str(object_id),
         )
     )
+
+
+CSV_COLUMNS = ("at", "school", "actor", "action", "object_type", "object_id")
+
+
+def export_csv(db: Database, first_day: date, last_day: date, out: TextIO) -> int:
+    """Write the audit events of the period (UTC dates, inclusive) as CSV; returns how many."""
+    start = datetime.combine(first_day, time(), tzinfo=UTC)
+    end = datetime.combine(last_day + timedelta(days=1), time(), tzinfo=UTC)
+    writer = csv.writer(out)
+    writer.writerow(CSV_COLUMNS)
+    count = 0
+    with db.transaction() as session:
+        rows = session.execute(
+            select(AuditEvent, School.platform, School.workspace_id, Member.user_id)
+            .join(School, School.id == AuditEvent.school_id)
+            .outerjoin(Member, Member.id == AuditEvent.actor_id)
+            .where(AuditEvent.at >= start, AuditEvent.at < end)
+            .order_by(AuditEvent.at, AuditEvent.id)
+        )
+        for event, platform, workspace, actor in rows:
+            writer.writerow(
+                (
+                    event.at.isoformat(),
+                    f"{platform}:{workspace}",
+                    actor or "system",
+                    event.action,
+                    event.object_type,
+                    event.object_id,
+                )
+            )
+            count += 1
+    return count

@@ -24,6 +24,7 @@ from models.db import Database
 from schedules.digests import record_digests
 from schedules.outbox import deliver_pending, worker_name
 from schedules.prompting import record_due_prompts, record_reminders
+from schedules.retention import run_retention
 
 log = logging.getLogger("mentorbot.clock")
 
@@ -40,6 +41,7 @@ class TickReport:
     prompts: int = 0
     reminders: int = 0
     digests: int = 0
+    retention: int = 0  # schools whose retention ran
     delivered: list[Notification] = field(default_factory=list)
 
 
@@ -65,6 +67,7 @@ class Clock:
         report.prompts = record_due_prompts(self.db, now)
         report.reminders = record_reminders(self.db, now, self.settings.reminder_after_school_hours)
         report.digests = record_digests(self.db, now, self.settings.digest_rule)
+        report.retention = sum(1 for _ in run_retention(self.db, now))
         report.delivered = deliver_pending(self.db, self.notifier, now, self.worker)
         return report
 

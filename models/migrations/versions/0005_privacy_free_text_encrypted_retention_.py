@@ -1,0 +1,40 @@
+"""privacy: free text encrypted, retention per school
+
+Revision ID: 0005
+Revises: 0002
+Create Date: 2026-11-23
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0005"
+down_revision: str | None = "0002"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+
+def upgrade() -> None:
+    with op.batch_alter_table("check_in", schema=None) as batch_op:
+        batch_op.alter_column(
+            "strengths", existing_type=sa.VARCHAR(length=300), type_=sa.Text(), existing_nullable=False
+        )
+
+    with op.batch_alter_table("school", schema=None) as batch_op:
+        batch_op.add_column(sa.Column("retention_days", sa.Integer(), nullable=True))
+        batch_op.add_column(sa.Column("retention_ran_on", sa.Date(), nullable=True))
+
+
+def downgrade() -> None:
+    with op.batch_alter_table("school", schema=None) as batch_op:
+        batch_op.drop_column("retention_ran_on")
+        batch_op.drop_column("retention_days")
+
+    with op.batch_alter_table("check_in", schema=None) as batch_op:
+        batch_op.alter_column(
+            "strengths", existing_type=sa.Text(), type_=sa.VARCHAR(length=300), existing_nullable=False
+        )

@@ -1,0 +1,105 @@
+"""Retention follows the school's period; a coordinator can export everything about one student."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+from sqlalchemy import func, select
+
+from models import AuditEvent, CheckIn, Student
+from models.audit import export_csv
+from models.db import Database
+from schedules.retention import run_retention
+from tests.driver import Driver
+from tests.test_console import run
+
+
+def count(db: Database, model: type) -> int:
+    with db.transaction() as session:
+        return session.scalar(select(func.count()).select_from(model)) or 0
+
+
+def age_everything(db: Database, days: int) -> None:
+    """Make every record look `days` old."""
+    past = datetime.now(UTC) - timedelta(days=days)
+    with db.transaction() as session:
+        for check_in in session.scalars(select(CheckIn)):
+            check_in.recorded_at = past
+        for event in session.scalars(select(AuditEvent)):
+            event.at = past
+        for student in session.scalars(select(Student).where(Student.active.is_(False))):
+            student.deactivated_at = past
+
+
+def test_retention_period_is_per_school_and_validated(bot: Driver) -> None:
+    assert "kept 1095 days" in bot.say("admin", "retention").text
+    assert "kept 400 days" in bot.say("admin", "retention 400").text
+    for bad in ("7", "abc", "999999"):
+        reply = bot.say("admin", f"retention {bad}")
+        assert reply.outcome.refused and "Usage: retention" in reply.text
+    assert bot.say("anna", "retention 30").outcome.refused
+
+
+def test_retention_deletes_old_records_and_long_inactive_students(bot: Driver, db: Database) -> None:
+    bot.say("admin", "retention 100")
+    for code in ("7B-03", "7B-04"):
+        bot.say("admin", f"student add {code}")
+        bot.say("admin", f"assign {code} @anna")
+        bot.check_in("anna", code)
+    bot.say("admin", "student remove 7B-04")
+    age_everything(db, 50)
+    list(run_retention(db, force=True))
+    assert count(db, CheckIn) == 2 and count(db, Student) == 2
+    age_everything(db, 101)
+    bot.check_in("anna", "7B-03", note="today")
+    [(_, report)] = list(run_retention(db, force=True))
+    assert (report.check_ins, report.students) == (2, 1)
+    assert count(db, CheckIn) == 1 and count(db, Student) == 1
+    assert report.audit_events > 0
+    # The clock runs it once a day, not every tick.
+    assert list(run_retention(db)) == []
+
+
+def test_student_export_has_everything_and_is_audited(bot: Driver, db: Database) -> None:
+    bot.say("admin", "student add 7B-03 Kim grade=7")
+    bot.say("admin", "assign 7B-03 @anna")
+    bot.check_in("anna", "7B-03", note="Privat anteckning")
+    reply = bot.say("admin", "student export 7B-03")
+    data = json.loads(reply.outcome.reply[0].json)
+    assert data["student"]["code"] == "7B-03" and data["student"]["grade"] == 7
+    assert data["mentorships"][0]["mentor"] == "anna"
+    assert data["check_ins"][0]["note"] == "Privat anteckning"
+    assert bot.say("anna", "student export 7B-03").outcome.refused
+    with db.transaction() as session:
+        assert session.scalar(select(func.count()).where(AuditEvent.action == "student.export")) == 1
+
+
+def test_audit_export_csv_names_actions_never_content(bot: Driver, db: Database) -> None:
+    bot.say("admin", "student add 7B-03")
+    bot.say("admin", "assign 7B-03 @anna")
+    bot.check_in("anna", "7B-03", note="Hemligt")
+    out = io.StringIO()
+    today = datetime.now(UTC).date()
+    assert export_csv(db, today, today, out) == 3
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    assert [(r["actor"], r["action"]) for r in rows] == [
+        ("admin", "student.add"),
+        ("admin", "mentorship.assign"),
+        ("anna", "checkin.create"),
+    ]
+    assert "Hemligt" not in out.getvalue()
+    assert export_csv(db, date(2020, 1, 1), date(2020, 12, 31), io.StringIO()) == 0
+
+
+def test_audit_export_and_retention_commands(tmp_path: Path) -> None:
+    run("student add 7B-03\n", tmp_path, "console", "--as", "admin", MENTORBOT_COORDINATORS="admin")
+    today = datetime.now(UTC).date().isoformat()
+    result = run("", tmp_path, "audit", "export", "--from", today, "--to", today)
+    assert result.returncode == 0 and "student.add" in result.stdout
+    assert run("", tmp_path, "audit", "export", "--from", "yesterday", "--to", today).returncode == 2
+    retention = run("", tmp_path, "retention", "run")
+    assert retention.returncode == 0 and "deleted 0 check-in(s)" in retention.stdout

@@ -52,7 +52,8 @@ def test_data_survives_a_restart(tmp_path: Path) -> None:
 
 
 def test_check_in_form_question_by_question_with_retries(tmp_path: Path) -> None:
-    answers = ["yes", "1", "1", "0", "2", "4", "four", "4", "3", "3", "Football", "no", ""]
+    # met, days absent, unexcused, lessons, guardians told?, late, four ratings (one retried), ...
+    answers = ["yes", "1", "1", "0", "no", "2", "4", "four", "4", "3", "3", "Football", "no", ""]
     script = "\n".join(
         ["student add 7B-03", "assign 7B-03 @anna", ":as anna", "checkin 7B-03", *answers, "mentees"]
     )

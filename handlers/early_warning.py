@@ -22,6 +22,7 @@ from handlers.actors import language_of
 from handlers.results import AlertNotice, Destination, Notification, Recipient
 from models import Alert, AlertStatus, CheckIn, Member, Mentorship, School, Student
 from models.audit import record
+from models.backtest import BacktestRow, StudentRecord, backtest
 from models.calendar import SchoolCalendar
 from models.messages import N_, Message, msg
 from models.rules import (
@@ -333,3 +334,38 @@ def reraise_due(session: Session, now: datetime) -> list[tuple[Destination, Noti
                 for n in _no_channel_notifications(session, school, [alert.student.code])
             ]
     return sent
+
+
+def backtest_school(
+    session: Session,
+    school: School,
+    start: date | None,
+    end: date,
+    proposed: dict[str, int] | None = None,
+) -> tuple[date, list[BacktestRow]]:
+    """Replay the rules over a school's stored check-ins with its thresholds (or proposed changes).
+
+    Returns the period's first day (the first stored check-in when `start` is None) and per-rule rows.
+    """
+    thresholds = thresholds_for({**(school.thresholds or {}), **(proposed or {})})
+    records = []
+    first = end
+    for student in session.scalars(
+        select(Student).where(Student.school_id == school.id).order_by(Student.id)
+    ):
+        check_ins = session.scalars(
+            select(CheckIn).where(CheckIn.student_id == student.id).order_by(CheckIn.recorded_at, CheckIn.id)
+        ).all()
+        mentorships = session.scalars(
+            select(Mentorship).where(Mentorship.student_id == student.id).order_by(Mentorship.started_at)
+        ).all()
+        history = [facts_of(c, school.timezone) for c in check_ins]
+        if history:
+            first = min(first, history[0].on)
+        periods = [
+            (local_today(school, m.started_at), local_today(school, m.ended_at) if m.ended_at else None)
+            for m in mentorships
+        ]
+        records.append(StudentRecord(history, periods))
+    start = start or first
+    return start, backtest(records, thresholds, SchoolCalendar.for_school(school), start, end)

@@ -159,7 +159,7 @@ def render_prompt(language: str, prompt: DuePrompt) -> list[str]:
 
 def render_alert(language: str, notice: AlertNotice) -> list[str]:
     """An alert for the EHT channel: who, which rule, the evidence in numbers, and the next step."""
-    student = " ".join(p for p in (_grade(language, notice.grade), notice.class_name) if p)
+    student = ", ".join(p for p in (_grade(language, notice.grade), notice.class_name) if p)
     who = f"{notice.student_code} ({student})" if student else notice.student_code
     header = N_("Alert raised again, not yet acknowledged") if notice.reraised else N_("Alert")
     lines = [

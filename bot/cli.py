@@ -4,13 +4,14 @@ from __future__ import annotations
 
 import argparse
 import getpass
+import io
 import logging
 import sys
 from collections.abc import Sequence
 from datetime import date
 
 from bot.config import ConfigError, Settings, load_settings
-from bot.runtime import StartupError, open_database, school_defaults
+from bot.runtime import StartupError, build_notifier, clock_settings, open_database, school_defaults
 from models.backtest import BacktestRow
 from models.rules import RULES_BY_ID
 
@@ -37,10 +38,16 @@ def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
             f"(no MENTORBOT_COORDINATORS set: @{user} is coordinator in this console)",
             file=sys.stderr,
         )
+    from schedules.clock import Clock
+
     db = open_database(settings)
+    clock = Clock(db, build_notifier(settings, sys.stdout), clock_settings(settings))
+    scheduler = clock.start_in_background() if sys.stdin.isatty() else None
     try:
-        Console(db, school_defaults(settings), user).run()
+        Console(db, school_defaults(settings), user, clock=clock).run()
     finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
         db.dispose()
     return 0
 
@@ -48,6 +55,38 @@ def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     """Run the product: console mode while no chat platform is configured."""
     return cmd_console(settings, argparse.Namespace(as_user=None))
+
+
+def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
+    """The clock alone: one per deployment is enough, more are safe on PostgreSQL."""
+    from schedules.clock import Clock
+
+    db = open_database(settings)
+    log.info("clock started: ticking every %s seconds", settings.tick_seconds)
+    try:
+        Clock(db, build_notifier(settings, sys.stdout), clock_settings(settings)).run_forever()
+    finally:
+        db.dispose()
+    return 0
+
+
+def cmd_dispatch(settings: Settings, args: argparse.Namespace) -> int:
+    """One pass of the clock now, printing what it decided and sent."""
+    from bot.render_text import render_notification
+    from schedules.clock import Clock
+
+    db = open_database(settings)
+    try:
+        report = Clock(db, build_notifier(settings, io.StringIO()), clock_settings(settings)).tick()
+    finally:
+        db.dispose()
+    print(
+        f"recorded {report.prompts} prompt(s), {report.reminders} reminder(s), {report.digests} digest(s); "
+        f"delivered {len(report.delivered)} message(s)"
+    )
+    for notification in report.delivered:
+        print(render_notification(settings.language, notification))
+    return 0
 
 
 def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
@@ -140,6 +179,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--as", dest="as_user", metavar="USER", help="the user id to act as (default: your login)"
     )
     console.set_defaults(handler=cmd_console)
+
+    worker = sub.add_parser(
+        "worker",
+        help="run the clock alone: prompts, reminders, digests",
+        description="Ticks every MENTORBOT_TICK_SECONDS. Safe to run more than one on PostgreSQL.",
+    )
+    worker.set_defaults(handler=cmd_worker)
+
+    dispatch = sub.add_parser("dispatch", help="run one pass of the clock now and print what it sent")
+    dispatch.set_defaults(handler=cmd_dispatch)
 
     db = sub.add_parser("db", help="database maintenance")
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)

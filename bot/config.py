@@ -9,6 +9,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from pydantic import Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from models.cadence import CadenceError, parse_cadence
 from models.db import normalise_database_url
 
 
@@ -26,6 +27,9 @@ class Settings(BaseSettings):
     coordinators: Annotated[frozenset[str], NoDecode] = Field(
         default=frozenset(), alias="MENTORBOT_COORDINATORS"
     )
+    tick_seconds: int = Field(default=30, ge=5, le=3600, alias="MENTORBOT_TICK_SECONDS")
+    reminder_after_hours: int = Field(default=24, ge=1, le=240, alias="MENTORBOT_REMINDER_AFTER_HOURS")
+    digest_at: str = Field(default="fri 14:00", alias="MENTORBOT_DIGEST_AT")
 
     @field_validator("timezone")
     @classmethod
@@ -48,6 +52,19 @@ class Settings(BaseSettings):
             ids = [part.strip().lstrip("@") for part in value.split(",")]
             return frozenset(i for i in ids if i)
         return value
+
+    @field_validator("digest_at")
+    @classmethod
+    def _digest_time(cls, value: str) -> str:
+        try:
+            parse_cadence(value.split())
+        except CadenceError:
+            raise ValueError(f"{value!r} is not a weekday and time such as 'fri 14:00'") from None
+        return value
+
+    @property
+    def digest_rule(self) -> str:
+        return parse_cadence(self.digest_at.split())
 
     @field_validator("database_url")
     @classmethod

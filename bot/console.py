@@ -1,7 +1,9 @@
 """Console mode: act as any user in a terminal, type the command language, see what would be sent.
 
 Interactive when stdin is a terminal; otherwise it reads lines from stdin, so it can be scripted.
-`:as USER` switches user, `:quit` ends. A check-in form is asked question by question.
+`:as USER` switches user, `:tick` runs the clock once now, `:quit` ends. A check-in form is
+asked question by question. Interactive sessions also run the clock in the background, so due
+prompts appear as they would be sent.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from handlers.dispatch import run_command, submit_check_in
 from handlers.results import OpenCheckIn, Outcome
 from models.db import Database
 from models.messages import N_, Message, msg
+from schedules.clock import Clock
 
 PLATFORM = "console"
 WORKSPACE = "local"
@@ -40,6 +43,7 @@ class Console:
         user: str,
         stdin: TextIO = sys.stdin,
         stdout: TextIO = sys.stdout,
+        clock: Clock | None = None,
     ) -> None:
         self.db = db
         self.defaults = defaults
@@ -48,6 +52,7 @@ class Console:
         self.stdout = stdout
         self.interactive = stdin.isatty()
         self.language = defaults.language
+        self.clock = clock
         self._lines = self._read_lines()
 
     def _read_lines(self) -> Iterator[str]:
@@ -81,7 +86,17 @@ class Console:
             if line.startswith(":as"):
                 self._switch_user(line)
                 continue
+            if line == ":tick":
+                self._tick()
+                continue
             self.show(run_command(self.db, self.caller, self.defaults, line))
+
+    def _tick(self) -> None:
+        if self.clock is None:
+            return
+        report = self.clock.tick()
+        if not report.delivered:
+            self.say(_g(self.language, N_("(the clock ran: nothing is due)")))
 
     def _switch_user(self, line: str) -> None:
         parts = line.split()
@@ -131,7 +146,9 @@ class Console:
 
 
 _CANCELLED = object()
-WELCOME = N_("mentorbot console. Type help for commands, :as USER to switch user, :quit to end.")
+WELCOME = N_(
+    "mentorbot console. Type help for commands, :as USER to switch user, :tick to run the clock, :quit to end"
+)
 
 
 def _now_acting(user: str) -> Message:

@@ -8,7 +8,9 @@ from handlers.commands import COMMANDS, spec_named
 from handlers.results import (
     AlertList,
     AlertNotice,
+    AlertSummary,
     CheckInHistory,
+    Digest,
     DuePrompt,
     Help,
     MenteeList,
@@ -135,15 +137,63 @@ def _render_mentees(language: str, mentees: MenteeList) -> list[str]:
 
 def render_notification(language: str, notification: Notification) -> str:
     sigil = "@" if notification.to.kind is RecipientKind.PERSON else "#"
-    language = notification.language or language
-    content = notification.content
-    if isinstance(content, DuePrompt):
-        text = "\n".join(render_prompt(language, content))
-    elif isinstance(content, AlertNotice):
-        text = "\n".join(render_alert(language, content))
-    else:
-        text = translate(language, content)
+    text = "\n".join(render_content(notification.language or language, notification.content))
     return f"[→ {sigil}{notification.to.id}] {text}"
+
+
+def render_content(language: str, content: object) -> list[str]:
+    """Any notification content as lines of text; other platforms use this as their fallback."""
+    if isinstance(content, DuePrompt):
+        return render_prompt(language, content)
+    if isinstance(content, Digest):
+        return render_digest(language, content)
+    if isinstance(content, AlertNotice):
+        return render_alert(language, content)
+    if isinstance(content, AlertSummary):
+        header = _g(language, N_("Weekly summary of open alerts:"))
+        return (
+            [header, *render_reply(language, AlertList(content.timezone, content.rows))[1:]]
+            if content.rows
+            else [
+                header,
+                _g(language, "No open alerts."),
+            ]
+        )
+    if isinstance(content, Message):
+        return [translate(language, content)]
+    raise TypeError(f"cannot render {type(content).__name__}")
+
+
+def render_digest(language: str, digest: Digest) -> list[str]:
+    period = translate(
+        language,
+        msg(
+            N_("Weekly digest, {start} to {end}:"),
+            start=local_date(language, digest.period_start, digest.timezone),
+            end=local_date(language, digest.period_end, digest.timezone),
+        ),
+    )
+    rate = f"{digest.participation:.0%}" if digest.participation is not None else "-"
+    lines = [
+        period,
+        "  "
+        + translate(
+            language,
+            msg(
+                N_("Participation: {rate} of {due} due check-ins answered; {check_ins} check-ins logged."),
+                rate=rate,
+                due=digest.prompts_due,
+                check_ins=digest.check_ins,
+            ),
+        ),
+        "  " + translate(language, msg(N_("Open alerts: {count}"), count=digest.open_alerts)),
+    ]
+    if digest.overdue:
+        lines.append("  " + _g(language, N_("Overdue check-ins by mentor:")))
+        lines += [f"    @{row.mentor_user_id}: {row.overdue}" for row in digest.overdue]
+    else:
+        lines.append("  " + _g(language, N_("No overdue check-ins.")))
+    return lines
 
 
 def render_prompt(language: str, prompt: DuePrompt) -> list[str]:

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from typing import TextIO
+
 from sqlalchemy.exc import OperationalError
 
 from bot.config import Settings
+from bot.notify import PlatformNotifier, TextNotifier
 from handlers.actors import SchoolDefaults
 from models import migrate
 from models.db import Database
+from schedules.clock import ClockSettings
 
 
 class StartupError(Exception):
@@ -18,6 +22,19 @@ def school_defaults(settings: Settings) -> SchoolDefaults:
     return SchoolDefaults(
         timezone=settings.timezone, language=settings.language, coordinators=settings.coordinators
     )
+
+
+def clock_settings(settings: Settings) -> ClockSettings:
+    return ClockSettings(
+        tick_seconds=settings.tick_seconds,
+        reminder_after_school_hours=settings.reminder_after_hours,
+        digest_rule=settings.digest_rule,
+    )
+
+
+def build_notifier(settings: Settings, out: TextIO) -> PlatformNotifier:
+    """One notifier per platform the installation speaks; console schools print to `out`."""
+    return PlatformNotifier({"console": TextNotifier(out)})
 
 
 def open_database(settings: Settings, upgrade: bool | None = None) -> Database:

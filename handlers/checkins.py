@@ -12,10 +12,11 @@ from handlers.checkin_form import validate
 from handlers.early_warning import on_check_in
 from handlers.lookups import find_student
 from handlers.results import OpenCheckIn, Outcome
-from models import CheckIn, CheckInKind, ConcernDomain, Member
+from models import CheckIn, CheckInKind, ConcernDomain, Member, PromptStatus
 from models.audit import record
 from models.base import utcnow
 from models.messages import N_, msg
+from models.prompt import close_open_prompts
 from models.trends import Direction, engagement_trend
 
 DIRECTION_WORDS = {
@@ -70,6 +71,7 @@ def log_check_in(
     )
     session.add(check_in)
     mentorship.schedule_next(now)
+    close_open_prompts(session, mentorship.id, PromptStatus.ANSWERED, now)
     session.flush()
     record(session, actor, actor.school_id, "checkin.create", "check_in", check_in.id)
 

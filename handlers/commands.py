@@ -17,7 +17,7 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from handlers import alerts, checkins, mentorships, prompts, roles, students, thresholds
+from handlers import alerts, checkins, mentorships, prompts, roles, schedule, students, thresholds
 from handlers.results import Help, Outcome
 from models import Member
 from models.messages import N_, Refused
@@ -246,6 +246,26 @@ def _bind_threshold_set(args: list[str], _c: frozenset[str]) -> Action:
     return partial(thresholds.set_threshold, name=name, value=value)
 
 
+def _bind_cadence(args: list[str], _c: frozenset[str]) -> Action:
+    if not args:
+        raise _usage("cadence")
+    if args[0].lower() in ("default", "standard"):
+        return partial(schedule.set_default_cadence, words=args[1:])
+    return partial(schedule.set_cadence, code=args[0], words=args[1:])
+
+
+def _bind_break_add(args: list[str], _c: frozenset[str]) -> Action:
+    if len(args) < 2:
+        raise _usage("break add")
+    return partial(schedule.add_break, start=args[0], end=args[1], name=" ".join(args[2:]))
+
+
+def _bind_break_remove(args: list[str], _c: frozenset[str]) -> Action:
+    if not args:
+        raise _usage("break remove")
+    return partial(schedule.remove_break, which=" ".join(args))
+
+
 def _bind_language(args: list[str], _c: frozenset[str]) -> Action:
     (language,) = _exactly(args, 1, "language")
     return partial(roles.set_language, language=language.lower())
@@ -405,6 +425,34 @@ COMMANDS: tuple[CommandSpec, ...] = (
         N_("role remove @user coordinator|mentor|eht"),
         N_("Take a role away (coordinators)."),
         _bind_role(False, "role remove"),
+    ),
+    CommandSpec(
+        "cadence",
+        ("cadence", "rytm"),
+        N_("cadence CODE|default [weekly mon 08:30 | every 2 weeks thu 14:00 | mon,thu 08:15 | off]"),
+        N_("Show or set how often check-ins are due (the mentor or coordinators; default: coordinators)."),
+        _bind_cadence,
+    ),
+    CommandSpec(
+        "break add",
+        ("break add", "lov ny", "lov lägg till"),
+        N_("break add YYYY-MM-DD YYYY-MM-DD [name]"),
+        N_("Add a school break: no prompts on its days (coordinators)."),
+        _bind_break_add,
+    ),
+    CommandSpec(
+        "break list",
+        ("break list", "breaks", "lov", "lov lista"),
+        N_("break list"),
+        N_("The school breaks."),
+        _bind_no_args(schedule.list_breaks, "break list"),
+    ),
+    CommandSpec(
+        "break remove",
+        ("break remove", "lov ta bort", "lov bort"),
+        N_("break remove YYYY-MM-DD|name"),
+        N_("Remove a school break (coordinators)."),
+        _bind_break_remove,
     ),
     CommandSpec(
         "language",

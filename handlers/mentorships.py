@@ -9,10 +9,11 @@ from handlers.access import active_mentorship, require_role
 from handlers.actors import find_or_create_member
 from handlers.lookups import find_member, find_student
 from handlers.results import MenteeList, MenteeRow, Notification, Outcome, Recipient
-from models import CheckIn, Member, Mentorship, Role, Student
+from models import CheckIn, Member, Mentorship, PromptStatus, Role, Student
 from models.audit import record
 from models.base import utcnow
 from models.messages import N_, Refused, msg
+from models.prompt import close_open_prompts
 
 
 def assign(session: Session, actor: Member, code: str, mentor_user_id: str, mentor_name: str = "") -> Outcome:
@@ -28,6 +29,7 @@ def assign(session: Session, actor: Member, code: str, mentor_user_id: str, ment
     outcome = Outcome()
     if current is not None:
         current.ended_at = now
+        close_open_prompts(session, current.id, PromptStatus.CANCELLED, now)
         session.flush()  # the one-active-mentor index must see the old one end first
         outcome.notifications.append(
             Notification(
@@ -71,6 +73,7 @@ def unassign(session: Session, actor: Member, code: str) -> Outcome:
     if current is None:
         raise Refused(N_("{code} has no mentor."), code=student.code)
     current.ended_at = utcnow()
+    close_open_prompts(session, current.id, PromptStatus.CANCELLED, current.ended_at)
     record(session, actor, actor.school_id, "mentorship.unassign", "mentorship", current.id)
     return Outcome.say(
         msg(N_("{code} no longer has a mentor."), code=student.code),

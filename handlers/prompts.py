@@ -10,10 +10,11 @@ from handlers.access import require_mentor_of
 from handlers.early_warning import on_check_in
 from handlers.lookups import find_student
 from handlers.results import Outcome
-from models import CheckIn, CheckInKind, Member
+from models import CheckIn, CheckInKind, Member, PromptStatus
 from models.audit import record
 from models.base import utcnow
 from models.messages import N_, msg
+from models.prompt import close_open_prompts
 
 SNOOZE = timedelta(days=1)
 
@@ -25,6 +26,7 @@ def snooze(session: Session, actor: Member, code: str) -> Outcome:
     now = utcnow()
     base = mentorship.next_due_at if mentorship.next_due_at and mentorship.next_due_at > now else now
     mentorship.next_due_at = base + SNOOZE
+    close_open_prompts(session, mentorship.id, PromptStatus.ANSWERED, now)
     record(session, actor, actor.school_id, "prompt.snooze", "mentorship", mentorship.id)
     return Outcome.say(
         msg(N_("Snoozed: I will ask about {code} again tomorrow."), code=student.code),
@@ -46,6 +48,7 @@ def did_not_meet(session: Session, actor: Member, code: str) -> Outcome:
     )
     session.add(check_in)
     mentorship.schedule_next(now)
+    close_open_prompts(session, mentorship.id, PromptStatus.ANSWERED, now)
     session.flush()
     record(session, actor, actor.school_id, "checkin.not_met", "check_in", check_in.id)
     # Lack of contact is itself a signal: the rules see this check-in like any other.

@@ -75,9 +75,41 @@ class AlertNotice:
 
 
 @dataclass(frozen=True)
+class MentorOverdue:
+    mentor_user_id: str
+    overdue: int
+
+
+@dataclass(frozen=True)
+class Digest:
+    """The weekly picture for coordinators."""
+
+    timezone: str
+    period_start: datetime
+    period_end: datetime
+    prompts_due: int
+    prompts_answered: int
+    check_ins: int
+    overdue: list[MentorOverdue]
+    open_alerts: int
+
+    @property
+    def participation(self) -> float | None:
+        return self.prompts_answered / self.prompts_due if self.prompts_due else None
+
+
+@dataclass(frozen=True)
+class AlertSummary:
+    """The weekly list of open alerts for the student health team's channel."""
+
+    timezone: str
+    rows: list[AlertRow]
+
+
+@dataclass(frozen=True)
 class Notification:
     to: Recipient
-    content: Message | DuePrompt | AlertNotice
+    content: Message | DuePrompt | Digest | AlertSummary | AlertNotice
     # The reader's language; filled in by `handlers.dispatch` from the recipient's settings.
     language: str | None = None
     # A reference to an earlier message (e.g. a Slack ts) to update in place instead of posting anew.

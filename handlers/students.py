@@ -8,11 +8,12 @@ from sqlalchemy.orm import Session
 from handlers.access import active_mentorship, require_role
 from handlers.lookups import find_student, normalise_code
 from handlers.results import Notification, Outcome, Recipient, StudentList, StudentRow
-from models import Member, Mentorship, Role, Student
+from models import Member, Mentorship, PromptStatus, Role, Student
 from models.audit import record
 from models.base import utcnow
 from models.messages import N_, Refused, msg
 from models.personnummer import contains_personnummer
+from models.prompt import close_open_prompts
 
 NAME_MAX = 40
 CLASS_MAX = 12
@@ -108,6 +109,7 @@ def remove_student(session: Session, actor: Member, code: str) -> Outcome:
     mentorship = active_mentorship(session, student)
     if mentorship is not None:
         mentorship.ended_at = now
+        close_open_prompts(session, mentorship.id, PromptStatus.CANCELLED, now)
         outcome.notifications.append(
             Notification(
                 Recipient.person(mentorship.mentor.user_id),

@@ -8,6 +8,7 @@ from models.audit import AuditEvent
 from models.base import Base
 from models.checkin import CheckIn, CheckInKind, ConcernDomain
 from models.mentorship import Mentorship
+from models.outbox import OutboxMessage, OutboxStatus
 from models.people import Member, Role
 from models.prompt import Prompt, PromptStatus
 from models.school import School, SchoolBreak
@@ -23,6 +24,8 @@ __all__ = [
     "ConcernDomain",
     "Member",
     "Mentorship",
+    "OutboxMessage",
+    "OutboxStatus",
     "Prompt",
     "PromptStatus",
     "Role",

@@ -6,7 +6,9 @@ stays 08:30 in Stockholm on both sides of a daylight-saving change.
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+import re
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 from dateutil.rrule import rrulestr
@@ -47,3 +49,102 @@ def next_due(
         return due
     moved = datetime.combine(school_day, local.time().replace(tzinfo=None)).replace(tzinfo=zone)
     return moved.astimezone(UTC)
+
+
+CADENCE_OFF = "off"
+MAX_INTERVAL_WEEKS = 8
+
+_DAYS = {
+    "MO": ("mon", "monday", "mån", "måndag", "man", "mandag"),
+    "TU": ("tue", "tues", "tuesday", "tis", "tisdag"),
+    "WE": ("wed", "wednesday", "ons", "onsdag"),
+    "TH": ("thu", "thur", "thurs", "thursday", "tor", "tors", "torsdag"),
+    "FR": ("fri", "friday", "fre", "fredag"),
+}
+_DAY_BY_WORD = {word: code for code, words in _DAYS.items() for word in words}
+_WEEKEND = {"sat", "saturday", "sun", "sunday", "lör", "lördag", "sön", "söndag"}
+_DAY_ORDER = list(_DAYS)
+_TIME = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
+
+
+class CadenceError(ValueError):
+    """The words do not describe a cadence; `reason` says which part is wrong."""
+
+    def __init__(self, reason: str) -> None:
+        super().__init__(reason)
+        self.reason = reason
+
+
+@dataclass(frozen=True)
+class Cadence:
+    interval_weeks: int
+    weekdays: tuple[int, ...]  # 0 = Monday
+    hour: int
+    minute: int
+
+    def to_rrule(self) -> str:
+        days = ",".join(_DAY_ORDER[d] for d in self.weekdays)
+        interval = f";INTERVAL={self.interval_weeks}" if self.interval_weeks > 1 else ""
+        return f"FREQ=WEEKLY{interval};BYDAY={days};BYHOUR={self.hour};BYMINUTE={self.minute};BYSECOND=0"
+
+    @classmethod
+    def from_rrule(cls, rule: str) -> Cadence:
+        parts = dict(part.split("=", 1) for part in rule.split(";"))
+        return cls(
+            interval_weeks=int(parts.get("INTERVAL", "1")),
+            weekdays=tuple(_DAY_ORDER.index(d) for d in parts["BYDAY"].split(",")),
+            hour=int(parts["BYHOUR"]),
+            minute=int(parts["BYMINUTE"]),
+        )
+
+
+def parse_cadence(words: list[str]) -> str:
+    """Plain words to an RRULE: `weekly mon 08:30`, `every 2 weeks thu 14:00`, `mon,thu 08:15`, `off`.
+
+    Swedish works too: `varje vecka mån 08:30`, `varannan vecka tor 14:00`, `av`.
+    """
+    tokens = [t for word in words for t in word.lower().replace(",", " ").split()]
+    if tokens in (["off"], ["av"]):
+        return CADENCE_OFF
+    interval = 1
+    if tokens[:1] in (["weekly"], ["veckovis"]):
+        tokens = tokens[1:]
+    elif tokens[:2] == ["varje", "vecka"]:
+        tokens = tokens[2:]
+    elif tokens[:1] == ["varannan"] and tokens[1:2] == ["vecka"]:
+        interval, tokens = 2, tokens[2:]
+    elif tokens[:1] in (["every"], ["var"]) and len(tokens) >= 3:
+        count = tokens[1].removesuffix(":e")
+        if not count.isdigit() or tokens[2] not in ("week", "weeks", "vecka", "veckor"):
+            raise CadenceError("interval")
+        interval, tokens = int(count), tokens[3:]
+    if not 1 <= interval <= MAX_INTERVAL_WEEKS:
+        raise CadenceError("interval")
+    if not tokens or not _TIME.match(tokens[-1]):
+        raise CadenceError("time")
+    time_match = _TIME.match(tokens[-1])
+    assert time_match is not None
+    days: set[int] = set()
+    for token in tokens[:-1]:
+        if token in _WEEKEND:
+            raise CadenceError("weekend")
+        if token not in _DAY_BY_WORD:
+            raise CadenceError("day")
+        days.add(_DAY_ORDER.index(_DAY_BY_WORD[token]))
+    if not days:
+        raise CadenceError("day")
+    return Cadence(
+        interval, tuple(sorted(days)), int(time_match.group(1)), int(time_match.group(2))
+    ).to_rrule()
+
+
+DIGEST_DEFAULT = "FREQ=WEEKLY;BYDAY=FR;BYHOUR=14;BYMINUTE=0;BYSECOND=0"
+
+
+def previous_occurrence(rule: str, timezone: str, now: datetime, within: timedelta) -> datetime | None:
+    """The latest occurrence at or before `now` and not older than `within`, as aware UTC."""
+    zone = ZoneInfo(timezone)
+    local_now = now.astimezone(zone).replace(tzinfo=None)
+    start = (now - within).astimezone(zone).replace(tzinfo=None, second=0, microsecond=0)
+    found = rrulestr(rule, dtstart=start).before(local_now, inc=True)
+    return found.replace(tzinfo=zone).astimezone(UTC) if found else None

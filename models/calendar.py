@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
+from zoneinfo import ZoneInfo
 
 import holidays
 
@@ -75,3 +76,25 @@ class SchoolCalendar:
         """School days after `start`, up to and including `end`."""
         days = (end - start).days
         return sum(1 for n in range(1, days + 1) if self.is_school_day(start + timedelta(days=n)))
+
+    def add_school_hours(self, start: datetime, hours: float, timezone: str) -> datetime:
+        """`start` plus `hours` counted only on school days, in the school's local time.
+
+        A reminder "24 school hours" after a Friday 08:30 prompt falls on Monday 08:30.
+        """
+        zone = ZoneInfo(timezone)
+        local = start.astimezone(zone)
+        remaining = timedelta(hours=hours)
+        day = local.date()
+        cursor = local
+        for _ in range(_MAX_SEARCH):
+            day_end = datetime.combine(day + timedelta(days=1), time(), tzinfo=zone)
+            if self.is_school_day(day):
+                # Local wall-clock hours: a school day is 24 hours even when the clock changes.
+                available = day_end.replace(tzinfo=None) - cursor.replace(tzinfo=None)
+                if remaining <= available:
+                    return (cursor.replace(tzinfo=None) + remaining).replace(tzinfo=zone).astimezone(UTC)
+                remaining -= available
+            day += timedelta(days=1)
+            cursor = day_end
+        raise ValueError("no school days ahead")

@@ -8,7 +8,7 @@ from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, UTCDateTime, utcnow
-from models.cadence import DEFAULT_CADENCE, next_due
+from models.cadence import CADENCE_OFF, DEFAULT_CADENCE, next_due
 from models.calendar import SchoolCalendar
 from models.people import Member
 from models.student import Student
@@ -44,13 +44,17 @@ class Mentorship(Base):
     def is_active(self) -> bool:
         return self.ended_at is None
 
-    def schedule_next(self, after: datetime) -> None:
+    def schedule_next(self, after: datetime, calendar: SchoolCalendar | None = None) -> None:
         """Set `next_due_at` to the cadence's first school-day occurrence after `after`."""
         school = self.student.school
+        rule = self.cadence or school.default_cadence or DEFAULT_CADENCE
+        if rule == CADENCE_OFF:
+            self.next_due_at = None
+            return
         self.next_due_at = next_due(
-            self.cadence or school.default_cadence or DEFAULT_CADENCE,
+            rule,
             school.timezone,
             after,
-            SchoolCalendar.for_school(school),
+            calendar or SchoolCalendar.for_school(school),
             anchor=self.started_at or after,
         )

@@ -1,7 +1,7 @@
 """Prompt occurrences: each time a mentorship falls due, recorded before it is sent, marked after.
 
-The unique (mentorship, local date) key means a prompt is created once however many clocks tick,
-and the status column lets a crashed sender's work be swept up by the next tick.
+The unique (mentorship, local date) key means a prompt is created once however many clocks tick
+(and once on the day the October change repeats an hour); the outbox delivers it and marks it sent.
 """
 
 from __future__ import annotations
@@ -9,16 +9,15 @@ from __future__ import annotations
 from datetime import date, datetime
 from enum import StrEnum
 
-from sqlalchemy import Date, Enum, ForeignKey, Index, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import Date, Enum, ForeignKey, Index, UniqueConstraint, update
+from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
 from models.base import Base, UTCDateTime, utcnow
 from models.mentorship import Mentorship
 
 
 class PromptStatus(StrEnum):
-    PENDING = "pending"  # recorded, not yet claimed by a sender
-    SENDING = "sending"  # claimed; if the claim grows old, the sender died and it is sent again
+    PENDING = "pending"  # recorded; its message waits in the outbox
     SENT = "sent"
     ANSWERED = "answered"  # checked in, did not meet, or snoozed
     MISSED = "missed"  # the next occurrence came with no answer
@@ -29,7 +28,7 @@ class Prompt(Base):
     __tablename__ = "prompt"
     __table_args__ = (
         UniqueConstraint("mentorship_id", "local_date"),
-        Index("ix_prompt_status_claimed", "status", "claimed_at"),
+        Index("ix_prompt_status_sent", "status", "sent_at"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -41,11 +40,20 @@ class Prompt(Base):
         default=PromptStatus.PENDING,
     )
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
-    claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    claimed_by: Mapped[str | None] = mapped_column(String(64))
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    message_ref: Mapped[str | None] = mapped_column(String(64))
 
     mentorship: Mapped[Mentorship] = relationship()
+
+
+def close_open_prompts(session: Session, mentorship_id: int, status: PromptStatus, now: datetime) -> None:
+    """The mentor answered (checked in, did not meet, snoozed), or the mentorship ended."""
+    session.execute(
+        update(Prompt)
+        .where(
+            Prompt.mentorship_id == mentorship_id,
+            Prompt.status.in_([PromptStatus.PENDING, PromptStatus.SENT]),
+        )
+        .values(status=status, answered_at=now)
+    )

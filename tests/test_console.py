@@ -258,3 +258,26 @@ def test_every_subcommand_has_help(tmp_path: Path, command: list[str]) -> None:
     result = run("", tmp_path, *command, "--help")
     assert result.returncode == 0
     assert "usage: mentorbot" in result.stdout
+
+
+def test_the_console_clock_prints_due_prompts_and_dispatch_reports(tmp_path: Path) -> None:
+    env = {"MENTORBOT_COORDINATORS": "admin", "MENTORBOT_LANGUAGE": "en"}
+    run("student add 7B-03\nassign 7B-03 @anna\n", tmp_path, "console", "--as", "admin", **env)
+    import sqlite3
+
+    with sqlite3.connect(tmp_path / "data" / "mentorbot.sqlite3") as connection:
+        connection.execute("UPDATE mentorship SET next_due_at = '2026-11-23 07:30:00.000000'")
+    result = run(":tick\n:tick\n", tmp_path, "console", "--as", "admin", **env)
+    assert "[→ @anna] Time to check in:" in result.stdout
+    assert "checkin 7B-03 | snooze 7B-03 | notmet 7B-03" in result.stdout
+    assert result.stdout.count("Time to check in") == 1
+    assert "nothing is due" in result.stdout
+    report = run("", tmp_path, "dispatch", **env)
+    assert report.returncode == 0
+    assert "recorded 0 prompt(s)" in report.stdout
+
+
+@pytest.mark.parametrize("command", [["worker"], ["dispatch"]])
+def test_clock_commands_have_help(tmp_path: Path, command: list[str]) -> None:
+    result = run("", tmp_path, *command, "--help")
+    assert result.returncode == 0 and "usage: mentorbot" in result.stdout

@@ -17,7 +17,7 @@ KEYWORDS = {"N_": None, "_g": (2,)}
 
 def source_texts() -> set[str]:
     texts: set[str] = set()
-    for package in ("bot", "handlers", "models"):
+    for package in ("bot", "handlers", "models", "schedules"):
         for _file, _line, message, _comments, _context in extract_from_dir(
             ROOT / package, keywords=KEYWORDS, comment_tags=()
         ):

@@ -1,0 +1,97 @@
+"""The clock: APScheduler only ticks; each tick decides what is due and delivers the outbox.
+
+APScheduler's job store is in memory and never shared between processes, because all state lives
+in the database: a tick can run in any process, any number of times, and still prompt once.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from apscheduler.schedulers.background import BackgroundScheduler
+from apscheduler.schedulers.base import BaseScheduler
+from apscheduler.schedulers.blocking import BlockingScheduler
+from sqlalchemy.exc import OperationalError
+
+from handlers.delivery import Notifier
+from handlers.results import Notification
+from models.base import utcnow
+from models.cadence import DIGEST_DEFAULT
+from models.db import Database
+from schedules.digests import record_digests
+from schedules.outbox import deliver_pending, worker_name
+from schedules.prompting import record_due_prompts, record_reminders
+
+log = logging.getLogger("mentorbot.clock")
+
+
+@dataclass(frozen=True)
+class ClockSettings:
+    tick_seconds: int = 30
+    reminder_after_school_hours: float = 24
+    digest_rule: str = DIGEST_DEFAULT
+
+
+@dataclass
+class TickReport:
+    prompts: int = 0
+    reminders: int = 0
+    digests: int = 0
+    delivered: list[Notification] = field(default_factory=list)
+
+
+class Clock:
+    def __init__(
+        self,
+        db: Database,
+        notifier: Notifier,
+        settings: ClockSettings | None = None,
+        worker: str | None = None,
+        now: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.db = db
+        self.notifier = notifier
+        self.settings = settings or ClockSettings()
+        self.worker = worker or worker_name()
+        self.now = now
+
+    def tick(self, now: datetime | None = None) -> TickReport:
+        """One pass: record what is due, then deliver everything waiting in the outbox."""
+        now = now or self.now()
+        report = TickReport()
+        report.prompts = record_due_prompts(self.db, now)
+        report.reminders = record_reminders(self.db, now, self.settings.reminder_after_school_hours)
+        report.digests = record_digests(self.db, now, self.settings.digest_rule)
+        report.delivered = deliver_pending(self.db, self.notifier, now, self.worker)
+        return report
+
+    def _scheduled_tick(self) -> None:
+        try:
+            self.tick()
+        except OperationalError as error:
+            # The database is briefly away: say so in one line; the next tick resumes by itself.
+            log.warning("clock tick skipped, database unreachable: %s", type(error.orig).__name__)
+
+    def schedule(self, scheduler: BaseScheduler) -> BaseScheduler:
+        scheduler.add_job(
+            self._scheduled_tick,
+            "interval",
+            seconds=self.settings.tick_seconds,
+            id="tick",
+            coalesce=True,
+            max_instances=1,
+            misfire_grace_time=self.settings.tick_seconds,
+            next_run_time=utcnow(),
+        )
+        return scheduler
+
+    def start_in_background(self) -> BackgroundScheduler:
+        scheduler = BackgroundScheduler(timezone="UTC")
+        self.schedule(scheduler).start()
+        return scheduler
+
+    def run_forever(self) -> None:
+        self.schedule(BlockingScheduler(timezone="UTC")).start()

@@ -1,0 +1,155 @@
+"""Weekly digests: participation and overdue check-ins for coordinators, open alerts for the EHT."""
+
+from __future__ import annotations
+
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from handlers.actors import language_of
+from handlers.results import AlertRow, AlertSummary, Digest, MentorOverdue, Notification, Recipient
+from models import (
+    Alert,
+    AlertStatus,
+    CheckIn,
+    Member,
+    Mentorship,
+    OutboxMessage,
+    Prompt,
+    PromptStatus,
+    School,
+    Student,
+)
+from models.cadence import previous_occurrence
+from models.db import Database
+from schedules.outbox import enqueue
+
+WEEK = timedelta(days=7)
+
+
+def record_digests(db: Database, now: datetime, digest_rule: str) -> int:
+    """Queue this week's digests once, at or after the school's digest time; returns how many."""
+    queued = 0
+    with db.transaction() as session:
+        for school in session.scalars(select(School)).all():
+            occurrence = previous_occurrence(digest_rule, school.timezone, now, within=WEEK)
+            if occurrence is None or occurrence < school.created_at:
+                continue
+            key = f"digest:{school.id}:{occurrence.date().isoformat()}"
+            if _already_decided(session, key) or not _has_students(session, school):
+                continue
+            queued += _queue_coordinator_digests(session, school, occurrence, key)
+            queued += _queue_eht_summary(session, school, key)
+    return queued
+
+
+def _already_decided(session: Session, key: str) -> bool:
+    found = session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key.startswith(key)).limit(1))
+    return found is not None
+
+
+def _has_students(session: Session, school: School) -> bool:
+    found = session.scalar(select(Student.id).where(Student.school_id == school.id, Student.active).limit(1))
+    return found is not None
+
+
+def _queue_coordinator_digests(session: Session, school: School, occurrence: datetime, key: str) -> int:
+    digest = build_digest(session, school, occurrence - WEEK, occurrence)
+    coordinators = session.scalars(
+        select(Member).where(Member.school_id == school.id, Member.is_coordinator.is_(True))
+    ).all()
+    for coordinator in coordinators:
+        enqueue(
+            session,
+            school,
+            Notification(Recipient.person(coordinator.user_id), digest),
+            f"{key}:coordinator:{coordinator.id}",
+            language_of(coordinator),
+        )
+    return len(coordinators)
+
+
+def _queue_eht_summary(session: Session, school: School, key: str) -> int:
+    if not school.eht_channel:
+        return 0
+    rows = session.execute(
+        select(Alert, Student.code)
+        .join(Student)
+        .where(Student.school_id == school.id, Alert.status != AlertStatus.RESOLVED)
+        .order_by(Alert.opened_at)
+    ).all()
+    summary = AlertSummary(
+        school.timezone,
+        [
+            AlertRow(
+                code,
+                a.rule,
+                a.status.value,
+                a.opened_at,
+                alert_id=a.id,
+                owner=a.owner.user_id if a.owner else None,
+            )
+            for a, code in rows
+        ],
+    )
+    enqueue(
+        session,
+        school,
+        Notification(Recipient.channel(school.eht_channel), summary),
+        f"{key}:eht",
+        school.language,
+    )
+    return 1
+
+
+def _local_date(moment: datetime, timezone: str) -> date:
+    return moment.astimezone(ZoneInfo(timezone)).date()
+
+
+def build_digest(session: Session, school: School, start: datetime, end: datetime) -> Digest:
+    first_day, last_day = _local_date(start, school.timezone), _local_date(end, school.timezone)
+    in_school = (Mentorship.student_id == Student.id) & (Student.school_id == school.id)
+    in_period = (Prompt.local_date > first_day) & (Prompt.local_date <= last_day)
+    counts = dict(
+        session.execute(
+            select(Prompt.status, func.count())
+            .join(Mentorship, Prompt.mentorship_id == Mentorship.id)
+            .join(Student, in_school)
+            .where(in_period, Prompt.status != PromptStatus.CANCELLED)
+            .group_by(Prompt.status)
+        ).all()
+    )
+    overdue_rows = session.execute(
+        select(Member.user_id, func.count())
+        .select_from(Prompt)
+        .join(Mentorship, Prompt.mentorship_id == Mentorship.id)
+        .join(Student, in_school)
+        .join(Member, Member.id == Mentorship.mentor_id)
+        .where(in_period, Prompt.status.in_([PromptStatus.SENT, PromptStatus.MISSED]))
+        .group_by(Member.user_id)
+        .order_by(func.count().desc(), Member.user_id)
+    ).all()
+    check_ins = session.scalar(
+        select(func.count())
+        .select_from(CheckIn)
+        .join(Student, CheckIn.student_id == Student.id)
+        .where(Student.school_id == school.id, CheckIn.recorded_at > start, CheckIn.recorded_at <= end)
+    )
+    open_alerts = session.scalar(
+        select(func.count())
+        .select_from(Alert)
+        .join(Student, Alert.student_id == Student.id)
+        .where(Student.school_id == school.id, Alert.status != AlertStatus.RESOLVED)
+    )
+    return Digest(
+        timezone=school.timezone,
+        period_start=start,
+        period_end=end,
+        prompts_due=sum(counts.values()),
+        prompts_answered=counts.get(PromptStatus.ANSWERED, 0),
+        check_ins=check_ins or 0,
+        overdue=[MentorOverdue(user_id, count) for user_id, count in overdue_rows],
+        open_alerts=open_alerts or 0,
+    )

@@ -12,6 +12,8 @@ from datetime import date
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.runtime import StartupError, build_notifier, clock_settings, open_database, school_defaults
+from models.backtest import BacktestRow
+from models.rules import RULES_BY_ID
 
 log = logging.getLogger("mentorbot")
 
@@ -168,6 +170,67 @@ def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def _date(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a date: write YYYY-MM-DD") from None
+
+
+def cmd_rules_backtest(settings: Settings, args: argparse.Namespace) -> int:
+    """Print per rule how many alerts the current (or proposed) thresholds would have raised."""
+    from sqlalchemy import select
+
+    from bot.i18n import translate
+    from handlers.early_warning import backtest_school, local_today
+    from models import School
+    from models.base import utcnow
+    from models.messages import Refused
+    from models.rules import RULES, parse_threshold
+
+    proposed: dict[str, int] = {}
+    try:
+        for assignment in args.set or []:
+            name, _, value = assignment.partition("=")
+            key, number = parse_threshold(name, value, usage=None)
+            proposed[key] = number
+    except Refused as refusal:
+        print(f"mentorbot: --set: {translate('en', refusal.message)}", file=sys.stderr)
+        return 2
+    if args.start and args.end and args.start > args.end:
+        print("mentorbot: --from must not be after --to", file=sys.stderr)
+        return 2
+
+    db = open_database(settings)
+    try:
+        with db.transaction() as session:
+            schools = session.scalars(select(School).order_by(School.id)).all()
+            if not schools:
+                end = args.end or utcnow().date()
+                rows = [BacktestRow(rule.id, 0, 0) for rule in RULES]
+                _print_backtest("(no schools yet)", args.start or end, end, proposed, rows)
+            for school in schools:
+                end = args.end or local_today(school, utcnow())
+                start, rows = backtest_school(session, school, args.start, end, proposed)
+                label = school.name or f"{school.platform}/{school.workspace_id}"
+                _print_backtest(label, start, end, proposed, rows)
+            # A backtest only reads: nothing it touched is kept.
+            session.rollback()
+    finally:
+        db.dispose()
+    return 0
+
+
+def _print_backtest(
+    school: str, start: date, end: date, proposed: dict[str, int], rows: Sequence[BacktestRow]
+) -> None:
+    thresholds = ", ".join(f"{k}={v}" for k, v in sorted(proposed.items())) or "the school's current values"
+    print(f"School {school}: {start.isoformat()} to {end.isoformat()}, thresholds: {thresholds}")
+    print(f"  {'rule':<18} {'alerts':>7} {'students':>9}  meaning")
+    for row in rows:
+        print(f"  {row.rule:<18} {row.alerts:>7} {row.students:>9}  {RULES_BY_ID[row.rule].title}")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mentorbot",
@@ -230,6 +293,25 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     upgrade = db_sub.add_parser("upgrade", help="create or upgrade the database schema to the newest version")
     upgrade.set_defaults(handler=cmd_db_upgrade)
+
+    rules = sub.add_parser("rules", help="early-warning rules")
+    rules_sub = rules.add_subparsers(dest="rules_command", metavar="ACTION", required=True)
+    backtest = rules_sub.add_parser(
+        "backtest",
+        help="how many alerts thresholds would have raised on the stored check-ins",
+        description="Replays the early-warning rules over the stored check-ins and prints, per rule, how "
+        "many alerts would have been raised and for how many students. Use --set to try other "
+        "thresholds before changing them; nothing is changed.",
+    )
+    backtest.add_argument("--from", dest="start", type=_date, metavar="DATE", help="first day (YYYY-MM-DD)")
+    backtest.add_argument("--to", dest="end", type=_date, metavar="DATE", help="last day (default: today)")
+    backtest.add_argument(
+        "--set",
+        action="append",
+        metavar="NAME=VALUE",
+        help="a proposed threshold, e.g. attendance_percent=85 (repeatable)",
+    )
+    backtest.set_defaults(handler=cmd_rules_backtest)
     return parser
 
 

@@ -7,7 +7,9 @@ from bot.i18n import local_date, local_time, translate
 from handlers.commands import COMMANDS, spec_named
 from handlers.results import (
     AlertList,
+    AlertNotice,
     AlertSummary,
+    CheckInHistory,
     Digest,
     DuePrompt,
     Help,
@@ -18,9 +20,11 @@ from handlers.results import (
     Reply,
     StudentExport,
     StudentList,
+    ThresholdList,
 )
 from models.alert import AlertStatus
 from models.messages import N_, Message, msg
+from models.rules import RULES_BY_ID
 
 STATUS_WORDS = {
     AlertStatus.OPEN.value: N_("open"),
@@ -67,10 +71,26 @@ def render_reply(language: str, reply: Reply) -> list[str]:
         for row in reply.rows:
             opened = local_date(language, row.opened_at, reply.timezone)
             status = _g(language, STATUS_WORDS.get(row.status, row.status))
-            lines.append(f"  {row.student_code:<12} {row.rule:<24} {status:<14} {opened}")
+            rule = _g(language, RULES_BY_ID[row.rule].title) if row.rule in RULES_BY_ID else row.rule
+            owner = f" @{row.owner}" if row.owner else ""
+            lines.append(f"  #{row.alert_id:<4} {row.student_code:<12} {rule:<22} {status}{owner} · {opened}")
         return lines
     if isinstance(reply, StudentExport):
         return [translate(language, msg(N_("All data about {code}:"), code=reply.student_code)), reply.json]
+    if isinstance(reply, ThresholdList):
+        lines = [_g(language, N_("Early-warning thresholds (change one with: threshold set NAME VALUE):"))]
+        for t in reply.rows:
+            default = (
+                ""
+                if t.value == t.default
+                else " " + translate(language, msg(N_("(default {default})"), default=t.default))
+            )
+            lines.append(
+                f"  {t.name:<22} {t.value:>3}{default}  {translate(language, t.meaning)} [{t.low}-{t.high}]"
+            )
+        return lines
+    if isinstance(reply, CheckInHistory):
+        return _render_history(language, reply)
     if isinstance(reply, OpenCheckIn):
         return [translate(language, msg(N_("Check-in for {student}"), student=reply.student_label))]
     raise TypeError(f"cannot render {type(reply).__name__}")
@@ -130,6 +150,8 @@ def render_content(language: str, content: object) -> list[str]:
         return render_prompt(language, content)
     if isinstance(content, Digest):
         return render_digest(language, content)
+    if isinstance(content, AlertNotice):
+        return render_alert(language, content)
     if isinstance(content, AlertSummary):
         header = _g(language, N_("Weekly summary of open alerts:"))
         return (
@@ -185,4 +207,87 @@ def render_prompt(language: str, prompt: DuePrompt) -> list[str]:
         lines.append(
             f"  {mentee.label} ({due}) · checkin {mentee.code} | snooze {mentee.code} | notmet {mentee.code}"
         )
+    return lines
+
+
+def render_alert(language: str, notice: AlertNotice) -> list[str]:
+    """An alert for the EHT channel: who, which rule, the evidence in numbers, and the next step."""
+    student = ", ".join(p for p in (_grade(language, notice.grade), notice.class_name) if p)
+    who = f"{notice.student_code} ({student})" if student else notice.student_code
+    header = N_("Alert raised again, not yet acknowledged") if notice.reraised else N_("Alert")
+    lines = [
+        f"⚠ {_g(language, header)} #{notice.alert_id} · {who} · {translate(language, notice.title)}",
+        "  " + translate(language, notice.explanation),
+        "  "
+        + translate(language, msg(N_("Evidence: {evidence}"), evidence=notice.evidence))
+        + (f" {notice.sparkline}" if notice.sparkline else ""),
+    ]
+    status = _g(language, STATUS_WORDS.get(notice.status, notice.status))
+    if notice.acknowledged_by:
+        status += " · " + translate(language, msg(N_("acknowledged by @{user}"), user=notice.acknowledged_by))
+    if notice.owner:
+        status += " · " + translate(language, msg(N_("owner @{user}"), user=notice.owner))
+    if notice.outcome is not None:
+        status += " · " + translate(language, msg(N_("outcome: {outcome}"), outcome=notice.outcome))
+    if notice.follow_up_on is not None:
+        status += " · " + translate(
+            language, msg(N_("follow-up {date}"), date=notice.follow_up_on.isoformat())
+        )
+    lines.append("  " + translate(language, msg(N_("Status: {status}"), status=status)))
+    if notice.asks_investigation:
+        if notice.investigation_started is None:
+            question = msg(
+                N_(
+                    "Repeated or long absence: has an investigation (Skollagen 7 kap. 19 a §) been "
+                    "started? Answer with: alert investigation {id} yes|no"
+                ),
+                id=notice.alert_id,
+            )
+        elif notice.investigation_started:
+            question = msg(N_("Investigation (7 kap. 19 a §): started."))
+        else:
+            question = msg(N_("Investigation (7 kap. 19 a §): not started."))
+        lines.append("  " + translate(language, question))
+    if notice.status != AlertStatus.RESOLVED.value:
+        lines.append(
+            f"  alert ack {notice.alert_id} | alert own {notice.alert_id} | "
+            f"alert resolve {notice.alert_id} OUTCOME · history {notice.student_code}"
+        )
+    return lines
+
+
+def _rating(value: int | None) -> str:
+    return "-" if value is None else str(value)
+
+
+def _render_history(language: str, history: CheckInHistory) -> list[str]:
+    if not history.rows:
+        return [translate(language, msg(N_("{code} has no check-ins yet."), code=history.student_code))]
+    lines = [
+        translate(
+            language,
+            msg(
+                N_("Check-ins of {code}, newest first: {sparkline}"),
+                code=history.student_code,
+                sparkline=history.sparkline,
+            ),
+        ),
+        "  "
+        + _g(language, N_("date · met · days absent (unexcused) · lessons (unexcused) · late · B A C Af")),
+    ]
+    for row in history.rows:
+        met = _g(language, N_("met")) if row.met else _g(language, N_("not met"))
+        ratings = " ".join(_rating(r) for r in row.ratings)
+        line = (
+            f"  {local_date(language, row.recorded_at, history.timezone)} · {met} · "
+            f"{row.absent_days} ({row.unexcused_days}) · {row.absent_lessons} ({row.unexcused_lessons}) · "
+            f"{row.late_arrivals} · {ratings}"
+        )
+        if row.concern:
+            line += " · " + _g(language, N_("concern raised"))
+        if row.guardians_told is not None:
+            line += " · " + _g(
+                language, N_("guardians told") if row.guardians_told else N_("guardians not told")
+            )
+        lines.append(line)
     return lines

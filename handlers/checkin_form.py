@@ -32,6 +32,8 @@ class FormField:
     optional: bool = False
     # Asked only when this other yes/no or count field is truthy.
     only_if: str | None = None
+    # Asked only when at least one of these fields is truthy (e.g. any unexcused absence).
+    only_if_any: tuple[str, ...] = ()
     choices: tuple[tuple[str, str], ...] = ()
 
 
@@ -74,6 +76,13 @@ FIELDS: tuple[FormField, ...] = (
         N_("Of those lessons, how many were unexcused?"),
         maximum=300,
         only_if="absent_lessons",
+    ),
+    FormField(
+        "guardians_told",
+        FieldKind.YES_NO,
+        N_("Unexcused absence: were the guardians told today? (Skollagen 7 kap. 17 §)"),
+        optional=True,
+        only_if_any=("unexcused_days", "unexcused_lessons"),
     ),
     FormField("late_arrivals", FieldKind.COUNT, N_("Late arrivals since the last check-in?"), maximum=100),
     FormField(
@@ -148,7 +157,9 @@ class InvalidCheckIn(Exception):
 
 
 def is_asked(form_field: FormField, answers: Mapping[str, Answer]) -> bool:
-    return form_field.only_if is None or bool(answers.get(form_field.only_if))
+    if form_field.only_if is not None and not answers.get(form_field.only_if):
+        return False
+    return not form_field.only_if_any or any(answers.get(name) for name in form_field.only_if_any)
 
 
 def is_optional(form_field: FormField, answers: Mapping[str, Answer]) -> bool:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from handlers.access import require_mentor_of
 from handlers.checkin_form import validate
+from handlers.early_warning import on_check_in
 from handlers.lookups import find_student
 from handlers.results import OpenCheckIn, Outcome
 from models import CheckIn, CheckInKind, ConcernDomain, Member, PromptStatus
@@ -58,6 +59,7 @@ def log_check_in(
         unexcused_days=values["unexcused_days"] or 0,
         unexcused_lessons=values["unexcused_lessons"] or 0,
         late_arrivals=values["late_arrivals"] or 0,
+        guardians_told=values["guardians_told"],
         behavioural=values["behavioural"],
         academic=values["academic"],
         cognitive=values["cognitive"],
@@ -86,7 +88,9 @@ def log_check_in(
             direction=msg(DIRECTION_WORDS[trend.direction]),
         )
     )
-    if check_in.unexcused_days or check_in.unexcused_lessons:
+    if check_in.guardians_told:
+        outcome.reply.append(msg(N_("Noted: the guardians were told about the unexcused absence today.")))
+    elif check_in.unexcused_days or check_in.unexcused_lessons:
         outcome.reply.append(
             msg(
                 N_(
@@ -95,4 +99,7 @@ def log_check_in(
                 )
             )
         )
+    replies, notifications = on_check_in(session, actor, student, now)
+    outcome.reply += replies
+    outcome.notifications += notifications
     return outcome

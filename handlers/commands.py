@@ -11,12 +11,13 @@ import re
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from functools import partial
 from typing import Any
 
 from sqlalchemy.orm import Session
 
-from handlers import alerts, checkins, mentorships, privacy, prompts, roles, schedule, students
+from handlers import alerts, checkins, mentorships, privacy, prompts, roles, schedule, students, thresholds
 from handlers.results import Help, Outcome
 from models import Member
 from models.messages import N_, Refused
@@ -187,6 +188,64 @@ def _bind_role(granted: bool, name: str) -> Callable[[list[str], frozenset[str]]
     return bind
 
 
+_ALERT_ID = re.compile(r"^#?(\d{1,9})$")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_YES = {"yes", "ja", "y", "j"}
+_NO = {"no", "nej", "n"}
+
+
+def _alert_id(token: str, name: str) -> int:
+    match = _ALERT_ID.match(token)
+    if not match:
+        raise Refused(N_("An alert is named by its number, for example 12 or #12."), usage=name)
+    return int(match.group(1))
+
+
+def _bind_alert(function: Callable[..., Outcome], name: str) -> Callable[[list[str], frozenset[str]], Action]:
+    def bind(args: list[str], _c: frozenset[str]) -> Action:
+        (token,) = _exactly(args, 1, name)
+        return partial(function, alert_id=_alert_id(token, name))
+
+    return bind
+
+
+def _bind_alert_resolve(args: list[str], _c: frozenset[str]) -> Action:
+    if len(args) not in (2, 3):
+        raise _usage("alert resolve")
+    alert_id = _alert_id(args[0], "alert resolve")
+    outcome = alerts.OUTCOME_NAMES.get(args[1].lower())
+    if outcome is None:
+        raise Refused(
+            N_("Say what was done: {outcomes}."),
+            usage="alert resolve",
+            outcomes=", ".join(dict.fromkeys(alerts.OUTCOME_NAMES.values())),
+        )
+    follow_up = None
+    if len(args) == 3:
+        try:
+            if not _DATE.match(args[2]):
+                raise ValueError(args[2])
+            follow_up = date.fromisoformat(args[2])
+        except ValueError:
+            raise Refused(
+                N_("Write the follow-up date as YYYY-MM-DD, for example 2026-03-15."), usage="alert resolve"
+            ) from None
+    return partial(alerts.resolve, alert_id=alert_id, outcome=outcome, follow_up_on=follow_up)
+
+
+def _bind_alert_investigation(args: list[str], _c: frozenset[str]) -> Action:
+    token, answer = _exactly(args, 2, "alert investigation")
+    alert_id = _alert_id(token, "alert investigation")
+    if answer.lower() not in _YES | _NO:
+        raise _usage("alert investigation")
+    return partial(alerts.record_investigation, alert_id=alert_id, started=answer.lower() in _YES)
+
+
+def _bind_threshold_set(args: list[str], _c: frozenset[str]) -> Action:
+    name, value = _exactly(args, 2, "threshold set")
+    return partial(thresholds.set_threshold, name=name, value=value)
+
+
 def _bind_cadence(args: list[str], _c: frozenset[str]) -> Action:
     if not args:
         raise _usage("cadence")
@@ -309,6 +368,55 @@ COMMANDS: tuple[CommandSpec, ...] = (
         N_("alerts"),
         N_("Open early-warning alerts (student health team)."),
         _bind_no_args(alerts.open_alerts, "alerts"),
+    ),
+    CommandSpec(
+        "alert ack",
+        ("alert ack", "alert acknowledge", "larm kvittera", "larm kvitto"),
+        N_("alert ack ID"),
+        N_("Acknowledge an alert: you have seen it (student health team)."),
+        _bind_alert(alerts.acknowledge, "alert ack"),
+    ),
+    CommandSpec(
+        "alert own",
+        ("alert own", "alert take", "larm ta", "larm äg", "larm ansvar"),
+        N_("alert own ID"),
+        N_("Take responsibility for an alert (student health team)."),
+        _bind_alert(alerts.take_ownership, "alert own"),
+    ),
+    CommandSpec(
+        "alert resolve",
+        ("alert resolve", "alert close", "larm lös", "larm avsluta", "larm klart"),
+        N_("alert resolve ID talked|guardians|eht_meeting|referral|other [YYYY-MM-DD]"),
+        N_("Resolve an alert with what was done and an optional follow-up date (student health team)."),
+        _bind_alert_resolve,
+    ),
+    CommandSpec(
+        "alert investigation",
+        ("alert investigation", "larm utredning"),
+        N_("alert investigation ID yes|no"),
+        N_("Record whether an absence investigation (7 kap. 19 a §) has started (student health team)."),
+        _bind_alert_investigation,
+    ),
+    CommandSpec(
+        "history",
+        ("history", "historik"),
+        N_("history CODE"),
+        N_("A student's recent check-ins (mentor, coordinators, EHT while an alert is open)."),
+        _bind_code(alerts.check_in_history, "history"),
+    ),
+    CommandSpec(
+        "thresholds",
+        ("thresholds", "tröskelvärden", "troskelvarden", "gränser"),
+        N_("thresholds"),
+        N_("The school's early-warning thresholds and what they mean (coordinators, EHT)."),
+        _bind_no_args(thresholds.show_thresholds, "thresholds"),
+    ),
+    CommandSpec(
+        "threshold set",
+        ("threshold set", "tröskelvärde sätt", "troskelvarde satt", "gräns sätt"),
+        N_("threshold set NAME VALUE"),
+        N_("Change one early-warning threshold (coordinators, EHT)."),
+        _bind_threshold_set,
     ),
     CommandSpec(
         "eht",

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 
 from models.messages import Message
@@ -45,6 +45,36 @@ class DuePrompt:
 
 
 @dataclass(frozen=True)
+class AlertNotice:
+    """An early-warning alert as posted in the EHT channel: numbers and a trend, never free text.
+
+    Platforms render it (with buttons for the next step where they can); a later change to the
+    alert is posted as a new AlertNotice that replaces the earlier message.
+    """
+
+    alert_id: int
+    student_code: str
+    grade: int | None
+    class_name: str
+    rule: str
+    title: Message
+    explanation: Message
+    evidence: Message
+    sparkline: str
+    status: str
+    timezone: str
+    acknowledged_by: str | None = None  # user ids
+    owner: str | None = None
+    outcome: Message | None = None
+    follow_up_on: date | None = None
+    # Repeated or long absence only: has an investigation (7 kap. 19 a §) started? None: not answered.
+    asks_investigation: bool = False
+    investigation_started: bool | None = None
+    # Posted again because nobody acknowledged it in time.
+    reraised: bool = False
+
+
+@dataclass(frozen=True)
 class MentorOverdue:
     mentor_user_id: str
     overdue: int
@@ -79,7 +109,7 @@ class AlertSummary:
 @dataclass(frozen=True)
 class Notification:
     to: Recipient
-    content: Message | DuePrompt | Digest | AlertSummary
+    content: Message | DuePrompt | Digest | AlertSummary | AlertNotice
     # The reader's language; filled in by `handlers.dispatch` from the recipient's settings.
     language: str | None = None
     # A reference to an earlier message (e.g. a Slack ts) to update in place instead of posting anew.
@@ -133,6 +163,8 @@ class AlertRow:
     rule: str
     status: str
     opened_at: datetime
+    alert_id: int = 0
+    owner: str | None = None
 
 
 @dataclass(frozen=True)
@@ -164,7 +196,59 @@ class StudentExport:
     json: str
 
 
-Reply = Message | StudentList | MenteeList | AlertList | Help | OpenCheckIn | StudentExport
+@dataclass(frozen=True)
+class ThresholdRow:
+    name: str
+    value: int
+    default: int
+    low: int
+    high: int
+    meaning: Message
+
+
+@dataclass(frozen=True)
+class ThresholdList:
+    """A school's early-warning thresholds, each with its meaning."""
+
+    rows: list[ThresholdRow]
+
+
+@dataclass(frozen=True)
+class HistoryRow:
+    recorded_at: datetime
+    met: bool
+    absent_days: int
+    unexcused_days: int
+    absent_lessons: int
+    unexcused_lessons: int
+    late_arrivals: int
+    # behavioural, academic, cognitive, affective
+    ratings: tuple[int | None, ...]
+    concern: bool
+    guardians_told: bool | None
+
+
+@dataclass(frozen=True)
+class CheckInHistory:
+    """A student's check-ins, newest first, for the people allowed to read them (never the note)."""
+
+    student_code: str
+    timezone: str
+    sparkline: str
+    rows: list[HistoryRow]
+
+
+Reply = (
+    Message
+    | StudentList
+    | MenteeList
+    | AlertList
+    | Help
+    | OpenCheckIn
+    | ThresholdList
+    | CheckInHistory
+    | StudentExport
+)
 
 
 @dataclass

@@ -58,8 +58,14 @@ class Alert(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     outcome: Mapped[str | None] = mapped_column(String(32))
     follow_up_on: Mapped[date | None] = mapped_column(Date)
+    # Repeated or long absence: has the principal's investigation (Skollagen 7 kap. 19 a §) started?
+    # None until the EHT has answered.
+    investigation_started: Mapped[bool | None]
+    investigation_recorded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Where the alert was posted (e.g. a Slack message ts), so it can be updated in place.
     message_ref: Mapped[str | None] = mapped_column(String(64))
 
     student: Mapped[Student] = relationship()
     owner: Mapped[Member | None] = relationship(foreign_keys=[owner_id])
+    acknowledged_by: Mapped[Member | None] = relationship(foreign_keys=[acknowledged_by_id])
+    resolved_by: Mapped[Member | None] = relationship(foreign_keys=[resolved_by_id])

@@ -58,6 +58,9 @@ class CheckIn(Base):
     unexcused_days: Mapped[int] = mapped_column(default=0)
     unexcused_lessons: Mapped[int] = mapped_column(default=0)
     late_arrivals: Mapped[int] = mapped_column(default=0)
+    # Asked when unexcused absence is logged: were the guardians told the same day (Skollagen 7 kap.
+    # 17 §)? None when not asked or not answered.
+    guardians_told: Mapped[bool | None]
 
     # The four engagement dimensions, 1-5; None when the mentor could not judge.
     behavioural: Mapped[int | None]

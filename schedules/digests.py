@@ -81,7 +81,18 @@ def _queue_eht_summary(session: Session, school: School, key: str) -> int:
         .order_by(Alert.opened_at)
     ).all()
     summary = AlertSummary(
-        school.timezone, [AlertRow(code, a.rule, a.status.value, a.opened_at) for a, code in rows]
+        school.timezone,
+        [
+            AlertRow(
+                code,
+                a.rule,
+                a.status.value,
+                a.opened_at,
+                alert_id=a.id,
+                owner=a.owner.user_id if a.owner else None,
+            )
+            for a, code in rows
+        ],
     )
     enqueue(
         session,

@@ -55,7 +55,8 @@ def test_data_survives_a_restart(tmp_path: Path) -> None:
 
 
 def test_check_in_form_question_by_question_with_retries(tmp_path: Path) -> None:
-    answers = ["yes", "1", "1", "0", "2", "4", "four", "4", "3", "3", "Football", "no", ""]
+    # met, days absent, unexcused, lessons, guardians told?, late, four ratings (one retried), ...
+    answers = ["yes", "1", "1", "0", "no", "2", "4", "four", "4", "3", "3", "Football", "no", ""]
     script = "\n".join(
         ["student add 7B-03", "assign 7B-03 @anna", ":as anna", "checkin 7B-03", *answers, "mentees"]
     )
@@ -185,7 +186,87 @@ def test_db_upgrade_on_a_server_database(tmp_path: Path) -> None:
     assert result.returncode == 0 and "revision" in result.stdout
 
 
-@pytest.mark.parametrize("command", [[], ["run"], ["console"], ["db"], ["db", "upgrade"]])
+def test_a_worrying_check_in_prints_an_alert_for_the_eht_channel(tmp_path: Path) -> None:
+    # met, days absent, unexcused, lessons, late, ratings (affective 1), strengths, concern, note
+    answers = ["yes", "0", "0", "0", "4", "4", "3", "1", "", "no", "Secret note about home"]
+    script = "\n".join(
+        [
+            "student add 7B-03 grade=7 class=7B",
+            "assign 7B-03 @anna",
+            "role add @erik eht",
+            "eht #eht",
+            ":as anna",
+            "checkin 7B-03",
+            *answers,
+            ":as erik",
+            "alert ack 1",
+        ]
+    )
+    result = run(
+        script + "\n",
+        tmp_path,
+        "console",
+        "--as",
+        "admin",
+        MENTORBOT_COORDINATORS="admin",
+        MENTORBOT_LANGUAGE="en",
+    )
+    out = result.stdout
+    assert "[→ #eht] ⚠ Alert #1 · 7B-03 (grade 7, 7B) · Low engagement" in out
+    assert "Evidence: affective engagement rated 1" in out
+    assert "acknowledged by @erik" in out.split("erik> alert ack 1", 1)[1]
+    assert "Secret note" not in out.split("  > Secret note about home", 1)[1]
+    assert "Traceback" not in result.stderr
+
+
+def test_backtest_runs_on_an_empty_database_and_prints_zeros(tmp_path: Path) -> None:
+    result = run("", tmp_path, "rules", "backtest", "--set", "attendance_percent=85")
+    assert result.returncode == 0, result.stderr
+    lines = [
+        line.split() for line in result.stdout.splitlines() if line.startswith("  ") and "rule" not in line
+    ]
+    assert [line[0] for line in lines] == [
+        "attendance",
+        "absent_days",
+        "skipped_lessons",
+        "late_arrivals",
+        "low_rating",
+        "rating_drop",
+        "concern",
+        "no_contact",
+    ]
+    assert all(line[1:3] == ["0", "0"] for line in lines)
+    assert "attendance_percent=85" in result.stdout
+
+
+def test_backtest_after_a_worrying_check_in_counts_it(tmp_path: Path) -> None:
+    script = (
+        "student add 7B-03\nassign 7B-03 @anna\n:as anna\ncheckin 7B-03\nyes\n0\n0\n0\n4\n4\n3\n1\n\nno\n\n"
+    )
+    run(script, tmp_path, "console", "--as", "admin", MENTORBOT_COORDINATORS="admin")
+    result = run("", tmp_path, "rules", "backtest")
+    low = next(line.split() for line in result.stdout.splitlines() if line.strip().startswith("low_rating"))
+    assert low[1:3] == ["1", "1"]
+
+
+@pytest.mark.parametrize(
+    ("args", "expected"),
+    [
+        (["--set", "attendance_percent=101"], "from 50 to 100"),
+        (["--set", "nonsense"], "There is no threshold called nonsense"),
+        (["--from", "2026-13-01"], "is not a date"),
+        (["--from", "2026-05-01", "--to", "2026-01-01"], "--from must not be after --to"),
+    ],
+)
+def test_backtest_refuses_bad_options_in_one_line(tmp_path: Path, args: list[str], expected: str) -> None:
+    result = run("", tmp_path, "rules", "backtest", *args)
+    assert result.returncode == 2
+    assert expected in result.stderr and "Traceback" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    "command", [[], ["run"], ["console"], ["db"], ["db", "upgrade"], ["rules"], ["rules", "backtest"]]
+)
 def test_every_subcommand_has_help(tmp_path: Path, command: list[str]) -> None:
     result = run("", tmp_path, *command, "--help")
     assert result.returncode == 0

@@ -14,11 +14,12 @@ from tests.driver import Driver
 from tests.test_console import MENTORBOT, run
 
 CHECK_IN = [
-    "yes",
-    "2",
-    "1",
-    "0",
-    "1",
+    "yes",  # met
+    "2",  # full days absent
+    "1",  # of them unexcused
+    "0",  # single lessons
+    "yes",  # guardians told today
+    "1",  # late arrivals
     "3",
     "3",
     "3",

@@ -1,0 +1,515 @@
+"""The early-warning rules: pure functions over one student's recent check-ins, with no I/O.
+
+Each rule has an id, a short explanation (English source here, Swedish in `bot/locale/sv/rules.po`)
+and reads its parameters from the school's thresholds: the defaults below, overridden per school
+in `School.thresholds` (Swedish law leaves the trigger for "repeated or long absence" to each
+principal, so these are configuration, not code).
+
+A rule that fires returns a `RuleResult`: the evidence as numbers and a short trend (sparkline).
+The facts a rule sees (`CheckInFacts`) do not carry the strengths or the note at all, so free text
+can never reach an alert.
+
+Rules that read check-ins run when a check-in is logged; `no_contact` depends on time passing and
+runs daily (`Rule.daily`). The count and attendance rules speak only when the newest check-in adds
+to what they count: absences that already raised an alert the EHT resolved do not raise it again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+from fractions import Fraction
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from models.calendar import SchoolCalendar
+from models.checkin import ENGAGEMENT_DIMENSIONS, CheckIn
+from models.messages import N_, Message, Refused, msg
+from models.trends import sparkline
+
+SCHOOL_WEEK = 5  # school days
+MONTH = timedelta(days=30)  # "a month" for the monthly markers: the 30 days up to the check-in
+LESSONS_PER_DAY = 6  # single lessons missed count as this fraction of a day in the attendance rate
+FIRST_PERIOD = SCHOOL_WEEK  # a student's first check-in covers the school week before it
+MIN_COVERED = SCHOOL_WEEK  # fewer school days covered than this says too little about a rate
+TREND_LENGTH = 6
+
+
+# --- Thresholds --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Parameter:
+    """One threshold a school can change with `threshold set NAME VALUE`."""
+
+    name: str
+    default: int
+    low: int
+    high: int
+    meaning: str
+
+
+PARAMETERS: tuple[Parameter, ...] = (
+    Parameter("attendance_percent", 90, 50, 100, N_("Alert when attendance falls below this percentage.")),
+    Parameter("attendance_weeks", 4, 1, 20, N_("School weeks the attendance rate is measured over.")),
+    Parameter("absent_days_month", 3, 1, 30, N_("Full days absent in a month that raise an alert.")),
+    Parameter("skipped_lessons_month", 3, 1, 100, N_("Unexcused lessons in a month that raise an alert.")),
+    Parameter("late_arrivals_month", 5, 1, 100, N_("Late arrivals in a month that raise an alert.")),
+    Parameter("rating_floor", 1, 1, 4, N_("A rating at or below this in any dimension raises an alert.")),
+    Parameter("rating_low", 2, 1, 4, N_("A rating at or below this several check-ins in a row alerts.")),
+    Parameter("low_in_a_row", 2, 2, 10, N_("How many low ratings in a row raise an alert.")),
+    Parameter("drop_points", 2, 1, 4, N_("A drop of this many points against the student's average alerts.")),
+    Parameter("average_of", 3, 1, 10, N_("How many earlier ratings make the student's own average.")),
+    Parameter("no_contact_weeks", 3, 1, 20, N_("School weeks without a check-in with contact that alert.")),
+    Parameter("reraise_days", 3, 1, 30, N_("School days before an unacknowledged alert is raised again.")),
+)
+PARAMETERS_BY_NAME = {p.name: p for p in PARAMETERS}
+
+Thresholds = Mapping[str, int]
+
+
+def thresholds_for(overrides: Mapping[str, Any] | None) -> dict[str, int]:
+    """The defaults with a school's valid overrides applied; anything invalid in storage is ignored."""
+    values = {p.name: p.default for p in PARAMETERS}
+    for name, value in (overrides or {}).items():
+        parameter = PARAMETERS_BY_NAME.get(name)
+        if (
+            parameter is not None
+            and isinstance(value, int)
+            and not isinstance(value, bool)
+            and parameter.low <= value <= parameter.high
+        ):
+            values[name] = value
+    return values
+
+
+def parse_threshold(name: str, raw: str, usage: str | None = "threshold set") -> tuple[str, int]:
+    """A threshold as typed, validated; refuses politely with the allowed range."""
+    key = name.strip().lower()
+    parameter = PARAMETERS_BY_NAME.get(key)
+    if parameter is None:
+        raise Refused(
+            N_("There is no threshold called {name}. The thresholds are: {names}."),
+            usage=usage,
+            name=name[:40],
+            names=", ".join(PARAMETERS_BY_NAME),
+        )
+    text = raw.strip().removesuffix("%")
+    if not (
+        text.isascii() and text.isdigit() and len(text) <= 4 and parameter.low <= int(text) <= parameter.high
+    ):
+        raise Refused(
+            N_("{name} must be a whole number from {low} to {high}."),
+            usage=usage,
+            name=key,
+            low=parameter.low,
+            high=parameter.high,
+        )
+    return key, int(text)
+
+
+# --- What the rules see --------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckInFacts:
+    """The numbers of one check-in, on the school's local date. Deliberately no free text."""
+
+    on: date
+    met: bool = True
+    absent_days: int = 0
+    absent_lessons: int = 0
+    unexcused_days: int = 0
+    unexcused_lessons: int = 0
+    late_arrivals: int = 0
+    # In the order of ENGAGEMENT_DIMENSIONS; None when the mentor could not judge.
+    ratings: tuple[int | None, ...] = (None, None, None, None)
+    concern: bool = False
+    concern_domain: str | None = None
+
+    def rating(self, dimension: str) -> int | None:
+        return self.ratings[ENGAGEMENT_DIMENSIONS.index(dimension)]
+
+
+def facts_of(check_in: CheckIn, timezone: str) -> CheckInFacts:
+    return CheckInFacts(
+        on=check_in.recorded_at.astimezone(ZoneInfo(timezone)).date(),
+        met=check_in.met,
+        absent_days=check_in.absent_days,
+        absent_lessons=check_in.absent_lessons,
+        unexcused_days=check_in.unexcused_days,
+        unexcused_lessons=check_in.unexcused_lessons,
+        late_arrivals=check_in.late_arrivals,
+        ratings=tuple(check_in.rating(d) for d in ENGAGEMENT_DIMENSIONS),
+        concern=check_in.concern,
+        concern_domain=check_in.concern_domain.value if check_in.concern_domain else None,
+    )
+
+
+@dataclass(frozen=True)
+class Situation:
+    """A student as the rules see them on `today`: check-ins oldest first, and the mentorship's start."""
+
+    today: date
+    history: Sequence[CheckInFacts]
+    # When the active mentorship started; None when the student has no mentor now.
+    mentored_since: date | None = None
+
+    @property
+    def latest(self) -> CheckInFacts | None:
+        return self.history[-1] if self.history else None
+
+
+@dataclass(frozen=True)
+class RuleResult:
+    """A rule fired: its evidence as numbers (and fixed identifiers), and a short trend."""
+
+    rule: str
+    evidence: dict[str, Any]
+    trend: str = ""
+
+
+Check = Callable[[Situation, Thresholds, SchoolCalendar], RuleResult | None]
+
+
+@dataclass(frozen=True)
+class Rule:
+    id: str
+    title: str
+    # The rule in words, with thresholds as {placeholders}.
+    explanation: str
+    check: Check
+    daily: bool = False
+    # Repeated or long absence: the EHT is asked whether an investigation (7 kap. 19 a §) has started.
+    about_absence: bool = False
+
+    def explain(self, thresholds: Thresholds) -> Message:
+        return msg(
+            self.explanation, **{k: v for k, v in thresholds.items() if "{" + k + "}" in self.explanation}
+        )
+
+
+# --- Helpers ---------------------------------------------------------------------------------------
+
+
+def _count_trend(values: Sequence[int], threshold: int) -> str:
+    """Counts drawn on the 1-5 bar scale: the tallest bar is the threshold or the highest count."""
+    top = max([threshold, *values, 1])
+    return sparkline([1 + 4 * v / top for v in values[-TREND_LENGTH:]])
+
+
+def _ratings_of(history: Sequence[CheckInFacts], dimension: str) -> list[int]:
+    return [r for c in history if (r := c.rating(dimension)) is not None]
+
+
+def window_start(calendar: SchoolCalendar, today: date, school_days: int) -> date:
+    """The day before the earliest of the last `school_days` school days up to `today`.
+
+    So `calendar.school_days_between(window_start(...), today) == school_days`.
+    """
+    day, counted = today, 0
+    for _ in range(school_days * 7 + 400):  # bounded: breaks are long, but not endless
+        if counted >= school_days:
+            return day
+        if calendar.is_school_day(day):
+            counted += 1
+        day -= timedelta(days=1)
+    return day
+
+
+@dataclass(frozen=True)
+class AttendanceRate:
+    rate: Fraction
+    absent: Fraction  # days, single lessons counted as 1/LESSONS_PER_DAY of a day
+    covered: int  # school days of the window the check-ins cover
+
+
+def attendance_rate(
+    history: Sequence[CheckInFacts], today: date, school_days: int, calendar: SchoolCalendar
+) -> AttendanceRate | None:
+    """The attendance rate over the last `school_days` school days up to `today`, or None.
+
+    Each check-in reports absence *since the previous check-in*, so check-in i covers the school
+    days in (previous check-in, its own date]; a student's first check-in covers the school week
+    before it. A period that straddles the window's start counts with the share of its school
+    days inside the window (absence is assumed spread evenly over the period). The rate is
+        1 - (absent days + absent lessons / LESSONS_PER_DAY) / school days covered,
+    floored at 0. Fewer than MIN_COVERED covered school days gives None: too little to judge.
+    Exact fractions keep a rate of exactly 90 % from reading as 89.999...
+    """
+    start = window_start(calendar, today, school_days)
+    covered, absent = 0, Fraction(0)
+    previous: date | None = None
+    for check_in in history:
+        if check_in.on > today:
+            break
+        since = previous if previous is not None else window_start(calendar, check_in.on, FIRST_PERIOD)
+        previous = check_in.on
+        if check_in.on <= start:
+            continue
+        whole = calendar.school_days_between(since, check_in.on)
+        inside = calendar.school_days_between(max(since, start), check_in.on)
+        days_absent = check_in.absent_days + Fraction(check_in.absent_lessons, LESSONS_PER_DAY)
+        # A period with no school day in it (two check-ins the same day) still counts its absences.
+        absent += days_absent * inside / whole if whole else days_absent
+        covered += inside
+    if covered < MIN_COVERED:
+        return None
+    absent = min(absent, Fraction(covered))
+    return AttendanceRate(1 - absent / covered, absent, covered)
+
+
+# --- The rules ------------------------------------------------------------------------------------
+
+
+def _attendance(s: Situation, t: Thresholds, calendar: SchoolCalendar) -> RuleResult | None:
+    latest = s.latest
+    if latest is None or latest.absent_days + latest.absent_lessons == 0:
+        return None
+    school_days = t["attendance_weeks"] * SCHOOL_WEEK
+    rate = attendance_rate(s.history, s.today, school_days, calendar)
+    if rate is None or rate.rate * 100 >= t["attendance_percent"]:
+        return None
+    recent = [c for c in s.history if s.today - MONTH * 2 < c.on <= s.today]
+    return RuleResult(
+        "attendance",
+        {
+            "percent": float(round(rate.rate * 100, 1)),
+            "absent": float(round(rate.absent, 1)),
+            "school_days": rate.covered,
+            "threshold": t["attendance_percent"],
+        },
+        # Days absent per check-in over the last two months, the tallest bar the most days.
+        _count_trend([c.absent_days for c in recent], 1),
+    )
+
+
+def _monthly(rule_id: str, attribute: str, threshold: str) -> Check:
+    def check(s: Situation, t: Thresholds, _calendar: SchoolCalendar) -> RuleResult | None:
+        latest = s.latest
+        if latest is None or getattr(latest, attribute) == 0:
+            return None
+        recent = [getattr(c, attribute) for c in s.history if s.today - MONTH < c.on <= s.today]
+        if sum(recent) < t[threshold]:
+            return None
+        return RuleResult(
+            rule_id,
+            {"count": sum(recent), "threshold": t[threshold]},
+            _count_trend(recent, t[threshold]),
+        )
+
+    return check
+
+
+def _low_rating(s: Situation, t: Thresholds, _calendar: SchoolCalendar) -> RuleResult | None:
+    latest = s.latest
+    if latest is None:
+        return None
+    worst: tuple[int, str] | None = None
+    for dimension in ENGAGEMENT_DIMENSIONS:
+        rating = latest.rating(dimension)
+        if rating is None:
+            continue
+        ratings = _ratings_of(s.history, dimension)
+        streak = ratings[-t["low_in_a_row"] :]
+        is_low = rating <= t["rating_floor"] or (
+            len(streak) == t["low_in_a_row"] and all(r <= t["rating_low"] for r in streak)
+        )
+        if is_low and (worst is None or rating < worst[0]):
+            worst = (rating, dimension)
+    if worst is None:
+        return None
+    rating, dimension = worst
+    ratings = _ratings_of(s.history, dimension)[-TREND_LENGTH:]
+    return RuleResult(
+        "low_rating",
+        {"dimension": dimension, "rating": rating, "ratings": ratings},
+        sparkline(ratings),
+    )
+
+
+def _rating_drop(s: Situation, t: Thresholds, _calendar: SchoolCalendar) -> RuleResult | None:
+    latest = s.latest
+    if latest is None:
+        return None
+    biggest: tuple[Fraction, str, Fraction] | None = None
+    for dimension in ENGAGEMENT_DIMENSIONS:
+        rating = latest.rating(dimension)
+        if rating is None:
+            continue
+        earlier = _ratings_of(s.history[:-1], dimension)[-t["average_of"] :]
+        if len(earlier) < min(2, t["average_of"]):
+            continue  # no average of the student's own yet
+        average = Fraction(sum(earlier), len(earlier))
+        drop = average - rating
+        if drop >= t["drop_points"] and (biggest is None or drop > biggest[0]):
+            biggest = (drop, dimension, average)
+    if biggest is None:
+        return None
+    drop, dimension, average = biggest
+    ratings = _ratings_of(s.history, dimension)[-TREND_LENGTH:]
+    return RuleResult(
+        "rating_drop",
+        {
+            "dimension": dimension,
+            "rating": latest.rating(dimension),
+            "average": float(round(average, 1)),
+            "ratings": ratings,
+        },
+        sparkline(ratings),
+    )
+
+
+def _concern(s: Situation, _t: Thresholds, _calendar: SchoolCalendar) -> RuleResult | None:
+    latest = s.latest
+    if latest is None or not latest.concern:
+        return None
+    return RuleResult("concern", {"domain": latest.concern_domain or ""})
+
+
+def _no_contact(s: Situation, t: Thresholds, calendar: SchoolCalendar) -> RuleResult | None:
+    if s.mentored_since is None:
+        return None
+    contacts = [c.on for c in s.history if c.met and c.on <= s.today]
+    since = max([s.mentored_since, *contacts])
+    school_days = calendar.school_days_between(since, s.today)
+    if school_days < t["no_contact_weeks"] * SCHOOL_WEEK:
+        return None
+    # The date, not the day count, is the evidence: it stays the same from day to day.
+    return RuleResult(
+        "no_contact",
+        {"since": since.isoformat(), "weeks": t["no_contact_weeks"], "contact": bool(contacts)},
+    )
+
+
+RULES: tuple[Rule, ...] = (
+    Rule(
+        "attendance",
+        N_("Low attendance"),
+        N_("Attendance below {attendance_percent}% over the last {attendance_weeks} school weeks."),
+        _attendance,
+        about_absence=True,
+    ),
+    Rule(
+        "absent_days",
+        N_("Full-day absences"),
+        N_("{absent_days_month} or more full days absent in a month."),
+        _monthly("absent_days", "absent_days", "absent_days_month"),
+        about_absence=True,
+    ),
+    Rule(
+        "skipped_lessons",
+        N_("Skipped lessons"),
+        N_("{skipped_lessons_month} or more unexcused lessons in a month."),
+        _monthly("skipped_lessons", "unexcused_lessons", "skipped_lessons_month"),
+        about_absence=True,
+    ),
+    Rule(
+        "late_arrivals",
+        N_("Late arrivals"),
+        N_("{late_arrivals_month} or more late arrivals in a month."),
+        _monthly("late_arrivals", "late_arrivals", "late_arrivals_month"),
+    ),
+    Rule(
+        "low_rating",
+        N_("Low engagement"),
+        N_(
+            "An engagement dimension rated {rating_floor} or lower, "
+            "or {rating_low} or lower {low_in_a_row} check-ins in a row."
+        ),
+        _low_rating,
+    ),
+    Rule(
+        "rating_drop",
+        N_("Engagement drop"),
+        N_("An engagement dimension {drop_points} or more points below the student's own recent average."),
+        _rating_drop,
+    ),
+    Rule(
+        "concern",
+        N_("Concern raised"),
+        N_("The mentor raised a concern."),
+        _concern,
+    ),
+    Rule(
+        "no_contact",
+        N_("No contact"),
+        N_("No check-in with contact for {no_contact_weeks} school weeks while the student has a mentor."),
+        _no_contact,
+        daily=True,
+    ),
+)
+RULES_BY_ID = {rule.id: rule for rule in RULES}
+
+
+def evaluate(
+    situation: Situation,
+    thresholds: Thresholds,
+    calendar: SchoolCalendar,
+    daily: bool = False,
+) -> list[RuleResult]:
+    """The rules that fire, in the order of RULES: check-in rules, or (daily=True) the time-based ones."""
+    fired = []
+    for rule in RULES:
+        if rule.daily == daily:
+            result = rule.check(situation, thresholds, calendar)
+            if result is not None:
+                fired.append(result)
+    return fired
+
+
+# --- Evidence in words ---------------------------------------------------------------------------
+
+DIMENSION_WORDS = {
+    "behavioural": N_("behavioural engagement"),
+    "academic": N_("academic engagement"),
+    "cognitive": N_("cognitive engagement"),
+    "affective": N_("affective engagement"),
+}
+DOMAIN_WORDS = {
+    "individual": N_("the student (individual)"),
+    "home": N_("home and family"),
+    "school": N_("school"),
+}
+
+
+def evidence_message(rule_id: str, evidence: Mapping[str, Any]) -> Message:
+    """The evidence in words, built from numbers and fixed identifiers only."""
+    e = evidence
+    if rule_id == "attendance":
+        return msg(
+            N_("attendance {percent}% over {school_days} school days ({absent} days absent)"),
+            percent=e["percent"],
+            school_days=e["school_days"],
+            absent=e["absent"],
+        )
+    if rule_id == "absent_days":
+        return msg(N_("{count} full days absent in the last 30 days"), count=e["count"])
+    if rule_id == "skipped_lessons":
+        return msg(N_("{count} unexcused lessons in the last 30 days"), count=e["count"])
+    if rule_id == "late_arrivals":
+        return msg(N_("{count} late arrivals in the last 30 days"), count=e["count"])
+    if rule_id == "low_rating":
+        return msg(
+            N_("{dimension} rated {rating} (latest ratings {ratings})"),
+            dimension=msg(DIMENSION_WORDS[e["dimension"]]),
+            rating=e["rating"],
+            ratings=", ".join(str(r) for r in e["ratings"]),
+        )
+    if rule_id == "rating_drop":
+        return msg(
+            N_("{dimension} fell to {rating} from an average of {average}"),
+            dimension=msg(DIMENSION_WORDS[e["dimension"]]),
+            rating=e["rating"],
+            average=e["average"],
+        )
+    if rule_id == "concern":
+        if e.get("domain") in DOMAIN_WORDS:
+            return msg(N_("a concern about {domain}"), domain=msg(DOMAIN_WORDS[e["domain"]]))
+        return msg(N_("a concern"))
+    if rule_id == "no_contact":
+        if e.get("contact"):
+            return msg(N_("no check-in with contact since {since}"), since=e["since"])
+        return msg(N_("no check-in with contact since the mentorship began on {since}"), since=e["since"])
+    raise KeyError(rule_id)

@@ -14,7 +14,7 @@ from typing import TextIO
 
 from bot.i18n import gettext as _g
 from bot.i18n import translate
-from bot.render_text import render_notification, render_reply
+from bot.render_text import render_reply
 from handlers.actors import Caller, SchoolDefaults
 from handlers.checkin_form import (
     FIELDS,
@@ -43,7 +43,8 @@ class Console:
         user: str,
         stdin: TextIO = sys.stdin,
         stdout: TextIO = sys.stdout,
-        clock: Clock | None = None,
+        *,
+        clock: Clock,
     ) -> None:
         self.db = db
         self.defaults = defaults
@@ -92,8 +93,6 @@ class Console:
             self.show(run_command(self.db, self.caller, self.defaults, line))
 
     def _tick(self) -> None:
-        if self.clock is None:
-            return
         report = self.clock.tick()
         if not report.delivered:
             self.say(_g(self.language, N_("(the clock ran: nothing is due)")))
@@ -113,8 +112,8 @@ class Console:
                 self.say(text)
             if isinstance(reply, OpenCheckIn):
                 self._ask_check_in(reply.student_code)
-        for notification in outcome.notifications:
-            self.say(render_notification(outcome.language, notification))
+        # What the action decided to send waits in the outbox; deliver it now, as a server would.
+        self.clock.deliver()
 
     def _ask_check_in(self, code: str) -> None:
         answers: dict[str, Answer] = {}

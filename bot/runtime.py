@@ -33,6 +33,7 @@ def clock_settings(settings: Settings) -> ClockSettings:
         tick_seconds=settings.tick_seconds,
         reminder_after_school_hours=settings.reminder_after_hours,
         digest_rule=settings.digest_rule,
+        timezone=settings.timezone,
     )
 
 

@@ -1,21 +1,116 @@
-"""The notification port: how outcomes and the clock reach people and channels on a school's platform.
+"""The notification port, and the outbox every notification passes through on its way out.
 
-Each platform adapter in `bot/` implements `Notifier`; use cases and the clock only produce
-`Notification`s, so adding a platform never touches `handlers/` or `schedules/`.
+Use cases and the clock never send anything themselves: they write each notification to the
+outbox in the same transaction as the change that caused it (`enqueue`), and a deliverer
+(`schedules/outbox.py`) hands it to the school's platform through a `Notifier`. So a notification
+is never sent for a change that was rolled back, and never lost when a platform is down.
+
+Content is stored as JSON: each result dataclass becomes {"type": name, ...fields}, datetimes
+{"$dt": iso} and dates {"$date": iso}. Only registered types are read back, so the outbox never
+builds arbitrary objects from what is in the database.
 """
 
 from __future__ import annotations
 
-from typing import Protocol
+import dataclasses
+import uuid
+from collections.abc import Iterable
+from datetime import date, datetime
+from typing import Any, Protocol
 
-from handlers.results import Destination, Notification
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from handlers.results import (
+    AlertNotice,
+    AlertRow,
+    AlertSummary,
+    Destination,
+    Digest,
+    DueMentee,
+    DuePrompt,
+    MentorOverdue,
+    Notification,
+)
+from models import OutboxMessage, OutboxStatus, School
+from models.base import utcnow
+from models.messages import Message
 
 
 class DeliveryFailed(Exception):
-    """The platform did not take the message; the caller may retry later."""
+    """The platform did not take the message; it stays in the outbox and is tried again later."""
 
 
 class Notifier(Protocol):
     def deliver(self, destination: Destination, notification: Notification) -> str | None:
         """Post the notification (or update `notification.replaces`); return a reference to the message."""
         ...
+
+
+CONTENT_TYPES: dict[str, type] = {
+    cls.__name__: cls
+    for cls in (Message, DuePrompt, DueMentee, Digest, MentorOverdue, AlertSummary, AlertRow, AlertNotice)
+}
+
+
+def to_json(value: Any) -> Any:
+    if dataclasses.is_dataclass(value) and not isinstance(value, type):
+        encoded = {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
+        return {"type": type(value).__name__, **encoded}
+    if isinstance(value, datetime):
+        return {"$dt": value.isoformat()}
+    if isinstance(value, date):
+        return {"$date": value.isoformat()}
+    if isinstance(value, list | tuple):
+        return [to_json(v) for v in value]
+    if isinstance(value, dict):
+        return {k: to_json(v) for k, v in value.items()}
+    return value
+
+
+def from_json(value: Any) -> Any:
+    if isinstance(value, list):
+        return [from_json(v) for v in value]
+    if not isinstance(value, dict):
+        return value
+    if set(value) == {"$dt"}:
+        return datetime.fromisoformat(value["$dt"])
+    if set(value) == {"$date"}:
+        return date.fromisoformat(value["$date"])
+    if "type" in value and value["type"] in CONTENT_TYPES:
+        fields = {k: from_json(v) for k, v in value.items() if k != "type"}
+        return CONTENT_TYPES[value["type"]](**fields)
+    return {k: from_json(v) for k, v in value.items()}
+
+
+def enqueue(
+    session: Session,
+    school: School,
+    notification: Notification,
+    dedupe_key: str | None = None,
+    prompt_ids: Iterable[int] = (),
+) -> bool:
+    """Record a notification to send; False when that key was already decided (nothing added).
+
+    Without a key the notification is always new (a person's action happens once).
+    """
+    table = OutboxMessage.__table__
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(table)
+        .values(
+            school_id=school.id,
+            dedupe_key=(dedupe_key or f"once:{uuid.uuid4().hex}")[:160],
+            recipient_kind=notification.to.kind.value,
+            recipient_id=notification.to.id,
+            language=notification.language or school.language,
+            content=to_json(notification.content),
+            prompt_ids=list(prompt_ids),
+            replaces=notification.replaces,
+            status=OutboxStatus.PENDING.value,
+            attempts=0,
+            created_at=utcnow(),
+        )
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+    )
+    return session.execute(statement).rowcount == 1

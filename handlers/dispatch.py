@@ -1,4 +1,8 @@
-"""Running a use case for a caller: one transaction, the actor resolved, refusals turned into replies."""
+"""Running a use case for a caller: one transaction, the actor resolved, refusals turned into replies.
+
+The notifications a use case decides on go into the outbox in the same transaction; the caller
+then delivers them (`schedules.outbox.deliver_pending`), or the clock does on its next tick.
+"""
 
 from __future__ import annotations
 
@@ -11,6 +15,7 @@ from handlers.actors import Caller, SchoolDefaults, language_of, resolve_actor
 from handlers.checkin_form import InvalidCheckIn
 from handlers.checkins import log_check_in
 from handlers.commands import Action, parse
+from handlers.delivery import enqueue
 from handlers.lookups import find_member
 from handlers.results import Destination, Help, Notification, Outcome, RecipientKind, Reply
 from models import CheckInKind, Member
@@ -28,6 +33,8 @@ def perform(db: Database, caller: Caller, defaults: SchoolDefaults, action: Acti
             outcome = action(session, actor)
             outcome.language = language_of(actor)
             outcome.notifications = [_in_reader_language(session, actor, n) for n in outcome.notifications]
+            for notification in outcome.notifications:
+                enqueue(session, actor.school, notification)
             outcome.destination = Destination(actor.school.platform, actor.school.workspace_id)
             return outcome
     except Refused as refusal:

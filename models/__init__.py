@@ -8,7 +8,7 @@ from models.audit import AuditEvent
 from models.base import Base
 from models.checkin import CheckIn, CheckInKind, ConcernDomain
 from models.mentorship import Mentorship
-from models.outbox import OutboxMessage, OutboxStatus
+from models.outbox import ClockRoutine, OutboxMessage, OutboxStatus
 from models.people import Member, Role
 from models.prompt import Prompt, PromptStatus
 from models.school import School, SchoolBreak
@@ -21,6 +21,7 @@ __all__ = [
     "Base",
     "CheckIn",
     "CheckInKind",
+    "ClockRoutine",
     "ConcernDomain",
     "Member",
     "Mentorship",

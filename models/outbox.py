@@ -7,11 +7,11 @@ grows old (the sender died) is taken over, so nothing is lost; `sent_at` marks d
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import JSON, Enum, ForeignKey, Index, String
+from sqlalchemy import JSON, Date, Enum, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, UTCDateTime, utcnow
@@ -54,3 +54,14 @@ class OutboxMessage(Base):
     message_ref: Mapped[str | None] = mapped_column(String(64))
 
     school: Mapped[School] = relationship()
+
+
+class ClockRoutine(Base):
+    """A daily routine that has run: the unique (routine, day) makes it run once a day."""
+
+    __tablename__ = "clock_routine"
+    __table_args__ = (UniqueConstraint("routine", "ran_on"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    routine: Mapped[str] = mapped_column(String(40))
+    ran_on: Mapped[date] = mapped_column(Date)

@@ -21,6 +21,7 @@ from handlers.results import Notification
 from models.base import utcnow
 from models.cadence import DIGEST_DEFAULT
 from models.db import Database
+from schedules.daily import run_daily_early_warning
 from schedules.digests import record_digests
 from schedules.outbox import deliver_pending, worker_name
 from schedules.prompting import record_due_prompts, record_reminders
@@ -34,6 +35,9 @@ class ClockSettings:
     tick_seconds: int = 30
     reminder_after_school_hours: float = 24
     digest_rule: str = DIGEST_DEFAULT
+    # The daily early-warning run (no-contact rule, re-raising) starts at this local hour.
+    daily_hour: int = 7
+    timezone: str = "Europe/Stockholm"
 
 
 @dataclass
@@ -42,6 +46,7 @@ class TickReport:
     reminders: int = 0
     digests: int = 0
     retention: int = 0  # schools whose retention ran
+    alerts: int = 0  # alert messages from the daily early-warning run
     delivered: list[Notification] = field(default_factory=list)
 
 
@@ -68,8 +73,13 @@ class Clock:
         report.reminders = record_reminders(self.db, now, self.settings.reminder_after_school_hours)
         report.digests = record_digests(self.db, now, self.settings.digest_rule)
         report.retention = sum(1 for _ in run_retention(self.db, now))
-        report.delivered = deliver_pending(self.db, self.notifier, now, self.worker)
+        report.alerts = run_daily_early_warning(self.db, now, self.settings)
+        report.delivered = self.deliver(now)
         return report
+
+    def deliver(self, now: datetime | None = None) -> list[Notification]:
+        """Deliver what is waiting in the outbox now (after a person's action, say)."""
+        return deliver_pending(self.db, self.notifier, now or self.now(), self.worker)
 
     def _scheduled_tick(self) -> None:
         try:

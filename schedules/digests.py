@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from handlers.actors import language_of
+from handlers.delivery import enqueue
 from handlers.results import AlertRow, AlertSummary, Digest, MentorOverdue, Notification, Recipient
 from models import (
     Alert,
@@ -24,7 +25,6 @@ from models import (
 )
 from models.cadence import previous_occurrence
 from models.db import Database
-from schedules.outbox import enqueue
 
 WEEK = timedelta(days=7)
 
@@ -64,9 +64,8 @@ def _queue_coordinator_digests(session: Session, school: School, occurrence: dat
         enqueue(
             session,
             school,
-            Notification(Recipient.person(coordinator.user_id), digest),
+            Notification(Recipient.person(coordinator.user_id), digest, language=language_of(coordinator)),
             f"{key}:coordinator:{coordinator.id}",
-            language_of(coordinator),
         )
     return len(coordinators)
 
@@ -97,9 +96,8 @@ def _queue_eht_summary(session: Session, school: School, key: str) -> int:
     enqueue(
         session,
         school,
-        Notification(Recipient.channel(school.eht_channel), summary),
+        Notification(Recipient.channel(school.eht_channel), summary, language=school.language),
         f"{key}:eht",
-        school.language,
     )
     return 1
 

@@ -1,118 +1,35 @@
-"""Writing notifications to the outbox and delivering them: at least once, effectively once.
+"""Delivering the outbox: at least once, effectively once (see `handlers/delivery.py`).
 
-Content is stored as JSON: each result dataclass becomes {"type": name, ...fields}, datetimes
-become {"$dt": iso}. Only registered types can be read back, so the outbox never builds arbitrary
-objects from what is in the database.
+Rows are claimed with FOR UPDATE SKIP LOCKED and a lease, so several workers share the work, a
+sender killed between claiming and marking sent is taken over after the lease, and a platform
+that is down is tried again with a growing pause instead of losing the message.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import logging
 import os
 import socket
-from collections.abc import Iterable
 from datetime import datetime, timedelta
-from typing import Any
 
 from sqlalchemy import or_, select, update
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
 
-from handlers.delivery import Notifier
-from handlers.results import (
-    AlertRow,
-    AlertSummary,
-    Destination,
-    Digest,
-    DueMentee,
-    DuePrompt,
-    MentorOverdue,
-    Notification,
-    Recipient,
-    RecipientKind,
-)
-from models import OutboxMessage, OutboxStatus, Prompt, PromptStatus, School
-from models.base import utcnow
+from handlers.delivery import Notifier, from_json
+from handlers.early_warning import remember_message
+from handlers.results import AlertNotice, Destination, Notification, Recipient, RecipientKind
+from models import OutboxMessage, OutboxStatus, Prompt, PromptStatus
 from models.db import Database
-from models.messages import Message
 
 log = logging.getLogger("mentorbot.outbox")
 
-CONTENT_TYPES: dict[str, type] = {
-    cls.__name__: cls
-    for cls in (Message, DuePrompt, DueMentee, Digest, MentorOverdue, AlertSummary, AlertRow)
-}
 CLAIM_LEASE = timedelta(minutes=2)
 MAX_BACKOFF = timedelta(hours=1)
 MAX_ATTEMPTS = 30  # with the backoff, about a day of trying
 BATCH = 200
 
 
-def register_content_type(cls: type) -> None:
-    """Let another result type (e.g. an EHT alert) travel through the outbox."""
-    CONTENT_TYPES[cls.__name__] = cls
-
-
-def to_json(value: Any) -> Any:
-    if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        encoded = {f.name: to_json(getattr(value, f.name)) for f in dataclasses.fields(value)}
-        return {"type": type(value).__name__, **encoded}
-    if isinstance(value, datetime):
-        return {"$dt": value.isoformat()}
-    if isinstance(value, list | tuple):
-        return [to_json(v) for v in value]
-    if isinstance(value, dict):
-        return {k: to_json(v) for k, v in value.items()}
-    return value
-
-
-def from_json(value: Any) -> Any:
-    if isinstance(value, list):
-        return [from_json(v) for v in value]
-    if not isinstance(value, dict):
-        return value
-    if set(value) == {"$dt"}:
-        return datetime.fromisoformat(value["$dt"])
-    if "type" in value and value["type"] in CONTENT_TYPES:
-        fields = {k: from_json(v) for k, v in value.items() if k != "type"}
-        return CONTENT_TYPES[value["type"]](**fields)
-    return {k: from_json(v) for k, v in value.items()}
-
-
 def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def enqueue(
-    session: Session,
-    school: School,
-    notification: Notification,
-    dedupe_key: str,
-    language: str,
-    prompt_ids: Iterable[int] = (),
-) -> bool:
-    """Record a message to send; returns False when that key was already decided (nothing added)."""
-    table = OutboxMessage.__table__
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = (
-        insert(table)
-        .values(
-            school_id=school.id,
-            dedupe_key=dedupe_key[:160],
-            recipient_kind=notification.to.kind.value,
-            recipient_id=notification.to.id,
-            language=language,
-            content=to_json(notification.content),
-            prompt_ids=list(prompt_ids),
-            replaces=notification.replaces,
-            status=OutboxStatus.PENDING.value,
-            attempts=0,
-            created_at=utcnow(),
-        )
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
-    )
-    return session.execute(statement).rowcount == 1
 
 
 def _claim(db: Database, now: datetime, worker: str) -> list[tuple[int, Destination, Notification]]:
@@ -186,6 +103,10 @@ def _mark_sent(db: Database, outbox_id: int, now: datetime, reference: str | Non
         if row is None:
             return
         row.status, row.sent_at, row.message_ref = OutboxStatus.SENT, now, reference
+        content = row.content
+        if content.get("type") == AlertNotice.__name__ and not row.replaces:
+            # Later changes to the alert update this message in place.
+            remember_message(session, content["alert_id"], reference)
         if row.prompt_ids:
             session.execute(
                 update(Prompt)

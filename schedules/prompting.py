@@ -18,13 +18,13 @@ from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
 from handlers.actors import language_of
+from handlers.delivery import enqueue
 from handlers.results import DueMentee, DuePrompt, Notification, Recipient
 from models import Member, Mentorship, Prompt, PromptStatus, School, Student
 from models.base import utcnow
 from models.calendar import SchoolCalendar
 from models.db import Database
 from models.messages import N_, msg
-from schedules.outbox import enqueue
 
 MENTOR_BATCH = 200
 MISSES_BEFORE_ESCALATION = 2
@@ -161,7 +161,9 @@ def _queue_prompt(session: Session, prompts: list[Due], reminder: bool) -> None:
     mentor, school = first.mentorship.mentor, first.mentorship.student.school
     mentees = [DueMentee(d.mentorship.student.code, _label(d.mentorship.student), d.due_at) for d in prompts]
     notification = Notification(
-        Recipient.person(mentor.user_id), DuePrompt(school.timezone, mentees, reminder=reminder)
+        Recipient.person(mentor.user_id),
+        DuePrompt(school.timezone, mentees, reminder=reminder),
+        language=language_of(mentor),
     )
     kind = "reminder" if reminder else "prompts"
     enqueue(
@@ -169,7 +171,6 @@ def _queue_prompt(session: Session, prompts: list[Due], reminder: bool) -> None:
         school,
         notification,
         f"{kind}:{mentor.id}:{first.prompt_id}",
-        language_of(mentor),
         prompt_ids=[] if reminder else [d.prompt_id for d in prompts],
     )
 
@@ -189,9 +190,8 @@ def _escalate(session: Session, mentorship: Mentorship, prompt_id: int) -> None:
         enqueue(
             session,
             school,
-            Notification(Recipient.person(coordinator.user_id), message),
+            Notification(Recipient.person(coordinator.user_id), message, language=language_of(coordinator)),
             f"escalation:{mentorship.id}:{prompt_id}:{coordinator.id}",
-            language_of(coordinator),
         )
 
 

@@ -278,3 +278,34 @@ def test_two_workers_racing_on_postgresql_never_send_twice(db: Database, notifie
     assert len(codes) == 600
     assert Counter(codes).most_common(1)[0][1] == 1
     assert len(notifier.prompts()) == 30  # one message per mentor
+
+
+def test_the_clock_runs_early_warning_daily_and_alerts_update_in_place(
+    bot: Driver, clock: Clock, notifier: RecordingNotifier
+) -> None:
+    from handlers.results import AlertNotice  # noqa: PLC0415
+    from models import Mentorship  # noqa: PLC0415
+
+    one_student(bot)
+    bot.say("admin", "role add @erik eht")
+    bot.say("admin", "eht #eht")
+    with bot.db.transaction() as session:
+        mentorship = session.query(Mentorship).one()
+        mentorship.started_at = at(2026, 3, 2, 9)
+        mentorship.cadence = "off"
+        mentorship.next_due_at = None
+    # Before 07:00 nothing runs; after, the no-contact rule raises one alert, once that day.
+    clock.tick(at(2026, 3, 23, 6, 30))
+    clock.tick(at(2026, 3, 23, 7, 5))
+    clock.tick(at(2026, 3, 23, 12, 0))
+    alerts = [(i, d, n) for i, (d, n) in enumerate(notifier.sent) if isinstance(n.content, AlertNotice)]
+    assert len(alerts) == 1
+    position, destination, notice = alerts[0]
+    assert (destination.platform, notice.to.id, notice.replaces) == ("console", "eht", None)
+    assert notice.content.rule == "no_contact"
+    # The EHT acknowledges: the channel message is updated in place, not posted again.
+    bot.say("erik", f"alert ack {notice.content.alert_id}")
+    clock.deliver(at(2026, 3, 23, 12, 5))
+    update = notifier.sent[-1][1]
+    assert isinstance(update.content, AlertNotice) and update.replaces == f"ref-{position + 1}"
+    assert update.content.status == "acknowledged"

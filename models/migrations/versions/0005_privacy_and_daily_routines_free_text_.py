@@ -1,4 +1,4 @@
-"""privacy: free text encrypted, retention per school
+"""privacy and daily routines: free text encrypted, retention per school, clock routines
 
 Revision ID: 0005
 Revises: 0003
@@ -19,6 +19,14 @@ depends_on: str | Sequence[str] | None = None
 
 
 def upgrade() -> None:
+    op.create_table(
+        "clock_routine",
+        sa.Column("id", sa.Integer(), nullable=False),
+        sa.Column("routine", sa.String(length=40), nullable=False),
+        sa.Column("ran_on", sa.Date(), nullable=False),
+        sa.PrimaryKeyConstraint("id", name=op.f("pk_clock_routine")),
+        sa.UniqueConstraint("routine", "ran_on", name=op.f("uq_clock_routine_routine_ran_on")),
+    )
     with op.batch_alter_table("check_in", schema=None) as batch_op:
         batch_op.alter_column(
             "strengths", existing_type=sa.VARCHAR(length=300), type_=sa.Text(), existing_nullable=False
@@ -38,3 +46,5 @@ def downgrade() -> None:
         batch_op.alter_column(
             "strengths", existing_type=sa.Text(), type_=sa.VARCHAR(length=300), existing_nullable=False
         )
+
+    op.drop_table("clock_routine")

@@ -1,0 +1,53 @@
+"""Once a day: the time-based early-warning rules and re-raising alerts nobody acknowledged.
+
+A row per (routine, day) in `clock_routine` is inserted before the work, in the same transaction,
+so the run happens once a day however many workers tick.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from handlers.delivery import enqueue
+from handlers.early_warning import evaluate_all, reraise_due
+from models import ClockRoutine, School
+from models.db import Database
+
+if TYPE_CHECKING:
+    from schedules.clock import ClockSettings
+
+ROUTINE = "early-warning"
+
+
+def _claim_day(session: Session, routine: str, day: object) -> bool:
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    statement = (
+        insert(ClockRoutine.__table__)
+        .values(routine=routine, ran_on=day)
+        .on_conflict_do_nothing(index_elements=["routine", "ran_on"])
+    )
+    return session.execute(statement).rowcount == 1
+
+
+def run_daily_early_warning(db: Database, now: datetime, settings: ClockSettings) -> int:
+    """Run once per day after `daily_hour`; returns how many alert messages were queued."""
+    local = now.astimezone(ZoneInfo(settings.timezone))
+    if local.hour < settings.daily_hour:
+        return 0
+    with db.transaction() as session:
+        if not _claim_day(session, ROUTINE, local.date()):
+            return 0
+        queued = 0
+        for destination, notification in [*evaluate_all(session, now), *reraise_due(session, now)]:
+            school = (
+                session.query(School)
+                .filter_by(platform=destination.platform, workspace_id=destination.workspace_id)
+                .one()
+            )
+            queued += enqueue(session, school, notification)
+        return queued

@@ -112,5 +112,7 @@ def enqueue(
             created_at=utcnow(),
         )
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        # rowcount is not reliable for INSERT on every driver; a returned id is.
+        .returning(table.c.id)
     )
-    return session.execute(statement).rowcount == 1
+    return session.execute(statement).scalar() is not None

@@ -30,8 +30,9 @@ def _claim_day(session: Session, routine: str, day: object) -> bool:
         insert(ClockRoutine.__table__)
         .values(routine=routine, ran_on=day)
         .on_conflict_do_nothing(index_elements=["routine", "ran_on"])
+        .returning(ClockRoutine.__table__.c.id)
     )
-    return session.execute(statement).rowcount == 1
+    return session.execute(statement).scalar() is not None
 
 
 def run_daily_early_warning(db: Database, now: datetime, settings: ClockSettings) -> int:

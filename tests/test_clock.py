@@ -8,6 +8,8 @@ from datetime import UTC, date, datetime, timedelta
 
 import pytest
 
+from handlers.results import AlertNotice
+from models import Member, Mentorship, School, Student
 from models.cadence import parse_cadence
 from models.db import Database
 from schedules.clock import Clock, ClockSettings
@@ -249,7 +251,7 @@ def test_weekly_digest_for_coordinators_and_eht_once(
 def test_two_workers_racing_on_postgresql_never_send_twice(db: Database, notifier: RecordingNotifier) -> None:
     if db.engine.dialect.name != "postgresql":
         pytest.skip("several workers are a PostgreSQL deployment; SQLite runs one embedded clock")
-    from models import Member, Mentorship, School, Student
+    from models import Mentorship
 
     start = at(2026, 11, 20, 12)
     with db.transaction() as session:
@@ -283,9 +285,6 @@ def test_two_workers_racing_on_postgresql_never_send_twice(db: Database, notifie
 def test_the_clock_runs_early_warning_daily_and_alerts_update_in_place(
     bot: Driver, clock: Clock, notifier: RecordingNotifier
 ) -> None:
-    from handlers.results import AlertNotice  # noqa: PLC0415
-    from models import Mentorship  # noqa: PLC0415
-
     one_student(bot)
     bot.say("admin", "role add @erik eht")
     bot.say("admin", "eht #eht")

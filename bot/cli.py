@@ -11,7 +11,7 @@ from collections.abc import Sequence
 from datetime import date
 
 from bot.config import ConfigError, Settings, load_settings
-from bot.runtime import StartupError, build_notifier, clock_settings, open_database, school_defaults
+from bot.runtime import StartupError, build_notifier, clock_settings, database, school_defaults
 from models.backtest import BacktestRow
 from models.rules import RULES_BY_ID
 
@@ -40,15 +40,14 @@ def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
         )
     from schedules.clock import Clock
 
-    db = open_database(settings)
-    clock = Clock(db, build_notifier(settings, sys.stdout), clock_settings(settings))
-    scheduler = clock.start_in_background() if sys.stdin.isatty() else None
-    try:
-        Console(db, school_defaults(settings), user, clock=clock).run()
-    finally:
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
-        db.dispose()
+    with database(settings) as db:
+        clock = Clock(db, build_notifier(settings, sys.stdout), clock_settings(settings))
+        scheduler = clock.start_in_background() if sys.stdin.isatty() else None
+        try:
+            Console(db, school_defaults(settings), user, clock=clock).run()
+        finally:
+            if scheduler is not None:
+                scheduler.shutdown(wait=False)
     return 0
 
 
@@ -61,12 +60,9 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     """The clock alone: one per deployment is enough, more are safe on PostgreSQL."""
     from schedules.clock import Clock
 
-    db = open_database(settings)
-    log.info("clock started: ticking every %s seconds", settings.tick_seconds)
-    try:
+    with database(settings) as db:
+        log.info("clock started: ticking every %s seconds", settings.tick_seconds)
         Clock(db, build_notifier(settings, sys.stdout), clock_settings(settings)).run_forever()
-    finally:
-        db.dispose()
     return 0
 
 
@@ -75,11 +71,8 @@ def cmd_dispatch(settings: Settings, args: argparse.Namespace) -> int:
     from bot.render_text import render_notification
     from schedules.clock import Clock
 
-    db = open_database(settings)
-    try:
+    with database(settings) as db:
         report = Clock(db, build_notifier(settings, io.StringIO()), clock_settings(settings)).tick()
-    finally:
-        db.dispose()
     print(
         f"recorded {report.prompts} prompt(s), {report.reminders} reminder(s), {report.digests} digest(s); "
         f"delivered {len(report.delivered)} message(s)"
@@ -103,70 +96,54 @@ def cmd_keys_rotate(settings: Settings, args: argparse.Namespace) -> int:
     from models.checkin import reencrypt_free_text
 
     embedded_file = None if settings.secret_key else key_file(settings)
-    db = open_database(settings)
-    try:
+    with database(settings) as db:
         if embedded_file is not None:
             keys = [crypto.new_key(), *note_keys(settings)]
             embedded_file.write_text("\n".join(keys) + "\n")
             crypto.use_keys(keys)
         count = reencrypt_free_text(db)
-        if embedded_file is not None:
-            embedded_file.write_text(keys[0] + "\n")
-            print(f"re-encrypted {count} check-in(s) with a new key in {embedded_file}")
-        else:
-            print(
-                f"re-encrypted {count} check-in(s) with the first key of MENTORBOT_SECRET_KEY; "
-                "the other keys can now be removed"
-            )
-    finally:
-        db.dispose()
+    if embedded_file is not None:
+        embedded_file.write_text(keys[0] + "\n")
+        print(f"re-encrypted {count} check-in(s) with a new key in {embedded_file}")
+    else:
+        print(
+            f"re-encrypted {count} check-in(s) with the first key of MENTORBOT_SECRET_KEY; "
+            "the other keys can now be removed"
+        )
     return 0
 
 
 def cmd_retention_run(settings: Settings, args: argparse.Namespace) -> int:
     from schedules.retention import run_retention
 
-    db = open_database(settings)
-    try:
+    with database(settings) as db:
         for school, report in run_retention(db, force=True):
             print(
                 f"{school}: deleted {report.check_ins} check-in(s), {report.alerts} resolved alert(s), "
                 f"{report.students} inactive student(s), {report.audit_events} audit event(s)"
             )
-    finally:
-        db.dispose()
     return 0
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-11-23") from None
 
 
 def cmd_audit_export(settings: Settings, args: argparse.Namespace) -> int:
     """The audit log as CSV for the data protection officer: who did what, when; never content."""
     from models.audit import export_csv
 
-    db = open_database(settings)
-    try:
-        out = open(args.output, "w", newline="") if args.output else sys.stdout  # noqa: SIM115
-        count = export_csv(db, args.date_from, args.date_to, out)
-        if args.output:
-            out.close()
-            print(f"wrote {count} audit event(s) to {args.output}", file=sys.stderr)
-    finally:
-        db.dispose()
+    with database(settings) as db:
+        if not args.output:
+            export_csv(db, args.date_from, args.date_to, sys.stdout)
+            return 0
+        with open(args.output, "w", newline="") as out:
+            count = export_csv(db, args.date_from, args.date_to, out)
+    print(f"wrote {count} audit event(s) to {args.output}", file=sys.stderr)
     return 0
 
 
 def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
-    db = open_database(settings, upgrade=True)
     from models import migrate
 
-    print(f"database is at revision {migrate.current_revision(db.engine)}")
-    db.dispose()
+    with database(settings, upgrade=True) as db:
+        print(f"database is at revision {migrate.current_revision(db.engine)}")
     return 0
 
 
@@ -201,23 +178,19 @@ def cmd_rules_backtest(settings: Settings, args: argparse.Namespace) -> int:
         print("mentorbot: --from must not be after --to", file=sys.stderr)
         return 2
 
-    db = open_database(settings)
-    try:
-        with db.transaction() as session:
-            schools = session.scalars(select(School).order_by(School.id)).all()
-            if not schools:
-                end = args.end or utcnow().date()
-                rows = [BacktestRow(rule.id, 0, 0) for rule in RULES]
-                _print_backtest("(no schools yet)", args.start or end, end, proposed, rows)
-            for school in schools:
-                end = args.end or local_today(school, utcnow())
-                start, rows = backtest_school(session, school, args.start, end, proposed)
-                label = school.name or f"{school.platform}/{school.workspace_id}"
-                _print_backtest(label, start, end, proposed, rows)
-            # A backtest only reads: nothing it touched is kept.
-            session.rollback()
-    finally:
-        db.dispose()
+    with database(settings) as db, db.transaction() as session:
+        schools = session.scalars(select(School).order_by(School.id)).all()
+        if not schools:
+            end = args.end or utcnow().date()
+            rows = [BacktestRow(rule.id, 0, 0) for rule in RULES]
+            _print_backtest("(no schools yet)", args.start or end, end, proposed, rows)
+        for school in schools:
+            end = args.end or local_today(school, utcnow())
+            start, rows = backtest_school(session, school, args.start, end, proposed)
+            label = school.name or f"{school.platform}/{school.workspace_id}"
+            _print_backtest(label, start, end, proposed, rows)
+        # A backtest only reads: nothing it touched is kept.
+        session.rollback()
     return 0
 
 

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
@@ -84,3 +86,13 @@ def open_database(settings: Settings, upgrade: bool | None = None) -> Database:
             f"cannot reach the database ({db.engine.url.render_as_string()}): {reason}"
         ) from None
     return db
+
+
+@contextmanager
+def database(settings: Settings, upgrade: bool | None = None) -> Iterator[Database]:
+    """`open_database` for the length of a command, closed however it ends."""
+    db = open_database(settings, upgrade)
+    try:
+        yield db
+    finally:
+        db.dispose()

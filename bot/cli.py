@@ -12,6 +12,8 @@ from bot.config import ConfigError, Settings, load_settings
 from bot.runtime import StartupError, open_database, school_defaults
 
 log = logging.getLogger("mentorbot")
+# Platforms (and containers) route outside traffic to the process: listen on every interface.
+DEFAULT_HOST = "0.0.0.0"
 
 
 def _console_user(settings: Settings, requested: str | None) -> str:
@@ -42,8 +44,42 @@ def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    """The web app: Slack on /slack/events (and OAuth installs), /healthz, on $PORT."""
+    import uvicorn
+
+    from bot.web import create_web_app
+
+    settings.check_slack()
+    db = open_database(settings)
+    try:
+        api = create_web_app(settings, db)
+        log.info("serving on %s:%s", args.host, settings.port)
+        uvicorn.run(api, host=args.host, port=settings.port, log_level="info", access_log=False)
+    finally:
+        db.dispose()
+    return 0
+
+
+def cmd_socket(settings: Settings, args: argparse.Namespace) -> int:
+    """Slack over Socket Mode: no public URL needed (development, or behind a firewall)."""
+    from bot.slack.socket import run_socket_mode
+
+    settings.check_slack(socket_mode=True)
+    db = open_database(settings)
+    try:
+        run_socket_mode(settings, db)
+    finally:
+        db.dispose()
+    return 0
+
+
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
-    """Run the product: console mode while no chat platform is configured."""
+    """Run the product: Slack when it is configured, console mode otherwise."""
+    if settings.slack_app_token and not settings.slack_signing_secret:
+        return cmd_socket(settings, args)
+    if settings.slack_configured:
+        return cmd_serve(settings, argparse.Namespace(host=DEFAULT_HOST))
     return cmd_console(settings, argparse.Namespace(as_user=None))
 
 
@@ -63,8 +99,18 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    run = sub.add_parser("run", help="run the product (console mode when no chat platform is configured)")
+    run = sub.add_parser("run", help="run the product: Slack when configured, console mode otherwise")
     run.set_defaults(handler=cmd_run)
+
+    serve = sub.add_parser(
+        "serve",
+        help="serve the web app: Slack on /slack/events, /healthz (port from $PORT, default 3000)",
+    )
+    serve.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST})")
+    serve.set_defaults(handler=cmd_serve)
+
+    socket = sub.add_parser("socket", help="connect to Slack with Socket Mode (needs SLACK_APP_TOKEN)")
+    socket.set_defaults(handler=cmd_socket)
 
     console = sub.add_parser(
         "console",

@@ -7,6 +7,7 @@ from models.alert import Alert, AlertStatus
 from models.audit import AuditEvent
 from models.base import Base
 from models.checkin import CheckIn, CheckInKind, ConcernDomain
+from models.handled import HandledRequest
 from models.mentorship import Mentorship
 from models.people import Member, Role
 from models.prompt import Prompt, PromptStatus
@@ -21,6 +22,7 @@ __all__ = [
     "CheckIn",
     "CheckInKind",
     "ConcernDomain",
+    "HandledRequest",
     "Member",
     "Mentorship",
     "Prompt",

@@ -58,7 +58,7 @@ VIEW_BLOCKS_MAX = 100
 PROMPT_MENTEES_MAX = 20
 HOME_ROWS_MAX = 40
 
-_USER_MENTION = re.compile(r"@([UW][A-Z0-9]{6,})\b")
+_USER_MENTION = re.compile(r"@([UW][A-Z0-9]{2,})\b")
 
 
 def escape(text: str) -> str:

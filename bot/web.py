@@ -20,14 +20,11 @@ from bot.config import Settings
 from bot.i18n import gettext
 from bot.runtime import school_defaults
 from bot.slack.app import build_app
-from bot.slack.deps import Deps, log_failure
+from bot.slack.deps import UNREADABLE, Deps, log_failure
 from bot.slack.oauth import INSTALL_PATH, REDIRECT_PATH
 from models.db import Database
-from models.messages import N_
 
 log = logging.getLogger("mentorbot.web")
-
-UNREADABLE = N_("Sorry, I could not read that request. Please try again.")
 
 
 def create_web_app(settings: Settings, db: Database) -> FastAPI:

@@ -6,6 +6,7 @@ while the use case (and any Web API calls) go on after; Slack's 3-second limit i
 
 from __future__ import annotations
 
+import json
 import logging
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -17,8 +18,9 @@ from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetry
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
+from bot.i18n import gettext
 from bot.slack import actions, commands, home, views
-from bot.slack.deps import Deps, log_failure
+from bot.slack.deps import UNREADABLE, Deps, log_failure
 from bot.slack.notifier import SlackNotifier
 from bot.slack.oauth import bot_token_finder, oauth_settings
 
@@ -43,7 +45,7 @@ def build_app(settings: Settings, deps: Deps, socket_mode: bool = False) -> Asyn
             request_verification_enabled=not socket_mode,
         )
     app.middleware(_skip_retries)
-    app.error(_on_error)
+    app.error(_error_handler(deps.defaults.language))
     for module in (commands, views, actions, home):
         module.register(app, deps)
     return app
@@ -62,8 +64,20 @@ async def _skip_retries(
     return await next()
 
 
-async def _on_error(error: Exception, body: dict[str, Any]) -> None:
-    log_failure("slack request", error)
+def _error_handler(language: str) -> Callable[..., Awaitable[None]]:
+    async def on_error(error: Exception, response: BoltResponse | None = None) -> None:
+        """A request Bolt could not even route (a payload of the wrong shape): log where, answer politely.
+
+        Bolt would answer 500, and Slack would show the user a cryptic failure; a 200 with a polite
+        ephemeral text is what the user should see. Errors after the ack never reach Slack anyway.
+        """
+        log_failure("slack request", error)
+        if response is not None and response.status >= 500:
+            response.status = 200
+            response.body = json.dumps({"response_type": "ephemeral", "text": gettext(language, UNREADABLE)})
+            response.headers["content-type"] = ["application/json;charset=utf-8"]
+
+    return on_error
 
 
 def build_notifier(settings: Settings, deps: Deps) -> SlackNotifier:

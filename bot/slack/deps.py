@@ -45,6 +45,7 @@ async def off_loop(function: Callable[..., T], *args: Any) -> T:
     return await asyncio.to_thread(function, *args)
 
 
+UNREADABLE = N_("Sorry, I could not read that request. Please try again.")
 SOMETHING_WENT_WRONG = N_("Sorry, something went wrong on my side. Please try again in a moment.")
 
 

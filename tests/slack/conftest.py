@@ -111,7 +111,7 @@ class SlackSim:
             "user": {"id": user, "username": user.lower(), "team_id": TEAM},
             "api_app_id": "A0APP",
             "trigger_id": f"trigger-{next(self._ids)}",
-            "view": {**view, "id": view.get("id", "V0MODAL"), "team_id": TEAM, "state": {"values": values}},
+            "view": {"type": "modal", **view, "id": view.get("id", "V0MODAL"), "state": {"values": values}},
         }
         return self.interact(payload)
 

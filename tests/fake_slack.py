@@ -139,7 +139,7 @@ class FakeSlack:
         return {
             "app_id": "A0APP",
             "authed_user": {"id": self.oauth_user},
-            "scope": "commands,chat:write,im:write,users:read",
+            "scope": "commands,chat:write,im:write",
             "token_type": "bot",
             "access_token": BOT_TOKEN,
             "bot_user_id": "UBOT",

@@ -47,6 +47,7 @@ from models import CheckInKind, Member, Role
 from models.messages import N_, Message, msg
 
 LANGUAGES = ("sv", "en")
+PROGRESS_FROM = 20
 
 
 async def open_checkin_modal(
@@ -156,6 +157,10 @@ async def _import(deps: Deps, client: AsyncWebClient, caller: Caller, rows: list
     language = deps.defaults.language
     saved = 0
     problems: list[tuple[int, str, Message]] = []
+    if len(rows) > PROGRESS_FROM:
+        # A long list takes a while (one transaction per row): say it has started.
+        started = msg(N_("Importing {total} rows; I will report when it is done."), total=len(rows))
+        await _dm(client, caller.user_id, language, started)
     for row in rows:
         if isinstance(row, RosterProblem):
             problems.append((row.line, "", row.reason))

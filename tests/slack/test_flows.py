@@ -193,3 +193,30 @@ def test_empty_import_is_refused_inline(school: SlackSim) -> None:
 def test_everything_is_counted_once(school: SlackSim) -> None:
     with school.db.transaction() as session:
         assert session.scalar(select(func.count()).select_from(Student)) == 2
+
+
+def test_a_long_import_says_it_has_started(school: SlackSim) -> None:
+    school.command("UADMIN", "import")
+    view = school.fake.wait_for("views.open").args["view"]
+    rows = "\n".join(f"6A-{n:02d},,6,6A" for n in range(1, 31))
+    school.submit_view("UADMIN", view, {"roster": {"roster": {"type": "plain_text_input", "value": rows}}})
+    dm_to(school, "UADMIN", "Importing 30 rows")
+    assert "30 of 30 rows saved" in text_of(dm_to(school, "UADMIN", "Import:"))
+
+
+def test_check_in_from_app_home_is_ad_hoc_and_in_swedish(school: SlackSim) -> None:
+    school.reply_to(school.command("UANNA", "språk sv"))
+    school.click("UANNA", ACTION_CHECKIN, "7B-03", message_ts=None)
+    view = school.fake.wait_for("views.open").args["view"]
+    form = text_of(Call("views.open", {"view": view}))
+    assert "Avstämning" in form and "1 · mycket oroande" in form and "Spara" in form
+    response = school.submit_checkin("UANNA", view, behavioural="9")
+    assert response.json()["errors"] == {"behavioural": "Skriv ett heltal från 1 till 5."}
+    school.submit_checkin("UANNA", view)
+    dm_to(school, "UANNA", "7B-03")
+    assert [c.kind for c in check_ins(school)] == [CheckInKind.ADHOC]
+
+
+def test_mentees_list_in_slack(school: SlackSim) -> None:
+    listing = school.reply_to(school.command("UANNA", "mentees"))
+    assert "7B-03 Alex" in listing and "8A-11" not in listing

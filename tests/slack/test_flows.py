@@ -213,7 +213,7 @@ def test_check_in_from_app_home_is_ad_hoc_and_in_swedish(school: SlackSim) -> No
     response = school.submit_checkin("UANNA", view, behavioural="9")
     assert response.json()["errors"] == {"behavioural": "Skriv ett heltal från 1 till 5."}
     school.submit_checkin("UANNA", view)
-    dm_to(school, "UANNA", "7B-03")
+    dm_to(school, "UANNA", "Avstämningen för 7B-03 är sparad")
     assert [c.kind for c in check_ins(school)] == [CheckInKind.ADHOC]
 
 

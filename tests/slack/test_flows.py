@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from typing import Any
 
 import pytest
@@ -220,3 +221,27 @@ def test_check_in_from_app_home_is_ad_hoc_and_in_swedish(school: SlackSim) -> No
 def test_mentees_list_in_slack(school: SlackSim) -> None:
     listing = school.reply_to(school.command("UANNA", "mentees"))
     assert "7B-03 Alex" in listing and "8A-11" not in listing
+
+
+def test_notes_never_reach_the_logs(
+    school: SlackSim, caplog: pytest.LogCaptureFixture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    caplog.set_level(logging.INFO)
+    note = "Pappa har flyttat ut, mamma oroad"
+    view = open_checkin(school, "UANNA", "7B-03")
+    school.submit_checkin("UANNA", view, note=note)
+    dm_to(school, "UANNA", "saved")
+
+    # Even when saving fails with an error that quotes the note (as database errors quote parameters).
+    def failing(*_args: object, **_kwargs: object) -> None:
+        raise RuntimeError(f"INSERT failed for note={note!r}")
+
+    monkeypatch.setattr("bot.slack.views.run_once", failing)
+    view = open_checkin(school, "UANNA", "7B-03")
+    view["id"] = "V0FAIL"
+    school.submit_checkin("UANNA", view, note=note)
+    dm_to(school, "UANNA", "something went wrong")
+    assert "check-in submission failed: RuntimeError" in caplog.text
+    assert note not in caplog.text
+    # And it was not posted anywhere but to the mentor's own confirmation (which does not echo it).
+    assert all(note not in text_of(c) for c in school.fake.calls)

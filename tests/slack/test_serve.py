@@ -86,3 +86,19 @@ def test_a_wrong_slack_setting_stops_start_up_with_one_line(tmp_path: Path) -> N
         timeout=60,
     )
     assert result.returncode == 2 and "SLACK_APP_TOKEN" in result.stderr
+
+
+def test_socket_mode_app_needs_no_signing_secret(tmp_path: Path) -> None:
+    from bot.config import Settings
+    from bot.slack.app import build_app
+    from bot.slack.deps import Deps
+    from handlers.actors import SchoolDefaults
+    from models.db import Database
+
+    settings = Settings(_env_file=None, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_APP_TOKEN="xapp-1-test")
+    db = Database(f"sqlite:///{tmp_path / 'db.sqlite3'}")
+    try:
+        app = build_app(settings, Deps(db, SchoolDefaults()), socket_mode=True)
+        assert app.client.token == BOT_TOKEN
+    finally:
+        db.dispose()

@@ -7,15 +7,20 @@ import getpass
 import io
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.runtime import StartupError, build_notifier, clock_settings, database, school_defaults
+from handlers.delivery import Notifier
 from models.backtest import BacktestRow
+from models.db import Database
 from models.rules import RULES_BY_ID
 
 log = logging.getLogger("mentorbot")
+# Platforms (and containers) route outside traffic to the process: listen on every interface.
+DEFAULT_HOST = "0.0.0.0"
 
 
 def _console_user(settings: Settings, requested: str | None) -> str:
@@ -41,7 +46,7 @@ def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
     from schedules.clock import Clock
 
     with database(settings) as db:
-        clock = Clock(db, build_notifier(settings, sys.stdout), clock_settings(settings))
+        clock = Clock(db, build_notifier(settings, db, sys.stdout), clock_settings(settings))
         scheduler = clock.start_in_background() if sys.stdin.isatty() else None
         try:
             Console(db, school_defaults(settings), user, clock=clock).run()
@@ -51,8 +56,50 @@ def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    """The web app: Slack on /slack/events (and OAuth installs), /healthz, on $PORT; the clock too."""
+    import uvicorn
+
+    from bot.web import create_web_app
+
+    settings.check_slack()
+    with database(settings) as db, running_clock(settings, db, not args.no_scheduler) as notifier:
+        api = create_web_app(settings, db, notifier)
+        log.info("serving on %s:%s", args.host, settings.port)
+        uvicorn.run(api, host=args.host, port=settings.port, log_level="info", access_log=False)
+    return 0
+
+
+def cmd_socket(settings: Settings, args: argparse.Namespace) -> int:
+    """Slack over Socket Mode: no public URL needed (development, or behind a firewall)."""
+    from bot.slack.socket import run_socket_mode
+
+    settings.check_slack(socket_mode=True)
+    with database(settings) as db, running_clock(settings, db, not args.no_scheduler) as notifier:
+        run_socket_mode(settings, db, notifier)
+    return 0
+
+
+@contextmanager
+def running_clock(settings: Settings, db: Database, enabled: bool) -> Iterator[Notifier]:
+    """The embedded single process runs the clock in a thread; `--no-scheduler` leaves it to a worker."""
+    from schedules.clock import Clock
+
+    notifier = build_notifier(settings, db, sys.stdout)
+    scheduler = Clock(db, notifier, clock_settings(settings)).start_in_background() if enabled else None
+    try:
+        yield notifier
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+
+
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
-    """Run the product: console mode while no chat platform is configured."""
+    """Run the product: Slack when it is configured, console mode otherwise."""
+    if settings.slack_app_token and not settings.slack_signing_secret:
+        return cmd_socket(settings, argparse.Namespace(no_scheduler=False))
+    if settings.slack_configured:
+        return cmd_serve(settings, argparse.Namespace(host=DEFAULT_HOST, no_scheduler=False))
     return cmd_console(settings, argparse.Namespace(as_user=None))
 
 
@@ -62,7 +109,7 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
 
     with database(settings) as db:
         log.info("clock started: ticking every %s seconds", settings.tick_seconds)
-        Clock(db, build_notifier(settings, sys.stdout), clock_settings(settings)).run_forever()
+        Clock(db, build_notifier(settings, db, sys.stdout), clock_settings(settings)).run_forever()
     return 0
 
 
@@ -72,7 +119,7 @@ def cmd_dispatch(settings: Settings, args: argparse.Namespace) -> int:
     from schedules.clock import Clock
 
     with database(settings) as db:
-        report = Clock(db, build_notifier(settings, io.StringIO()), clock_settings(settings)).tick()
+        report = Clock(db, build_notifier(settings, db, io.StringIO()), clock_settings(settings)).tick()
     print(
         f"recorded {report.prompts} prompt(s), {report.reminders} reminder(s), {report.digests} digest(s); "
         f"delivered {len(report.delivered)} message(s)"
@@ -211,8 +258,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    run = sub.add_parser("run", help="run the product (console mode when no chat platform is configured)")
+    run = sub.add_parser("run", help="run the product: Slack when configured, console mode otherwise")
     run.set_defaults(handler=cmd_run)
+
+    serve = sub.add_parser(
+        "serve",
+        help="serve the web app: Slack on /slack/events, /healthz (port from $PORT, default 3000)",
+    )
+    serve.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST})")
+    serve.add_argument(
+        "--no-scheduler", action="store_true", help="do not run the clock here (a `mentorbot worker` does)"
+    )
+    serve.set_defaults(handler=cmd_serve)
+
+    socket = sub.add_parser("socket", help="connect to Slack with Socket Mode (needs SLACK_APP_TOKEN)")
+    socket.add_argument(
+        "--no-scheduler", action="store_true", help="do not run the clock here (a `mentorbot worker` does)"
+    )
+    socket.set_defaults(handler=cmd_socket)
 
     console = sub.add_parser(
         "console",

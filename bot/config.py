@@ -34,6 +34,16 @@ class Settings(BaseSettings):
     # Fernet keys for notes, newest first, comma-separated; see `mentorbot keys`.
     secret_key: Annotated[tuple[str, ...], NoDecode] = Field(default=(), alias="MENTORBOT_SECRET_KEY")
 
+    # Slack: a bot token and signing secret for one workspace, or a client id and secret for OAuth
+    # installs into several; an app-level token for Socket Mode. See README "Install in Slack".
+    slack_bot_token: str = Field(default="", alias="SLACK_BOT_TOKEN")
+    slack_signing_secret: str = Field(default="", alias="SLACK_SIGNING_SECRET")
+    slack_client_id: str = Field(default="", alias="SLACK_CLIENT_ID")
+    slack_client_secret: str = Field(default="", alias="SLACK_CLIENT_SECRET")
+    slack_app_token: str = Field(default="", alias="SLACK_APP_TOKEN")
+    slack_api_url: str = Field(default="https://slack.com/api/", alias="SLACK_API_URL")
+    port: int = Field(default=3000, alias="PORT", ge=1, le=65535)
+
     @field_validator("timezone")
     @classmethod
     def _known_timezone(cls, value: str) -> str:
@@ -89,6 +99,65 @@ class Settings(BaseSettings):
         if value and not value.startswith(("sqlite", "postgres")):
             raise ValueError("must start with sqlite:// or postgresql://")
         return value
+
+    @field_validator("slack_bot_token")
+    @classmethod
+    def _bot_token(cls, value: str) -> str:
+        value = value.strip()
+        if value and not value.startswith("xoxb-"):
+            raise ValueError("must be a bot token starting with xoxb- (OAuth & Permissions page)")
+        return value
+
+    @field_validator("slack_app_token")
+    @classmethod
+    def _app_token(cls, value: str) -> str:
+        value = value.strip()
+        if value and not value.startswith("xapp-"):
+            raise ValueError("must be an app-level token starting with xapp- (Basic Information page)")
+        return value
+
+    @field_validator("slack_signing_secret", "slack_client_id", "slack_client_secret")
+    @classmethod
+    def _strip(cls, value: str) -> str:
+        return value.strip()
+
+    @field_validator("slack_api_url")
+    @classmethod
+    def _api_url(cls, value: str) -> str:
+        value = value.strip()
+        if not value.startswith(("https://", "http://")):
+            raise ValueError("must be an http(s) URL such as https://slack.com/api/")
+        # slack_sdk joins method names onto the base URL, so it must end with a slash.
+        return value if value.endswith("/") else value + "/"
+
+    @property
+    def slack_oauth(self) -> bool:
+        """Several workspaces install the app through /slack/install (OAuth)."""
+        return bool(self.slack_client_id or self.slack_client_secret)
+
+    @property
+    def slack_configured(self) -> bool:
+        return bool(self.slack_bot_token or self.slack_oauth or self.slack_app_token)
+
+    def check_slack(self, socket_mode: bool = False) -> None:
+        """The Slack settings fit together; otherwise one line naming the variable that is missing."""
+        if socket_mode:
+            if not self.slack_app_token:
+                raise ConfigError("SLACK_APP_TOKEN: required for Socket Mode (an xapp- token)")
+            if not self.slack_bot_token:
+                raise ConfigError("SLACK_BOT_TOKEN: required for Socket Mode (an xoxb- token)")
+            return
+        if self.slack_oauth:
+            for name, value in (
+                ("SLACK_CLIENT_ID", self.slack_client_id),
+                ("SLACK_CLIENT_SECRET", self.slack_client_secret),
+            ):
+                if not value:
+                    raise ConfigError(f"{name}: required with SLACK_CLIENT_ID/SLACK_CLIENT_SECRET (OAuth)")
+        elif not self.slack_bot_token:
+            raise ConfigError("SLACK_BOT_TOKEN: required to serve Slack (or set SLACK_CLIENT_ID for OAuth)")
+        if not self.slack_signing_secret:
+            raise ConfigError("SLACK_SIGNING_SECRET: required to serve Slack (Basic Information page)")
 
     @property
     def sqlalchemy_url(self) -> str:

@@ -13,6 +13,7 @@ from sqlalchemy.exc import OperationalError
 from bot.config import Settings
 from bot.notify import PlatformNotifier, TextNotifier
 from handlers.actors import SchoolDefaults
+from handlers.delivery import Notifier
 from models import crypto, migrate
 from models.db import Database
 from schedules.clock import ClockSettings
@@ -39,9 +40,14 @@ def clock_settings(settings: Settings) -> ClockSettings:
     )
 
 
-def build_notifier(settings: Settings, out: TextIO) -> PlatformNotifier:
+def build_notifier(settings: Settings, db: Database, out: TextIO) -> PlatformNotifier:
     """One notifier per platform the installation speaks; console schools print to `out`."""
-    return PlatformNotifier({"console": TextNotifier(out)})
+    notifiers: dict[str, Notifier] = {"console": TextNotifier(out)}
+    if settings.slack_configured:
+        from bot.slack.notifier import slack_notifier
+
+        notifiers["slack"] = slack_notifier(settings, db)
+    return PlatformNotifier(notifiers)
 
 
 def key_file(settings: Settings) -> Path:

@@ -7,6 +7,7 @@ from models.alert import Alert, AlertStatus
 from models.audit import AuditEvent
 from models.base import Base
 from models.checkin import CheckIn, CheckInKind, ConcernDomain
+from models.handled import HandledRequest
 from models.mentorship import Mentorship
 from models.outbox import ClockRoutine, OutboxMessage, OutboxStatus
 from models.people import Member, Role
@@ -23,6 +24,7 @@ __all__ = [
     "CheckInKind",
     "ClockRoutine",
     "ConcernDomain",
+    "HandledRequest",
     "Member",
     "Mentorship",
     "OutboxMessage",

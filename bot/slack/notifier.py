@@ -34,6 +34,10 @@ def split_ref(ref: str, default_channel: str) -> tuple[str, str]:
     return (channel or default_channel), ts
 
 
+# Seconds to wait for Slack; a delivery that times out stays in the outbox and is tried again.
+CLIENT_TIMEOUT = 10
+
+
 class SlackNotifier:
     """Posts (or updates) notifications through Slack's Web API; `token_for` finds a workspace's bot token."""
 
@@ -46,7 +50,7 @@ class SlackNotifier:
         token = self.token_for(workspace_id)
         if not token:
             raise DeliveryFailed("no bot token for this workspace (is the app installed?)")
-        client = WebClient(token=token, base_url=self.api_url)
+        client = WebClient(token=token, base_url=self.api_url, timeout=CLIENT_TIMEOUT)
         # Slack answers 429 when we post too fast (a Monday-morning prompt round); wait and retry.
         client.retry_handlers.append(RateLimitErrorRetryHandler(max_retry_count=2))
         return client

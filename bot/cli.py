@@ -41,7 +41,7 @@ def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
     from schedules.clock import Clock
 
     db = open_database(settings)
-    clock = Clock(db, build_notifier(settings, sys.stdout), clock_settings(settings))
+    clock = Clock(db, build_notifier(settings, sys.stdout, db), clock_settings(settings))
     scheduler = clock.start_in_background() if sys.stdin.isatty() else None
     try:
         Console(db, school_defaults(settings), user, clock=clock).run()
@@ -64,7 +64,7 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     db = open_database(settings)
     log.info("clock started: ticking every %s seconds", settings.tick_seconds)
     try:
-        Clock(db, build_notifier(settings, sys.stdout), clock_settings(settings)).run_forever()
+        Clock(db, build_notifier(settings, sys.stdout, db), clock_settings(settings)).run_forever()
     finally:
         db.dispose()
     return 0
@@ -77,7 +77,7 @@ def cmd_dispatch(settings: Settings, args: argparse.Namespace) -> int:
 
     db = open_database(settings)
     try:
-        report = Clock(db, build_notifier(settings, io.StringIO()), clock_settings(settings)).tick()
+        report = Clock(db, build_notifier(settings, io.StringIO(), db), clock_settings(settings)).tick()
     finally:
         db.dispose()
     print(

@@ -11,6 +11,7 @@ from sqlalchemy.exc import OperationalError
 from bot.config import Settings
 from bot.notify import PlatformNotifier, TextNotifier
 from handlers.actors import SchoolDefaults
+from handlers.delivery import Notifier
 from models import crypto, migrate
 from models.db import Database
 from schedules.clock import ClockSettings
@@ -37,9 +38,20 @@ def clock_settings(settings: Settings) -> ClockSettings:
     )
 
 
-def build_notifier(settings: Settings, out: TextIO) -> PlatformNotifier:
-    """One notifier per platform the installation speaks; console schools print to `out`."""
-    return PlatformNotifier({"console": TextNotifier(out)})
+def build_notifier(settings: Settings, out: TextIO, db: Database | None = None) -> PlatformNotifier:
+    """One notifier per platform the installation speaks; console schools print to `out`.
+
+    Teams needs the database (its conversation references), so it joins when `db` is given.
+    """
+    notifiers: dict[str, Notifier] = {"console": TextNotifier(out)}
+    if settings.teams_enabled and db is not None:
+        import httpx
+
+        from bot.teams.connector import build_connector
+        from bot.teams.notifier import TeamsNotifier
+
+        notifiers["teams"] = TeamsNotifier(db, build_connector(settings, httpx.Client()))
+    return PlatformNotifier(notifiers)
 
 
 def key_file(settings: Settings) -> Path:

@@ -302,7 +302,7 @@ class TeamsUser:
     def say_in_channel(self, text: str, channel_id: str, channel_name: str) -> Answer:
         tag = "<at>mentorbot</at>"
         activity = self._base(
-            {"id": f"{channel_id};messageid={self._ids + 1}", "conversationType": "channel"},
+            {"id": f"{channel_id};messageid=root", "conversationType": "channel"},
             type="message",
             text=f"{tag} {text}",
             entities=[{"type": "mention", "text": tag, "mentioned": {"id": BOT_ID, "name": "mentorbot"}}],
@@ -325,7 +325,7 @@ class TeamsUser:
             activity = self.personal(type="invoke", name="adaptiveCard/action", value=value)
         else:
             activity = self._base(
-                {"id": f"{channel};messageid=1", "conversationType": "channel"},
+                {"id": f"{channel};messageid=root", "conversationType": "channel"},
                 type="invoke",
                 name="adaptiveCard/action",
                 value=value,

@@ -161,6 +161,20 @@ def cmd_audit_export(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_teams_package(settings: Settings, args: argparse.Namespace) -> int:
+    """The Teams app package (manifest.json and icons in a zip) from the configuration."""
+    from pathlib import Path
+
+    from bot.teams.package import build_package
+
+    if not settings.teams_app_id:
+        print("mentorbot: TEAMS_APP_ID must be set to build the Teams app package", file=sys.stderr)
+        return 2
+    path = build_package(settings, Path(args.output))
+    print(f"wrote {path}: upload it in Teams (Apps > Manage your apps > Upload an app)")
+    return 0
+
+
 def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
     db = open_database(settings, upgrade=True)
     from models import migrate
@@ -293,6 +307,15 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     upgrade = db_sub.add_parser("upgrade", help="create or upgrade the database schema to the newest version")
     upgrade.set_defaults(handler=cmd_db_upgrade)
+
+    teams = sub.add_parser(
+        "teams-package",
+        help="build the Teams app package (manifest and icons) to upload in Teams",
+        description="Writes a zip with manifest.json, color.png and outline.png from TEAMS_APP_ID, "
+        "TEAMS_APP_NAME and TEAMS_WEBSITE_URL. See README, 'Install in Teams'.",
+    )
+    teams.add_argument("--output", default="mentorbot-teams.zip", metavar="FILE", help="the zip to write")
+    teams.set_defaults(handler=cmd_teams_package)
 
     rules = sub.add_parser("rules", help="early-warning rules")
     rules_sub = rules.add_subparsers(dest="rules_command", metavar="ACTION", required=True)

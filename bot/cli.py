@@ -57,12 +57,15 @@ def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
-    """The web app: Slack on /slack/events (and OAuth installs), /healthz, on $PORT; the clock too."""
+    """The web app: Slack on /slack/events, Teams on /api/messages, /healthz, on $PORT; the clock too."""
     import uvicorn
 
     from bot.web import create_web_app
 
-    settings.check_slack()
+    if not (settings.slack_configured or settings.teams_enabled):
+        raise ConfigError("SLACK_BOT_TOKEN or TEAMS_APP_ID: set one to serve Slack or Teams (see README)")
+    if settings.slack_configured:
+        settings.check_slack()  # before anything starts, so a wrong setting is one line
     with database(settings) as db, running_clock(settings, db, not args.no_scheduler) as notifier:
         api = create_web_app(settings, db, notifier)
         log.info("serving on %s:%s", args.host, settings.port)
@@ -95,10 +98,10 @@ def running_clock(settings: Settings, db: Database, enabled: bool) -> Iterator[N
 
 
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
-    """Run the product: Slack when it is configured, console mode otherwise."""
+    """Run the product: the web app when Slack or Teams is configured, console mode otherwise."""
     if settings.slack_app_token and not settings.slack_signing_secret:
         return cmd_socket(settings, argparse.Namespace(no_scheduler=False))
-    if settings.slack_configured:
+    if settings.slack_configured or settings.teams_enabled:
         return cmd_serve(settings, argparse.Namespace(host=DEFAULT_HOST, no_scheduler=False))
     return cmd_console(settings, argparse.Namespace(as_user=None))
 
@@ -186,6 +189,20 @@ def cmd_audit_export(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_teams_package(settings: Settings, args: argparse.Namespace) -> int:
+    """The Teams app package (manifest.json and icons in a zip) from the configuration."""
+    from pathlib import Path
+
+    from bot.teams.package import build_package
+
+    if not settings.teams_app_id:
+        print("mentorbot: TEAMS_APP_ID must be set to build the Teams app package", file=sys.stderr)
+        return 2
+    path = build_package(settings, Path(args.output))
+    print(f"wrote {path}: upload it in Teams (Apps > Manage your apps > Upload an app)")
+    return 0
+
+
 def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
     from models import migrate
 
@@ -263,7 +280,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     serve = sub.add_parser(
         "serve",
-        help="serve the web app: Slack on /slack/events, /healthz (port from $PORT, default 3000)",
+        help="serve the web app: Slack (/slack/events), Teams (/api/messages), /healthz on $PORT",
     )
     serve.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST})")
     serve.add_argument(
@@ -329,6 +346,15 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     upgrade = db_sub.add_parser("upgrade", help="create or upgrade the database schema to the newest version")
     upgrade.set_defaults(handler=cmd_db_upgrade)
+
+    teams = sub.add_parser(
+        "teams-package",
+        help="build the Teams app package (manifest and icons) to upload in Teams",
+        description="Writes a zip with manifest.json, color.png and outline.png from TEAMS_APP_ID, "
+        "TEAMS_APP_NAME and TEAMS_WEBSITE_URL. See README, 'Install in Teams'.",
+    )
+    teams.add_argument("--output", default="mentorbot-teams.zip", metavar="FILE", help="the zip to write")
+    teams.set_defaults(handler=cmd_teams_package)
 
     rules = sub.add_parser("rules", help="early-warning rules")
     rules_sub = rules.add_subparsers(dest="rules_command", metavar="ACTION", required=True)

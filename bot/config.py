@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Annotated, Literal
+from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cryptography.fernet import Fernet
-from pydantic import Field, ValidationError, field_validator
+from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 from models.cadence import CadenceError, parse_cadence
@@ -16,6 +18,20 @@ from models.db import normalise_database_url
 
 class ConfigError(Exception):
     """A setting has a wrong value; the message is one line that names the variable."""
+
+
+_GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
+TEAMS_OPENID_METADATA = "https://login.botframework.com/v1/.well-known/openidconfiguration"
+TEAMS_TOKEN_URL = "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token"
+
+
+def trusted_url(value: str) -> str:
+    """An https URL, or plain http to this machine only (the tests' fake Microsoft endpoints)."""
+    parts = urlsplit(value)
+    local = parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1")
+    if not parts.hostname or not (parts.scheme == "https" or local):
+        raise ValueError("must be an https:// URL (plain http only to 127.0.0.1)")
+    return value
 
 
 class Settings(BaseSettings):
@@ -43,6 +59,50 @@ class Settings(BaseSettings):
     slack_app_token: str = Field(default="", alias="SLACK_APP_TOKEN")
     slack_api_url: str = Field(default="https://slack.com/api/", alias="SLACK_API_URL")
     port: int = Field(default=3000, alias="PORT", ge=1, le=65535)
+    # Microsoft Teams: the bot's Entra app registration. Teams is on when TEAMS_APP_ID is set.
+    teams_app_id: str = Field(default="", alias="TEAMS_APP_ID")
+    teams_app_password: str = Field(default="", alias="TEAMS_APP_PASSWORD", validate_default=True)
+    teams_tenant_id: str = Field(default="", alias="TEAMS_TENANT_ID", validate_default=True)
+    # Where the keys that sign Teams' requests are published, and where the bot gets its own
+    # token. Tests point these at 127.0.0.1; a request is validated whatever they say.
+    teams_openid_metadata_url: str = Field(default=TEAMS_OPENID_METADATA, alias="TEAMS_OPENID_METADATA_URL")
+    teams_token_url: str = Field(default=TEAMS_TOKEN_URL, alias="TEAMS_TOKEN_URL")
+    # Shown in the Teams app package (mentorbot teams-package).
+    teams_app_name: str = Field(default="mentorbot", max_length=30, alias="TEAMS_APP_NAME")
+    teams_website_url: str = Field(default="https://example.org/mentorbot", alias="TEAMS_WEBSITE_URL")
+
+    @field_validator("teams_app_id", "teams_tenant_id")
+    @classmethod
+    def _guid(cls, value: str, info: ValidationInfo) -> str:
+        value = value.strip()
+        if info.field_name == "teams_tenant_id" and not value and info.data.get("teams_app_id"):
+            raise ValueError("must be set when TEAMS_APP_ID is set (the school's Microsoft 365 tenant id)")
+        if value and not _GUID.match(value):
+            raise ValueError("must be a GUID such as 8f2c1e4a-0b7d-4c1e-9a3b-2d6f5e8c7a91")
+        return value.lower()
+
+    @field_validator("teams_app_password")
+    @classmethod
+    def _password_with_app(cls, value: str, info: ValidationInfo) -> str:
+        if not value and info.data.get("teams_app_id"):
+            # Never echo the value: it is a secret.
+            raise ValueError("must be set when TEAMS_APP_ID is set (the app registration's client secret)")
+        return value
+
+    @field_validator("teams_openid_metadata_url", "teams_website_url")
+    @classmethod
+    def _https(cls, value: str) -> str:
+        return trusted_url(value)
+
+    @field_validator("teams_token_url")
+    @classmethod
+    def _token_url(cls, value: str) -> str:
+        trusted_url(value.replace("{tenant}", "tenant"))
+        return value
+
+    @property
+    def teams_enabled(self) -> bool:
+        return bool(self.teams_app_id)
 
     @field_validator("timezone")
     @classmethod

@@ -47,6 +47,13 @@ def build_notifier(settings: Settings, db: Database, out: TextIO) -> PlatformNot
         from bot.slack.notifier import slack_notifier
 
         notifiers["slack"] = slack_notifier(settings, db)
+    if settings.teams_enabled:
+        import httpx
+
+        from bot.teams.connector import build_connector
+        from bot.teams.notifier import TeamsNotifier
+
+        notifiers["teams"] = TeamsNotifier(db, build_connector(settings, httpx.Client()))
     return PlatformNotifier(notifiers)
 
 

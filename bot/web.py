@@ -1,4 +1,5 @@
-"""The web app (FastAPI under uvicorn): Slack on /slack/events, OAuth installs, and /healthz.
+"""The web app (FastAPI under uvicorn): Slack on /slack/events (and OAuth installs), Teams on
+/api/messages, and /healthz.
 
 Signatures are checked here first, before Bolt parses anything: a forged or stale request gets a
 bare 401 whatever its body, and a signed request that cannot be parsed gets a polite 200 instead
@@ -29,9 +30,7 @@ log = logging.getLogger("mentorbot.web")
 
 
 def create_web_app(settings: Settings, db: Database, notifier: Notifier) -> FastAPI:
-    deps = Deps(db, school_defaults(settings), notifier)
-    slack = AsyncSlackRequestHandler(build_app(settings, deps))
-    verifier = SignatureVerifier(settings.slack_signing_secret)
+    """/healthz, plus Slack and Teams for whichever of them is configured."""
     api = FastAPI(title="mentorbot", docs_url=None, redoc_url=None, openapi_url=None)
 
     @api.get("/healthz")
@@ -42,6 +41,20 @@ def create_web_app(settings: Settings, db: Database, notifier: Notifier) -> Fast
             log.warning("health check: database unreachable (%s)", type(exc).__name__)
             return JSONResponse({"status": "database unreachable"}, status_code=503)
         return JSONResponse({"status": "ok"})
+
+    defaults = school_defaults(settings)
+    if settings.slack_configured:
+        _mount_slack(api, settings, Deps(db, defaults, notifier))
+    if settings.teams_enabled:
+        from bot.teams.app import teams_router
+
+        api.include_router(teams_router(settings, db, defaults, notifier))
+    return api
+
+
+def _mount_slack(api: FastAPI, settings: Settings, deps: Deps) -> None:
+    slack = AsyncSlackRequestHandler(build_app(settings, deps))
+    verifier = SignatureVerifier(settings.slack_signing_secret)
 
     @api.post("/slack/events")
     async def slack_events(request: Request) -> Response:
@@ -65,8 +78,6 @@ def create_web_app(settings: Settings, db: Database, notifier: Notifier) -> Fast
         @api.get(REDIRECT_PATH)
         async def slack_oauth_redirect(request: Request) -> Response:
             return await slack.handle(request)
-
-    return api
 
 
 def _ping(db: Database) -> None:

@@ -7,6 +7,7 @@ from models.alert import Alert, AlertStatus
 from models.audit import AuditEvent
 from models.base import Base
 from models.checkin import CheckIn, CheckInKind, ConcernDomain
+from models.conversation import ConversationReference, ReferenceKind
 from models.handled import HandledRequest
 from models.mentorship import Mentorship
 from models.outbox import ClockRoutine, OutboxMessage, OutboxStatus
@@ -24,6 +25,7 @@ __all__ = [
     "CheckInKind",
     "ClockRoutine",
     "ConcernDomain",
+    "ConversationReference",
     "HandledRequest",
     "Member",
     "Mentorship",
@@ -31,6 +33,7 @@ __all__ = [
     "OutboxStatus",
     "Prompt",
     "PromptStatus",
+    "ReferenceKind",
     "Role",
     "School",
     "SchoolBreak",

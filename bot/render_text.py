@@ -212,16 +212,50 @@ def render_prompt(language: str, prompt: DuePrompt) -> list[str]:
 
 def render_alert(language: str, notice: AlertNotice) -> list[str]:
     """An alert for the EHT channel: who, which rule, the evidence in numbers, and the next step."""
-    student = ", ".join(p for p in (_grade(language, notice.grade), notice.class_name) if p)
-    who = f"{notice.student_code} ({student})" if student else notice.student_code
-    header = N_("Alert raised again, not yet acknowledged") if notice.reraised else N_("Alert")
     lines = [
-        f"⚠ {_g(language, header)} #{notice.alert_id} · {who} · {translate(language, notice.title)}",
+        f"⚠ {alert_heading(language, notice)} · {translate(language, notice.title)}",
         "  " + translate(language, notice.explanation),
-        "  "
-        + translate(language, msg(N_("Evidence: {evidence}"), evidence=notice.evidence))
-        + (f" {notice.sparkline}" if notice.sparkline else ""),
+        "  " + alert_evidence(language, notice),
+        "  " + translate(language, msg(N_("Status: {status}"), status=alert_status(language, notice))),
     ]
+    if notice.asks_investigation:
+        if notice.investigation_started is None:
+            question = msg(
+                N_(
+                    "Repeated or long absence: has an investigation (Skollagen 7 kap. 19 a §) been "
+                    "started? Answer with: alert investigation {id} yes|no"
+                ),
+                id=notice.alert_id,
+            )
+            lines.append("  " + translate(language, question))
+        else:
+            lines.append("  " + investigation_answer(language, notice.investigation_started))
+    if notice.status != AlertStatus.RESOLVED.value:
+        lines.append(
+            f"  alert ack {notice.alert_id} | alert own {notice.alert_id} | "
+            f"alert resolve {notice.alert_id} OUTCOME · history {notice.student_code}"
+        )
+    return lines
+
+
+def alert_student(language: str, notice: AlertNotice) -> str:
+    """The student as the EHT channel names them: code, grade and class (never the name)."""
+    student = ", ".join(p for p in (_grade(language, notice.grade), notice.class_name) if p)
+    return f"{notice.student_code} ({student})" if student else notice.student_code
+
+
+def alert_heading(language: str, notice: AlertNotice) -> str:
+    header = N_("Alert raised again, not yet acknowledged") if notice.reraised else N_("Alert")
+    return f"{_g(language, header)} #{notice.alert_id} · {alert_student(language, notice)}"
+
+
+def alert_evidence(language: str, notice: AlertNotice) -> str:
+    evidence = translate(language, msg(N_("Evidence: {evidence}"), evidence=notice.evidence))
+    return f"{evidence} {notice.sparkline}" if notice.sparkline else evidence
+
+
+def alert_status(language: str, notice: AlertNotice) -> str:
+    """Where the alert stands: status, who acknowledged and owns it, and how it was resolved."""
     status = _g(language, STATUS_WORDS.get(notice.status, notice.status))
     if notice.acknowledged_by:
         status += " · " + translate(language, msg(N_("acknowledged by @{user}"), user=notice.acknowledged_by))
@@ -233,27 +267,13 @@ def render_alert(language: str, notice: AlertNotice) -> list[str]:
         status += " · " + translate(
             language, msg(N_("follow-up {date}"), date=notice.follow_up_on.isoformat())
         )
-    lines.append("  " + translate(language, msg(N_("Status: {status}"), status=status)))
-    if notice.asks_investigation:
-        if notice.investigation_started is None:
-            question = msg(
-                N_(
-                    "Repeated or long absence: has an investigation (Skollagen 7 kap. 19 a §) been "
-                    "started? Answer with: alert investigation {id} yes|no"
-                ),
-                id=notice.alert_id,
-            )
-        elif notice.investigation_started:
-            question = msg(N_("Investigation (7 kap. 19 a §): started."))
-        else:
-            question = msg(N_("Investigation (7 kap. 19 a §): not started."))
-        lines.append("  " + translate(language, question))
-    if notice.status != AlertStatus.RESOLVED.value:
-        lines.append(
-            f"  alert ack {notice.alert_id} | alert own {notice.alert_id} | "
-            f"alert resolve {notice.alert_id} OUTCOME · history {notice.student_code}"
-        )
-    return lines
+    return status
+
+
+def investigation_answer(language: str, started: bool) -> str:
+    if started:
+        return _g(language, N_("Investigation (7 kap. 19 a §): started."))
+    return _g(language, N_("Investigation (7 kap. 19 a §): not started."))
 
 
 def _rating(value: int | None) -> str:

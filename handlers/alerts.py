@@ -124,6 +124,25 @@ def take_ownership(session: Session, actor: Member, alert_id: int) -> Outcome:
     )
 
 
+def before_resolving(session: Session, actor: Member, alert_id: int) -> Outcome:
+    """The checks `resolve` makes, for a platform that asks for the outcome in a form first.
+
+    So a person who may not resolve (or an alert already resolved) is told at once, not after
+    filling in the form. Changes nothing; the reply names the alert for the form's heading.
+    """
+    require_role(actor, Role.EHT)
+    alert = _find_alert(session, actor, alert_id)
+    _unresolved(alert)
+    return Outcome.say(
+        msg(
+            N_("Resolve alert #{id} for {code}: {rule}"),
+            id=alert.id,
+            code=alert.student.code,
+            rule=msg(RULES_BY_ID[alert.rule].title),
+        )
+    )
+
+
 def resolve(
     session: Session, actor: Member, alert_id: int, outcome: str, follow_up_on: date | None = None
 ) -> Outcome:

@@ -1,7 +1,12 @@
-"""Daily retention: each school's records-plan period applied once a day by the clock."""
+"""Daily retention: each school's records-plan period applied once a day by the clock.
+
+The same daily run forgets the double-delivery keys (`models/handled.py`), which belong to no
+school and are kept for days, not for a records-plan period.
+"""
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 from datetime import datetime
 
@@ -10,19 +15,28 @@ from sqlalchemy import select
 from models import School
 from models.base import utcnow
 from models.db import Database
+from models.handled import forget_handled
 from models.retention import DEFAULT_RETENTION_DAYS, RetentionReport, apply_retention
+
+log = logging.getLogger("mentorbot.retention")
 
 
 def run_retention(
     db: Database, now: datetime | None = None, force: bool = False
 ) -> Iterator[tuple[str, RetentionReport]]:
-    """Apply retention to every school not yet done today (all of them with `force`)."""
+    """Apply retention to every school not yet done today (all of them with `force`), and forget
+    double-delivery keys older than a week."""
     now = now or utcnow()
     with db.transaction() as session:
         due = select(School.id)
         if not force:
             due = due.where((School.retention_ran_on.is_(None)) | (School.retention_ran_on != now.date()))
         school_ids = list(session.scalars(due))
+    if school_ids:  # the first tick of the day (or a forced run)
+        with db.transaction() as session:
+            forgotten = forget_handled(session, now)
+        if forgotten:
+            log.info("forgot %s handled-request key(s) older than a week", forgotten)
     for school_id in school_ids:
         with db.transaction() as session:
             school = session.scalars(

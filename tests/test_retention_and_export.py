@@ -10,7 +10,7 @@ from pathlib import Path
 
 from sqlalchemy import func, select
 
-from models import AuditEvent, CheckIn, Student
+from models import AuditEvent, CheckIn, HandledRequest, Student
 from models.audit import export_csv
 from models.db import Database
 from schedules.retention import run_retention
@@ -103,3 +103,24 @@ def test_audit_export_and_retention_commands(tmp_path: Path) -> None:
     assert run("", tmp_path, "audit", "export", "--from", "yesterday", "--to", today).returncode == 2
     retention = run("", tmp_path, "retention", "run")
     assert retention.returncode == 0 and "deleted 0 check-in(s)" in retention.stdout
+
+
+def test_keys_against_double_delivery_are_forgotten_after_a_week(bot: Driver, db: Database) -> None:
+    bot.say("admin", "student add 7B-03")  # a school, so the daily run has something to do
+    now = datetime.now(UTC)
+    with db.transaction() as session:
+        session.add_all(
+            [
+                HandledRequest(
+                    key="slack:alert_ack:T1:UEVA:1700000000.000001:1", handled_at=now - timedelta(days=8)
+                ),
+                HandledRequest(
+                    key="slack:alert_ack:T1:UEVA:1700000000.000002:2", handled_at=now - timedelta(days=6)
+                ),
+            ]
+        )
+    list(run_retention(db, now=now, force=True))
+    with db.transaction() as session:
+        assert list(session.scalars(select(HandledRequest.key))) == [
+            "slack:alert_ack:T1:UEVA:1700000000.000002:2"
+        ]

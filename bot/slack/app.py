@@ -19,7 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.config import Settings
 from bot.i18n import gettext
-from bot.slack import actions, commands, home, views
+from bot.slack import actions, alerts, commands, home, views
 from bot.slack.deps import UNREADABLE, Deps, log_failure
 from bot.slack.oauth import oauth_settings
 
@@ -45,7 +45,7 @@ def build_app(settings: Settings, deps: Deps, socket_mode: bool = False) -> Asyn
         )
     app.middleware(_skip_retries)
     app.error(_error_handler(deps.defaults.language))
-    for module in (commands, views, actions, home):
+    for module in (commands, views, actions, alerts, home):
         module.register(app, deps)
     return app
 

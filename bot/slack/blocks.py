@@ -1,10 +1,20 @@
 """Block Kit for mentorbot, built with slack_sdk's models so every payload is validated before it is sent.
 
 One function per surface: `reply_blocks` (ephemeral answers to /mentor), `notification_content`
-(messages to people and channels, including the due-prompt buttons), `checkin_modal` (built from
-`handlers.checkin_form.FIELDS`), `import_modal`, and `home_view` (App Home). Anything this module
-does not know how to draw is shown as plain text from `bot.render_text`, so a new content type
-from the domain degrades to text instead of breaking delivery.
+(messages to people and channels, including the due-prompt buttons and the EHT alerts),
+`checkin_modal` (built from `handlers.checkin_form.FIELDS`), `import_modal`, `resolve_modal`, and
+`home_view` (App Home). Anything this module does not know how to draw is shown as plain text from
+`bot.render_text`, so a new content type from the domain degrades to text instead of breaking
+delivery.
+
+An EHT alert (`alert_content`) shows the student's code, grade and class, the rule and why it
+fired, the evidence in numbers with the trend, and where the alert stands; never a check-in's
+note or strengths (an `AlertNotice` does not carry them). While unresolved it has buttons:
+Acknowledge (until someone has), Take ownership, and Resolve…, plus Yes/No for the 7 kap. 19 a §
+investigation question on absence rules until it is answered. Resolve… opens a small modal with
+the outcome (required) and an optional follow-up date, rather than resolving from a select in the
+message: resolving is final and takes the alert's buttons away, so it deserves a deliberate
+Save, and the follow-up date the lifecycle asks for needs a date picker anyway.
 """
 
 from __future__ import annotations
@@ -20,6 +30,7 @@ from slack_sdk.models.blocks import (
     Block,
     ButtonElement,
     ContextBlock,
+    DatePickerElement,
     DividerBlock,
     HeaderBlock,
     InputBlock,
@@ -36,11 +47,23 @@ from slack_sdk.models.views import View
 
 from bot.i18n import gettext as _g
 from bot.i18n import local_date, local_time, translate
-from bot.render_text import render_help, render_notification, render_prompt, render_reply
+from bot.render_text import (
+    alert_evidence,
+    alert_heading,
+    alert_status,
+    investigation_answer,
+    render_alert,
+    render_help,
+    render_notification,
+    render_prompt,
+    render_reply,
+)
 from handlers.checkin_form import FIELDS, RATING_WORDS, FieldKind, FormField
 from handlers.checkins import DIRECTION_WORDS
+from handlers.early_warning import OUTCOME_WORDS
 from handlers.home import CaseloadRow, HomeSummary
-from handlers.results import AlertList, DuePrompt, Help, Notification, OpenCheckIn, Reply
+from handlers.results import AlertList, AlertNotice, DuePrompt, Help, Notification, OpenCheckIn, Reply
+from models.alert import AlertStatus
 from models.messages import N_, Message, msg
 
 CHECKIN_CALLBACK = "checkin"
@@ -50,6 +73,15 @@ ROSTER_FIELD = "roster"
 ACTION_CHECKIN = "prompt_checkin"
 ACTION_SNOOZE = "prompt_snooze"
 ACTION_NOTMET = "prompt_notmet"
+# The buttons on an EHT alert; the value is the alert's id.
+ACTION_ALERT_ACK = "alert_ack"
+ACTION_ALERT_OWN = "alert_own"
+ACTION_ALERT_RESOLVE = "alert_resolve"
+ACTION_ALERT_INVESTIGATION_YES = "alert_investigation_yes"
+ACTION_ALERT_INVESTIGATION_NO = "alert_investigation_no"
+RESOLVE_CALLBACK = "alert_resolve_form"
+OUTCOME_FIELD = "outcome"
+FOLLOW_UP_FIELD = "follow_up_on"
 
 # Slack's own limits: text in a section, blocks in a message and in a view.
 SECTION_MAX = 3000
@@ -140,6 +172,8 @@ def notification_content(language: str, notification: Notification) -> Content:
         return message_content(language, content)
     if isinstance(content, DuePrompt):
         return prompt_content(language, content)
+    if isinstance(content, AlertNotice):
+        return alert_content(language, content)
     # Content this renderer does not know (yet): the text renderer's words, without its "[→ who]".
     text = render_notification(language, notification).split("] ", 1)[-1]
     return _content(text, _sections(text.splitlines()))
@@ -171,6 +205,124 @@ def prompt_content(language: str, prompt: DuePrompt) -> Content:
 
 def _button(language: str, label: str, action_id: str, value: str, style: str | None = None) -> ButtonElement:
     return ButtonElement(text=_g(language, label), action_id=action_id, value=value, style=style)
+
+
+# --- EHT alerts ---------------------------------------------------------------------------------
+
+
+def alert_content(language: str, notice: AlertNotice) -> Content:
+    resolved = notice.status == AlertStatus.RESOLVED.value
+    alert_id = str(notice.alert_id)
+    status = translate(language, msg(N_("Status: {status}"), status=alert_status(language, notice)))
+    blocks: list[Block] = [
+        HeaderBlock(text=f"{'✅' if resolved else '⚠'} {alert_heading(language, notice)}"[:150]),
+        SectionBlock(
+            text=MarkdownTextObject(
+                text=f"*{escape(translate(language, notice.title))}*\n"
+                f"{escape(translate(language, notice.explanation))}"
+            )
+        ),
+        SectionBlock(text=MarkdownTextObject(text=escape(alert_evidence(language, notice)))),
+        # mrkdwn: "acknowledged by @U123" becomes a real mention, so the team sees who.
+        ContextBlock(elements=[MarkdownTextObject(text=mrkdwn(status))]),
+    ]
+    if notice.asks_investigation:
+        blocks.extend(_investigation_blocks(language, notice, resolved))
+    if not resolved:
+        buttons = []
+        if notice.status == AlertStatus.OPEN.value:
+            buttons.append(_button(language, N_("Acknowledge"), ACTION_ALERT_ACK, alert_id, style="primary"))
+        # Shown to an owned alert too: another member of the team can take it over.
+        buttons.append(_button(language, N_("Take ownership"), ACTION_ALERT_OWN, alert_id))
+        buttons.append(_button(language, N_("Resolve…"), ACTION_ALERT_RESOLVE, alert_id))
+        blocks.append(ActionsBlock(block_id=f"alert:{alert_id}", elements=buttons))
+    # The notification text (what a phone shows) is the heading line: numbers and the rule, no more.
+    return _content(render_alert(language, notice)[0], blocks)
+
+
+def _investigation_blocks(language: str, notice: AlertNotice, resolved: bool) -> list[Block]:
+    if notice.investigation_started is not None:
+        return [_context(investigation_answer(language, notice.investigation_started))]
+    if resolved:
+        # No buttons on a resolved alert; the command still records the answer.
+        question = msg(
+            N_(
+                "Repeated or long absence: has an investigation (Skollagen 7 kap. 19 a §) been "
+                "started? Answer with: alert investigation {id} yes|no"
+            ),
+            id=notice.alert_id,
+        )
+        return [_context(translate(language, question))]
+    question_text = _g(
+        language,
+        N_("Repeated or long absence: has an investigation (Skollagen 7 kap. 19 a §) been started?"),
+    )
+    alert_id = str(notice.alert_id)
+    return [
+        SectionBlock(text=MarkdownTextObject(text=escape(question_text))),
+        ActionsBlock(
+            block_id=f"alert_investigation:{alert_id}",
+            elements=[
+                _button(language, N_("Yes"), ACTION_ALERT_INVESTIGATION_YES, alert_id),
+                _button(language, N_("No"), ACTION_ALERT_INVESTIGATION_NO, alert_id),
+            ],
+        ),
+    ]
+
+
+def alert_metadata(alert_id: int, language: str, channel: str) -> str:
+    """What the resolve modal must remember: the alert, the presser's language, where to answer."""
+    return json.dumps({"alert": str(alert_id), "lang": language, "channel": channel})
+
+
+def resolve_modal(language: str, heading: Message, metadata: str) -> View:
+    """Resolve an alert: what was done (one of the lifecycle's outcomes) and an optional follow-up date."""
+    return _validated(
+        View(
+            type="modal",
+            callback_id=RESOLVE_CALLBACK,
+            title=PlainTextObject(text=_g(language, N_("Resolve alert"))[:24]),
+            submit=PlainTextObject(text=_g(language, N_("Resolve"))[:24]),
+            close=PlainTextObject(text=_g(language, N_("Cancel"))[:24]),
+            private_metadata=metadata,
+            blocks=[
+                SectionBlock(text=MarkdownTextObject(text=escape(translate(language, heading)))),
+                InputBlock(
+                    block_id=OUTCOME_FIELD,
+                    label=_g(language, N_("What was done?")),
+                    element=StaticSelectElement(
+                        action_id=OUTCOME_FIELD,
+                        placeholder=PlainTextObject(text=_g(language, N_("Choose"))),
+                        options=[
+                            Option(value=key, text=PlainTextObject(text=_g(language, words)[:75]))
+                            for key, words in OUTCOME_WORDS.items()
+                        ],
+                    ),
+                ),
+                InputBlock(
+                    block_id=FOLLOW_UP_FIELD,
+                    label=_g(language, N_("Follow-up date")),
+                    element=DatePickerElement(action_id=FOLLOW_UP_FIELD),
+                    optional=True,
+                    hint=PlainTextObject(text=_g(language, N_("Leave empty if there is no follow-up."))),
+                ),
+            ],
+        )
+    )
+
+
+def resolve_answers(state: object) -> tuple[str, str]:
+    """The submitted resolve modal's outcome key and follow-up date ("" for anything unreadable)."""
+    values = state.get("values") if isinstance(state, Mapping) else None
+    answers = []
+    for name, key in ((OUTCOME_FIELD, "selected_option"), (FOLLOW_UP_FIELD, "selected_date")):
+        block = values.get(name) if isinstance(values, Mapping) else None
+        element = block.get(name) if isinstance(block, Mapping) else None
+        value = element.get(key) if isinstance(element, Mapping) else None
+        if isinstance(value, Mapping):  # a select's option
+            value = value.get("value")
+        answers.append(value if isinstance(value, str) else "")
+    return answers[0], answers[1]
 
 
 # --- the check-in modal -------------------------------------------------------------------------

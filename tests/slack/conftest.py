@@ -121,11 +121,16 @@ class SlackSim:
         return self.submit_view(user, view, modal_values({**GOOD_CHECK_IN, **changes}))
 
     def click(
-        self, user: str, action_id: str, value: str, message_ts: str | None = "1700000000.000001"
+        self,
+        user: str,
+        action_id: str,
+        value: Any,
+        message_ts: str | None = "1700000000.000001",
+        channel: str = "D0DM",
     ) -> httpx.Response:
         n = next(self._ids)
         container: dict[str, Any] = (
-            {"type": "message", "message_ts": message_ts, "channel_id": "D0DM", "is_ephemeral": False}
+            {"type": "message", "message_ts": message_ts, "channel_id": channel, "is_ephemeral": False}
             if message_ts
             else {"type": "view", "view_id": "VHOME"}
         )
@@ -135,6 +140,7 @@ class SlackSim:
             "user": {"id": user, "username": user.lower(), "team_id": TEAM},
             "api_app_id": "A0APP",
             "container": container,
+            **({"channel": {"id": channel, "name": "channel"}} if message_ts else {}),
             "trigger_id": f"trigger-{n}",
             "response_url": self.fake.response_url(f"act{n}"),
             "actions": [

@@ -1,0 +1,247 @@
+"""The buttons on an EHT alert: Acknowledge, Take ownership, Resolve… and the investigation Yes/No.
+
+They call the same use cases as `alert ack|own|resolve|investigation` (handlers/alerts.py), so
+only EHT members can act and every step is audited there. The presser gets a private answer in
+their language; the channel message changes through the use case's own notification, which the
+outbox delivers as chat.update of the alert's message. Each press is keyed by presser, message
+and button, so a double click (or Slack delivering a press twice) acts once.
+
+Resolve… first checks that the presser may resolve the alert (`before_resolving`), then opens a
+small modal asking what was done and an optional follow-up date; the submission resolves it.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from datetime import date
+from functools import partial
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.i18n import translate
+from bot.slack.answer import answer_message, answer_replies
+from bot.slack.blocks import (
+    ACTION_ALERT_ACK,
+    ACTION_ALERT_INVESTIGATION_NO,
+    ACTION_ALERT_INVESTIGATION_YES,
+    ACTION_ALERT_OWN,
+    ACTION_ALERT_RESOLVE,
+    FOLLOW_UP_FIELD,
+    OUTCOME_FIELD,
+    RESOLVE_CALLBACK,
+    alert_metadata,
+    read_metadata,
+    resolve_answers,
+    resolve_modal,
+)
+from bot.slack.deps import SOMETHING_WENT_WRONG, Deps, caller_of, deliver_waiting, log, log_failure, off_loop
+from bot.slack.views import LANGUAGES
+from handlers.actors import Caller
+from handlers.alerts import acknowledge, before_resolving, record_investigation, resolve, take_ownership
+from handlers.dispatch import perform
+from handlers.early_warning import OUTCOME_WORDS
+from handlers.idempotency import run_once
+from handlers.results import Outcome
+from models import Member
+from models.base import utcnow
+from models.messages import N_, Message, Refused, msg
+
+# An alert id as our buttons carry it; anything else (and ids beyond a 32-bit integer) is not ours.
+ALERT_ID = re.compile(r"[0-9]{1,9}")
+# Slack's ids are short; a longer value in a payload is not from Slack and must not bloat a key.
+ID_MAX = 40
+BUTTON_UNREADABLE = N_("I could not read that button. Type /mentor alerts to see the open alerts.")
+CHOOSE_OUTCOME = N_("Choose what was done.")
+CHOOSE_DATE = N_("Choose a date with the date picker.")
+PAST_FOLLOW_UP = N_("The follow-up date cannot be in the past.")
+
+AlertStep = Callable[..., Outcome]
+
+
+def alert_id_of(value: object) -> int | None:
+    return int(value) if isinstance(value, str) and ALERT_ID.fullmatch(value) else None
+
+
+def _message_ts(body: Mapping[str, Any]) -> str:
+    container = body.get("container")
+    ts = container.get("message_ts") if isinstance(container, Mapping) else None
+    return ts[:ID_MAX] if isinstance(ts, str) else str(body.get("trigger_id") or "")[:ID_MAX]
+
+
+def _channel_of(body: Mapping[str, Any]) -> str:
+    for holder, name in ((body.get("channel"), "id"), (body.get("container"), "channel_id")):
+        value = holder.get(name) if isinstance(holder, Mapping) else None
+        if isinstance(value, str) and value:
+            return value[:ID_MAX]
+    return ""
+
+
+def _refuse(message: str) -> Callable[[Any, Member], Outcome]:
+    """A refusal through `perform`, so it is said in the presser's own language."""
+
+    def refuse(_session: Any, _actor: Member) -> Outcome:
+        raise Refused(message)
+
+    return refuse
+
+
+async def _unreadable(
+    deps: Deps, caller: Caller, body: Mapping[str, Any], respond: AsyncRespond | None, client: AsyncWebClient
+) -> None:
+    outcome = await off_loop(perform, deps.db, caller, deps.defaults, _refuse(BUTTON_UNREADABLE))
+    await answer_replies(body, respond, client, caller.user_id, outcome.language, outcome.reply)
+
+
+def register(app: AsyncApp, deps: Deps) -> None:
+    steps: tuple[tuple[str, AlertStep], ...] = (
+        (ACTION_ALERT_ACK, acknowledge),
+        (ACTION_ALERT_OWN, take_ownership),
+        (ACTION_ALERT_INVESTIGATION_YES, partial(record_investigation, started=True)),
+        (ACTION_ALERT_INVESTIGATION_NO, partial(record_investigation, started=False)),
+    )
+    for action_id, use_case in steps:
+        _register_step(app, deps, action_id, use_case)
+    _register_resolve(app, deps)
+
+
+def _register_step(app: AsyncApp, deps: Deps, action_id: str, use_case: AlertStep) -> None:
+    @app.action(action_id)
+    async def pressed(
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        context: Any,
+        client: AsyncWebClient,
+        respond: AsyncRespond,
+    ) -> None:
+        await ack()
+        caller = caller_of(context, body)
+        if caller is None:
+            return
+        try:
+            alert_id = alert_id_of(action.get("value"))
+            if alert_id is None:
+                await _unreadable(deps, caller, body, respond, client)
+                return
+            where = _message_ts(body)
+            key = f"slack:{action_id}:{caller.workspace_id}:{caller.user_id}:{where}:{alert_id}"
+            outcome = await off_loop(
+                run_once, deps.db, caller, deps.defaults, key, partial(use_case, alert_id=alert_id)
+            )
+            await answer_replies(body, respond, client, caller.user_id, outcome.language, outcome.reply)
+            await deliver_waiting(deps)  # the use case's notice: chat.update of the alert message
+        except Exception as exc:
+            log_failure(action_id, exc)
+            await answer_message(
+                body, respond, client, caller.user_id, deps.defaults.language, msg(SOMETHING_WENT_WRONG)
+            )
+
+
+def _register_resolve(app: AsyncApp, deps: Deps) -> None:
+    @app.action(ACTION_ALERT_RESOLVE)
+    async def resolve_pressed(
+        ack: AsyncAck,
+        body: dict[str, Any],
+        action: dict[str, Any],
+        context: Any,
+        client: AsyncWebClient,
+        respond: AsyncRespond,
+    ) -> None:
+        await ack()
+        caller = caller_of(context, body)
+        if caller is None:
+            return
+        try:
+            alert_id = alert_id_of(action.get("value"))
+            if alert_id is None:
+                await _unreadable(deps, caller, body, respond, client)
+                return
+            outcome = await off_loop(
+                perform, deps.db, caller, deps.defaults, partial(before_resolving, alert_id=alert_id)
+            )
+            heading = next((r for r in outcome.reply if isinstance(r, Message)), None)
+            if outcome.refused or heading is None:
+                await answer_replies(body, respond, client, caller.user_id, outcome.language, outcome.reply)
+                return
+            metadata = alert_metadata(alert_id, outcome.language, _channel_of(body))
+            await _open_modal(
+                client, body.get("trigger_id"), resolve_modal(outcome.language, heading, metadata)
+            )
+        except Exception as exc:
+            log_failure(ACTION_ALERT_RESOLVE, exc)
+            await answer_message(
+                body, respond, client, caller.user_id, deps.defaults.language, msg(SOMETHING_WENT_WRONG)
+            )
+
+    @app.view(RESOLVE_CALLBACK)
+    async def resolve_submitted(
+        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: Any, client: AsyncWebClient
+    ) -> None:
+        meta = read_metadata(view.get("private_metadata"))
+        language = meta["lang"] if meta.get("lang") in LANGUAGES else deps.defaults.language
+        outcome_key, raw_date = resolve_answers(view.get("state"))
+        follow_up_on, errors = _check_answers(language, deps.defaults.timezone, outcome_key, raw_date)
+        if errors:
+            await ack(response_action="errors", errors=errors)
+            return
+        await ack()
+        caller = caller_of(context, body)
+        if caller is None:
+            return
+        # Answered privately in the channel the button was pressed in (a DM when unknown).
+        where = {"channel_id": meta["channel"]} if meta.get("channel") else {}
+        try:
+            alert_id = alert_id_of(meta.get("alert"))
+            if alert_id is None:
+                await _unreadable(deps, caller, where, None, client)
+                return
+            # Once per form: a second Save (or Slack's retry) of the same modal resolves nothing more.
+            key = f"slack:{RESOLVE_CALLBACK}:{str(view.get('id') or body.get('trigger_id'))[:ID_MAX]}"
+            action = partial(resolve, alert_id=alert_id, outcome=outcome_key, follow_up_on=follow_up_on)
+            outcome = await off_loop(run_once, deps.db, caller, deps.defaults, key, action)
+            await answer_replies(where, None, client, caller.user_id, outcome.language, outcome.reply)
+            await deliver_waiting(deps)
+        except Exception as exc:
+            log_failure("alert resolve form", exc)
+            await answer_message(where, None, client, caller.user_id, language, msg(SOMETHING_WENT_WRONG))
+
+
+def _check_answers(
+    language: str, timezone: str, outcome_key: str, raw_date: str
+) -> tuple[date | None, dict[str, str]]:
+    """The form's answers checked before the ack, so a wrong one is shown inline and the form stays.
+
+    `resolve` checks them again (in the school's own time zone); this is only to answer at once.
+    """
+    errors: dict[str, str] = {}
+    if outcome_key not in OUTCOME_WORDS:
+        errors[OUTCOME_FIELD] = translate(language, msg(CHOOSE_OUTCOME))
+    follow_up_on = None
+    if raw_date:
+        try:
+            follow_up_on = date.fromisoformat(raw_date)
+        except ValueError:
+            errors[FOLLOW_UP_FIELD] = translate(language, msg(CHOOSE_DATE))
+        else:
+            if follow_up_on < utcnow().astimezone(ZoneInfo(timezone)).date():
+                errors[FOLLOW_UP_FIELD] = translate(language, msg(PAST_FOLLOW_UP))
+    return follow_up_on, errors
+
+
+async def _open_modal(client: AsyncWebClient, trigger_id: object, view: Any) -> None:
+    if not isinstance(trigger_id, str) or not trigger_id:
+        return
+    try:
+        await client.views_open(trigger_id=trigger_id, view=view)
+    except (SlackApiError, SlackClientError) as exc:
+        # Most often expired_trigger_id: Slack gives three seconds to open a modal.
+        log.warning(
+            "resolve modal not opened: %s", getattr(exc, "response", {}).get("error", type(exc).__name__)
+        )

@@ -45,6 +45,7 @@ class Call:
     args: dict[str, Any]
     ok: bool = True
     error: str = ""
+    answer: dict[str, Any] = field(default_factory=dict)  # what the fake answered (e.g. a message's ts)
 
 
 @dataclass
@@ -104,10 +105,12 @@ class FakeSlack:
         error = (self._check_blocks(args) if method.startswith("chat.") else None) or self._check_view(
             method, args
         )
-        result = self._record(Call(method, args), error)
+        call = Call(method, args)
+        result = self._record(call, error)
         if error:
             return result
-        return result | self._answer(method, args)
+        call.answer = self._answer(method, args)
+        return result | call.answer
 
     def _record(self, call: Call, error: str | None) -> dict[str, Any]:
         if error:

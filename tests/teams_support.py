@@ -10,7 +10,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 import time
 import uuid
@@ -22,10 +21,11 @@ from urllib.parse import parse_qs
 
 import httpx
 import jwt
-import uvicorn
 from cryptography.hazmat.primitives.asymmetric import rsa
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse
+
+from tests.serving import serving
 
 APP_ID = "11111111-2222-4333-8444-555555555555"
 TENANT = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"
@@ -33,26 +33,6 @@ BOT_ID = f"28:{APP_ID}"
 ISSUER = "https://api.botframework.com"
 SIGNING_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 UNKNOWN_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-
-
-@contextmanager
-def serve(app: Any) -> Iterator[str]:
-    """Run an ASGI app under uvicorn on a free 127.0.0.1 port, for the length of the block."""
-    sock = socket.socket()
-    sock.bind(("127.0.0.1", 0))
-    port = sock.getsockname()[1]
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=5)
-        sock.close()
 
 
 @dataclass
@@ -374,11 +354,11 @@ def teams_world(
     from handlers.actors import SchoolDefaults
 
     fake = FakeMicrosoft()
-    with serve(fake.app) as fake_url, httpx.Client() as http:
+    with serving(fake.app) as fake_url, httpx.Client() as http:
         settings = teams_settings(fake_url)
         notifier = PlatformNotifier({"teams": TeamsNotifier(db, build_connector(settings, http))})
         defaults = SchoolDefaults("Europe/Stockholm", language, coordinators)
         app = FastAPI()
         app.include_router(teams_router(settings, db, defaults, notifier, http))
-        with serve(app) as bot_url:
+        with serving(app) as bot_url:
             yield TeamsWorld(fake, fake_url, bot_url, db, notifier)

@@ -10,23 +10,34 @@ recipient is "@name" for a person or "#eht" for the EHT channel. Texts are what 
 
 from __future__ import annotations
 
+import re
+import sys
+import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from datetime import datetime
 from typing import Any, Protocol
+from urllib.parse import parse_qs
 
 import pytest
+from sqlalchemy import func, select
 
+from bot.config import Settings
 from bot.i18n import translate
 from bot.render_text import render_content, render_reply
+from bot.runtime import build_notifier
+from bot.slack.blocks import ACTION_ALERT_ACK
 from handlers.actors import Caller, SchoolDefaults
 from handlers.dispatch import run_command, submit_check_in
 from handlers.results import Destination, Notification, Outcome, RecipientKind
+from models import Alert, OutboxMessage, OutboxStatus
 from models.base import utcnow
 from models.db import Database
 from schedules.clock import Clock
 from schedules.outbox import deliver_pending
 from tests.clock_support import at, start_mentorships
+from tests.fake_slack import start_fake_slack
+from tests.slack.conftest import SlackSim, modal_values, serve, slack_settings, text_of
 from tests.teams_support import TeamsWorld, aad_of, buttons, card_of, teams_world
 
 
@@ -181,6 +192,104 @@ class TeamsDriver:
         return [p.text for p in self.world.fake.in_conversation(conversation) if p.reply_to is None]
 
 
+# -- Slack (signed HTTP to the real web app, a fake Web API recording what it sends) ------------
+
+SLACK_EHT = "C0EHT"
+
+
+class SlackDriver:
+    """People are Slack member ids "U" + NAME; what they read is the fake Web API's calls, as text."""
+
+    def __init__(self, sim: SlackSim, settings: Settings) -> None:
+        self.sim = sim
+        self.db = sim.db
+        self.notifier = build_notifier(settings, sim.db, sys.stdout)
+
+    @staticmethod
+    def _id(name: str) -> str:
+        return "U" + name.upper()
+
+    def _escaped(self, text: str) -> str:
+        """Mentions as Slack sends them in a slash command: <@U123|name>, <#C123|name>."""
+        words = []
+        for word in text.split():
+            if word.startswith("@"):
+                word = f"<@{self._id(word[1:])}|{word[1:]}>"
+            elif word == "#eht":
+                word = f"<#{SLACK_EHT}|eht>"
+            words.append(word)
+        return " ".join(words)
+
+    def _settled(self, text: str) -> str:
+        """Wait until the app has delivered what the action put in the outbox (it does so after answering)."""
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            with self.db.transaction() as session:
+                waiting = session.scalar(
+                    select(func.count()).where(OutboxMessage.status != OutboxStatus.SENT)
+                )
+            if not waiting:
+                break
+            time.sleep(0.02)
+        return self._readable(text)
+
+    def _readable(self, text: str) -> str:
+        return re.sub(r"<@U([A-Z0-9]+)(?:\|[^>]*)?>", lambda m: "@" + m.group(1).lower(), text)
+
+    def say(self, user: str, text: str) -> str:
+        return self._settled(self.sim.reply_to(self.sim.command(self._id(user), self._escaped(text))))
+
+    def set_eht_channel(self, user: str) -> str:
+        return self.say(user, "eht #eht")
+
+    def check_in(self, user: str, code: str, answers: Mapping[str, str]) -> str:
+        member = self._id(user)
+        response = self.sim.command(member, f"checkin {code}")
+        trigger = parse_qs(response.request.content.decode())["trigger_id"][0]
+        view = self.sim.fake.wait_for("views.open", lambda c: c.args["trigger_id"] == trigger).args["view"]
+        before = len(self.sim.fake.of("chat.postMessage"))
+        submitted = self.sim.submit_view(member, view, modal_values(dict(answers)))
+        if submitted.content and submitted.json().get("response_action") == "errors":
+            return "\n".join(submitted.json()["errors"].values())
+        # Saving happens after the ack; the confirmation arrives as a direct message.
+        confirmation = self.sim.fake.wait_for(
+            "chat.postMessage",
+            lambda c: c.args["channel"] == member and c in self.sim.fake.of("chat.postMessage")[before:],
+        )
+        return self._settled(text_of(confirmation))
+
+    def acknowledge(self, user: str, alert_id: int) -> str:
+        with self.db.transaction() as session:
+            ref = session.get_one(Alert, alert_id).message_ref
+        channel, _, ts = str(ref).rpartition(":")
+        response = self.sim.click(self._id(user), ACTION_ALERT_ACK, str(alert_id), ts, channel)
+        return self._settled(self.sim.reply_to(response))
+
+    def tick(self, now: datetime) -> None:
+        Clock(self.db, self.notifier, worker="scenario").tick(now)
+
+    def sent_to(self, recipient: str) -> list[str]:
+        channel = SLACK_EHT if recipient == "#eht" else self._id(recipient.removeprefix("@"))
+        posts = [c for c in self.sim.fake.of("chat.postMessage") if c.args["channel"] == channel]
+        latest = {c.args["ts"]: c for c in self.sim.fake.of("chat.update") if c.args["channel"] == channel}
+        return [self._readable(text_of(latest.get(post.answer.get("ts"), post))) for post in posts]
+
+
+@contextmanager
+def slack(db: Database) -> Iterator[ScenarioDriver]:
+    fake, server = start_fake_slack()
+    settings = slack_settings(fake)
+    try:
+        for base_url in serve(settings, db):
+            sim = SlackSim(base_url, fake, db)
+            yield SlackDriver(sim, settings)
+            sim.http.close()
+        assert fake.rejected == [], [(c.method, c.error) for c in fake.rejected]
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
 @contextmanager
 def console(db: Database) -> Iterator[ScenarioDriver]:
     yield ConsoleDriver(db)
@@ -192,9 +301,9 @@ def teams(db: Database) -> Iterator[ScenarioDriver]:
         yield TeamsDriver(world)
 
 
-# The Slack driver joins here after the merge.
 DRIVERS: dict[str, Callable[[Database], AbstractContextManager[ScenarioDriver]]] = {
     "console": console,
+    "slack": slack,
     "teams": teams,
 }
 

@@ -11,9 +11,7 @@ import hashlib
 import hmac
 import itertools
 import json
-import socket
 import sys
-import threading
 import time
 from collections.abc import Iterator
 from typing import Any
@@ -21,7 +19,6 @@ from urllib.parse import parse_qs, urlencode
 
 import httpx
 import pytest
-import uvicorn
 
 from bot.config import Settings
 from bot.runtime import build_notifier
@@ -30,6 +27,7 @@ from handlers.checkin_form import FIELDS, FieldKind
 from models.db import Database
 from tests.driver import GOOD_CHECK_IN
 from tests.fake_slack import BOT_TOKEN, TEAM, FakeSlack, start_fake_slack
+from tests.serving import serving
 
 SIGNING_SECRET = "test-signing-secret"
 
@@ -206,13 +204,6 @@ def text_of(call: Any) -> str:
     return "\n".join(parts)
 
 
-def _free_socket() -> socket.socket:
-    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    sock.bind(("127.0.0.1", 0))
-    return sock
-
-
 def slack_settings(fake: FakeSlack, **overrides: Any) -> Settings:
     values: dict[str, Any] = {
         "SLACK_BOT_TOKEN": BOT_TOKEN,
@@ -226,20 +217,8 @@ def slack_settings(fake: FakeSlack, **overrides: Any) -> Settings:
 
 
 def serve(settings: Settings, db: Database) -> Iterator[str]:
-    api = create_web_app(settings, db, build_notifier(settings, db, sys.stdout))
-    sock = _free_socket()
-    server = uvicorn.Server(uvicorn.Config(api, log_level="warning", lifespan="off"))
-    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 10
-    while not server.started and time.monotonic() < deadline:
-        time.sleep(0.01)
-    try:
-        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
-    finally:
-        server.should_exit = True
-        thread.join(timeout=10)
-        sock.close()
+    with serving(create_web_app(settings, db, build_notifier(settings, db, sys.stdout))) as base_url:
+        yield base_url
 
 
 @pytest.fixture

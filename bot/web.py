@@ -23,6 +23,7 @@ from bot.runtime import school_defaults
 from bot.slack.app import build_app
 from bot.slack.deps import UNREADABLE, Deps, log_failure
 from bot.slack.oauth import INSTALL_PATH, REDIRECT_PATH
+from bot.slack.payloads import well_formed
 from handlers.delivery import Notifier
 from models.db import Database
 
@@ -61,6 +62,11 @@ def _mount_slack(api: FastAPI, settings: Settings, deps: Deps) -> None:
         body = await request.body()
         if not verifier.is_valid_request(body, dict(request.headers)):
             return PlainTextResponse("invalid signature", status_code=401)
+        if not well_formed(body, request.headers.get("content-type", "")):
+            log.warning("/slack/events: a signed request of the wrong shape was refused")
+            return JSONResponse(
+                {"response_type": "ephemeral", "text": gettext(deps.defaults.language, UNREADABLE)}
+            )
         try:
             return await slack.handle(request)
         except Exception as exc:

@@ -55,3 +55,21 @@ def test_any_form_payload_is_saved_or_refused_field_by_field(bot: Driver, answer
     bot.say("admin", "assign 7B-03 @anna")
     reply = bot.check_in("anna", "7B-03", answers)
     assert reply.outcome.form_errors or not reply.outcome.refused
+
+
+def test_the_clock_skips_a_tick_while_the_database_is_away_and_resumes(bot: Driver, caplog) -> None:  # type: ignore[no-untyped-def]
+    from schedules.clock import Clock
+    from tests.clock_support import RecordingNotifier, at, start_mentorships
+
+    away = Database("postgresql://nobody@127.0.0.1:1/none")
+    with caplog.at_level(logging.WARNING):
+        Clock(away, RecordingNotifier(), now=lambda: at(2026, 11, 23, 9))._scheduled_tick()
+    assert "clock tick skipped, database unreachable" in caplog.text and "Traceback" not in caplog.text
+    away.dispose()
+    # Back again: the next tick does the work that was due.
+    bot.say("admin", "student add 7B-03")
+    bot.say("admin", "assign 7B-03 @anna")
+    start_mentorships(bot.db, at(2026, 11, 20, 12))
+    notifier = RecordingNotifier()
+    Clock(bot.db, notifier, now=lambda: at(2026, 11, 23, 9))._scheduled_tick()
+    assert notifier.prompted_codes() == ["7B-03"]

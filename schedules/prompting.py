@@ -141,6 +141,9 @@ def record_due_prompts(db: Database, now: datetime) -> int:
             )
             calendars = Calendars()
             by_mentor: dict[int, list[Due]] = defaultdict(list)
+            # New due times are written once at commit, in one batch: flushing before every query
+            # of the loop would send one UPDATE per mentorship, interleaved with the inserts.
+            session.autoflush = False
             for mentorship in due:
                 school = mentorship.student.school
                 assert mentorship.next_due_at is not None

@@ -40,9 +40,12 @@ if importlib.util.find_spec("bot.web") is not None:
         web = type(error).__name__
 defaults = school_defaults(settings)
 with db.transaction() as session:
-    schools = session.execute(select(School.platform, School.workspace_id).order_by(School.id).limit(50)).all()
+    schools = session.execute(
+        select(School.platform, School.workspace_id).order_by(School.id).limit(50)
+    ).all()
+REQUESTS = (("mentor01", "mentees"), ("coordinator", "students"), ("eht", "alerts"), ("x", "help"))
 for platform, workspace in schools:
-    for user, text in (("mentor01", "mentees"), ("coordinator", "students"), ("eht", "alerts"), ("x", "help")):
+    for user, text in REQUESTS:
         run_command(db, Caller(platform, workspace, user), defaults, text)
 with db.transaction() as session:
     code = session.scalar(select(Student.code).where(Student.school_id == 1).order_by(Student.id))

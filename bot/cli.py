@@ -7,15 +7,20 @@ import getpass
 import io
 import logging
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import date
 
 from bot.config import ConfigError, Settings, load_settings
-from bot.runtime import StartupError, build_notifier, clock_settings, open_database, school_defaults
+from bot.runtime import StartupError, build_notifier, clock_settings, database, school_defaults
+from handlers.delivery import Notifier
 from models.backtest import BacktestRow
+from models.db import Database
 from models.rules import RULES_BY_ID
 
 log = logging.getLogger("mentorbot")
+# Platforms (and containers) route outside traffic to the process: listen on every interface.
+DEFAULT_HOST = "0.0.0.0"
 
 
 def _console_user(settings: Settings, requested: str | None) -> str:
@@ -40,20 +45,64 @@ def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
         )
     from schedules.clock import Clock
 
-    db = open_database(settings)
-    clock = Clock(db, build_notifier(settings, sys.stdout), clock_settings(settings))
-    scheduler = clock.start_in_background() if sys.stdin.isatty() else None
-    try:
-        Console(db, school_defaults(settings), user, clock=clock).run()
-    finally:
-        if scheduler is not None:
-            scheduler.shutdown(wait=False)
-        db.dispose()
+    with database(settings) as db:
+        clock = Clock(db, build_notifier(settings, db, sys.stdout), clock_settings(settings))
+        scheduler = clock.start_in_background() if sys.stdin.isatty() else None
+        try:
+            Console(db, school_defaults(settings), user, clock=clock).run()
+        finally:
+            if scheduler is not None:
+                scheduler.shutdown(wait=False)
     return 0
 
 
+def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
+    """The web app: Slack on /slack/events, Teams on /api/messages, /healthz, on $PORT; the clock too."""
+    import uvicorn
+
+    from bot.web import create_web_app
+
+    if not (settings.slack_configured or settings.teams_enabled):
+        raise ConfigError("SLACK_BOT_TOKEN or TEAMS_APP_ID: set one to serve Slack or Teams (see README)")
+    if settings.slack_configured:
+        settings.check_slack()  # before anything starts, so a wrong setting is one line
+    with database(settings) as db, running_clock(settings, db, not args.no_scheduler) as notifier:
+        api = create_web_app(settings, db, notifier)
+        log.info("serving on %s:%s", args.host, settings.port)
+        uvicorn.run(api, host=args.host, port=settings.port, log_level="info", access_log=False)
+    return 0
+
+
+def cmd_socket(settings: Settings, args: argparse.Namespace) -> int:
+    """Slack over Socket Mode: no public URL needed (development, or behind a firewall)."""
+    from bot.slack.socket import run_socket_mode
+
+    settings.check_slack(socket_mode=True)
+    with database(settings) as db, running_clock(settings, db, not args.no_scheduler) as notifier:
+        run_socket_mode(settings, db, notifier)
+    return 0
+
+
+@contextmanager
+def running_clock(settings: Settings, db: Database, enabled: bool) -> Iterator[Notifier]:
+    """The embedded single process runs the clock in a thread; `--no-scheduler` leaves it to a worker."""
+    from schedules.clock import Clock
+
+    notifier = build_notifier(settings, db, sys.stdout)
+    scheduler = Clock(db, notifier, clock_settings(settings)).start_in_background() if enabled else None
+    try:
+        yield notifier
+    finally:
+        if scheduler is not None:
+            scheduler.shutdown(wait=False)
+
+
 def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
-    """Run the product: console mode while no chat platform is configured."""
+    """Run the product: the web app when Slack or Teams is configured, console mode otherwise."""
+    if settings.slack_app_token and not settings.slack_signing_secret:
+        return cmd_socket(settings, argparse.Namespace(no_scheduler=False))
+    if settings.slack_configured or settings.teams_enabled:
+        return cmd_serve(settings, argparse.Namespace(host=DEFAULT_HOST, no_scheduler=False))
     return cmd_console(settings, argparse.Namespace(as_user=None))
 
 
@@ -61,12 +110,9 @@ def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     """The clock alone: one per deployment is enough, more are safe on PostgreSQL."""
     from schedules.clock import Clock
 
-    db = open_database(settings)
-    log.info("clock started: ticking every %s seconds", settings.tick_seconds)
-    try:
-        Clock(db, build_notifier(settings, sys.stdout), clock_settings(settings)).run_forever()
-    finally:
-        db.dispose()
+    with database(settings) as db:
+        log.info("clock started: ticking every %s seconds", settings.tick_seconds)
+        Clock(db, build_notifier(settings, db, sys.stdout), clock_settings(settings)).run_forever()
     return 0
 
 
@@ -75,11 +121,8 @@ def cmd_dispatch(settings: Settings, args: argparse.Namespace) -> int:
     from bot.render_text import render_notification
     from schedules.clock import Clock
 
-    db = open_database(settings)
-    try:
-        report = Clock(db, build_notifier(settings, io.StringIO()), clock_settings(settings)).tick()
-    finally:
-        db.dispose()
+    with database(settings) as db:
+        report = Clock(db, build_notifier(settings, db, io.StringIO()), clock_settings(settings)).tick()
     print(
         f"recorded {report.prompts} prompt(s), {report.reminders} reminder(s), {report.digests} digest(s); "
         f"delivered {len(report.delivered)} message(s)"
@@ -103,61 +146,60 @@ def cmd_keys_rotate(settings: Settings, args: argparse.Namespace) -> int:
     from models.checkin import reencrypt_free_text
 
     embedded_file = None if settings.secret_key else key_file(settings)
-    db = open_database(settings)
-    try:
+    with database(settings) as db:
         if embedded_file is not None:
             keys = [crypto.new_key(), *note_keys(settings)]
             embedded_file.write_text("\n".join(keys) + "\n")
             crypto.use_keys(keys)
         count = reencrypt_free_text(db)
-        if embedded_file is not None:
-            embedded_file.write_text(keys[0] + "\n")
-            print(f"re-encrypted {count} check-in(s) with a new key in {embedded_file}")
-        else:
-            print(
-                f"re-encrypted {count} check-in(s) with the first key of MENTORBOT_SECRET_KEY; "
-                "the other keys can now be removed"
-            )
-    finally:
-        db.dispose()
+    if embedded_file is not None:
+        embedded_file.write_text(keys[0] + "\n")
+        print(f"re-encrypted {count} check-in(s) with a new key in {embedded_file}")
+    else:
+        print(
+            f"re-encrypted {count} check-in(s) with the first key of MENTORBOT_SECRET_KEY; "
+            "the other keys can now be removed"
+        )
     return 0
 
 
 def cmd_retention_run(settings: Settings, args: argparse.Namespace) -> int:
     from schedules.retention import run_retention
 
-    db = open_database(settings)
-    try:
+    with database(settings) as db:
         for school, report in run_retention(db, force=True):
             print(
                 f"{school}: deleted {report.check_ins} check-in(s), {report.alerts} resolved alert(s), "
                 f"{report.students} inactive student(s), {report.audit_events} audit event(s)"
             )
-    finally:
-        db.dispose()
     return 0
-
-
-def _date(text: str) -> date:
-    try:
-        return date.fromisoformat(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a date like 2026-11-23") from None
 
 
 def cmd_audit_export(settings: Settings, args: argparse.Namespace) -> int:
     """The audit log as CSV for the data protection officer: who did what, when; never content."""
     from models.audit import export_csv
 
-    db = open_database(settings)
-    try:
-        out = open(args.output, "w", newline="") if args.output else sys.stdout  # noqa: SIM115
-        count = export_csv(db, args.date_from, args.date_to, out)
-        if args.output:
-            out.close()
-            print(f"wrote {count} audit event(s) to {args.output}", file=sys.stderr)
-    finally:
-        db.dispose()
+    with database(settings) as db:
+        if not args.output:
+            export_csv(db, args.date_from, args.date_to, sys.stdout)
+            return 0
+        with open(args.output, "w", newline="") as out:
+            count = export_csv(db, args.date_from, args.date_to, out)
+    print(f"wrote {count} audit event(s) to {args.output}", file=sys.stderr)
+    return 0
+
+
+def cmd_teams_package(settings: Settings, args: argparse.Namespace) -> int:
+    """The Teams app package (manifest.json and icons in a zip) from the configuration."""
+    from pathlib import Path
+
+    from bot.teams.package import build_package
+
+    if not settings.teams_app_id:
+        print("mentorbot: TEAMS_APP_ID must be set to build the Teams app package", file=sys.stderr)
+        return 2
+    path = build_package(settings, Path(args.output))
+    print(f"wrote {path}: upload it in Teams (Apps > Manage your apps > Upload an app)")
     return 0
 
 
@@ -172,14 +214,12 @@ def cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
         mentees_per_mentor=args.mentees_per_mentor,
         check_ins_per_student=args.check_ins_per_student,
     )
-    db = open_database(settings)
-    try:
-        report = seed(db, size, console_workspace=(PLATFORM, WORKSPACE) if args.console else None)
-    except SeedRefused as refusal:
-        print(f"mentorbot: {refusal}", file=sys.stderr)
-        return 1
-    finally:
-        db.dispose()
+    with database(settings) as db:
+        try:
+            report = seed(db, size, console_workspace=(PLATFORM, WORKSPACE) if args.console else None)
+        except SeedRefused as refusal:
+            print(f"mentorbot: {refusal}", file=sys.stderr)
+            return 1
     print(report.summary())
     if args.console:
         print("try it: mentorbot console --as coordinator   (or --as mentor01, --as eht)")
@@ -199,11 +239,10 @@ def _count(text: str) -> int:
 
 
 def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
-    db = open_database(settings, upgrade=True)
     from models import migrate
 
-    print(f"database is at revision {migrate.current_revision(db.engine)}")
-    db.dispose()
+    with database(settings, upgrade=True) as db:
+        print(f"database is at revision {migrate.current_revision(db.engine)}")
     return 0
 
 
@@ -238,23 +277,19 @@ def cmd_rules_backtest(settings: Settings, args: argparse.Namespace) -> int:
         print("mentorbot: --from must not be after --to", file=sys.stderr)
         return 2
 
-    db = open_database(settings)
-    try:
-        with db.transaction() as session:
-            schools = session.scalars(select(School).order_by(School.id)).all()
-            if not schools:
-                end = args.end or utcnow().date()
-                rows = [BacktestRow(rule.id, 0, 0) for rule in RULES]
-                _print_backtest("(no schools yet)", args.start or end, end, proposed, rows)
-            for school in schools:
-                end = args.end or local_today(school, utcnow())
-                start, rows = backtest_school(session, school, args.start, end, proposed)
-                label = school.name or f"{school.platform}/{school.workspace_id}"
-                _print_backtest(label, start, end, proposed, rows)
-            # A backtest only reads: nothing it touched is kept.
-            session.rollback()
-    finally:
-        db.dispose()
+    with database(settings) as db, db.transaction() as session:
+        schools = session.scalars(select(School).order_by(School.id)).all()
+        if not schools:
+            end = args.end or utcnow().date()
+            rows = [BacktestRow(rule.id, 0, 0) for rule in RULES]
+            _print_backtest("(no schools yet)", args.start or end, end, proposed, rows)
+        for school in schools:
+            end = args.end or local_today(school, utcnow())
+            start, rows = backtest_school(session, school, args.start, end, proposed)
+            label = school.name or f"{school.platform}/{school.workspace_id}"
+            _print_backtest(label, start, end, proposed, rows)
+        # A backtest only reads: nothing it touched is kept.
+        session.rollback()
     return 0
 
 
@@ -275,8 +310,24 @@ def build_parser() -> argparse.ArgumentParser:
     )
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    run = sub.add_parser("run", help="run the product (console mode when no chat platform is configured)")
+    run = sub.add_parser("run", help="run the product: Slack when configured, console mode otherwise")
     run.set_defaults(handler=cmd_run)
+
+    serve = sub.add_parser(
+        "serve",
+        help="serve the web app: Slack (/slack/events), Teams (/api/messages), /healthz on $PORT",
+    )
+    serve.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST})")
+    serve.add_argument(
+        "--no-scheduler", action="store_true", help="do not run the clock here (a `mentorbot worker` does)"
+    )
+    serve.set_defaults(handler=cmd_serve)
+
+    socket = sub.add_parser("socket", help="connect to Slack with Socket Mode (needs SLACK_APP_TOKEN)")
+    socket.add_argument(
+        "--no-scheduler", action="store_true", help="do not run the clock here (a `mentorbot worker` does)"
+    )
+    socket.set_defaults(handler=cmd_socket)
 
     console = sub.add_parser(
         "console",
@@ -347,6 +398,15 @@ def build_parser() -> argparse.ArgumentParser:
     seed.add_argument("--mentees-per-mentor", type=_positive, default=4, help="default 4")
     seed.add_argument("--console", action="store_true", help="seed the console's school (once)")
     seed.set_defaults(handler=cmd_seed)
+
+    teams = sub.add_parser(
+        "teams-package",
+        help="build the Teams app package (manifest and icons) to upload in Teams",
+        description="Writes a zip with manifest.json, color.png and outline.png from TEAMS_APP_ID, "
+        "TEAMS_APP_NAME and TEAMS_WEBSITE_URL. See README, 'Install in Teams'.",
+    )
+    teams.add_argument("--output", default="mentorbot-teams.zip", metavar="FILE", help="the zip to write")
+    teams.set_defaults(handler=cmd_teams_package)
 
     rules = sub.add_parser("rules", help="early-warning rules")
     rules_sub = rules.add_subparsers(dest="rules_command", metavar="ACTION", required=True)

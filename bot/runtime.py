@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
@@ -11,6 +13,7 @@ from sqlalchemy.exc import OperationalError
 from bot.config import Settings
 from bot.notify import PlatformNotifier, TextNotifier
 from handlers.actors import SchoolDefaults
+from handlers.delivery import Notifier
 from models import crypto, migrate
 from models.db import Database
 from schedules.clock import ClockSettings
@@ -37,9 +40,21 @@ def clock_settings(settings: Settings) -> ClockSettings:
     )
 
 
-def build_notifier(settings: Settings, out: TextIO) -> PlatformNotifier:
+def build_notifier(settings: Settings, db: Database, out: TextIO) -> PlatformNotifier:
     """One notifier per platform the installation speaks; console schools print to `out`."""
-    return PlatformNotifier({"console": TextNotifier(out)})
+    notifiers: dict[str, Notifier] = {"console": TextNotifier(out)}
+    if settings.slack_configured:
+        from bot.slack.notifier import slack_notifier
+
+        notifiers["slack"] = slack_notifier(settings, db)
+    if settings.teams_enabled:
+        import httpx
+
+        from bot.teams.connector import build_connector
+        from bot.teams.notifier import TeamsNotifier
+
+        notifiers["teams"] = TeamsNotifier(db, build_connector(settings, httpx.Client()))
+    return PlatformNotifier(notifiers)
 
 
 def key_file(settings: Settings) -> Path:
@@ -84,3 +99,13 @@ def open_database(settings: Settings, upgrade: bool | None = None) -> Database:
             f"cannot reach the database ({db.engine.url.render_as_string()}): {reason}"
         ) from None
     return db
+
+
+@contextmanager
+def database(settings: Settings, upgrade: bool | None = None) -> Iterator[Database]:
+    """`open_database` for the length of a command, closed however it ends."""
+    db = open_database(settings, upgrade)
+    try:
+        yield db
+    finally:
+        db.dispose()

@@ -44,32 +44,30 @@ OUTCOME_NAMES = {
 HISTORY_ROWS = 12
 
 
-def open_alerts(session: Session, actor: Member) -> Outcome:
-    require_role(actor, Role.EHT, Role.COORDINATOR)
+def open_alert_rows(session: Session, school_id: int) -> list[AlertRow]:
+    """The school's unresolved alerts, oldest first."""
     rows = session.execute(
         select(Alert, Student.code)
         .join(Student)
-        .where(Student.school_id == actor.school_id, Alert.status != AlertStatus.RESOLVED)
+        .where(Student.school_id == school_id, Alert.status != AlertStatus.RESOLVED)
         .order_by(Alert.opened_at, Alert.id)
     ).all()
-    return Outcome(
-        reply=[
-            AlertList(
-                actor.school.timezone,
-                [
-                    AlertRow(
-                        code,
-                        alert.rule,
-                        alert.status.value,
-                        alert.opened_at,
-                        alert_id=alert.id,
-                        owner=alert.owner.user_id if alert.owner else None,
-                    )
-                    for alert, code in rows
-                ],
-            )
-        ]
-    )
+    return [
+        AlertRow(
+            code,
+            alert.rule,
+            alert.status.value,
+            alert.opened_at,
+            alert_id=alert.id,
+            owner=alert.owner.user_id if alert.owner else None,
+        )
+        for alert, code in rows
+    ]
+
+
+def open_alerts(session: Session, actor: Member) -> Outcome:
+    require_role(actor, Role.EHT, Role.COORDINATOR)
+    return Outcome(reply=[AlertList(actor.school.timezone, open_alert_rows(session, actor.school_id))])
 
 
 def _find_alert(session: Session, actor: Member, alert_id: int) -> Alert:

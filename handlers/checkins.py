@@ -11,11 +11,11 @@ from handlers.access import require_mentor_of
 from handlers.checkin_form import validate
 from handlers.early_warning import on_check_in
 from handlers.lookups import find_student
-from handlers.results import OpenCheckIn, Outcome
+from handlers.results import Notification, OpenCheckIn, Outcome
 from models import CheckIn, CheckInKind, ConcernDomain, Member, PromptStatus
 from models.audit import record
 from models.base import utcnow
-from models.messages import N_, msg
+from models.messages import N_, Message, msg
 from models.prompt import close_open_prompts
 from models.trends import Direction, engagement_trend
 
@@ -69,11 +69,7 @@ def log_check_in(
         concern_domain=ConcernDomain(values["concern_domain"]) if values["concern_domain"] else None,
         note=values["note"] or "",
     )
-    session.add(check_in)
-    mentorship.schedule_next(now)
-    close_open_prompts(session, mentorship.id, PromptStatus.ANSWERED, now)
-    session.flush()
-    record(session, actor, actor.school_id, "checkin.create", "check_in", check_in.id)
+    replies, notifications = save_check_in(session, actor, check_in, "checkin.create")
 
     history = session.scalars(
         select(CheckIn).where(CheckIn.student_id == student.id).order_by(CheckIn.recorded_at.desc()).limit(6)
@@ -99,7 +95,19 @@ def log_check_in(
                 )
             )
         )
-    replies, notifications = on_check_in(session, actor, student, now)
     outcome.reply += replies
     outcome.notifications += notifications
     return outcome
+
+
+def save_check_in(
+    session: Session, actor: Member, check_in: CheckIn, action: str
+) -> tuple[list[Message], list[Notification]]:
+    """What every logged check-in does: answer the prompt, plan the next one, audit, run the rules."""
+    assert check_in.mentorship is not None
+    session.add(check_in)
+    check_in.mentorship.schedule_next(check_in.recorded_at)
+    close_open_prompts(session, check_in.mentorship.id, PromptStatus.ANSWERED, check_in.recorded_at)
+    session.flush()
+    record(session, actor, actor.school_id, action, "check_in", check_in.id)
+    return on_check_in(session, actor, check_in.student, check_in.recorded_at)

@@ -6,9 +6,11 @@ then delivers them (`schedules.outbox.deliver_pending`), or the clock does on it
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Mapping
 from dataclasses import replace
 
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from handlers.actors import Caller, SchoolDefaults, language_of, resolve_actor
@@ -20,7 +22,10 @@ from handlers.lookups import find_member
 from handlers.results import Destination, Help, Notification, Outcome, RecipientKind, Reply
 from models import CheckInKind, Member
 from models.db import Database
-from models.messages import Refused
+from models.messages import N_, Refused, msg
+
+log = logging.getLogger("mentorbot")
+UNAVAILABLE = N_("I cannot reach my database right now. Nothing was saved; please try again in a minute.")
 
 
 def perform(db: Database, caller: Caller, defaults: SchoolDefaults, action: Action) -> Outcome:
@@ -44,6 +49,10 @@ def perform(db: Database, caller: Caller, defaults: SchoolDefaults, action: Acti
         return Outcome(reply=reply, language=language, refused=True)
     except InvalidCheckIn as invalid:
         return Outcome(language=language, refused=True, form_errors=invalid.errors)
+    except OperationalError as error:
+        # The database is briefly away (restarting, locked, network): say so, keep running.
+        log.warning("database unavailable: %s", type(error.orig).__name__)
+        return Outcome(reply=[msg(UNAVAILABLE)], language=language, refused=True)
 
 
 def _in_reader_language(session: Session, actor: Member, notification: Notification) -> Notification:

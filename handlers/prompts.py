@@ -7,7 +7,7 @@ from datetime import timedelta
 from sqlalchemy.orm import Session
 
 from handlers.access import require_mentor_of
-from handlers.early_warning import on_check_in
+from handlers.checkins import save_check_in
 from handlers.lookups import find_student
 from handlers.results import Outcome
 from models import CheckIn, CheckInKind, Member, PromptStatus
@@ -46,13 +46,8 @@ def did_not_meet(session: Session, actor: Member, code: str) -> Outcome:
         kind=CheckInKind.SCHEDULED,
         met=False,
     )
-    session.add(check_in)
-    mentorship.schedule_next(now)
-    close_open_prompts(session, mentorship.id, PromptStatus.ANSWERED, now)
-    session.flush()
-    record(session, actor, actor.school_id, "checkin.not_met", "check_in", check_in.id)
     # Lack of contact is itself a signal: the rules see this check-in like any other.
-    replies, notifications = on_check_in(session, actor, student, now)
+    replies, notifications = save_check_in(session, actor, check_in, "checkin.not_met")
     outcome = Outcome.say(msg(N_("Noted: you did not meet {code} this time."), code=student.code))
     outcome.reply += replies
     outcome.notifications += notifications

@@ -7,6 +7,8 @@ from models.alert import Alert, AlertStatus
 from models.audit import AuditEvent
 from models.base import Base
 from models.checkin import CheckIn, CheckInKind, ConcernDomain
+from models.conversation import ConversationReference, ReferenceKind
+from models.handled import HandledRequest
 from models.mentorship import Mentorship
 from models.outbox import ClockRoutine, OutboxMessage, OutboxStatus
 from models.people import Member, Role
@@ -23,12 +25,15 @@ __all__ = [
     "CheckInKind",
     "ClockRoutine",
     "ConcernDomain",
+    "ConversationReference",
+    "HandledRequest",
     "Member",
     "Mentorship",
     "OutboxMessage",
     "OutboxStatus",
     "Prompt",
     "PromptStatus",
+    "ReferenceKind",
     "Role",
     "School",
     "SchoolBreak",

@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from handlers.actors import language_of
+from handlers.alerts import open_alert_rows
 from handlers.delivery import enqueue
-from handlers.results import AlertRow, AlertSummary, Digest, MentorOverdue, Notification, Recipient
+from handlers.results import AlertSummary, Digest, MentorOverdue, Notification, Recipient
 from models import (
     Alert,
     AlertStatus,
@@ -94,26 +95,7 @@ def _queue_coordinator_digests(session: Session, school: School, occurrence: dat
 def _queue_eht_summary(session: Session, school: School, key: str) -> int:
     if not school.eht_channel:
         return 0
-    rows = session.execute(
-        select(Alert, Student.code)
-        .join(Student)
-        .where(Student.school_id == school.id, Alert.status != AlertStatus.RESOLVED)
-        .order_by(Alert.opened_at)
-    ).all()
-    summary = AlertSummary(
-        school.timezone,
-        [
-            AlertRow(
-                code,
-                a.rule,
-                a.status.value,
-                a.opened_at,
-                alert_id=a.id,
-                owner=a.owner.user_id if a.owner else None,
-            )
-            for a, code in rows
-        ],
-    )
+    summary = AlertSummary(school.timezone, open_alert_rows(session, school.id))
     enqueue(
         session,
         school,

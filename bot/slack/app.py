@@ -1,0 +1,79 @@
+"""The Bolt app: one workspace (bot token) or many (OAuth), listeners registered module by module.
+
+`process_before_response` stays off: every listener acks first and Bolt answers Slack at once,
+while the use case (and any Web API calls) go on after; Slack's 3-second limit is never at risk.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.request.async_request import AsyncBoltRequest
+from slack_bolt.response import BoltResponse
+from slack_sdk.http_retry.builtin_async_handlers import AsyncRateLimitErrorRetryHandler
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.config import Settings
+from bot.i18n import gettext
+from bot.slack import actions, commands, home, views
+from bot.slack.deps import UNREADABLE, Deps, log_failure
+from bot.slack.oauth import oauth_settings
+
+log = logging.getLogger("mentorbot.slack")
+
+
+def build_app(settings: Settings, deps: Deps, socket_mode: bool = False) -> AsyncApp:
+    settings.check_slack(socket_mode=socket_mode)
+    client = AsyncWebClient(token=settings.slack_bot_token or None, base_url=settings.slack_api_url)
+    client.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=2))
+    if settings.slack_oauth and not socket_mode:
+        app = AsyncApp(
+            signing_secret=settings.slack_signing_secret,
+            client=client,
+            oauth_settings=oauth_settings(settings.slack_client_id, settings.slack_client_secret, deps),
+        )
+    else:
+        app = AsyncApp(
+            signing_secret=settings.slack_signing_secret or None,
+            client=client,
+            # Socket Mode requests arrive over an authenticated WebSocket, not signed HTTP.
+            request_verification_enabled=not socket_mode,
+        )
+    app.middleware(_skip_retries)
+    app.error(_error_handler(deps.defaults.language))
+    for module in (commands, views, actions, home):
+        module.register(app, deps)
+    return app
+
+
+async def _skip_retries(
+    req: AsyncBoltRequest, resp: BoltResponse, next: Callable[[], Awaitable[Any]]
+) -> BoltResponse | None:
+    """Slack re-sends an event it thinks we missed; we ack before working, so a retry is a repeat.
+
+    The only event we take (app_home_opened) is redrawn on the next visit anyway, and commands and
+    button presses are deduplicated by key in the database, so dropping retries loses nothing.
+    """
+    if req.headers.get("x-slack-retry-num"):
+        return BoltResponse(status=200, body="", headers={"x-slack-no-retry": "1"})
+    return await next()
+
+
+def _error_handler(language: str) -> Callable[..., Awaitable[None]]:
+    async def on_error(error: Exception, response: BoltResponse | None = None) -> None:
+        """A request Bolt could not even route (a payload of the wrong shape): log where, answer politely.
+
+        Bolt would answer 500, and Slack would show the user a cryptic failure; a 200 with a polite
+        ephemeral text is what the user should see. Errors after the ack never reach Slack anyway.
+        """
+        log_failure("slack request", error)
+        if response is not None and response.status >= 500:
+            response.status = 200
+            response.body = json.dumps({"response_type": "ephemeral", "text": gettext(language, UNREADABLE)})
+            response.headers["content-type"] = ["application/json;charset=utf-8"]
+
+    return on_error

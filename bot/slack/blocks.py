@@ -1,0 +1,418 @@
+"""Block Kit for mentorbot, built with slack_sdk's models so every payload is validated before it is sent.
+
+One function per surface: `reply_blocks` (ephemeral answers to /mentor), `notification_content`
+(messages to people and channels, including the due-prompt buttons), `checkin_modal` (built from
+`handlers.checkin_form.FIELDS`), `import_modal`, and `home_view` (App Home). Anything this module
+does not know how to draw is shown as plain text from `bot.render_text`, so a new content type
+from the domain degrades to text instead of breaking delivery.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from slack_sdk.models.blocks import (
+    ActionsBlock,
+    Block,
+    ButtonElement,
+    ContextBlock,
+    DividerBlock,
+    HeaderBlock,
+    InputBlock,
+    MarkdownTextObject,
+    NumberInputElement,
+    Option,
+    PlainTextInputElement,
+    PlainTextObject,
+    RadioButtonsElement,
+    SectionBlock,
+    StaticSelectElement,
+)
+from slack_sdk.models.views import View
+
+from bot.i18n import gettext as _g
+from bot.i18n import local_date, local_time, translate
+from bot.render_text import render_help, render_notification, render_prompt, render_reply
+from handlers.checkin_form import FIELDS, RATING_WORDS, FieldKind, FormField
+from handlers.checkins import DIRECTION_WORDS
+from handlers.home import CaseloadRow, HomeSummary
+from handlers.results import AlertList, DuePrompt, Help, Notification, OpenCheckIn, Reply
+from models.messages import N_, Message, msg
+
+CHECKIN_CALLBACK = "checkin"
+IMPORT_CALLBACK = "roster_import"
+ROSTER_FIELD = "roster"
+# The buttons on a due prompt (and on App Home); the value is the student code.
+ACTION_CHECKIN = "prompt_checkin"
+ACTION_SNOOZE = "prompt_snooze"
+ACTION_NOTMET = "prompt_notmet"
+
+# Slack's own limits: text in a section, blocks in a message and in a view.
+SECTION_MAX = 3000
+MESSAGE_BLOCKS_MAX = 50
+VIEW_BLOCKS_MAX = 100
+PROMPT_MENTEES_MAX = 20
+HOME_ROWS_MAX = 40
+
+_USER_MENTION = re.compile(r"@([UW][A-Z0-9]{2,})\b")
+
+
+def escape(text: str) -> str:
+    """Slack mrkdwn treats &, < and > as control characters; user text must not form links or mentions."""
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
+def mrkdwn(text: str) -> str:
+    """Escape, then turn `@U123ABC` (a Slack user id the domain wrote as @id) into a real mention."""
+    return _USER_MENTION.sub(r"<@\1>", escape(text))
+
+
+def _sections(lines: Iterable[str], code: bool = False) -> list[Block]:
+    """Lines to section blocks, split so each stays under Slack's 3000 characters."""
+    blocks: list[Block] = []
+    chunk: list[str] = []
+    size = 0
+    for line in lines:
+        if size + len(line) + 8 > SECTION_MAX and chunk:
+            blocks.append(_section(chunk, code))
+            chunk, size = [], 0
+        chunk.append(line[: SECTION_MAX - 8])
+        size += len(line) + 1
+    if chunk:
+        blocks.append(_section(chunk, code))
+    return blocks
+
+
+def _section(lines: list[str], code: bool) -> SectionBlock:
+    text = "\n".join(escape(line) for line in lines) if code else "\n".join(mrkdwn(line) for line in lines)
+    return SectionBlock(text=MarkdownTextObject(text=f"```{text}```" if code else text))
+
+
+@dataclass(frozen=True)
+class Content:
+    """A message as Slack takes it: `text` is the notification/fallback text, `blocks` the layout."""
+
+    text: str
+    blocks: list[dict[str, Any]]
+
+
+def _content(text: str, blocks: list[Block]) -> Content:
+    # to_dict() validates each block against Slack's rules (lengths, required fields).
+    return Content(text=text[:SECTION_MAX], blocks=[block.to_dict() for block in blocks[:MESSAGE_BLOCKS_MAX]])
+
+
+def reply_blocks(language: str, replies: Iterable[Reply]) -> Content:
+    """The ephemeral answer to /mentor: messages as sections, lists and help as readable text."""
+    blocks: list[Block] = []
+    texts: list[str] = []
+    for reply in replies:
+        if isinstance(reply, OpenCheckIn):
+            continue  # shown as a modal, not as text
+        if isinstance(reply, Help):
+            lines = render_help(language, reply.command)
+            blocks.extend(_sections(lines[:1]))
+            blocks.extend(_sections(lines[1:], code=True))
+        else:
+            lines = render_reply(language, reply)
+            blocks.extend(_sections(lines))
+        texts.extend(lines[:1])
+    return _content("\n".join(texts), blocks)
+
+
+def lines_content(lines: list[str]) -> Content:
+    """Text that is already in the reader's language (e.g. an import report)."""
+    return _content("\n".join(lines[:1]), _sections(lines))
+
+
+def message_content(language: str, message: Message) -> Content:
+    text = translate(language, message)
+    return _content(text, _sections([text]))
+
+
+def notification_content(language: str, notification: Notification) -> Content:
+    language = notification.language or language
+    content = notification.content
+    if isinstance(content, Message):
+        return message_content(language, content)
+    if isinstance(content, DuePrompt):
+        return prompt_content(language, content)
+    # Content this renderer does not know (yet): the text renderer's words, without its "[→ who]".
+    text = render_notification(language, notification).split("] ", 1)[-1]
+    return _content(text, _sections(text.splitlines()))
+
+
+def prompt_content(language: str, prompt: DuePrompt) -> Content:
+    header = render_prompt(language, prompt)[0]
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=f"*{escape(header)}*"))]
+    for mentee in prompt.mentees[:PROMPT_MENTEES_MAX]:
+        due = local_time(language, mentee.due_at, prompt.timezone)
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=f"*{escape(mentee.label)}* · {escape(due)}")))
+        blocks.append(
+            ActionsBlock(
+                block_id=f"prompt:{mentee.code}",
+                elements=[
+                    _button(language, N_("Check in"), ACTION_CHECKIN, mentee.code, style="primary"),
+                    _button(language, N_("Snooze one day"), ACTION_SNOOZE, mentee.code),
+                    _button(language, N_("Did not meet"), ACTION_NOTMET, mentee.code),
+                ],
+            )
+        )
+    rest = len(prompt.mentees) - PROMPT_MENTEES_MAX
+    if rest > 0:
+        more = translate(language, msg(N_("…and {count} more: type /mentor mentees"), count=rest))
+        blocks.append(ContextBlock(elements=[PlainTextObject(text=more)]))
+    codes = ", ".join(m.code for m in prompt.mentees)
+    return _content(f"{header} {codes}", blocks)
+
+
+def _button(language: str, label: str, action_id: str, value: str, style: str | None = None) -> ButtonElement:
+    return ButtonElement(text=_g(language, label), action_id=action_id, value=value, style=style)
+
+
+# --- the check-in modal -------------------------------------------------------------------------
+
+
+def checkin_metadata(code: str, kind: str, key: str, language: str) -> str:
+    """What the modal must remember between opening and submit (Slack echoes it back, signed).
+
+    The language lets wrong answers be explained before the ack, without a database round trip.
+    """
+    return json.dumps({"code": code, "kind": kind, "key": key, "lang": language})
+
+
+def read_metadata(raw: object) -> dict[str, str]:
+    """The modal's metadata back; a malformed value gives an empty dict, never an exception."""
+    try:
+        data = json.loads(str(raw or ""))
+    except ValueError:
+        return {}
+    if not isinstance(data, dict):
+        return {}
+    return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)}
+
+
+def _is_conditional(form_field: FormField) -> bool:
+    # Slack cannot show a block only when another answer is yes without a round trip per click,
+    # so conditional questions are shown as optional and `validate` ignores or requires them.
+    return form_field.only_if is not None
+
+
+def _field_element(language: str, form_field: FormField) -> Any:
+    name = form_field.name
+    if form_field.kind is FieldKind.YES_NO:
+        return RadioButtonsElement(
+            action_id=name,
+            options=[
+                Option(value="yes", text=PlainTextObject(text=_g(language, N_("Yes")))),
+                Option(value="no", text=PlainTextObject(text=_g(language, N_("No")))),
+            ],
+        )
+    if form_field.kind is FieldKind.COUNT:
+        return NumberInputElement(
+            action_id=name, is_decimal_allowed=False, min_value="0", max_value=str(form_field.maximum)
+        )
+    if form_field.kind is FieldKind.RATING:
+        return RadioButtonsElement(
+            action_id=name,
+            options=[
+                Option(value=str(n), text=PlainTextObject(text=f"{n} · {_g(language, word)}"))
+                for n, word in RATING_WORDS
+            ],
+        )
+    if form_field.kind is FieldKind.CHOICE:
+        return StaticSelectElement(
+            action_id=name,
+            placeholder=PlainTextObject(text=_g(language, N_("Choose"))),
+            options=[
+                Option(value=key, text=PlainTextObject(text=_g(language, label)[:75]))
+                for key, label in form_field.choices
+            ],
+        )
+    return PlainTextInputElement(
+        action_id=name, multiline=form_field.maximum > 100, max_length=form_field.maximum
+    )
+
+
+def _field_hint(language: str, form_field: FormField) -> str | None:
+    if _is_conditional(form_field):
+        return _g(language, N_("Only needed when the answer above is yes or more than 0."))
+    if form_field.kind is FieldKind.RATING:
+        return _g(language, N_("Required when you met the student."))
+    return None
+
+
+def checkin_modal(language: str, code: str, label: str, kind: str = "adhoc", key: str = "") -> View:
+    blocks: list[Block] = [
+        SectionBlock(
+            text=MarkdownTextObject(
+                text=mrkdwn(translate(language, msg(N_("Check-in for {student}"), student=label)))
+            )
+        )
+    ]
+    for form_field in FIELDS:
+        hint = _field_hint(language, form_field)
+        blocks.append(
+            InputBlock(
+                block_id=form_field.name,
+                label=_g(language, form_field.question)[:2000],
+                element=_field_element(language, form_field),
+                optional=(
+                    form_field.optional or form_field.kind is FieldKind.RATING or _is_conditional(form_field)
+                ),
+                hint=PlainTextObject(text=hint) if hint else None,
+            )
+        )
+    return _validated(
+        View(
+            type="modal",
+            callback_id=CHECKIN_CALLBACK,
+            title=PlainTextObject(text=_g(language, N_("Check-in"))[:24]),
+            submit=PlainTextObject(text=_g(language, N_("Save"))),
+            close=PlainTextObject(text=_g(language, N_("Cancel"))),
+            private_metadata=checkin_metadata(code, kind, key, language),
+            blocks=blocks,
+        )
+    )
+
+
+def answers_from_state(state: object) -> dict[str, object]:
+    """The submitted modal's values by field name, whatever element each field used.
+
+    The payload is untrusted: anything missing or oddly shaped reads as "not answered", and
+    `validate` then says what is wrong in the mentor's language.
+    """
+    answers: dict[str, object] = {}
+    values = state.get("values") if isinstance(state, Mapping) else None
+    if not isinstance(values, Mapping):
+        return answers
+    for form_field in FIELDS:
+        block = values.get(form_field.name)
+        element = block.get(form_field.name) if isinstance(block, Mapping) else None
+        if not isinstance(element, Mapping):
+            continue
+        if "selected_option" in element:
+            option = element.get("selected_option")
+            answers[form_field.name] = option.get("value") if isinstance(option, Mapping) else None
+        else:
+            value = element.get("value")
+            answers[form_field.name] = value if isinstance(value, str) else None
+    return answers
+
+
+def form_errors(language: str, errors: Mapping[str, Message]) -> dict[str, str]:
+    """`response_action: errors` wants block_id -> text; our block ids are the field names."""
+    return {name: translate(language, message)[:150] for name, message in errors.items()}
+
+
+# --- the roster import modal --------------------------------------------------------------------
+
+
+def import_modal(language: str) -> View:
+    return _validated(
+        View(
+            type="modal",
+            callback_id=IMPORT_CALLBACK,
+            title=PlainTextObject(text=_g(language, N_("Import students"))[:24]),
+            submit=PlainTextObject(text=_g(language, N_("Import"))),
+            close=PlainTextObject(text=_g(language, N_("Cancel"))),
+            blocks=[
+                SectionBlock(
+                    text=MarkdownTextObject(
+                        text=escape(
+                            _g(
+                                language,
+                                N_(
+                                    "One student per line: code,name,grade,class,mentor. Only the code is "
+                                    "required; the mentor is a member ID (Profile → ⋮ → Copy member ID). "
+                                    "Never personal identity numbers."
+                                ),
+                            )
+                        )
+                    )
+                ),
+                InputBlock(
+                    block_id=ROSTER_FIELD,
+                    label=_g(language, N_("Students")),
+                    element=PlainTextInputElement(
+                        action_id=ROSTER_FIELD,
+                        multiline=True,
+                        max_length=3000,
+                        placeholder=PlainTextObject(text="7B-03,Alex,7,7B,U012AB3CD"),
+                    ),
+                ),
+            ],
+        )
+    )
+
+
+def roster_text(state: object) -> str:
+    values = state.get("values") if isinstance(state, Mapping) else None
+    block = values.get(ROSTER_FIELD) if isinstance(values, Mapping) else None
+    element = block.get(ROSTER_FIELD) if isinstance(block, Mapping) else None
+    value = element.get("value") if isinstance(element, Mapping) else None
+    return value if isinstance(value, str) else ""
+
+
+# --- App Home -----------------------------------------------------------------------------------
+
+
+def home_view(language: str, summary: HomeSummary) -> View:
+    blocks: list[Block] = [HeaderBlock(text=_g(language, N_("Your mentees")))]
+    if not summary.caseload:
+        blocks.append(_context(_g(language, "You have no mentees.")))
+    for row in summary.caseload[:HOME_ROWS_MAX]:
+        blocks.append(_caseload_section(language, summary.timezone, row))
+    blocks.append(_context(_g(language, N_("Type /mentor help to see every command."))))
+    school = summary.school
+    if school is not None:
+        blocks.append(DividerBlock())
+        blocks.append(HeaderBlock(text=_g(language, N_("The school"))))
+        without_mentor = _g(language, N_("Without a mentor"))
+        unassigned = ", ".join(school.unassigned[:100]) or "-"
+        blocks.append(_section([f"*{without_mentor}:* {unassigned}"], code=False))
+        overdue_title = _g(language, N_("Overdue check-ins"))
+        overdue = [
+            f"{row.code} · @{row.mentor_user_id} · {local_date(language, row.due_at, summary.timezone)}"
+            for row in school.overdue[:30]
+        ] or ["-"]
+        blocks.append(_section([f"*{overdue_title}:*", *overdue], code=False))
+        # The text renderer already knows the words for alert statuses.
+        alerts = render_reply(language, AlertList(summary.timezone, school.open_alerts))
+        blocks.extend(_sections(alerts[:31]))
+    return _validated(View(type="home", blocks=blocks[:VIEW_BLOCKS_MAX]))
+
+
+def _caseload_section(language: str, timezone: str, row: CaseloadRow) -> SectionBlock:
+    if row.last_check_in_at is None:
+        last = _g(language, "never checked in")
+    else:
+        template = N_("last check-in {date}") if row.last_met else N_("last check-in {date} (did not meet)")
+        last = translate(language, msg(template, date=local_date(language, row.last_check_in_at, timezone)))
+    due = (
+        translate(language, msg(N_("next due {when}"), when=local_time(language, row.next_due_at, timezone)))
+        if row.next_due_at
+        else _g(language, "no check-ins scheduled")
+    )
+    trend = f"{row.sparkline} {_g(language, DIRECTION_WORDS[row.direction])}" if row.sparkline else ""
+    alerts = (
+        translate(language, msg(N_("{count} open alerts"), count=row.open_alerts)) if row.open_alerts else ""
+    )
+    details = " · ".join(part for part in (last, due, alerts) if part)
+    text = f"*{escape(row.label)}*  {escape(trend)}\n{escape(details)}"
+    return SectionBlock(
+        text=MarkdownTextObject(text=text),
+        accessory=_button(language, N_("Check in"), ACTION_CHECKIN, row.code),
+    )
+
+
+def _context(text: str) -> ContextBlock:
+    return ContextBlock(elements=[PlainTextObject(text=text[:2000])])
+
+
+def _validated(view: View) -> View:
+    view.validate_json()  # raises SlackObjectFormationError before Slack would refuse it
+    return view

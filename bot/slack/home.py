@@ -1,0 +1,44 @@
+"""App Home: the caseload at a glance, published with views.publish when the tab is opened
+(and again after a check-in, so the sparkline is never stale).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.slack.blocks import home_view
+from bot.slack.deps import Deps, caller_of, log, log_failure, off_loop
+from handlers.actors import Caller
+from handlers.dispatch import perform
+from handlers.home import HomeSummary, home
+
+
+async def publish_home(deps: Deps, client: AsyncWebClient, caller: Caller) -> None:
+    outcome = await off_loop(perform, deps.db, caller, deps.defaults, home)
+    summary = next((r for r in outcome.reply if isinstance(r, HomeSummary)), None)
+    if summary is None:
+        return
+    try:
+        await client.views_publish(user_id=caller.user_id, view=home_view(outcome.language, summary))
+    except (SlackApiError, SlackClientError) as exc:
+        log.warning("App Home not published: %s", type(exc).__name__)
+
+
+def register(app: AsyncApp, deps: Deps) -> None:
+    @app.event("app_home_opened")
+    async def home_opened(
+        event: dict[str, Any], body: dict[str, Any], context: Any, client: AsyncWebClient
+    ) -> None:
+        if event.get("tab") not in (None, "home"):
+            return  # the Messages tab needs nothing from us
+        caller = caller_of(context, body)
+        if caller is None:
+            return
+        try:
+            await publish_home(deps, client, caller)
+        except Exception as exc:
+            log_failure("App Home", exc)

@@ -1,0 +1,186 @@
+"""Modals: the check-in form and the roster import, opened with views.open and submitted back here.
+
+The check-in's answers are validated before the ack, with the same `validate` every platform uses
+(pure, no I/O, so well inside Slack's 3 seconds): wrong answers go back inline with
+`response_action: errors` and the modal stays open. Saving happens after the ack, once per modal
+(or once per prompt), and the mentor gets the confirmation with the trend as a DM.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from slack_bolt.async_app import AsyncApp
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_bolt.context.respond.async_respond import AsyncRespond
+from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.i18n import translate
+from bot.slack.answer import answer, answer_replies
+from bot.slack.blocks import (
+    CHECKIN_CALLBACK,
+    IMPORT_CALLBACK,
+    ROSTER_FIELD,
+    answers_from_state,
+    checkin_modal,
+    form_errors,
+    import_modal,
+    lines_content,
+    message_content,
+    read_metadata,
+    roster_text,
+)
+from bot.slack.deps import SOMETHING_WENT_WRONG, Deps, caller_of, deliver_waiting, log, log_failure, off_loop
+from bot.slack.home import publish_home
+from handlers.access import require_role
+from handlers.actors import Caller
+from handlers.checkin_form import InvalidCheckIn, validate
+from handlers.checkins import log_check_in
+from handlers.dispatch import perform
+from handlers.idempotency import run_once
+from handlers.results import Outcome
+from handlers.roster import RosterProblem, import_row, parse_roster
+from models import CheckInKind, Member, Role
+from models.messages import N_, Message, msg
+
+LANGUAGES = ("sv", "en")
+PROGRESS_FROM = 20
+
+
+async def open_checkin_modal(
+    client: AsyncWebClient,
+    trigger_id: object,
+    language: str,
+    code: str,
+    label: str,
+    kind: str = "adhoc",
+    key: str = "",
+) -> None:
+    if not isinstance(trigger_id, str) or not trigger_id:
+        return
+    view = checkin_modal(language, code, label, kind, key)
+    try:
+        await client.views_open(trigger_id=trigger_id, view=view)
+    except (SlackApiError, SlackClientError) as exc:
+        # Most often expired_trigger_id: Slack gives three seconds to open a modal.
+        log.warning(
+            "check-in modal not opened: %s", getattr(exc, "response", {}).get("error", type(exc).__name__)
+        )
+
+
+async def open_import_modal(
+    deps: Deps, client: AsyncWebClient, body: dict[str, Any], respond: AsyncRespond | None, caller: Caller
+) -> None:
+    def coordinators_only(_session: Any, actor: Member) -> Outcome:
+        require_role(actor, Role.COORDINATOR)
+        return Outcome()
+
+    outcome = await off_loop(perform, deps.db, caller, deps.defaults, coordinators_only)
+    if outcome.refused:
+        await answer_replies(body, respond, client, caller.user_id, outcome.language, outcome.reply)
+        return
+    trigger_id = body.get("trigger_id")
+    if isinstance(trigger_id, str) and trigger_id:
+        try:
+            await client.views_open(trigger_id=trigger_id, view=import_modal(outcome.language))
+        except (SlackApiError, SlackClientError) as exc:
+            log.warning("import modal not opened: %s", type(exc).__name__)
+
+
+def register(app: AsyncApp, deps: Deps) -> None:
+    @app.view(CHECKIN_CALLBACK)
+    async def checkin_submitted(
+        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: Any, client: AsyncWebClient
+    ) -> None:
+        meta = read_metadata(view.get("private_metadata"))
+        language = meta.get("lang") if meta.get("lang") in LANGUAGES else deps.defaults.language
+        answers = answers_from_state(view.get("state"))
+        try:
+            validate(answers)
+        except InvalidCheckIn as invalid:
+            await ack(response_action="errors", errors=form_errors(language, invalid.errors))
+            return
+        await ack()
+        caller = caller_of(context, body)
+        code = meta.get("code")
+        if caller is None:
+            return
+        try:
+            if not code:
+                await _dm(client, caller.user_id, language, msg(FORM_UNREADABLE))
+                return
+            key = meta.get("key") or f"slack:view:{view.get('id') or body.get('trigger_id')}"
+            kind = CheckInKind.SCHEDULED if meta.get("kind") == "scheduled" else CheckInKind.ADHOC
+            action = partial(log_check_in, code=code, raw_answers=answers, kind=kind)
+            outcome = await off_loop(run_once, deps.db, caller, deps.defaults, key, action)
+            replies = list(outcome.reply)
+            replies.extend(outcome.form_errors.values())
+            await answer_replies(body, None, client, caller.user_id, outcome.language, replies)
+            await deliver_waiting(deps)
+            if not outcome.refused:
+                await publish_home(deps, client, caller)
+        except Exception as exc:
+            log_failure("check-in submission", exc)
+            await _dm(client, caller.user_id, language, msg(SOMETHING_WENT_WRONG))
+
+    @app.view(IMPORT_CALLBACK)
+    async def import_submitted(
+        ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: Any, client: AsyncWebClient
+    ) -> None:
+        rows = parse_roster(roster_text(view.get("state")))
+        language = deps.defaults.language
+        if not rows:
+            await ack(
+                response_action="errors",
+                errors={ROSTER_FIELD: translate(language, msg(N_("Paste at least one row.")))},
+            )
+            return
+        await ack()
+        caller = caller_of(context, body)
+        if caller is None:
+            return
+        try:
+            await _import(deps, client, caller, rows, str(view.get("id") or ""))
+        except Exception as exc:
+            log_failure("roster import", exc)
+            await _dm(client, caller.user_id, language, msg(SOMETHING_WENT_WRONG))
+
+
+FORM_UNREADABLE = N_("I could not read that form. Please open it again with /mentor checkin CODE.")
+
+
+async def _import(deps: Deps, client: AsyncWebClient, caller: Caller, rows: list[Any], view_id: str) -> None:
+    """Each row in its own transaction: a refused row leaves nothing behind and the others go on."""
+    language = deps.defaults.language
+    saved = 0
+    problems: list[tuple[int, str, Message]] = []
+    if len(rows) > PROGRESS_FROM:
+        # A long list takes a while (one transaction per row): say it has started.
+        started = msg(N_("Importing {total} rows; I will report when it is done."), total=len(rows))
+        await _dm(client, caller.user_id, language, started)
+    for row in rows:
+        if isinstance(row, RosterProblem):
+            problems.append((row.line, "", row.reason))
+            continue
+        key = f"slack:import:{view_id}:{row.line}"
+        outcome = await off_loop(run_once, deps.db, caller, deps.defaults, key, partial(import_row, row=row))
+        language = outcome.language
+        if outcome.refused:
+            reason = next((r for r in outcome.reply if isinstance(r, Message)), msg(N_("Not saved.")))
+            problems.append((row.line, row.code, reason))
+        else:
+            saved += 1
+            await deliver_waiting(deps)
+    lines = [
+        translate(language, msg(N_("Import: {saved} of {total} rows saved."), saved=saved, total=len(rows)))
+    ]
+    for line, code, reason in problems[:40]:
+        where = translate(language, msg(N_("Row {line}"), line=line))
+        lines.append(f"{where} {code}: {translate(language, reason)}".replace("  ", " "))
+    await answer({}, None, client, caller.user_id, lines_content(lines))
+
+
+async def _dm(client: AsyncWebClient, user_id: str, language: str, message: Message) -> None:
+    await answer({}, None, client, user_id, message_content(language, message))

@@ -1,0 +1,84 @@
+"""The Teams endpoint, POST /api/messages, as a FastAPI router to mount in the shared web app.
+
+    from bot.teams.app import teams_router
+    app.include_router(teams_router(settings, db, defaults, notifier))
+
+Every request is authenticated first (401 otherwise, nothing done); the work then runs in a worker
+thread, because the handlers are plain synchronous code and the event loop must never block.
+Teams gets 200 with nothing (a message: the answer is posted through the connector) or the
+invoke response (a card button), 400 for what is not an activity, 403 for another tenant.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+import httpx
+from fastapi import APIRouter, Request, Response
+from fastapi.responses import JSONResponse
+from starlette.concurrency import run_in_threadpool
+
+from bot.config import Settings
+from bot.teams.auth import InboundAuth, Unauthorized
+from bot.teams.bot import Forbidden, Malformed, TeamsBot
+from bot.teams.connector import build_connector
+from bot.teams.notifier import TeamsNotifier
+from handlers.actors import SchoolDefaults
+from handlers.delivery import Notifier
+from models.db import Database
+
+log = logging.getLogger("mentorbot.teams")
+
+MAX_BODY = 256 * 1024  # an activity is a few kilobytes; anything this big is not from Teams
+
+
+def router(bot: TeamsBot, auth: InboundAuth) -> APIRouter:
+    routes = APIRouter()
+
+    @routes.post("/api/messages")
+    async def messages(request: Request) -> Response:
+        body = await request.body()
+        raw: Any = None
+        if len(body) <= MAX_BODY:
+            try:
+                raw = json.loads(body)
+            except ValueError:
+                raw = None
+        service_url = raw.get("serviceUrl") if isinstance(raw, dict) else None
+        service_url = service_url if isinstance(service_url, str) else None
+        try:
+            await run_in_threadpool(auth.claims, request.headers.get("authorization"), service_url)
+        except Unauthorized:
+            return JSONResponse({"error": "unauthorized"}, status_code=401)
+        if not isinstance(raw, dict) or not service_url:
+            return JSONResponse({"error": "This is not an activity I can read."}, status_code=400)
+        try:
+            answer = await run_in_threadpool(bot.handle, raw)
+        except Malformed:
+            return JSONResponse({"error": "This is not an activity I can read."}, status_code=400)
+        except Forbidden:
+            return JSONResponse({"error": "This bot serves another Microsoft 365 tenant."}, status_code=403)
+        if answer is None:
+            return Response(status_code=200)
+        return JSONResponse(answer, status_code=200)
+
+    return routes
+
+
+def teams_router(
+    settings: Settings,
+    db: Database,
+    defaults: SchoolDefaults,
+    notifier: Notifier | None = None,
+    http: httpx.Client | None = None,
+) -> APIRouter:
+    """Everything Teams needs, from the configuration; `notifier` should be the web app's shared one."""
+    http = http or httpx.Client()
+    connector = build_connector(settings, http)
+    auth = InboundAuth(settings.teams_app_id, settings.teams_openid_metadata_url, http)
+    bot = TeamsBot(
+        db, defaults, settings.teams_tenant_id, connector, notifier or TeamsNotifier(db, connector)
+    )
+    return router(bot, auth)

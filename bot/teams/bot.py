@@ -1,0 +1,414 @@
+"""One authenticated Teams activity in, a use case run, the answer out.
+
+- a message in the 1:1 chat is a command in the shared command language (`mentor` first or not);
+  mentions of people become `@<their id>`; the reply is posted back into the conversation
+- in a channel, only `help` and `eht` (which makes that channel the EHT channel) are answered:
+  everything else concerns children and belongs in a 1:1 chat
+- a card button (`adaptiveCard/action` invoke) runs the same use cases; its answer replaces the
+  check-in form with a confirmation, or is shown to the person who clicked
+- installing the app, and every message, stores the conversation reference for later prompts
+
+Whatever arrives, the sender gets a polite answer in their language; nothing here raises to the
+web layer except `Malformed` (400) and `Forbidden` (403).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import logging
+import re
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from microsoft_teams.api import ActivityTypeAdapter
+from pydantic import ValidationError
+
+from bot.i18n import gettext as _g
+from bot.i18n import translate
+from bot.render_text import render_reply
+from bot.teams import references
+from bot.teams.cards import card_json, check_in_form, confirmation_card
+from bot.teams.connector import Connector
+from bot.teams.messages import card_activity, reply_activities, text_activity, with_names
+from handlers.actors import Caller, SchoolDefaults
+from handlers.checkin_form import FIELDS
+from handlers.delivery import DeliveryFailed, Notifier
+from handlers.dispatch import run_command, submit_check_in
+from handlers.early_warning import OUTCOME_WORDS
+from handlers.lookups import CODE_PATTERN
+from handlers.results import OpenCheckIn, Outcome
+from models import CheckInKind, ReferenceKind
+from models.base import utcnow
+from models.db import Database
+from models.messages import N_, Message, msg
+from schedules.outbox import deliver_pending
+
+log = logging.getLogger("mentorbot.teams")
+
+PLATFORM = "teams"
+_USER_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
+_TAG = re.compile(r"<[^>]{0,200}>")
+_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+CHANNEL_COMMANDS = {"help", "hjälp", "hjalp", "?", "eht"}
+
+SORRY = N_("Something went wrong on my side; nothing was changed. Please try again in a moment.")
+BUTTON_GONE = N_("That button does not work any more. Type help to see what I can do.")
+
+
+class Malformed(Exception):
+    """Not an activity we can read: answer 400."""
+
+
+class Forbidden(Exception):
+    """An activity from another Microsoft 365 tenant than the school's: answer 403."""
+
+
+class UnknownPerson(Exception):
+    def __init__(self, name: str) -> None:
+        super().__init__(name)
+        self.name = name
+
+
+def card_response(card: Any) -> dict[str, Any]:
+    return {"statusCode": 200, "type": "application/vnd.microsoft.card.adaptive", "value": card_json(card)}
+
+
+def message_response(text: str) -> dict[str, Any]:
+    return {"statusCode": 200, "type": "application/vnd.microsoft.activity.message", "value": text}
+
+
+def channel_key(channel_id: str, name: str | None) -> str:
+    """A short, readable, stable name for a Teams channel, usable as `eht #name` (e.g. elevhalsa-3fa2b1)."""
+    slug = re.sub(r"[^\w.-]+", "-", name or "").strip("-.")[:40] or "teams-channel"
+    return f"{slug}-{hashlib.sha256(channel_id.encode()).hexdigest()[:6]}"
+
+
+class TeamsBot:
+    def __init__(
+        self,
+        db: Database,
+        defaults: SchoolDefaults,
+        tenant_id: str,
+        connector: Connector,
+        notifier: Notifier,
+        now: Callable[[], datetime] = utcnow,
+    ) -> None:
+        self.db = db
+        self.defaults = defaults
+        self.tenant_id = tenant_id
+        self.connector = connector
+        self.notifier = notifier
+        self.now = now
+
+    # -- entry point ---------------------------------------------------------------------------
+
+    def handle(self, raw: dict[str, Any]) -> dict[str, Any] | None:
+        """Act on one activity; returns the invoke response body for a card action, else None."""
+        try:
+            activity = ActivityTypeAdapter.validate_python(raw)
+        except ValidationError:
+            raise Malformed("not a Bot Framework activity") from None
+        tenant = self._tenant(activity)
+        if tenant != self.tenant_id:
+            raise Forbidden("another tenant")
+        try:
+            return self._route(activity)
+        except Exception:
+            # Never a traceback to Teams, never the activity in the log (it may hold a note).
+            log.exception("Teams activity of type %s failed", getattr(activity, "type", "?"))
+            return self._sorry(activity)
+
+    def _route(self, activity: Any) -> dict[str, Any] | None:
+        kind = activity.type
+        user_id = self._user_id(activity)
+        if user_id is not None and self._is_personal(activity):
+            references.remember(
+                self.db,
+                self.tenant_id,
+                ReferenceKind.PERSON,
+                user_id,
+                activity.from_.id,
+                activity.from_.name or "",
+                activity.service_url,
+                activity.conversation.id,
+            )
+        if kind in ("conversationUpdate", "installationUpdate"):
+            self._welcome(activity)
+            return None
+        if user_id is None and kind in ("message", "invoke"):
+            return self._answer(
+                activity, msg(N_("I cannot tell who you are. Please write to me from Teams."))
+            )
+        if kind == "message":
+            value = getattr(activity, "value", None)
+            if isinstance(value, dict) and not (activity.text or "").strip():
+                # An Action.Submit from an older client: the same as a button, answered in the chat.
+                self._post_invoke_answer(activity, self._card_action(activity, user_id, value))
+            else:
+                self._message(activity, user_id)
+            return None
+        if kind == "invoke" and getattr(activity, "name", "") == "adaptiveCard/action":
+            action = getattr(activity.value, "action", None)
+            data = getattr(action, "data", None)
+            return self._card_action(activity, user_id, data if isinstance(data, dict) else {})
+        return None  # typing, reactions and the like need no answer
+
+    # -- who and where -------------------------------------------------------------------------
+
+    @staticmethod
+    def _tenant(activity: Any) -> str:
+        conversation_tenant = getattr(activity.conversation, "tenant_id", None)
+        channel_data = getattr(activity, "channel_data", None)
+        data_tenant = getattr(getattr(channel_data, "tenant", None), "id", None)
+        return str(conversation_tenant or data_tenant or "").lower()
+
+    @staticmethod
+    def _user_id(activity: Any) -> str | None:
+        sender = activity.from_
+        candidate = (getattr(sender, "aad_object_id", None) or sender.id or "").lower()
+        return candidate if _USER_ID.match(candidate) else None
+
+    @staticmethod
+    def _is_personal(activity: Any) -> bool:
+        return getattr(activity.conversation, "conversation_type", None) in (None, "personal")
+
+    def _caller(self, activity: Any, user_id: str) -> Caller:
+        return Caller(PLATFORM, self.tenant_id, user_id, (activity.from_.name or "")[:80])
+
+    # -- answering -----------------------------------------------------------------------------
+
+    def _send(self, activity: Any, outgoing: list[dict[str, Any]]) -> None:
+        names = references.display_names(self.db, self.tenant_id)
+        for item in outgoing:
+            try:
+                self.connector.send(
+                    activity.service_url,
+                    activity.conversation.id,
+                    with_names(item, names),
+                    reply_to=activity.id,
+                )
+            except DeliveryFailed as failure:
+                log.warning("could not answer in Teams: %s", failure)
+
+    def _answer(self, activity: Any, message: Message, language: str | None = None) -> dict[str, Any] | None:
+        text = translate(language or self.defaults.language, message)
+        if activity.type == "invoke":
+            return message_response(text)
+        self._send(activity, [text_activity(text)])
+        return None
+
+    def _sorry(self, activity: Any) -> dict[str, Any] | None:
+        try:
+            return self._answer(activity, msg(SORRY))
+        except Exception:
+            log.exception("could not even say sorry in Teams")
+            return message_response(_g(self.defaults.language, SORRY))
+
+    def _post_invoke_answer(self, activity: Any, response: dict[str, Any] | None) -> None:
+        if response is None:
+            return
+        if response["type"] == "application/vnd.microsoft.card.adaptive":
+            self._send(
+                activity,
+                [
+                    {
+                        "type": "message",
+                        "attachments": [
+                            {
+                                "contentType": "application/vnd.microsoft.card.adaptive",
+                                "content": response["value"],
+                            }
+                        ],
+                    }
+                ],
+            )
+        else:
+            self._send(activity, [text_activity(str(response["value"]))])
+
+    def _deliver_now(self) -> None:
+        """What the action decided to send waits in the outbox; send it now, as the console does."""
+        try:
+            deliver_pending(self.db, self.notifier, self.now())
+        except Exception:
+            log.exception("delivering after a Teams action failed; the clock will retry")
+
+    def _welcome(self, activity: Any) -> None:
+        if not self._is_personal(activity):
+            return
+        added = [m.id for m in getattr(activity, "members_added", None) or []]
+        installed = activity.type == "installationUpdate" and getattr(activity, "action", "") == "add"
+        if installed or activity.recipient.id in added:
+            self._send(
+                activity,
+                [
+                    text_activity(
+                        _g(
+                            self.defaults.language,
+                            N_("Hello, I am mentorbot. Type help to see what I can do."),
+                        )
+                    )
+                ],
+            )
+
+    # -- messages ------------------------------------------------------------------------------
+
+    def _command_text(self, activity: Any) -> str:
+        """The typed text with the bot's mention removed and people's mentions as @<their id>."""
+        text = activity.text or ""
+        for entity in getattr(activity, "entities", None) or []:
+            if getattr(entity, "type", None) != "mention":
+                continue
+            mentioned = getattr(entity, "mentioned", None)
+            tag = getattr(entity, "text", None) or f"<at>{getattr(mentioned, 'name', '')}</at>"
+            if mentioned is None or mentioned.id == activity.recipient.id:
+                text = text.replace(tag, " ")
+                continue
+            user_id = references.person_with_teams_id(self.db, self.tenant_id, mentioned.id)
+            if user_id is None:
+                raise UnknownPerson(html.unescape(_TAG.sub("", mentioned.name or tag))[:60])
+            text = text.replace(tag, f" @{user_id} ")
+        return " ".join(html.unescape(_TAG.sub(" ", text)).split())[:2000]
+
+    def _message(self, activity: Any, user_id: str) -> None:
+        try:
+            text = self._command_text(activity)
+        except UnknownPerson as unknown:
+            self._answer(
+                activity,
+                msg(
+                    N_("I do not know {name} yet: ask them to open mentorbot in Teams once, then try again."),
+                    name=unknown.name,
+                ),
+            )
+            return
+        words = text.split()
+        first = words[1] if len(words) > 1 and words[0].lower() == "mentor" else (words[0] if words else "")
+        if not self._is_personal(activity):
+            if first.lower() not in CHANNEL_COMMANDS:
+                self._answer(
+                    activity,
+                    msg(
+                        N_(
+                            "Write to me in a 1:1 chat for that: it concerns students. In a channel I only "
+                            "answer help and eht."
+                        )
+                    ),
+                )
+                return
+            if first.lower() == "eht":
+                text = self._eht_here(activity)
+        elif first.lower() == "eht":
+            self._answer(
+                activity,
+                msg(
+                    N_(
+                        "Run eht in the Teams channel where the student health team should get alerts, "
+                        "mentioning me there."
+                    )
+                ),
+            )
+            return
+        outcome = run_command(self.db, self._caller(activity, user_id), self.defaults, text)
+        outgoing = reply_activities(outcome.language, outcome.reply)
+        for reply in outcome.reply:
+            if isinstance(reply, OpenCheckIn):
+                form = check_in_form(
+                    outcome.language, reply.student_code, reply.student_label, CheckInKind.ADHOC
+                )
+                outgoing.append(card_activity(form))
+        self._send(activity, outgoing)
+        self._deliver_now()
+
+    def _eht_here(self, activity: Any) -> str:
+        channel = getattr(getattr(activity, "channel_data", None), "channel", None)
+        channel_id = getattr(channel, "id", None) or activity.conversation.id.split(";")[0]
+        key = channel_key(channel_id, getattr(channel, "name", None))
+        references.remember(
+            self.db,
+            self.tenant_id,
+            ReferenceKind.CHANNEL,
+            key,
+            channel_id,
+            getattr(channel, "name", "") or "",
+            activity.service_url,
+            channel_id,
+        )
+        return f"eht #{key}"
+
+    # -- card buttons --------------------------------------------------------------------------
+
+    def _card_action(self, activity: Any, user_id: str, data: dict[str, Any]) -> dict[str, Any] | None:
+        do = data.get("do")
+        caller = self._caller(activity, user_id)
+        if isinstance(do, str) and (do.startswith("checkin.") or do in ("snooze", "notmet")):
+            if not self._is_personal(activity):
+                return self._answer(activity, msg(BUTTON_GONE))
+            code = data.get("code")
+            if not (isinstance(code, str) and CODE_PATTERN.fullmatch(code.strip().upper())):
+                return self._answer(activity, msg(BUTTON_GONE))
+            if do == "checkin.submit":
+                return self._submit(activity, caller, code, data)
+            if do == "checkin.open":
+                outcome = run_command(self.db, caller, self.defaults, f"checkin {code}")
+                opened = [r for r in outcome.reply if isinstance(r, OpenCheckIn)]
+                if opened:
+                    form = check_in_form(
+                        outcome.language, code, opened[0].student_label, CheckInKind.SCHEDULED
+                    )
+                    self._send(activity, [card_activity(form)])
+                    return message_response(
+                        translate(
+                            outcome.language, msg(N_("The check-in form for {code} is below."), code=code)
+                        )
+                    )
+                return self._outcome_response(outcome)
+            return self._outcome_response(run_command(self.db, caller, self.defaults, f"{do} {code}"))
+        command = self._alert_command(data)
+        if command is None:
+            return self._answer(activity, msg(BUTTON_GONE))
+        if isinstance(command, Message):
+            return self._answer(activity, command)
+        return self._outcome_response(run_command(self.db, caller, self.defaults, command))
+
+    @staticmethod
+    def _alert_command(data: dict[str, Any]) -> str | Message | None:
+        """The typed command a button on an alert card stands for; None for a button we do not know."""
+        do, alert = data.get("do"), data.get("alert")
+        if not isinstance(alert, int) or isinstance(alert, bool) or not 0 < alert < 10**9:
+            return None
+        if do == "alert.ack":
+            return f"alert ack {alert}"
+        if do == "alert.own":
+            return f"alert own {alert}"
+        if do == "alert.investigation" and isinstance(data.get("started"), bool):
+            return f"alert investigation {alert} {'yes' if data['started'] else 'no'}"
+        if do == "alert.resolve":
+            outcome, follow_up = data.get("outcome"), data.get("follow_up") or ""
+            if outcome not in OUTCOME_WORDS:
+                return msg(N_("Choose what was done before you resolve the alert."))
+            if not isinstance(follow_up, str) or (follow_up and not _DATE.match(follow_up)):
+                return msg(N_("Write the follow-up date as YYYY-MM-DD, for example 2026-03-15."))
+            return f"alert resolve {alert} {outcome} {follow_up}".strip()
+        return None
+
+    def _outcome_response(self, outcome: Outcome) -> dict[str, Any]:
+        self._deliver_now()
+        lines = [line for reply in outcome.reply for line in render_reply(outcome.language, reply)]
+        names = references.display_names(self.db, self.tenant_id)
+        return message_response(with_names("\n".join(lines), names))
+
+    def _submit(self, activity: Any, caller: Caller, code: str, data: dict[str, Any]) -> dict[str, Any]:
+        kind = CheckInKind.SCHEDULED if data.get("kind") == CheckInKind.SCHEDULED.value else CheckInKind.ADHOC
+        answers = {f.name: data.get(f.name) for f in FIELDS if isinstance(data.get(f.name), str | int | bool)}
+        outcome = submit_check_in(self.db, caller, self.defaults, code, answers, kind)
+        if outcome.form_errors:
+            label = data.get("label") if isinstance(data.get("label"), str) else code
+            form = check_in_form(outcome.language, code, label[:80], kind, answers, outcome.form_errors)
+            return card_response(form)
+        if outcome.refused:
+            return self._outcome_response(outcome)
+        self._deliver_now()
+        lines = [line for reply in outcome.reply for line in render_reply(outcome.language, reply)]
+        return card_response(confirmation_card(outcome.language, lines))

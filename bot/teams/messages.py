@@ -1,0 +1,72 @@
+"""Handlers' results as Teams activities: cards where they help, plain text otherwise.
+
+Member ids in Teams are Entra object ids, which mean nothing to a reader; `with_names` writes
+the person's Teams display name in their place ("@Anna Svensson" rather than "@5f0c...").
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+from bot.render_text import render_content, render_reply
+from bot.teams.cards import alert_card, as_attachment, help_card, lines_card, prompt_card
+from handlers.results import AlertNotice, DuePrompt, Help, Message, OpenCheckIn, Reply
+
+_MENTIONED_ID = re.compile(r"@([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})")
+
+
+def text_activity(text: str) -> dict[str, Any]:
+    return {"type": "message", "text": text}
+
+
+def card_activity(card: Any) -> dict[str, Any]:
+    summary = card.fallback_text.splitlines()[0] if card.fallback_text else ""
+    return {"type": "message", "summary": summary[:200], "attachments": [as_attachment(card)]}
+
+
+def reply_activities(language: str, replies: list[Reply]) -> list[dict[str, Any]]:
+    """The answer to a command. OpenCheckIn is left to the caller, which knows how to show the form."""
+    activities: list[dict[str, Any]] = []
+    texts: list[str] = []
+
+    def flush() -> None:
+        if texts:
+            activities.append(text_activity("\n\n".join(texts)))
+            texts.clear()
+
+    for reply in replies:
+        if isinstance(reply, Message):
+            texts.append(render_reply(language, reply)[0])
+            continue
+        if isinstance(reply, OpenCheckIn):
+            continue
+        flush()
+        if isinstance(reply, Help):
+            activities.append(card_activity(help_card(language, reply)))
+        else:
+            activities.append(card_activity(lines_card(render_reply(language, reply))))
+    flush()
+    return activities
+
+
+def content_activity(language: str, content: object) -> dict[str, Any]:
+    """A notification (prompt, alert, digest, summary, message) as one activity."""
+    if isinstance(content, DuePrompt):
+        return card_activity(prompt_card(language, content))
+    if isinstance(content, AlertNotice):
+        return card_activity(alert_card(language, content))
+    if isinstance(content, Message):
+        return text_activity(render_content(language, content)[0])
+    return card_activity(lines_card(render_content(language, content)))
+
+
+def with_names(value: Any, names: dict[str, str]) -> Any:
+    """Replace @<object id> by @<display name> in every text of an activity or card."""
+    if isinstance(value, str):
+        return _MENTIONED_ID.sub(lambda m: "@" + names.get(m.group(1).lower(), m.group(1)), value)
+    if isinstance(value, list):
+        return [with_names(v, names) for v in value]
+    if isinstance(value, dict):
+        return {k: with_names(v, names) for k, v in value.items()}
+    return value

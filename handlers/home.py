@@ -1,0 +1,139 @@
+"""The at-a-glance overview (Slack's App Home, a Teams personal tab): a mentor's caseload with
+trends and open alerts; for coordinators also the school: unassigned students, overdue check-ins,
+open alerts. Read-only: it changes nothing and records nothing.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from handlers.results import AlertRow, Outcome
+from models import Alert, AlertStatus, CheckIn, Member, Mentorship, Role, Student
+from models.base import utcnow
+from models.trends import Direction, engagement_trend
+
+TREND_WINDOW = 6
+
+
+@dataclass(frozen=True)
+class CaseloadRow:
+    code: str
+    label: str
+    last_check_in_at: datetime | None
+    last_met: bool | None
+    next_due_at: datetime | None
+    sparkline: str
+    direction: Direction
+    open_alerts: int
+
+
+@dataclass(frozen=True)
+class OverdueRow:
+    code: str
+    mentor_user_id: str
+    due_at: datetime
+
+
+@dataclass(frozen=True)
+class SchoolOverview:
+    unassigned: list[str]
+    overdue: list[OverdueRow]
+    open_alerts: list[AlertRow]
+
+
+@dataclass(frozen=True)
+class HomeSummary:
+    timezone: str
+    caseload: list[CaseloadRow]
+    # Only for coordinators (and EHT, who see the open alerts of the school).
+    school: SchoolOverview | None = None
+    roles: list[str] = field(default_factory=list)
+
+
+def home(session: Session, actor: Member) -> Outcome:
+    caseload = [_caseload_row(session, m) for m in _active_mentorships(session, actor)]
+    school = None
+    if actor.has_role(Role.COORDINATOR) or actor.has_role(Role.EHT):
+        school = _school_overview(session, actor)
+    summary = HomeSummary(actor.school.timezone, caseload, school, [r.value for r in actor.roles])
+    return Outcome(reply=[summary])
+
+
+def _active_mentorships(session: Session, actor: Member) -> list[Mentorship]:
+    return list(
+        session.scalars(
+            select(Mentorship)
+            .join(Student)
+            .where(Mentorship.mentor_id == actor.id, Mentorship.ended_at.is_(None), Student.active.is_(True))
+            .order_by(Student.code)
+        )
+    )
+
+
+def _caseload_row(session: Session, mentorship: Mentorship) -> CaseloadRow:
+    student = mentorship.student
+    recent = list(
+        session.scalars(
+            select(CheckIn)
+            .where(CheckIn.student_id == student.id)
+            .order_by(CheckIn.recorded_at.desc(), CheckIn.id.desc())
+            .limit(TREND_WINDOW)
+        )
+    )
+    trend = engagement_trend(list(reversed(recent)), TREND_WINDOW)
+    alerts = session.scalar(
+        select(func.count())
+        .select_from(Alert)
+        .where(Alert.student_id == student.id, Alert.status != AlertStatus.RESOLVED)
+    )
+    last = recent[0] if recent else None
+    return CaseloadRow(
+        code=student.code,
+        label=f"{student.code} {student.display_name}".strip(),
+        last_check_in_at=last.recorded_at if last else None,
+        last_met=last.met if last else None,
+        next_due_at=mentorship.next_due_at,
+        sparkline=trend.sparkline,
+        direction=trend.direction,
+        open_alerts=alerts or 0,
+    )
+
+
+def _school_overview(session: Session, actor: Member) -> SchoolOverview:
+    active_mentor = select(Mentorship.student_id).where(Mentorship.ended_at.is_(None))
+    unassigned = session.scalars(
+        select(Student.code)
+        .where(
+            Student.school_id == actor.school_id,
+            Student.active.is_(True),
+            Student.id.not_in(active_mentor),
+        )
+        .order_by(Student.code)
+    ).all()
+    overdue = session.execute(
+        select(Student.code, Member.user_id, Mentorship.next_due_at)
+        .join(Mentorship, Mentorship.student_id == Student.id)
+        .join(Member, Member.id == Mentorship.mentor_id)
+        .where(
+            Student.school_id == actor.school_id,
+            Student.active.is_(True),
+            Mentorship.ended_at.is_(None),
+            Mentorship.next_due_at < utcnow(),
+        )
+        .order_by(Mentorship.next_due_at)
+    ).all()
+    alerts = session.execute(
+        select(Alert, Student.code)
+        .join(Student)
+        .where(Student.school_id == actor.school_id, Alert.status != AlertStatus.RESOLVED)
+        .order_by(Alert.opened_at)
+    ).all()
+    return SchoolOverview(
+        unassigned=list(unassigned),
+        overdue=[OverdueRow(code, user, due) for code, user, due in overdue],
+        open_alerts=[AlertRow(code, a.rule, a.status.value, a.opened_at) for a, code in alerts],
+    )

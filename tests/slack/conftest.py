@@ -1,0 +1,254 @@
+"""The Slack app for real: uvicorn on a free 127.0.0.1 port, a fake Slack Web API, signed requests.
+
+`slack` is a `SlackSim`: it sends what Slack would send (form-encoded slash commands, `payload=`
+interactivity JSON, event callbacks) signed with the test signing secret, and exposes the fake's
+record of every Web API call the app made in return.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import itertools
+import json
+import socket
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from typing import Any
+from urllib.parse import parse_qs, urlencode
+
+import httpx
+import pytest
+import uvicorn
+
+from bot.config import Settings
+from bot.runtime import build_notifier
+from bot.web import create_web_app
+from handlers.checkin_form import FIELDS, FieldKind
+from models.db import Database
+from tests.driver import GOOD_CHECK_IN
+from tests.fake_slack import BOT_TOKEN, TEAM, FakeSlack, start_fake_slack
+
+SIGNING_SECRET = "test-signing-secret"
+
+
+def signature(secret: str, timestamp: str, body: bytes) -> str:
+    base = f"v0:{timestamp}:".encode() + body
+    return "v0=" + hmac.new(secret.encode(), base, hashlib.sha256).hexdigest()
+
+
+def modal_values(answers: dict[str, str]) -> dict[str, Any]:
+    """A check-in modal's `state.values` as Slack sends it, from plain answers by field name."""
+    values: dict[str, Any] = {}
+    for form_field in FIELDS:
+        answer = answers.get(form_field.name)
+        if form_field.kind in (FieldKind.YES_NO, FieldKind.RATING, FieldKind.CHOICE):
+            option = {"value": answer} if answer else None
+            kind = "static_select" if form_field.kind is FieldKind.CHOICE else "radio_buttons"
+            values[form_field.name] = {form_field.name: {"type": kind, "selected_option": option}}
+        else:
+            kind = "number_input" if form_field.kind is FieldKind.COUNT else "plain_text_input"
+            values[form_field.name] = {form_field.name: {"type": kind, "value": answer or None}}
+    return values
+
+
+class SlackSim:
+    def __init__(self, base_url: str, fake: FakeSlack, db: Database, secret: str = SIGNING_SECRET) -> None:
+        self.base_url = base_url
+        self.fake = fake
+        self.db = db
+        self.secret = secret
+        self.http = httpx.Client(base_url=base_url, timeout=10)
+        self._ids = itertools.count(1)
+
+    # --- raw requests --------------------------------------------------------------------------
+
+    def post(
+        self,
+        body: bytes,
+        content_type: str = "application/x-www-form-urlencoded",
+        timestamp: int | None = None,
+        secret: str | None = None,
+        headers: dict[str, str] | None = None,
+    ) -> httpx.Response:
+        ts = str(int(time.time()) if timestamp is None else timestamp)
+        all_headers = {
+            "content-type": content_type,
+            "x-slack-request-timestamp": ts,
+            "x-slack-signature": signature(secret or self.secret, ts, body),
+            **(headers or {}),
+        }
+        return self.http.post("/slack/events", content=body, headers=all_headers)
+
+    # --- what people do ------------------------------------------------------------------------
+
+    def command(self, user: str, text: str, **overrides: str) -> httpx.Response:
+        n = next(self._ids)
+        form = {
+            "token": "legacy",
+            "team_id": TEAM,
+            "team_domain": "school",
+            "channel_id": "C0GENERAL",
+            "channel_name": "general",
+            "user_id": user,
+            "user_name": user.lower(),
+            "command": "/mentor",
+            "text": text,
+            "api_app_id": "A0APP",
+            "response_url": self.fake.response_url(f"cmd{n}"),
+            "trigger_id": f"trigger-{n}",
+        }
+        form.update(overrides)
+        return self.post(urlencode(form).encode())
+
+    def interact(self, payload: dict[str, Any], headers: dict[str, str] | None = None) -> httpx.Response:
+        return self.post(urlencode({"payload": json.dumps(payload)}).encode(), headers=headers)
+
+    def submit_view(self, user: str, view: dict[str, Any], values: dict[str, Any]) -> httpx.Response:
+        payload = {
+            "type": "view_submission",
+            "team": {"id": TEAM, "domain": "school"},
+            "user": {"id": user, "username": user.lower(), "team_id": TEAM},
+            "api_app_id": "A0APP",
+            "trigger_id": f"trigger-{next(self._ids)}",
+            "view": {"type": "modal", **view, "id": view.get("id", "V0MODAL"), "state": {"values": values}},
+        }
+        return self.interact(payload)
+
+    def submit_checkin(self, user: str, view: dict[str, Any], **changes: str) -> httpx.Response:
+        return self.submit_view(user, view, modal_values({**GOOD_CHECK_IN, **changes}))
+
+    def click(
+        self, user: str, action_id: str, value: str, message_ts: str | None = "1700000000.000001"
+    ) -> httpx.Response:
+        n = next(self._ids)
+        container: dict[str, Any] = (
+            {"type": "message", "message_ts": message_ts, "channel_id": "D0DM", "is_ephemeral": False}
+            if message_ts
+            else {"type": "view", "view_id": "VHOME"}
+        )
+        payload = {
+            "type": "block_actions",
+            "team": {"id": TEAM, "domain": "school"},
+            "user": {"id": user, "username": user.lower(), "team_id": TEAM},
+            "api_app_id": "A0APP",
+            "container": container,
+            "trigger_id": f"trigger-{n}",
+            "response_url": self.fake.response_url(f"act{n}"),
+            "actions": [
+                {
+                    "type": "button",
+                    "action_id": action_id,
+                    "block_id": f"prompt:{value}",
+                    "value": value,
+                    "action_ts": str(time.time()),
+                }
+            ],
+        }
+        return self.interact(payload)
+
+    def event(self, event: dict[str, Any], headers: dict[str, str] | None = None) -> httpx.Response:
+        body = {
+            "token": "legacy",
+            "team_id": TEAM,
+            "api_app_id": "A0APP",
+            "type": "event_callback",
+            "event_id": f"Ev{next(self._ids)}",
+            "event_time": int(time.time()),
+            "event": event,
+            "authorizations": [{"team_id": TEAM, "user_id": "UBOT", "is_bot": True}],
+        }
+        return self.post(json.dumps(body).encode(), content_type="application/json", headers=headers)
+
+    def open_home(self, user: str) -> httpx.Response:
+        return self.event({"type": "app_home_opened", "user": user, "channel": "D0DM", "tab": "home"})
+
+    # --- reading what the app did --------------------------------------------------------------
+
+    def reply_to(self, response: httpx.Response, timeout: float = 10) -> str:
+        """The ephemeral answer sent to the response_url of the command just posted."""
+        assert response.status_code == 200, response.text
+        name = _response_name(response)
+        call = self.fake.wait_for("response_url", lambda c: c.args.get("_name") == name, timeout)
+        return text_of(call)
+
+
+def _response_name(response: httpx.Response) -> str:
+    """Which response_url the request carried (a form field, or inside the `payload=` JSON)."""
+    form = parse_qs(response.request.content.decode())
+    url = json.loads(form["payload"][0])["response_url"] if "payload" in form else form["response_url"][0]
+    return url.rsplit("/", 1)[-1]
+
+
+def text_of(call: Any) -> str:
+    """Everything a person would read in a message: its text and every text in its blocks."""
+    parts: list[str] = [str(call.args.get("text") or "")]
+
+    def walk(node: Any) -> None:
+        if isinstance(node, dict):
+            if node.get("type") in ("mrkdwn", "plain_text") and isinstance(node.get("text"), str):
+                parts.append(node["text"])
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, list):
+            for value in node:
+                walk(value)
+
+    walk(call.args.get("blocks") or call.args.get("view") or [])
+    return "\n".join(parts)
+
+
+def _free_socket() -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    sock.bind(("127.0.0.1", 0))
+    return sock
+
+
+def slack_settings(fake: FakeSlack, **overrides: Any) -> Settings:
+    values: dict[str, Any] = {
+        "SLACK_BOT_TOKEN": BOT_TOKEN,
+        "SLACK_SIGNING_SECRET": SIGNING_SECRET,
+        "SLACK_API_URL": fake.api_url,
+        "MENTORBOT_LANGUAGE": "en",
+        "MENTORBOT_COORDINATORS": "UADMIN",
+    }
+    values.update(overrides)
+    return Settings(_env_file=None, **values)
+
+
+def serve(settings: Settings, db: Database) -> Iterator[str]:
+    api = create_web_app(settings, db, build_notifier(settings, db, sys.stdout))
+    sock = _free_socket()
+    server = uvicorn.Server(uvicorn.Config(api, log_level="warning", lifespan="off"))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 10
+    while not server.started and time.monotonic() < deadline:
+        time.sleep(0.01)
+    try:
+        yield f"http://127.0.0.1:{sock.getsockname()[1]}"
+    finally:
+        server.should_exit = True
+        thread.join(timeout=10)
+        sock.close()
+
+
+@pytest.fixture
+def fake_slack() -> Iterator[FakeSlack]:
+    fake, server = start_fake_slack()
+    yield fake
+    server.shutdown()
+    server.server_close()
+
+
+@pytest.fixture
+def slack(db: Database, fake_slack: FakeSlack) -> Iterator[SlackSim]:
+    for base_url in serve(slack_settings(fake_slack), db):
+        sim = SlackSim(base_url, fake_slack, db)
+        yield sim
+        sim.http.close()
+        # Whatever the test did, the app never made a call Slack would have refused.
+        assert fake_slack.rejected == [], [(c.method, c.error) for c in fake_slack.rejected]

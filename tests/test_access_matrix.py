@@ -1,0 +1,98 @@
+"""The access matrix, cell by cell: every role, every action, own student, another's, another school's.
+
+The same table is in the README ("Who can do what"). A refused action changes nothing; a student
+in another school is unknown, never revealed.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from tests.driver import Driver
+
+# Actors: coordinator, mentor (anna mentors 7B-03; bo mentors 8A-11), eht (erik), nobody (nils).
+ACTORS = ("admin", "anna", "erik", "nils")
+Y, N = True, False
+
+# (command, {actor: allowed}); {OWN} is anna's mentee, {OTHER} is bo's, {ALERTED} has an open alert.
+MATRIX: list[tuple[str, dict[str, bool]]] = [
+    ("help", {"admin": Y, "anna": Y, "erik": Y, "nils": Y}),
+    ("student add 9C-01", {"admin": Y, "anna": N, "erik": N, "nils": N}),
+    ("student edit {OWN} grade=8", {"admin": Y, "anna": N, "erik": N, "nils": N}),
+    ("student export {OWN}", {"admin": Y, "anna": N, "erik": N, "nils": N}),
+    ("students", {"admin": Y, "anna": N, "erik": N, "nils": N}),
+    ("assign {OTHER} @anna", {"admin": Y, "anna": N, "erik": N, "nils": N}),
+    ("unassign {OTHER}", {"admin": Y, "anna": N, "erik": N, "nils": N}),
+    ("mentees", {"admin": Y, "anna": Y, "erik": Y, "nils": Y}),
+    ("mentees @bo", {"admin": Y, "anna": N, "erik": N, "nils": N}),
+    ("checkin {OWN}", {"admin": N, "anna": Y, "erik": N, "nils": N}),
+    ("checkin {OTHER}", {"admin": N, "anna": N, "erik": N, "nils": N}),
+    ("snooze {OWN}", {"admin": N, "anna": Y, "erik": N, "nils": N}),
+    ("notmet {OTHER}", {"admin": N, "anna": N, "erik": N, "nils": N}),
+    ("cadence {OWN} mon 09:00", {"admin": Y, "anna": Y, "erik": N, "nils": N}),
+    ("cadence {OTHER} mon 09:00", {"admin": Y, "anna": N, "erik": N, "nils": N}),
+    ("cadence default tue 09:00", {"admin": Y, "anna": N, "erik": N, "nils": N}),
+    ("history {OWN}", {"admin": Y, "anna": Y, "erik": N, "nils": N}),
+    ("history {ALERTED}", {"admin": Y, "anna": N, "erik": Y, "nils": N}),
+    ("alerts", {"admin": Y, "anna": N, "erik": Y, "nils": N}),
+    ("alert ack 1", {"admin": N, "anna": N, "erik": Y, "nils": N}),
+    ("alert own 1", {"admin": N, "anna": N, "erik": Y, "nils": N}),
+    ("alert resolve 1 talked", {"admin": N, "anna": N, "erik": Y, "nils": N}),
+    ("thresholds", {"admin": Y, "anna": N, "erik": Y, "nils": N}),
+    ("threshold set reraise_days 4", {"admin": Y, "anna": N, "erik": Y, "nils": N}),
+    ("eht #eht2", {"admin": Y, "anna": N, "erik": N, "nils": N}),
+    ("role add @nils mentor", {"admin": Y, "anna": N, "erik": N, "nils": N}),
+    ("role remove @erik eht", {"admin": Y, "anna": N, "erik": N, "nils": N}),
+    ("break add 2027-02-15 2027-02-19 Sportlov", {"admin": Y, "anna": N, "erik": N, "nils": N}),
+    ("break list", {"admin": Y, "anna": Y, "erik": Y, "nils": N}),
+    ("retention 400", {"admin": Y, "anna": N, "erik": N, "nils": N}),
+    ("student remove {OTHER}", {"admin": Y, "anna": N, "erik": N, "nils": N}),
+    ("language en", {"admin": Y, "anna": Y, "erik": Y, "nils": Y}),
+]
+CELLS = [(command, actor, allowed[actor]) for command, allowed in MATRIX for actor in ACTORS]
+
+
+@pytest.fixture
+def school(bot: Driver) -> Driver:
+    bot.say("admin", "student add 7B-03")
+    bot.say("admin", "student add 8A-11")
+    bot.say("admin", "student add 9A-07")
+    bot.say("admin", "assign 7B-03 @anna")
+    bot.say("admin", "assign 8A-11 @bo")
+    bot.say("admin", "assign 9A-07 @bo")
+    bot.say("admin", "role add @erik eht")
+    bot.say("admin", "eht #eht")
+    bot.check_in("bo", "9A-07", affective="1")  # raises alert #1 for 9A-07
+    return bot
+
+
+def fill(command: str) -> str:
+    return command.format(OWN="7B-03", OTHER="8A-11", ALERTED="9A-07")
+
+
+@pytest.mark.parametrize(("command", "actor", "allowed"), CELLS, ids=[f"{a}:{c}" for c, a, _ in CELLS])
+def test_cell(school: Driver, command: str, actor: str, allowed: bool) -> None:
+    reply = school.say(actor, fill(command))
+    assert reply.outcome.refused is not allowed, reply.text
+
+
+STUDENT_COMMANDS = [c for c, _ in MATRIX if "{" in c]
+
+
+@pytest.mark.parametrize("command", STUDENT_COMMANDS)
+def test_nobody_reaches_a_student_of_another_school(school: Driver, command: str) -> None:
+    # The other school's coordinator, with every role, still cannot see school A's students.
+    for role in ("mentor", "eht"):
+        school.say("admin", f"role add @admin {role}", workspace="school-b")
+    reply = school.say("admin", fill(command), workspace="school-b")
+    assert reply.outcome.refused
+    assert "There is no student with the code" in reply.text
+
+
+def test_a_refused_action_changes_nothing(school: Driver) -> None:
+    before = school.say("admin", "students").text
+    for command, allowed in MATRIX:
+        if not allowed["nils"]:
+            school.say("nils", fill(command))
+    assert school.say("admin", "students").text == before
+    assert "#1" in school.say("erik", "alerts").text

@@ -1,0 +1,237 @@
+"""One end-to-end story, run on every adapter, so the platforms cannot drift apart.
+
+Assign a mentee, the clock prompts the mentor, the mentor checks in with a worrying rating, an
+alert reaches the student health team's channel, a member of the team acknowledges it.
+
+A platform joins by implementing `ScenarioDriver` (seven small methods) and adding itself to
+`DRIVERS`. People are short names ("admin", "anna"); "admin" is a configured coordinator. A
+recipient is "@name" for a person or "#eht" for the EHT channel. Texts are what a reader sees.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager, contextmanager
+from datetime import datetime
+from typing import Any, Protocol
+
+import pytest
+
+from bot.i18n import translate
+from bot.render_text import render_content, render_reply
+from handlers.actors import Caller, SchoolDefaults
+from handlers.dispatch import run_command, submit_check_in
+from handlers.results import Destination, Notification, Outcome, RecipientKind
+from models.base import utcnow
+from models.db import Database
+from schedules.clock import Clock
+from schedules.outbox import deliver_pending
+from tests.clock_support import at, start_mentorships
+from tests.teams_support import TeamsWorld, aad_of, buttons, card_of, teams_world
+
+
+class ScenarioDriver(Protocol):
+    db: Database
+
+    def say(self, user: str, text: str) -> str:
+        """A command in the shared command language, as `user` types it; the bot's reply as text."""
+
+    def set_eht_channel(self, user: str) -> str:
+        """`user` makes the platform's EHT channel the one that gets alerts (Slack: `eht #eht`)."""
+
+    def check_in(self, user: str, code: str, answers: Mapping[str, str]) -> str:
+        """`user` opens the check-in form for `code`, fills in `answers` and submits; the reply."""
+
+    def acknowledge(self, user: str, alert_id: int) -> str:
+        """`user` acknowledges the alert as the platform offers it (a button where there is one)."""
+
+    def tick(self, now: datetime) -> None:
+        """One pass of the clock at `now`, delivering through this platform's notifier."""
+
+    def sent_to(self, recipient: str) -> list[str]:
+        """What the bot sent to "@name" or "#eht" on its own, oldest first, as it reads now (with updates)."""
+
+
+WORRYING = {
+    "met": "yes",
+    "absent_days": "0",
+    "absent_lessons": "0",
+    "late_arrivals": "0",
+    "behavioural": "3",
+    "academic": "3",
+    "cognitive": "3",
+    "affective": "1",
+    "strengths": "Came to football practice",
+    "concern": "no",
+    "note": "Private worry about home",
+}
+
+
+# -- console (the handlers and plain-text rendering) --------------------------------------------
+
+
+class TextRecorder:
+    """A notifier that keeps each message as text, per recipient, updating in place like a chat would."""
+
+    def __init__(self) -> None:
+        self.messages: dict[str, list[str]] = {}
+        self.where: dict[str, tuple[str, int]] = {}
+
+    def deliver(self, destination: Destination, notification: Notification) -> str | None:
+        sigil = "@" if notification.to.kind is RecipientKind.PERSON else "#"
+        recipient = f"{sigil}{notification.to.id}"
+        text = "\n".join(render_content(notification.language or "en", notification.content))
+        if notification.replaces in self.where:
+            box, index = self.where[notification.replaces]
+            self.messages[box][index] = text
+            return notification.replaces
+        self.messages.setdefault(recipient, []).append(text)
+        ref = f"ref-{len(self.where) + 1}"
+        self.where[ref] = (recipient, len(self.messages[recipient]) - 1)
+        return ref
+
+
+class ConsoleDriver:
+    def __init__(self, db: Database) -> None:
+        self.db = db
+        self.defaults = SchoolDefaults("Europe/Stockholm", "en", frozenset({"admin"}))
+        self.notifier = TextRecorder()
+
+    def _caller(self, user: str) -> Caller:
+        return Caller("console", "local", user, user)
+
+    def _shown(self, outcome: Outcome) -> str:
+        deliver_pending(self.db, self.notifier, utcnow())  # as the console does after each line
+        lines = [line for reply in outcome.reply for line in render_reply(outcome.language, reply)]
+        lines += [translate(outcome.language, error) for error in outcome.form_errors.values()]
+        return "\n".join(lines)
+
+    def say(self, user: str, text: str) -> str:
+        return self._shown(run_command(self.db, self._caller(user), self.defaults, text))
+
+    def set_eht_channel(self, user: str) -> str:
+        return self.say(user, "eht #eht")
+
+    def check_in(self, user: str, code: str, answers: Mapping[str, str]) -> str:
+        self.say(user, f"checkin {code}")
+        return self._shown(submit_check_in(self.db, self._caller(user), self.defaults, code, answers))
+
+    def acknowledge(self, user: str, alert_id: int) -> str:
+        return self.say(user, f"alert ack {alert_id}")
+
+    def tick(self, now: datetime) -> None:
+        Clock(self.db, self.notifier, worker="scenario").tick(now)
+
+    def sent_to(self, recipient: str) -> list[str]:
+        return list(self.notifier.messages.get(recipient, []))
+
+
+# -- Teams (over HTTP against the fake Bot Framework) ------------------------------------------
+
+EHT_CHANNEL = "19:eht-scenario@thread.tacv2"
+
+
+class TeamsDriver:
+    def __init__(self, world: TeamsWorld) -> None:
+        self.world = world
+        self.db = world.db
+
+    def _user(self, name: str) -> Any:
+        new = name not in self.world.users
+        user = self.world.user(name)
+        if new:
+            user.install()  # the school's IT installs the app for everyone
+        return user
+
+    def say(self, user: str, text: str) -> str:
+        person = self._user(user)
+        mentioned = [self._user(word[1:]) for word in text.split() if word.startswith("@")]
+        before = len(self.world.fake.in_conversation(person.personal_chat))
+        person.say(text, mentions=mentioned)
+        return "\n".join(p.text for p in self.world.fake.in_conversation(person.personal_chat)[before:])
+
+    def set_eht_channel(self, user: str) -> str:
+        self._user(user).say_in_channel("eht", EHT_CHANNEL, "EHT")
+        return self.world.fake.in_conversation(f"{EHT_CHANNEL};messageid=root")[-1].text
+
+    def check_in(self, user: str, code: str, answers: Mapping[str, str]) -> str:
+        person = self._user(user)
+        self.say(user, f"checkin {code}")
+        form = card_of(self.world.fake.in_conversation(person.personal_chat)[-1].activity)
+        assert form is not None, "the check-in form was not shown"
+        return person.press(buttons(form)["Save check-in"], dict(answers)).text
+
+    def acknowledge(self, user: str, alert_id: int) -> str:
+        for post in self.world.fake.in_conversation(EHT_CHANNEL):
+            card = card_of(post.current)
+            action = buttons(card).get("Acknowledge") if card else None
+            if action and action.get("alert") == alert_id:
+                return self._user(user).press(action, channel=EHT_CHANNEL).text
+        raise AssertionError(f"no Acknowledge button for alert #{alert_id}")
+
+    def tick(self, now: datetime) -> None:
+        Clock(self.db, self.world.notifier, worker="scenario").tick(now)
+
+    def sent_to(self, recipient: str) -> list[str]:
+        if recipient == "#eht":
+            conversation = EHT_CHANNEL
+        else:
+            conversation = self._user(recipient.removeprefix("@")).personal_chat
+        # Proactive messages are the ones that do not answer anything.
+        return [p.text for p in self.world.fake.in_conversation(conversation) if p.reply_to is None]
+
+
+@contextmanager
+def console(db: Database) -> Iterator[ScenarioDriver]:
+    yield ConsoleDriver(db)
+
+
+@contextmanager
+def teams(db: Database) -> Iterator[ScenarioDriver]:
+    with teams_world(db, frozenset({aad_of("admin")})) as world:
+        yield TeamsDriver(world)
+
+
+# The Slack driver joins here after the merge.
+DRIVERS: dict[str, Callable[[Database], AbstractContextManager[ScenarioDriver]]] = {
+    "console": console,
+    "teams": teams,
+}
+
+
+@pytest.fixture(params=sorted(DRIVERS))
+def platform(request: pytest.FixtureRequest, db: Database) -> Iterator[ScenarioDriver]:
+    with DRIVERS[request.param](db) as driver:
+        yield driver
+
+
+def test_assign_prompt_check_in_alert_acknowledge(platform: ScenarioDriver) -> None:
+    # The coordinator sets up the school.
+    assert "Student 7B-03 registered" in platform.say("admin", "student add 7B-03 Alex grade=7 class=7B")
+    assert "7B-03 is now mentored by" in platform.say("admin", "assign 7B-03 @anna")
+    assert any("You are now the mentor of 7B-03" in text for text in platform.sent_to("@anna"))
+    assert "now has the role" in platform.say("admin", "role add @erik eht")
+    assert "will be posted in" in platform.set_eht_channel("admin")
+
+    # Monday 08:30 the clock prompts anna.
+    start_mentorships(platform.db, at(2026, 10, 18, 12))
+    platform.tick(at(2026, 10, 19, 8, 31))
+    prompt = platform.sent_to("@anna")[-1]
+    assert "Time to check in" in prompt and "7B-03 Alex" in prompt
+
+    # A wrong answer is a question again; then the worrying check-in raises an alert.
+    assert "Enter a whole number from 1 to 5." in platform.check_in(
+        "anna", "7B-03", {**WORRYING, "affective": "7"}
+    )
+    reply = platform.check_in("anna", "7B-03", WORRYING)
+    assert "Check-in for 7B-03 saved" in reply
+    assert "raised an alert for the student health team" in reply
+    [alert] = [text for text in platform.sent_to("#eht") if "Alert #1" in text]
+    assert "7B-03" in alert and "affective engagement rated 1" in alert
+    assert "Private worry" not in alert and "football" not in alert
+
+    # Only the student health team acknowledges; the alert is updated in place.
+    assert "Only the student health team" in platform.acknowledge("anna", 1)
+    assert "acknowledged" in platform.acknowledge("erik", 1)
+    [alert] = [text for text in platform.sent_to("#eht") if "Alert #1" in text]
+    assert "acknowledged by @erik" in alert.lower()

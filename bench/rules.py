@@ -88,4 +88,3 @@ def submission_to_alert(db: Database, repeats: int = 20) -> float:
     if not times:
         raise RuntimeError("no check-in raised an alert")
     return statistics.median(times)
-

@@ -26,7 +26,7 @@ from models.db import Database
 from models.seed import mark_due
 from schedules.clock import Clock, ClockSettings
 
-DUE = SEED_NOW + timedelta(days=1, hours=-3)  # Tuesday 10:00 local: a school day, in school hours
+DUE = SEED_NOW + timedelta(hours=1)  # Monday 14:00 local: before any seeded cadence falls due
 
 
 def reset(db: Database) -> None:

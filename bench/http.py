@@ -218,10 +218,10 @@ def _load(port: int, requests: list[bytes], connections: int) -> tuple[float, fl
     return statistics.median(latencies), quantiles[98], len(latencies) / elapsed
 
 
-def rows(quick: bool = False) -> list[Row]:
+def rows(quick: bool = False, per_connection: int | None = None) -> list[Row]:
     if not available():
         return [Row("HTTP /slack/events round trip", "not available: Slack web app not merged yet")]
-    per_connection = 15 if quick else 150
+    per_connection = per_connection or (15 if quick else 150)
     with sqlite_database("http") as db:
         seed(
             db,
@@ -261,7 +261,7 @@ def rows(quick: bool = False) -> list[Row]:
                 ("bare", [sys.executable, "-c", BARE], bare_port),
             ):
                 with _process(args, {**env, "PORT": str(port)}, port):
-                    _load(port, _requests(pairs, fake_port, 20), 1)  # warm up: imports, auth.test, pools
+                    _load(port, _requests(pairs, fake_port, 4), 1)  # warm up: imports, auth.test, pools
                     for connections in CONNECTIONS:
                         reqs = _requests(
                             pairs,
@@ -269,7 +269,9 @@ def rows(quick: bool = False) -> list[Row]:
                             per_connection * connections if connections < 64 else per_connection * 16,
                         )
                         results[name, connections] = _load(port, reqs, connections)
-                        time.sleep(1.0)  # let work queued after the acks finish before the next level
+                        time.sleep(
+                            0.1 if per_connection < 10 else 1.0
+                        )  # let work queued after the acks finish before the next level
         for connections in CONNECTIONS:
             p50, p99, rate = results["ours", connections]
             bare_p50, bare_p99, bare_rate = results["bare", connections]

@@ -16,7 +16,7 @@ from sqlalchemy import select
 from bench.fakes import CountingNotifier
 from handlers.actors import Caller, SchoolDefaults
 from handlers.dispatch import submit_check_in
-from models import Member, School, Student
+from models import Member, Mentorship, School, Student
 from models.base import utcnow
 from models.calendar import SchoolCalendar
 from models.db import Database
@@ -26,6 +26,7 @@ from schedules.outbox import deliver_pending
 CONCERN = {
     "met": "yes",
     "absent_days": "1",
+    "unexcused_days": "0",
     "absent_lessons": "0",
     "late_arrivals": "0",
     "behavioural": "3",
@@ -64,11 +65,11 @@ def submission_to_alert(db: Database, repeats: int = 20) -> float:
     with db.transaction() as session:
         rows = session.execute(
             select(School.platform, School.workspace_id, Member.user_id, Student.code)
-            .join(Member, Member.school_id == School.id)
             .join(Student, Student.school_id == School.id)
-            .where(Member.user_id == "mentor01")
-            .order_by(School.id, Student.id)
-            .limit(repeats * 4)
+            .join(Mentorship, (Mentorship.student_id == Student.id) & Mentorship.ended_at.is_(None))
+            .join(Member, Member.id == Mentorship.mentor_id)
+            .order_by(Student.id)
+            .limit(repeats)
         ).all()
     notifier = CountingNotifier()
     defaults = SchoolDefaults()
@@ -78,7 +79,7 @@ def submission_to_alert(db: Database, repeats: int = 20) -> float:
         started = time.perf_counter()
         outcome = submit_check_in(db, caller, defaults, code, CONCERN)
         if outcome.refused:
-            continue  # not this mentor's mentee
+            raise RuntimeError(f"the check-in was refused: {outcome.reply or outcome.form_errors}")
         before = notifier.alerts
         deliver_pending(db, notifier, utcnow(), "bench")
         if notifier.alerts > before:

@@ -328,6 +328,8 @@ def seed(
                 report.mentorships += 1
         batch.flush()
         _fix_sequences(session, tables)
+        # Fresh statistics, as a database that grew over time has: the planner needs them.
+        session.execute(text("ANALYZE"))
     progress.close()
     report.seconds = time.perf_counter() - started
     return report
@@ -403,4 +405,5 @@ def mark_due(db: Database, moment: datetime, limit: int | None = None) -> int:
             .where(Mentorship.__table__.c.id.in_(ids.scalar_subquery()))
             .values(next_due_at=moment)
         )
+        session.execute(text("ANALYZE mentorship"))  # as autovacuum would after such a change
         return int(result.rowcount or 0)

@@ -45,9 +45,12 @@ def seeded(stack: ExitStack, kind: str, url: str, students: int, check_ins: int)
 def guarded(rows: list[Row], what: str, run: Callable[[], list[Row]]) -> None:
     """A benchmark that fails prints its reason in the table instead of stopping the others."""
     try:
-        rows.extend(run())
+        new = run()
     except Exception as error:
-        rows.append(Row(what, f"failed: {type(error).__name__}: {str(error)[:80]}"))
+        new = [Row(what, f"failed: {type(error).__name__}: {str(error)[:80]}")]
+    rows.extend(new)
+    for row in new:  # as we go too, so an interrupted run still shows what it measured
+        log(f"{row.what}: {row.measured} | {row.compared} | {row.ratio} | {row.verdict}")
 
 
 def main(argv: list[str] | None = None) -> int:

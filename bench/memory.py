@@ -33,8 +33,9 @@ db = open_database(settings)
 web = "no"
 if importlib.util.find_spec("bot.web") is not None:
     try:
+        from bot.runtime import build_notifier
         from bot.web import create_web_app
-        create_web_app(settings, db)
+        create_web_app(settings, db, build_notifier(settings, db, sys.stdout))
         web = "yes"
     except Exception as error:
         web = type(error).__name__

@@ -203,6 +203,41 @@ def cmd_teams_package(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
+    """Generate realistic schools, students, mentorships and a term of check-ins (demo and benchmarks)."""
+    from bot.console import PLATFORM, WORKSPACE
+    from models.seed import SeedRefused, SeedSize, seed
+
+    size = SeedSize(
+        students=args.students,
+        schools=1 if args.console else args.schools,
+        mentees_per_mentor=args.mentees_per_mentor,
+        check_ins_per_student=args.check_ins_per_student,
+    )
+    with database(settings) as db:
+        try:
+            report = seed(db, size, console_workspace=(PLATFORM, WORKSPACE) if args.console else None)
+        except SeedRefused as refusal:
+            print(f"mentorbot: {refusal}", file=sys.stderr)
+            return 1
+    print(report.summary())
+    if args.console:
+        print("try it: mentorbot console --as coordinator   (or --as mentor01, --as eht)")
+    return 0
+
+
+def _positive(text: str) -> int:
+    if not text.isdigit() or int(text) < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 1")
+    return int(text)
+
+
+def _count(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of at least 0")
+    return int(text)
+
+
 def cmd_db_upgrade(settings: Settings, args: argparse.Namespace) -> int:
     from models import migrate
 
@@ -346,6 +381,23 @@ def build_parser() -> argparse.ArgumentParser:
     db_sub = db.add_subparsers(dest="db_command", metavar="ACTION", required=True)
     upgrade = db_sub.add_parser("upgrade", help="create or upgrade the database schema to the newest version")
     upgrade.set_defaults(handler=cmd_db_upgrade)
+
+    seed = sub.add_parser(
+        "seed",
+        help="generate realistic demo data: schools, students, mentorships, a term of check-ins",
+        description="Adds generated schools (about 30 students each, grades 5-9, pseudonymous codes), "
+        "a coordinator, an EHT member and mentors per school, one mentorship per student with a "
+        "cadence, and a term of check-ins. Each run adds a new set of schools (seed-1-..., seed-2-...). "
+        "With --console the data goes into the console's own school, so `mentorbot console` shows it.",
+    )
+    seed.add_argument("--students", type=_positive, default=120, help="students in all (default 120)")
+    seed.add_argument("--schools", type=_positive, help="schools (default: one per 30 students)")
+    seed.add_argument(
+        "--check-ins-per-student", type=_count, default=12, help="check-ins per student, weekly (default 12)"
+    )
+    seed.add_argument("--mentees-per-mentor", type=_positive, default=4, help="default 4")
+    seed.add_argument("--console", action="store_true", help="seed the console's school (once)")
+    seed.set_defaults(handler=cmd_seed)
 
     teams = sub.add_parser(
         "teams-package",

@@ -9,9 +9,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from dateutil.rrule import rrulestr
+from dateutil.rrule import rrule, rrulestr
 
 from models.calendar import SchoolCalendar
 
@@ -26,11 +27,33 @@ def next_occurrence(rule: str, timezone: str, after: datetime, anchor: datetime 
     zone = ZoneInfo(timezone)
     local_after = after.astimezone(zone).replace(tzinfo=None)
     local_start = (anchor or after).astimezone(zone).replace(tzinfo=None, second=0, microsecond=0)
-    occurrences = rrulestr(rule, dtstart=local_start)
-    candidate = occurrences.after(local_after, inc=False)
+    candidate = _parsed(rule, _near_start(rule, local_start, local_after)).after(local_after, inc=False)
     if candidate is None:
         raise ValueError(f"cadence {rule!r} has no occurrence after {after.isoformat()}")
     return candidate.replace(tzinfo=zone).astimezone(UTC)
+
+
+@lru_cache(maxsize=4096)
+def _parsed(rule: str, local_start: datetime) -> rrule:
+    # Parsing a rule costs more than using it, and thousands of mentorships share a few rules.
+    result = rrulestr(rule, dtstart=local_start)
+    assert isinstance(result, rrule)
+    return result
+
+
+def _near_start(rule: str, local_start: datetime, local_after: datetime) -> datetime:
+    """A start as close before `local_after` as gives the same occurrences as `local_start`.
+
+    dateutil walks every occurrence from the start, so a mentorship that began a year ago would
+    cost a year of steps per prompt. A weekly rule repeats every INTERVAL weeks counted from its
+    start, so moving the start forward by whole periods (in local wall-clock time) changes nothing.
+    """
+    parts = dict(part.split("=", 1) for part in rule.upper().split(";") if "=" in part)
+    if parts.get("FREQ") != "WEEKLY" or "COUNT" in parts or "UNTIL" in parts:
+        return local_start
+    period = timedelta(weeks=int(parts.get("INTERVAL", "1")))
+    periods = (local_after - local_start) // period - 1
+    return local_start + period * periods if periods > 0 else local_start
 
 
 def next_due(

@@ -26,6 +26,7 @@ from schedules.digests import record_digests
 from schedules.outbox import deliver_pending, worker_name
 from schedules.prompting import record_due_prompts, record_reminders
 from schedules.retention import run_retention
+from schedules.waiting import what_is_waiting
 
 log = logging.getLogger("mentorbot.clock")
 
@@ -69,12 +70,20 @@ class Clock:
         """One pass: record what is due, then deliver everything waiting in the outbox."""
         now = now or self.now()
         report = TickReport()
-        report.prompts = record_due_prompts(self.db, now)
-        report.reminders = record_reminders(self.db, now, self.settings.reminder_after_school_hours)
-        report.digests = record_digests(self.db, now, self.settings.digest_rule)
-        report.retention = sum(1 for _ in run_retention(self.db, now))
-        report.alerts = run_daily_early_warning(self.db, now, self.settings)
-        report.delivered = self.deliver(now)
+        # One indexed question first: most ticks have nothing to do and end here (schedules/waiting.py).
+        waiting = what_is_waiting(self.db, now, self.settings)
+        if waiting.prompts:
+            report.prompts = record_due_prompts(self.db, now)
+        if waiting.reminders:
+            report.reminders = record_reminders(self.db, now, self.settings.reminder_after_school_hours)
+        if waiting.digests:
+            report.digests = record_digests(self.db, now, self.settings.digest_rule, self.settings.timezone)
+        if waiting.retention:
+            report.retention = sum(1 for _ in run_retention(self.db, now))
+        if waiting.daily:
+            report.alerts = run_daily_early_warning(self.db, now, self.settings)
+        if waiting.outbox or report.prompts or report.reminders or report.digests or report.alerts:
+            report.delivered = self.deliver(now)
         return report
 
     def deliver(self, now: datetime | None = None) -> list[Notification]:

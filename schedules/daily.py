@@ -1,7 +1,7 @@
 """Once a day: the time-based early-warning rules and re-raising alerts nobody acknowledged.
 
 A row per (routine, day) in `clock_routine` is inserted before the work, in the same transaction,
-so the run happens once a day however many workers tick.
+so the run happens once a day however many workers tick (`schedules/routines.py`).
 """
 
 from __future__ import annotations
@@ -10,29 +10,16 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
 
-from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.orm import Session
-
 from handlers.delivery import enqueue
 from handlers.early_warning import evaluate_all, reraise_due
-from models import ClockRoutine, School
+from models import School
 from models.db import Database
+from schedules.routines import claim_day
 
 if TYPE_CHECKING:
     from schedules.clock import ClockSettings
 
 ROUTINE = "early-warning"
-
-
-def _claim_day(session: Session, routine: str, day: object) -> bool:
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = (
-        insert(ClockRoutine.__table__)
-        .values(routine=routine, ran_on=day)
-        .on_conflict_do_nothing(index_elements=["routine", "ran_on"])
-        .returning(ClockRoutine.__table__.c.id)
-    )
-    return session.execute(statement).scalar() is not None
 
 
 def run_daily_early_warning(db: Database, now: datetime, settings: ClockSettings) -> int:
@@ -41,7 +28,7 @@ def run_daily_early_warning(db: Database, now: datetime, settings: ClockSettings
     if local.hour < settings.daily_hour:
         return 0
     with db.transaction() as session:
-        if not _claim_day(session, ROUTINE, local.date()):
+        if not claim_day(session, ROUTINE, local.date()):
             return 0
         queued = 0
         for destination, notification in [*evaluate_all(session, now), *reraise_due(session, now)]:

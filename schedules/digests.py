@@ -26,23 +26,44 @@ from models import (
 )
 from models.cadence import previous_occurrence
 from models.db import Database
+from schedules.routines import claim_day, has_run
 
 WEEK = timedelta(days=7)
 
 
-def record_digests(db: Database, now: datetime, digest_rule: str) -> int:
-    """Queue this week's digests once, at or after the school's digest time; returns how many."""
+ROUTINE = "digests"
+
+
+def record_digests(db: Database, now: datetime, digest_rule: str, timezone: str = "Europe/Stockholm") -> int:
+    """Queue this week's digests once, at or after the school's digest time; returns how many.
+
+    The week's pass over the schools runs until every school has had its digest decided; then a
+    marker for the week (keyed by the occurrence's date in the installation's `timezone`) lets
+    every later tick that week stop after one indexed lookup instead of visiting every school.
+    """
+    week = previous_occurrence(digest_rule, timezone, now, within=WEEK)
+    if week is None:
+        return 0
+    week_day = _local_date(week, timezone)
     queued = 0
     with db.transaction() as session:
+        if has_run(session, ROUTINE, week_day):
+            return 0
+        complete = True
         for school in session.scalars(select(School)).all():
             occurrence = previous_occurrence(digest_rule, school.timezone, now, within=WEEK)
-            if occurrence is None or occurrence < school.created_at:
+            if occurrence is None:
+                complete = False  # a school in another time zone whose digest time is still ahead
+                continue
+            if occurrence < school.created_at:
                 continue
             key = f"digest:{school.id}:{occurrence.date().isoformat()}"
             if _already_decided(session, key) or not _has_students(session, school):
                 continue
             queued += _queue_coordinator_digests(session, school, occurrence, key)
             queued += _queue_eht_summary(session, school, key)
+        if complete:
+            claim_day(session, ROUTINE, week_day)
     return queued
 
 

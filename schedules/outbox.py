@@ -17,7 +17,7 @@ from sqlalchemy import or_, select, update
 from handlers.delivery import Notifier, from_json
 from handlers.early_warning import remember_message
 from handlers.results import AlertNotice, Destination, Notification, Recipient, RecipientKind
-from models import OutboxMessage, OutboxStatus, Prompt, PromptStatus
+from models import OutboxMessage, OutboxStatus, Prompt, PromptStatus, School
 from models.db import Database
 
 log = logging.getLogger("mentorbot.outbox")
@@ -26,6 +26,8 @@ CLAIM_LEASE = timedelta(minutes=2)
 MAX_BACKOFF = timedelta(hours=1)
 MAX_ATTEMPTS = 30  # with the backoff, about a day of trying
 BATCH = 200
+# Delivered messages are marked sent in groups this size: at most this many are sent twice after a crash.
+MARK_EVERY = 20
 
 
 def worker_name() -> str:
@@ -49,6 +51,15 @@ def _claim(db: Database, now: datetime, worker: str) -> list[tuple[int, Destinat
             .limit(BATCH)
             .with_for_update(skip_locked=True)
         ).all()
+        # One query for the schools of the batch, not one lazy load per message.
+        schools = {
+            school_id: Destination(platform, workspace_id)
+            for school_id, platform, workspace_id in session.execute(
+                select(School.id, School.platform, School.workspace_id).where(
+                    School.id.in_({row.school_id for row in rows})
+                )
+            )
+        }
         claimed = []
         for row in rows:
             row.status, row.claimed_at, row.claimed_by = OutboxStatus.SENDING, now, worker
@@ -59,7 +70,7 @@ def _claim(db: Database, now: datetime, worker: str) -> list[tuple[int, Destinat
                 language=row.language,
                 replaces=row.replaces,
             )
-            claimed.append((row.id, Destination(row.school.platform, row.school.workspace_id), notification))
+            claimed.append((row.id, schools[row.school_id], notification))
         return claimed
 
 
@@ -71,6 +82,7 @@ def deliver_pending(
     delivered: list[Notification] = []
     while True:
         claimed = _claim(db, now, worker)
+        sent: list[tuple[int, str | None]] = []
         for outbox_id, destination, notification in claimed:
             try:
                 reference = notifier.deliver(destination, notification)
@@ -78,8 +90,12 @@ def deliver_pending(
                 log.warning("delivery of outbox message %s failed: %s", outbox_id, type(error).__name__)
                 _retry_later(db, outbox_id, now)
                 continue
-            _mark_sent(db, outbox_id, now, reference)
+            sent.append((outbox_id, reference))
             delivered.append(notification)
+            if len(sent) >= MARK_EVERY:
+                _mark_sent(db, sent, now)
+                sent = []
+        _mark_sent(db, sent, now)
         if len(claimed) < BATCH:
             return delivered
 
@@ -97,19 +113,25 @@ def _retry_later(db: Database, outbox_id: int, now: datetime) -> None:
         row.next_attempt_at = now + min(timedelta(minutes=2**row.attempts), MAX_BACKOFF)
 
 
-def _mark_sent(db: Database, outbox_id: int, now: datetime, reference: str | None) -> None:
+def _mark_sent(db: Database, sent: list[tuple[int, str | None]], now: datetime) -> None:
+    """Mark delivered messages sent, a few at a time in one transaction (a commit per message was
+    most of the cost of delivering); a crash in between re-sends at most MARK_EVERY after the lease."""
+    if not sent:
+        return
+    references = dict(sent)
     with db.transaction() as session:
-        row = session.get(OutboxMessage, outbox_id)
-        if row is None:
-            return
-        row.status, row.sent_at, row.message_ref = OutboxStatus.SENT, now, reference
-        content = row.content
-        if content.get("type") == AlertNotice.__name__ and not row.replaces:
-            # Later changes to the alert update this message in place.
-            remember_message(session, content["alert_id"], reference)
-        if row.prompt_ids:
+        rows = session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(references))).all()
+        prompt_ids: list[int] = []
+        for row in rows:
+            row.status, row.sent_at, row.message_ref = OutboxStatus.SENT, now, references[row.id]
+            content = row.content
+            if content.get("type") == AlertNotice.__name__ and not row.replaces:
+                # Later changes to the alert update this message in place.
+                remember_message(session, content["alert_id"], references[row.id])
+            prompt_ids += row.prompt_ids or []
+        if prompt_ids:
             session.execute(
                 update(Prompt)
-                .where(Prompt.id.in_(row.prompt_ids), Prompt.status == PromptStatus.PENDING)
+                .where(Prompt.id.in_(prompt_ids), Prompt.status == PromptStatus.PENDING)
                 .values(status=PromptStatus.SENT, sent_at=now)
             )

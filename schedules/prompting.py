@@ -120,9 +120,16 @@ def record_due_prompts(db: Database, now: datetime) -> int:
     recorded = 0
     while True:
         with db.transaction() as session:
-            mentor_ids = _lock_mentors(
-                session, select(Mentorship.mentor_id).join(Mentorship.student).where(*is_due)
+            # The earliest-due window only: a batch must not read every due mentorship (100k due
+            # made each batch a scan of all of them); what is processed moves out of the window.
+            window = (
+                select(Mentorship.mentor_id)
+                .join(Mentorship.student)
+                .where(*is_due)
+                .order_by(Mentorship.next_due_at)
+                .limit(MENTOR_BATCH * 20)
             )
+            mentor_ids = _lock_mentors(session, window)
             if not mentor_ids:
                 return recorded
             due = (
@@ -141,6 +148,9 @@ def record_due_prompts(db: Database, now: datetime) -> int:
             )
             calendars = Calendars()
             by_mentor: dict[int, list[Due]] = defaultdict(list)
+            # New due times are written once at commit, in one batch: flushing before every query
+            # of the loop would send one UPDATE per mentorship, interleaved with the inserts.
+            session.autoflush = False
             for mentorship in due:
                 school = mentorship.student.school
                 assert mentorship.next_due_at is not None

@@ -17,6 +17,9 @@ from models.base import utcnow
 from models.db import Database
 from models.handled import forget_handled
 from models.retention import DEFAULT_RETENTION_DAYS, RetentionReport, apply_retention
+from schedules.routines import claim_day, has_run
+
+ROUTINE = "retention"
 
 log = logging.getLogger("mentorbot.retention")
 
@@ -25,9 +28,15 @@ def run_retention(
     db: Database, now: datetime | None = None, force: bool = False
 ) -> Iterator[tuple[str, RetentionReport]]:
     """Apply retention to every school not yet done today (all of them with `force`), and forget
-    double-delivery keys older than a week."""
+    double-delivery keys older than a week.
+
+    Once every school is done, a marker for the day means later ticks that day look no further:
+    without it each tick would read the whole school table to find that nothing is left.
+    """
     now = now or utcnow()
     with db.transaction() as session:
+        if not force and has_run(session, ROUTINE, now.date()):
+            return
         due = select(School.id)
         if not force:
             due = due.where((School.retention_ran_on.is_(None)) | (School.retention_ran_on != now.date()))
@@ -37,14 +46,21 @@ def run_retention(
             forgotten = forget_handled(session, now)
         if forgotten:
             log.info("forgot %s handled-request key(s) older than a week", forgotten)
+    complete = True
     for school_id in school_ids:
         with db.transaction() as session:
             school = session.scalars(
                 select(School).where(School.id == school_id).with_for_update(skip_locked=True)
             ).first()
-            if school is None or (not force and school.retention_ran_on == now.date()):
+            if school is None:
+                complete = False  # another worker holds it (or it is gone): not ours to call done
+                continue
+            if not force and school.retention_ran_on == now.date():
                 continue
             yield (
                 f"{school.platform}:{school.workspace_id}",
                 apply_retention(session, school, now, DEFAULT_RETENTION_DAYS),
             )
+    if complete:
+        with db.transaction() as session:
+            claim_day(session, ROUTINE, now.date())

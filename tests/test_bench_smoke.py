@@ -1,0 +1,55 @@
+"""The benchmarks at a tiny size, so they cannot rot. Not timed: the numbers are not checked."""
+
+from __future__ import annotations
+
+import pytest
+
+from bench import cold_start, dispatch, http, memory, rules, tick
+from bench.databases import BENCH_KEY, use_bench_key
+from bench.table import Row, render
+from models import crypto
+from models.db import Database
+from models.seed import SeedSize, seed
+
+
+@pytest.fixture
+def seeded(db: Database) -> Database:
+    use_bench_key()
+    seed(db, SeedSize(students=60, check_ins_per_student=3, now=tick.SEED_NOW), progress_out=None)
+    return db
+
+
+@pytest.fixture(autouse=True)
+def restore_keys() -> object:
+    yield
+    crypto.use_keys([BENCH_KEY, crypto.new_key()])
+
+
+def test_idle_tick_rules_and_alert(seeded: Database) -> None:
+    assert tick.idle_tick(seeded, repeats=3) > 0
+    assert rules.rules_per_check_in(repeats=3) > 0
+    assert rules.submission_to_alert(seeded, repeats=1) > 0
+
+
+def test_dispatch_ours_and_naive(seeded: Database) -> None:
+    workers = 2 if seeded.engine.dialect.name == "postgresql" else 1
+    seconds, delivered = dispatch.ours(seeded, 40, workers)
+    assert delivered == 40 and seconds > 0
+    seconds, sent = dispatch.naive(seeded, 10)
+    assert sent == 10
+
+
+def test_cold_start_and_memory(seeded: Database) -> None:
+    if seeded.engine.dialect.name == "sqlite":
+        pytest.skip("one database is enough for the subprocess rows")
+    cold_start.fill_naive_store(seeded, 20)
+    assert cold_start.naive(seeded) > 0
+    assert cold_start.ours(seeded) > 0
+    rss, peak, _web = memory.serving_rss(seeded)
+    assert 0 < rss <= peak + 1
+
+
+def test_http_row_runs_or_says_why() -> None:
+    rows = http.rows(quick=True, per_connection=2)
+    assert rows and all(isinstance(row, Row) for row in rows)
+    assert "HTTP" in render(rows)

@@ -10,10 +10,10 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Select, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, contains_eager, joinedload
 
@@ -27,6 +27,7 @@ from models.db import Database
 from models.messages import N_, msg
 
 MENTOR_BATCH = 200
+INSERT_ROWS = 1000
 MISSES_BEFORE_ESCALATION = 2
 
 
@@ -53,40 +54,72 @@ def _label(student: Student) -> str:
     return f"{student.code} {student.display_name}".strip()
 
 
-def _insert_prompt(session: Session, mentorship: Mentorship, local_date: object) -> int | None:
-    """Record the occurrence; None if this (mentorship, local date) was already recorded."""
+def _insert_prompts(session: Session, occurrences: list[tuple[Mentorship, date]]) -> dict[int, int]:
+    """Record the occurrences, a few statements per batch; returns mentorship id -> new prompt id.
+
+    A (mentorship, local date) recorded before is left out of the answer: that prompt exists.
+    """
+    table = Prompt.__table__
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = (
-        insert(Prompt.__table__)
-        .values(
-            mentorship_id=mentorship.id,
-            due_at=mentorship.next_due_at,
-            local_date=local_date,
-            status=PromptStatus.PENDING.value,
-            created_at=utcnow(),
+    created = utcnow()
+    new: dict[int, int] = {}
+    # Rows per statement: well inside both databases' limits on bound parameters.
+    for start in range(0, len(occurrences), INSERT_ROWS):
+        rows = [
+            {
+                "mentorship_id": mentorship.id,
+                "due_at": mentorship.next_due_at,
+                "local_date": local_date,
+                "status": PromptStatus.PENDING.value,
+                "created_at": created,
+            }
+            for mentorship, local_date in occurrences[start : start + INSERT_ROWS]
+        ]
+        statement = (
+            insert(table)
+            .values(rows)
+            .on_conflict_do_nothing(index_elements=["mentorship_id", "local_date"])
+            .returning(table.c.mentorship_id, table.c.id)
         )
-        .on_conflict_do_nothing(index_elements=["mentorship_id", "local_date"])
-        .returning(Prompt.__table__.c.id)
+        new.update({mentorship_id: prompt_id for mentorship_id, prompt_id in session.execute(statement)})
+    return new
+
+
+def _missed_streaks(session: Session, new_prompts: dict[int, int]) -> dict[int, int]:
+    """Mark earlier unanswered prompts missed; return, per mentorship, how many in a row are missed.
+
+    One query for the whole batch: the latest few earlier prompts of each mentorship.
+    """
+    if not new_prompts:
+        return {}
+    latest = (
+        select(
+            Prompt.id,
+            func.row_number()
+            .over(partition_by=Prompt.mentorship_id, order_by=Prompt.local_date.desc())
+            .label("place"),
+        )
+        .where(Prompt.mentorship_id.in_(new_prompts), Prompt.id.not_in(list(new_prompts.values())))
+        .subquery()
     )
-    return session.execute(statement).scalar()
-
-
-def _mark_missed_and_count(session: Session, mentorship: Mentorship, new_prompt_id: int) -> int:
-    """Earlier prompts still unanswered are missed; return how many in a row are missed now."""
     earlier = session.scalars(
         select(Prompt)
-        .where(Prompt.mentorship_id == mentorship.id, Prompt.id != new_prompt_id)
-        .order_by(Prompt.local_date.desc())
-        .limit(MISSES_BEFORE_ESCALATION + 1)
+        .join(latest, latest.c.id == Prompt.id)
+        .where(latest.c.place <= MISSES_BEFORE_ESCALATION + 1)
+        .order_by(Prompt.mentorship_id, Prompt.local_date.desc())
     ).all()
-    streak = 0
+    streaks: dict[int, int] = dict.fromkeys(new_prompts, 0)
+    broken: set[int] = set()
     for prompt in earlier:
+        if prompt.mentorship_id in broken:
+            continue
         if prompt.status is PromptStatus.SENT:
             prompt.status = PromptStatus.MISSED
-        if prompt.status is not PromptStatus.MISSED:
-            break
-        streak += 1
-    return streak
+        if prompt.status is PromptStatus.MISSED:
+            streaks[prompt.mentorship_id] += 1
+        else:
+            broken.add(prompt.mentorship_id)
+    return streaks
 
 
 def _lock_mentors(session: Session, candidates: Select[tuple[int]]) -> list[int]:
@@ -151,15 +184,21 @@ def record_due_prompts(db: Database, now: datetime) -> int:
             # New due times are written once at commit, in one batch: flushing before every query
             # of the loop would send one UPDATE per mentorship, interleaved with the inserts.
             session.autoflush = False
+            occurrences = []
             for mentorship in due:
-                school = mentorship.student.school
                 assert mentorship.next_due_at is not None
-                local_date = mentorship.next_due_at.astimezone(ZoneInfo(school.timezone)).date()
-                prompt_id = _insert_prompt(session, mentorship, local_date)
+                zone = ZoneInfo(mentorship.student.school.timezone)
+                occurrences.append((mentorship, mentorship.next_due_at.astimezone(zone).date()))
+            new_prompts = _insert_prompts(session, occurrences)
+            streaks = _missed_streaks(session, new_prompts)
+            for mentorship in due:
+                assert mentorship.next_due_at is not None
+                prompt_id = new_prompts.get(mentorship.id)
                 if prompt_id is not None:
                     by_mentor[mentorship.mentor_id].append(Due(prompt_id, mentorship, mentorship.next_due_at))
-                    if _mark_missed_and_count(session, mentorship, prompt_id) == MISSES_BEFORE_ESCALATION:
+                    if streaks[mentorship.id] == MISSES_BEFORE_ESCALATION:
                         _escalate(session, mentorship, prompt_id)
+                school = mentorship.student.school
                 mentorship.schedule_next(max(now, mentorship.next_due_at), calendars.of(school))
             for prompts in by_mentor.values():
                 _queue_prompt(session, prompts, reminder=False)

@@ -41,6 +41,7 @@ from bot.slack.blocks import (
     resolve_answers,
     resolve_modal,
 )
+from bot.slack.buttons import Press, on_press
 from bot.slack.deps import SOMETHING_WENT_WRONG, Deps, caller_of, deliver_waiting, log, log_failure, off_loop
 from bot.slack.views import LANGUAGES
 from handlers.actors import Caller
@@ -112,73 +113,41 @@ def register(app: AsyncApp, deps: Deps) -> None:
 
 
 def _register_step(app: AsyncApp, deps: Deps, action_id: str, use_case: AlertStep) -> None:
-    @app.action(action_id)
-    async def pressed(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        action: dict[str, Any],
-        context: Any,
-        client: AsyncWebClient,
-        respond: AsyncRespond,
-    ) -> None:
-        await ack()
-        caller = caller_of(context, body)
-        if caller is None:
+    @on_press(app, deps, action_id)
+    async def pressed(press: Press) -> None:
+        caller = press.caller
+        alert_id = alert_id_of(press.action.get("value"))
+        if alert_id is None:
+            await _unreadable(deps, caller, press.body, press.respond, press.client)
             return
-        try:
-            alert_id = alert_id_of(action.get("value"))
-            if alert_id is None:
-                await _unreadable(deps, caller, body, respond, client)
-                return
-            where = _message_ts(body)
-            key = f"slack:{action_id}:{caller.workspace_id}:{caller.user_id}:{where}:{alert_id}"
-            outcome = await off_loop(
-                run_once, deps.db, caller, deps.defaults, key, partial(use_case, alert_id=alert_id)
-            )
-            await answer_replies(body, respond, client, caller.user_id, outcome.language, outcome.reply)
-            await deliver_waiting(deps)  # the use case's notice: chat.update of the alert message
-        except Exception as exc:
-            log_failure(action_id, exc)
-            await answer_message(
-                body, respond, client, caller.user_id, deps.defaults.language, msg(SOMETHING_WENT_WRONG)
-            )
+        where = _message_ts(press.body)
+        key = f"slack:{action_id}:{caller.workspace_id}:{caller.user_id}:{where}:{alert_id}"
+        outcome = await off_loop(
+            run_once, deps.db, caller, deps.defaults, key, partial(use_case, alert_id=alert_id)
+        )
+        await press.answer(outcome.language, outcome.reply)
+        await deliver_waiting(deps)  # the use case's notice: chat.update of the alert message
 
 
 def _register_resolve(app: AsyncApp, deps: Deps) -> None:
-    @app.action(ACTION_ALERT_RESOLVE)
-    async def resolve_pressed(
-        ack: AsyncAck,
-        body: dict[str, Any],
-        action: dict[str, Any],
-        context: Any,
-        client: AsyncWebClient,
-        respond: AsyncRespond,
-    ) -> None:
-        await ack()
-        caller = caller_of(context, body)
-        if caller is None:
+    @on_press(app, deps, ACTION_ALERT_RESOLVE)
+    async def resolve_pressed(press: Press) -> None:
+        caller = press.caller
+        alert_id = alert_id_of(press.action.get("value"))
+        if alert_id is None:
+            await _unreadable(deps, caller, press.body, press.respond, press.client)
             return
-        try:
-            alert_id = alert_id_of(action.get("value"))
-            if alert_id is None:
-                await _unreadable(deps, caller, body, respond, client)
-                return
-            outcome = await off_loop(
-                perform, deps.db, caller, deps.defaults, partial(before_resolving, alert_id=alert_id)
-            )
-            heading = next((r for r in outcome.reply if isinstance(r, Message)), None)
-            if outcome.refused or heading is None:
-                await answer_replies(body, respond, client, caller.user_id, outcome.language, outcome.reply)
-                return
-            metadata = alert_metadata(alert_id, outcome.language, _channel_of(body))
-            await _open_modal(
-                client, body.get("trigger_id"), resolve_modal(outcome.language, heading, metadata)
-            )
-        except Exception as exc:
-            log_failure(ACTION_ALERT_RESOLVE, exc)
-            await answer_message(
-                body, respond, client, caller.user_id, deps.defaults.language, msg(SOMETHING_WENT_WRONG)
-            )
+        outcome = await off_loop(
+            perform, deps.db, caller, deps.defaults, partial(before_resolving, alert_id=alert_id)
+        )
+        heading = next((r for r in outcome.reply if isinstance(r, Message)), None)
+        if outcome.refused or heading is None:
+            await press.answer(outcome.language, outcome.reply)
+            return
+        metadata = alert_metadata(alert_id, outcome.language, _channel_of(press.body))
+        await _open_modal(
+            press.client, press.body.get("trigger_id"), resolve_modal(outcome.language, heading, metadata)
+        )
 
     @app.view(RESOLVE_CALLBACK)
     async def resolve_submitted(

@@ -104,6 +104,7 @@ def send_prompt(mentorship_id: int) -> None:
                 local_date=DUE.date(),
                 status=PromptStatus.SENT,
                 sent_at=DUE,
+                created_at=DUE,
             )
         )
         school = student.school

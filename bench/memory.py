@@ -24,7 +24,7 @@ from bot.runtime import open_database, school_defaults
 from bench.fakes import CountingNotifier
 from bench.rules import CONCERN
 from handlers.actors import Caller
-from handlers.dispatch import run_command, submit_check_in
+from handlers.dispatch import Core
 from models import Member, School, Student
 from schedules.clock import Clock, ClockSettings
 
@@ -47,12 +47,12 @@ with db.transaction() as session:
 REQUESTS = (("mentor01", "mentees"), ("coordinator", "students"), ("eht", "alerts"), ("x", "help"))
 for platform, workspace in schools:
     for user, text in REQUESTS:
-        run_command(db, Caller(platform, workspace, user), defaults, text)
+        Core(db, defaults).command(Caller(platform, workspace, user), text)
 with db.transaction() as session:
     code = session.scalar(select(Student.code).where(Student.school_id == 1).order_by(Student.id))
     platform, workspace = schools[0]
 for user in ("mentor01", "mentor02", "mentor03", "mentor04", "mentor05", "mentor06", "mentor07", "mentor08"):
-    submit_check_in(db, Caller(platform, workspace, user), defaults, code, CONCERN)
+    Core(db, defaults).check_in(Caller(platform, workspace, user), code, CONCERN)
 Clock(db, CountingNotifier(), ClockSettings()).tick()
 rss = next(int(line.split()[1]) for line in open("/proc/self/status") if line.startswith("VmRSS:"))
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss

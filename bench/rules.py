@@ -15,7 +15,7 @@ from sqlalchemy import select
 
 from bench.fakes import CountingNotifier
 from handlers.actors import Caller, SchoolDefaults
-from handlers.dispatch import submit_check_in
+from handlers.dispatch import Core
 from models import Member, Mentorship, School, Student
 from models.base import utcnow
 from models.calendar import SchoolCalendar
@@ -77,7 +77,7 @@ def submission_to_alert(db: Database, repeats: int = 20) -> float:
     for platform, workspace, user, code in rows:
         caller = Caller(platform, workspace, user)
         started = time.perf_counter()
-        outcome = submit_check_in(db, caller, defaults, code, CONCERN)
+        outcome = Core(db, defaults).check_in(caller, code, CONCERN)
         if outcome.refused:
             raise RuntimeError(f"the check-in was refused: {outcome.reply or outcome.form_errors}")
         before = notifier.alerts

@@ -164,10 +164,11 @@ def cmd_keys_rotate(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_retention_run(settings: Settings, args: argparse.Namespace) -> int:
+    from models.base import utcnow
     from schedules.retention import run_retention
 
     with database(settings) as db:
-        for school, report in run_retention(db, force=True):
+        for school, report in run_retention(db, utcnow(), force=True):
             print(
                 f"{school}: deleted {report.check_ins} check-in(s), {report.alerts} resolved alert(s), "
                 f"{report.students} inactive student(s), {report.audit_events} audit event(s)"

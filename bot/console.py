@@ -25,7 +25,7 @@ from handlers.checkin_form import (
     is_asked,
     parse_field,
 )
-from handlers.dispatch import run_command, submit_check_in
+from handlers.dispatch import Core
 from handlers.results import OpenCheckIn, Outcome
 from models.db import Database
 from models.messages import N_, Message, msg
@@ -54,6 +54,9 @@ class Console:
         self.interactive = stdin.isatty()
         self.language = defaults.language
         self.clock = clock
+        # The console's clock may be simulated: the core takes `now` from it, and delivers what each
+        # action decided to send through the clock's notifier (printed as [→ @anna] ...).
+        self.core = Core(db, defaults, clock.notifier, clock.now)
         self._lines = self._read_lines()
 
     def _read_lines(self) -> Iterator[str]:
@@ -90,7 +93,7 @@ class Console:
             if line == ":tick":
                 self._tick()
                 continue
-            self.show(run_command(self.db, self.caller, self.defaults, line))
+            self.show(self.core.command(self.caller, line))
 
     def _tick(self) -> None:
         report = self.clock.tick()
@@ -112,8 +115,6 @@ class Console:
                 self.say(text)
             if isinstance(reply, OpenCheckIn):
                 self._ask_check_in(reply.student_code)
-        # What the action decided to send waits in the outbox; deliver it now, as a server would.
-        self.clock.deliver()
 
     def _ask_check_in(self, code: str) -> None:
         answers: dict[str, Answer] = {}
@@ -125,7 +126,7 @@ class Console:
                 self.say(_g(self.language, "Check-in cancelled; nothing was saved."))
                 return
             answers[form_field.name] = answer  # type: ignore[assignment]
-        self.show(submit_check_in(self.db, self.caller, self.defaults, code, answers))
+        self.show(self.core.check_in(self.caller, code, answers))
 
     def _ask(self, form_field: FormField, answers: dict[str, Answer]) -> object:
         language = self.language

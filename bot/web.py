@@ -25,6 +25,7 @@ from bot.slack.deps import UNREADABLE, Deps, log_failure
 from bot.slack.oauth import INSTALL_PATH, REDIRECT_PATH
 from bot.slack.payloads import well_formed
 from handlers.delivery import Notifier
+from handlers.dispatch import Core
 from models.db import Database
 
 log = logging.getLogger("mentorbot.web")
@@ -45,7 +46,7 @@ def create_web_app(settings: Settings, db: Database, notifier: Notifier) -> Fast
 
     defaults = school_defaults(settings)
     if settings.slack_configured:
-        _mount_slack(api, settings, Deps(db, defaults, notifier))
+        _mount_slack(api, settings, Deps(Core(db, defaults, notifier)))
     if settings.teams_enabled:
         from bot.teams.app import teams_router
 

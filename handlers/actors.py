@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -30,7 +31,7 @@ class SchoolDefaults:
 
 
 def find_or_create_school(
-    session: Session, platform: str, workspace_id: str, defaults: SchoolDefaults
+    session: Session, platform: str, workspace_id: str, defaults: SchoolDefaults, now: datetime
 ) -> School:
     school = session.scalar(
         select(School).where(School.platform == platform, School.workspace_id == workspace_id)
@@ -42,16 +43,19 @@ def find_or_create_school(
             timezone=defaults.timezone,
             language=defaults.language,
             thresholds={},
+            created_at=now,
         )
         session.add(school)
         session.flush()
     return school
 
 
-def find_or_create_member(session: Session, school: School, user_id: str, display_name: str = "") -> Member:
+def find_or_create_member(
+    session: Session, school: School, user_id: str, now: datetime, display_name: str = ""
+) -> Member:
     member = session.scalar(select(Member).where(Member.school_id == school.id, Member.user_id == user_id))
     if member is None:
-        member = Member(school=school, user_id=user_id, display_name=display_name[:80])
+        member = Member(school=school, user_id=user_id, display_name=display_name[:80], created_at=now)
         session.add(member)
         session.flush()
     elif display_name and not member.display_name:
@@ -59,9 +63,9 @@ def find_or_create_member(session: Session, school: School, user_id: str, displa
     return member
 
 
-def resolve_actor(session: Session, caller: Caller, defaults: SchoolDefaults) -> Member:
-    school = find_or_create_school(session, caller.platform, caller.workspace_id, defaults)
-    member = find_or_create_member(session, school, caller.user_id, caller.display_name)
+def resolve_actor(session: Session, caller: Caller, defaults: SchoolDefaults, now: datetime) -> Member:
+    school = find_or_create_school(session, caller.platform, caller.workspace_id, defaults, now)
+    member = find_or_create_member(session, school, caller.user_id, now, caller.display_name)
     # Configured coordinators are coordinators from their first message on.
     if caller.user_id in defaults.coordinators and not member.is_coordinator:
         member.is_coordinator = True

@@ -7,7 +7,7 @@ audited and updates the alert's message in the EHT channel in place.
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,7 +18,6 @@ from handlers.lookups import find_student
 from handlers.results import AlertList, AlertRow, CheckInHistory, HistoryRow, Outcome
 from models import Alert, AlertStatus, CheckIn, Member, Role, Student
 from models.audit import record
-from models.base import utcnow
 from models.checkin import ENGAGEMENT_DIMENSIONS
 from models.messages import N_, Refused, msg
 from models.rules import RULES_BY_ID
@@ -65,7 +64,7 @@ def open_alert_rows(session: Session, school_id: int) -> list[AlertRow]:
     ]
 
 
-def open_alerts(session: Session, actor: Member) -> Outcome:
+def open_alerts(session: Session, actor: Member, now: datetime) -> Outcome:
     require_role(actor, Role.EHT, Role.COORDINATOR)
     return Outcome(reply=[AlertList(actor.school.timezone, open_alert_rows(session, actor.school_id))])
 
@@ -93,7 +92,7 @@ def _updated(alert: Alert, reply: str) -> Outcome:
     return outcome
 
 
-def acknowledge(session: Session, actor: Member, alert_id: int) -> Outcome:
+def acknowledge(session: Session, actor: Member, now: datetime, alert_id: int) -> Outcome:
     require_role(actor, Role.EHT)
     alert = _find_alert(session, actor, alert_id)
     _unresolved(alert)
@@ -101,30 +100,29 @@ def acknowledge(session: Session, actor: Member, alert_id: int) -> Outcome:
         who = alert.acknowledged_by.user_id if alert.acknowledged_by else "?"
         return Outcome.say(msg(N_("Alert #{id} was already acknowledged by @{user}."), id=alert.id, user=who))
     alert.status = AlertStatus.ACKNOWLEDGED
-    alert.acknowledged_by, alert.acknowledged_at = actor, utcnow()
+    alert.acknowledged_by, alert.acknowledged_at = actor, now
     alert.updated_at = alert.acknowledged_at
-    record(session, actor, actor.school_id, "alert.acknowledge", "alert", alert.id)
+    record(session, actor, actor.school_id, "alert.acknowledge", "alert", alert.id, now)
     return _updated(alert, N_("Alert #{id} for {code} acknowledged. Take it on with: alert own {id}"))
 
 
-def take_ownership(session: Session, actor: Member, alert_id: int) -> Outcome:
+def take_ownership(session: Session, actor: Member, now: datetime, alert_id: int) -> Outcome:
     require_role(actor, Role.EHT)
     alert = _find_alert(session, actor, alert_id)
     _unresolved(alert)
     if alert.owner_id == actor.id:
         return Outcome.say(msg(N_("You already own alert #{id}."), id=alert.id))
-    now = utcnow()
     if alert.acknowledged_by is None:
         alert.acknowledged_by, alert.acknowledged_at = actor, now
     alert.status, alert.owner, alert.updated_at = AlertStatus.OWNED, actor, now
-    record(session, actor, actor.school_id, "alert.own", "alert", alert.id)
+    record(session, actor, actor.school_id, "alert.own", "alert", alert.id, now)
     return _updated(
         alert,
         N_("You own alert #{id} for {code}. When it is done: alert resolve {id} OUTCOME [YYYY-MM-DD]"),
     )
 
 
-def before_resolving(session: Session, actor: Member, alert_id: int) -> Outcome:
+def before_resolving(session: Session, actor: Member, now: datetime, alert_id: int) -> Outcome:
     """The checks `resolve` makes, for a platform that asks for the outcome in a form first.
 
     So a person who may not resolve (or an alert already resolved) is told at once, not after
@@ -144,7 +142,12 @@ def before_resolving(session: Session, actor: Member, alert_id: int) -> Outcome:
 
 
 def resolve(
-    session: Session, actor: Member, alert_id: int, outcome: str, follow_up_on: date | None = None
+    session: Session,
+    actor: Member,
+    now: datetime,
+    alert_id: int,
+    outcome: str,
+    follow_up_on: date | None = None,
 ) -> Outcome:
     require_role(actor, Role.EHT)
     if outcome not in OUTCOME_WORDS:
@@ -154,20 +157,21 @@ def resolve(
     alert = _find_alert(session, actor, alert_id)
     _unresolved(alert)
     school = actor.school
-    if follow_up_on is not None and follow_up_on < local_today(school, utcnow()):
+    if follow_up_on is not None and follow_up_on < local_today(school, now):
         raise Refused(N_("The follow-up date cannot be in the past."), usage="alert resolve")
-    now = utcnow()
     if alert.acknowledged_by is None:
         alert.acknowledged_by, alert.acknowledged_at = actor, now
     if alert.owner is None:
         alert.owner = actor
     alert.status, alert.resolved_by, alert.resolved_at = AlertStatus.RESOLVED, actor, now
     alert.outcome, alert.follow_up_on, alert.updated_at = outcome, follow_up_on, now
-    record(session, actor, actor.school_id, "alert.resolve", "alert", alert.id)
+    record(session, actor, actor.school_id, "alert.resolve", "alert", alert.id, now)
     return _updated(alert, N_("Alert #{id} for {code} resolved. Thank you."))
 
 
-def record_investigation(session: Session, actor: Member, alert_id: int, started: bool) -> Outcome:
+def record_investigation(
+    session: Session, actor: Member, now: datetime, alert_id: int, started: bool
+) -> Outcome:
     """Record the answer to: has an investigation under Skollagen 7 kap. 19 a § been started?"""
     require_role(actor, Role.EHT)
     alert = _find_alert(session, actor, alert_id)
@@ -175,9 +179,9 @@ def record_investigation(session: Session, actor: Member, alert_id: int, started
         raise Refused(
             N_("Alert #{id} is not about absence; the investigation question does not apply."), id=alert.id
         )
-    alert.investigation_started, alert.investigation_recorded_at = started, utcnow()
+    alert.investigation_started, alert.investigation_recorded_at = started, now
     alert.updated_at = alert.investigation_recorded_at
-    record(session, actor, actor.school_id, "alert.investigation", "alert", alert.id)
+    record(session, actor, actor.school_id, "alert.investigation", "alert", alert.id, now)
     return _updated(
         alert,
         N_("Noted on alert #{id}: an investigation (7 kap. 19 a §) has been started.")
@@ -186,7 +190,7 @@ def record_investigation(session: Session, actor: Member, alert_id: int, started
     )
 
 
-def check_in_history(session: Session, actor: Member, code: str) -> Outcome:
+def check_in_history(session: Session, actor: Member, now: datetime, code: str) -> Outcome:
     """A student's recent check-ins, for their mentor, coordinators, and the EHT while an alert is open.
 
     The note is never shown here; reading is audited because it is personal data about a child.
@@ -219,7 +223,7 @@ def check_in_history(session: Session, actor: Member, code: str) -> Outcome:
         .order_by(CheckIn.recorded_at.desc(), CheckIn.id.desc())
         .limit(HISTORY_ROWS)
     ).all()
-    record(session, actor, actor.school_id, "student.history", "student", student.id)
+    record(session, actor, actor.school_id, "student.history", "student", student.id, now)
     rows = [
         HistoryRow(
             recorded_at=c.recorded_at,

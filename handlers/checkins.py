@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -14,7 +15,6 @@ from handlers.lookups import find_student
 from handlers.results import Notification, OpenCheckIn, Outcome
 from models import CheckIn, CheckInKind, ConcernDomain, Member, PromptStatus
 from models.audit import record
-from models.base import utcnow
 from models.messages import N_, Message, msg
 from models.prompt import close_open_prompts
 from models.trends import Direction, engagement_trend
@@ -27,7 +27,7 @@ DIRECTION_WORDS = {
 }
 
 
-def start_check_in(session: Session, actor: Member, code: str) -> Outcome:
+def start_check_in(session: Session, actor: Member, now: datetime, code: str) -> Outcome:
     student = find_student(session, actor.school_id, code)
     require_mentor_of(session, actor, student)
     label = f"{student.code} {student.display_name}".strip()
@@ -36,7 +36,7 @@ def start_check_in(session: Session, actor: Member, code: str) -> Outcome:
 
 def log_check_in(
     session: Session,
-    actor: Member,
+    actor: Member, now: datetime,
     code: str,
     raw_answers: Mapping[str, object],
     kind: CheckInKind = CheckInKind.ADHOC,
@@ -46,7 +46,6 @@ def log_check_in(
     mentorship = require_mentor_of(session, actor, student)
     answers = validate(raw_answers)
     values = answers.values
-    now = utcnow()
     check_in = CheckIn(
         student=student,
         mentorship=mentorship,
@@ -109,5 +108,5 @@ def save_check_in(
     check_in.mentorship.schedule_next(check_in.recorded_at)
     close_open_prompts(session, check_in.mentorship.id, PromptStatus.ANSWERED, check_in.recorded_at)
     session.flush()
-    record(session, actor, actor.school_id, action, "check_in", check_in.id)
+    record(session, actor, actor.school_id, action, "check_in", check_in.id, check_in.recorded_at)
     return on_check_in(session, actor, check_in.student, check_in.recorded_at)

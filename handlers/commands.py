@@ -11,7 +11,7 @@ import re
 import shlex
 from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import date
+from datetime import date, datetime
 from functools import partial
 from typing import Any
 
@@ -22,7 +22,8 @@ from handlers.results import Help, Outcome
 from models import Member
 from models.messages import N_, Refused
 
-Action = Callable[[Session, Member], Outcome]
+# A use case with its arguments bound: run with the session, the acting member and the caller's now.
+Action = Callable[[Session, Member, datetime], Outcome]
 
 
 @dataclass(frozen=True)
@@ -85,7 +86,7 @@ def _options(tokens: list[str], name: str) -> tuple[list[str], dict[str, str]]:
 def _bind_help(args: list[str], _c: frozenset[str]) -> Action:
     topic = " ".join(args).lower()
     spec = find_spec(topic) if topic else None
-    return lambda _s, _a: Outcome(reply=[Help(spec.name if spec else None)])
+    return lambda _s, _a, _n: Outcome(reply=[Help(spec.name if spec else None)])
 
 
 def _bind_student_add(args: list[str], _c: frozenset[str]) -> Action:

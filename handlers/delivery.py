@@ -33,7 +33,6 @@ from handlers.results import (
     Notification,
 )
 from models import OutboxMessage, OutboxStatus, School
-from models.base import utcnow
 from models.messages import Message
 
 
@@ -89,8 +88,10 @@ def enqueue(
     notification: Notification,
     dedupe_key: str | None = None,
     prompt_ids: Iterable[int] = (),
-) -> bool:
-    """Record a notification to send; False when that key was already decided (nothing added).
+    *,
+    now: datetime,
+) -> int | None:
+    """Record a notification to send; its outbox id, or None when that key was already decided.
 
     Without a key the notification is always new (a person's action happens once).
     """
@@ -109,10 +110,10 @@ def enqueue(
             replaces=notification.replaces,
             status=OutboxStatus.PENDING.value,
             attempts=0,
-            created_at=utcnow(),
+            created_at=now,
         )
         .on_conflict_do_nothing(index_elements=["dedupe_key"])
         # rowcount is not reliable for INSERT on every driver; a returned id is.
         .returning(table.c.id)
     )
-    return session.execute(statement).scalar() is not None
+    return session.execute(statement).scalar()

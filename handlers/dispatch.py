@@ -1,58 +1,144 @@
-"""Running a use case for a caller: one transaction, the actor resolved, refusals turned into replies.
+"""The one way into the core: every adapter (console, Slack, Teams) calls `Core.run`.
 
-The notifications a use case decides on go into the outbox in the same transaction; the caller
-then delivers them (`schedules.outbox.deliver_pending`), or the clock does on its next tick.
+A run takes who is acting (`Caller`), what they do (an `Action`, a use case with its arguments
+bound), and, where the platform may deliver the same request twice or a person double-clicks, an
+idempotency key derived on the server from the request. In one transaction it resolves the actor,
+records the key (a repeat is refused politely and changes nothing), runs the use case with the
+caller's `now`, and writes the use case's notifications to the outbox. After the commit it
+delivers exactly the outbox rows *this* action created; anything else waiting is the clock's.
+
+Time has one source: `now` comes from the caller (the request's clock, or a simulated clock in
+tests and the console) and flows into every use case; nothing in the core reads the wall clock.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Mapping
-from dataclasses import replace
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import datetime
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from handlers.actors import Caller, SchoolDefaults, language_of, resolve_actor
 from handlers.checkin_form import InvalidCheckIn
 from handlers.checkins import log_check_in
 from handlers.commands import Action, parse
-from handlers.delivery import enqueue
+from handlers.delivery import Notifier, enqueue
 from handlers.lookups import find_member
 from handlers.results import Destination, Help, Notification, Outcome, RecipientKind, Reply
-from models import CheckInKind, Member
+from models import CheckInKind, HandledRequest, Member
+from models.base import utcnow
 from models.db import Database
 from models.messages import N_, Refused, msg
+from schedules.outbox import deliver_pending
 
 log = logging.getLogger("mentorbot")
 UNAVAILABLE = N_("I cannot reach my database right now. Nothing was saved; please try again in a minute.")
+ALREADY_DONE = N_("That was already done; I did not do it twice.")
+# Keys are stored in a column of this size; longer keys (long platform ids) are cut to it.
+KEY_MAX = 160
 
 
-def perform(db: Database, caller: Caller, defaults: SchoolDefaults, action: Action) -> Outcome:
-    """Run the action in one transaction; if it refuses, nothing it did is kept."""
+@dataclass
+class Core:
+    """What an adapter holds to reach the use cases: the database, the school defaults, the
+    platform's notifier (None: leave delivery to the clock) and the source of `now`."""
+
+    db: Database
+    defaults: SchoolDefaults
+    notifier: Notifier | None = None
+    clock: Callable[[], datetime] = utcnow
+
+    def run(self, caller: Caller, action: Action, *, key: str | None = None) -> Outcome:
+        """Run one action for the caller, once per key; deliver what it decided to send."""
+        now = self.clock()
+        outcome, created = perform(self.db, caller, self.defaults, action, now, key)
+        if created and self.notifier is not None:
+            try:
+                deliver_pending(self.db, self.notifier, now, only=created)
+            except Exception as error:  # still in the outbox: the clock's next tick sends it
+                log.warning("delivery after an action failed: %s", type(error).__name__)
+        return outcome
+
+    def command(self, caller: Caller, text: str, *, key: str | None = None) -> Outcome:
+        """A line of the command language, as typed."""
+
+        def action(session: Session, actor: Member, now: datetime) -> Outcome:
+            return parse(text, self.defaults.coordinators).action(session, actor, now)
+
+        return self.run(caller, action, key=key)
+
+    def check_in(
+        self,
+        caller: Caller,
+        code: str,
+        answers: Mapping[str, object],
+        kind: CheckInKind = CheckInKind.ADHOC,
+        *,
+        key: str | None = None,
+    ) -> Outcome:
+        """A filled-in check-in form; wrong answers come back as `form_errors`, nothing saved."""
+
+        def action(session: Session, actor: Member, now: datetime) -> Outcome:
+            return log_check_in(session, actor, now, code, answers, kind)
+
+        return self.run(caller, action, key=key)
+
+
+def perform(
+    db: Database,
+    caller: Caller,
+    defaults: SchoolDefaults,
+    action: Action,
+    now: datetime,
+    key: str | None = None,
+) -> tuple[Outcome, list[int]]:
+    """Run the action in one transaction; if it refuses, nothing it did is kept.
+
+    Returns the outcome and the ids of the outbox rows it created.
+    """
     language = defaults.language
     try:
         with db.transaction() as session:
-            actor = resolve_actor(session, caller, defaults)
+            actor = resolve_actor(session, caller, defaults, now)
             language = language_of(actor)
-            outcome = action(session, actor)
-            outcome.language = language_of(actor)
+            if key is not None:
+                _remember(session, key[:KEY_MAX], now)
+            outcome = action(session, actor, now)
+            outcome.language = language_of(actor)  # the action may have changed it (`language en`)
             outcome.notifications = [_in_reader_language(session, actor, n) for n in outcome.notifications]
-            for notification in outcome.notifications:
-                enqueue(session, actor.school, notification)
+            created = [
+                enqueue(session, actor.school, notification, now=now)
+                for notification in outcome.notifications
+            ]
             outcome.destination = Destination(actor.school.platform, actor.school.workspace_id)
-            return outcome
+            return outcome, [outbox_id for outbox_id in created if outbox_id is not None]
     except Refused as refusal:
         reply: list[Reply] = [refusal.message]
         if refusal.usage:
             reply.append(Help(refusal.usage))
-        return Outcome(reply=reply, language=language, refused=True)
+        return Outcome(reply=reply, language=language, refused=True), []
     except InvalidCheckIn as invalid:
-        return Outcome(language=language, refused=True, form_errors=invalid.errors)
+        return Outcome(language=language, refused=True, form_errors=invalid.errors), []
+    except IntegrityError:
+        if key is None:
+            raise
+        # Another process handled the same key at the same moment; its transaction won.
+        return Outcome(reply=[msg(ALREADY_DONE)], language=language, refused=True), []
     except OperationalError as error:
         # The database is briefly away (restarting, locked, network): say so, keep running.
         log.warning("database unavailable: %s", type(error.orig).__name__)
-        return Outcome(reply=[msg(UNAVAILABLE)], language=language, refused=True)
+        return Outcome(reply=[msg(UNAVAILABLE)], language=language, refused=True), []
+
+
+def _remember(session: Session, key: str, now: datetime) -> None:
+    """Record the request's key in the action's own transaction, or refuse a repeat."""
+    if session.get(HandledRequest, key) is not None:
+        raise Refused(ALREADY_DONE)
+    session.add(HandledRequest(key=key, handled_at=now))
+    session.flush()
 
 
 def _in_reader_language(session: Session, actor: Member, notification: Notification) -> Notification:
@@ -62,26 +148,3 @@ def _in_reader_language(session: Session, actor: Member, notification: Notificat
         if reader is not None:
             language = language_of(reader)
     return replace(notification, language=language)
-
-
-def run_command(db: Database, caller: Caller, defaults: SchoolDefaults, text: str) -> Outcome:
-    def action(session: Session, actor: Member) -> Outcome:
-        return parse(text, defaults.coordinators).action(session, actor)
-
-    return perform(db, caller, defaults, action)
-
-
-def submit_check_in(
-    db: Database,
-    caller: Caller,
-    defaults: SchoolDefaults,
-    code: str,
-    answers: Mapping[str, object],
-    kind: CheckInKind = CheckInKind.ADHOC,
-) -> Outcome:
-    """Save a filled-in check-in form; wrong answers come back as `form_errors`, nothing saved."""
-
-    def action(session: Session, actor: Member) -> Outcome:
-        return log_check_in(session, actor, code, answers, kind)
-
-    return perform(db, caller, defaults, action)

@@ -150,12 +150,12 @@ def apply_results(session: Session, student: Student, results: list[RuleResult],
             )
             session.add(alert)
             session.flush()
-            record(session, None, student.school_id, "alert.raise", "alert", alert.id)
+            record(session, None, student.school_id, "alert.raise", "alert", alert.id, now)
             evaluation.raised.append(alert)
         elif alert.evidence != evidence:
             alert.evidence = evidence
             alert.updated_at = now
-            record(session, None, student.school_id, "alert.update", "alert", alert.id)
+            record(session, None, student.school_id, "alert.update", "alert", alert.id, now)
             evaluation.updated.append(alert)
         else:
             continue
@@ -324,7 +324,7 @@ def reraise_due(session: Session, now: datetime) -> list[tuple[Destination, Noti
         if waited < thresholds_for(school.thresholds)["reraise_days"]:
             continue
         alert.raised_at = now
-        record(session, None, school.id, "alert.reraise", "alert", alert.id)
+        record(session, None, school.id, "alert.reraise", "alert", alert.id, now)
         notice = channel_notice(alert, reraised=True)
         if notice is not None:
             sent.append((_destination(school), notice))

@@ -13,7 +13,6 @@ from sqlalchemy.orm import Session
 
 from handlers.results import AlertRow, Outcome
 from models import Alert, AlertStatus, CheckIn, Member, Mentorship, Role, Student
-from models.base import utcnow
 from models.trends import Direction, engagement_trend
 
 TREND_WINDOW = 6
@@ -54,11 +53,11 @@ class HomeSummary:
     roles: list[str] = field(default_factory=list)
 
 
-def home(session: Session, actor: Member) -> Outcome:
+def home(session: Session, actor: Member, now: datetime) -> Outcome:
     caseload = [_caseload_row(session, m) for m in _active_mentorships(session, actor)]
     school = None
     if actor.has_role(Role.COORDINATOR) or actor.has_role(Role.EHT):
-        school = _school_overview(session, actor)
+        school = _school_overview(session, actor, now)
     summary = HomeSummary(actor.school.timezone, caseload, school, [r.value for r in actor.roles])
     return Outcome(reply=[summary])
 
@@ -103,7 +102,7 @@ def _caseload_row(session: Session, mentorship: Mentorship) -> CaseloadRow:
     )
 
 
-def _school_overview(session: Session, actor: Member) -> SchoolOverview:
+def _school_overview(session: Session, actor: Member, now: datetime) -> SchoolOverview:
     active_mentor = select(Mentorship.student_id).where(Mentorship.ended_at.is_(None))
     unassigned = session.scalars(
         select(Student.code)
@@ -122,7 +121,7 @@ def _school_overview(session: Session, actor: Member) -> SchoolOverview:
             Student.school_id == actor.school_id,
             Student.active.is_(True),
             Mentorship.ended_at.is_(None),
-            Mentorship.next_due_at < utcnow(),
+            Mentorship.next_due_at < now,
         )
         .order_by(Mentorship.next_due_at)
     ).all()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -11,21 +13,21 @@ from handlers.lookups import find_member, find_student
 from handlers.results import MenteeList, MenteeRow, Notification, Outcome, Recipient
 from models import CheckIn, Member, Mentorship, PromptStatus, Role, Student
 from models.audit import record
-from models.base import utcnow
 from models.messages import N_, Refused, msg
 from models.prompt import close_open_prompts
 
 
-def assign(session: Session, actor: Member, code: str, mentor_user_id: str, mentor_name: str = "") -> Outcome:
+def assign(
+    session: Session, actor: Member, now: datetime, code: str, mentor_user_id: str, mentor_name: str = ""
+) -> Outcome:
     """Give the student a mentor; if they had one, end that mentorship and keep it as history."""
     require_role(actor, Role.COORDINATOR)
     student = find_student(session, actor.school_id, code)
-    mentor = find_or_create_member(session, actor.school, mentor_user_id, mentor_name)
+    mentor = find_or_create_member(session, actor.school, mentor_user_id, now, mentor_name)
     current = active_mentorship(session, student)
     if current is not None and current.mentor_id == mentor.id:
         raise Refused(N_("{code} already has that mentor."), code=student.code)
 
-    now = utcnow()
     outcome = Outcome()
     if current is not None:
         current.ended_at = now
@@ -45,7 +47,7 @@ def assign(session: Session, actor: Member, code: str, mentor_user_id: str, ment
     mentorship.schedule_next(now)
     session.add(mentorship)
     session.flush()
-    record(session, actor, actor.school_id, "mentorship.assign", "mentorship", mentorship.id)
+    record(session, actor, actor.school_id, "mentorship.assign", "mentorship", mentorship.id, now)
 
     template = (
         N_("{code} is now mentored by @{mentor}.")
@@ -66,15 +68,15 @@ def assign(session: Session, actor: Member, code: str, mentor_user_id: str, ment
     return outcome
 
 
-def unassign(session: Session, actor: Member, code: str) -> Outcome:
+def unassign(session: Session, actor: Member, now: datetime, code: str) -> Outcome:
     require_role(actor, Role.COORDINATOR)
     student = find_student(session, actor.school_id, code)
     current = active_mentorship(session, student)
     if current is None:
         raise Refused(N_("{code} has no mentor."), code=student.code)
-    current.ended_at = utcnow()
+    current.ended_at = now
     close_open_prompts(session, current.id, PromptStatus.CANCELLED, current.ended_at)
-    record(session, actor, actor.school_id, "mentorship.unassign", "mentorship", current.id)
+    record(session, actor, actor.school_id, "mentorship.unassign", "mentorship", current.id, now)
     return Outcome.say(
         msg(N_("{code} no longer has a mentor."), code=student.code),
         Notification(
@@ -84,7 +86,7 @@ def unassign(session: Session, actor: Member, code: str) -> Outcome:
     )
 
 
-def mentees(session: Session, actor: Member, mentor_user_id: str | None = None) -> Outcome:
+def mentees(session: Session, actor: Member, now: datetime, mentor_user_id: str | None = None) -> Outcome:
     """A mentor's caseload; coordinators may look at anyone's."""
     own = mentor_user_id is None or mentor_user_id == actor.user_id
     if own:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
@@ -17,7 +18,7 @@ from models.messages import N_, Refused, msg
 from models.retention import DEFAULT_RETENTION_DAYS, MAX_RETENTION_DAYS, MIN_RETENTION_DAYS
 
 
-def set_retention(session: Session, actor: Member, days: str | None) -> Outcome:
+def set_retention(session: Session, actor: Member, now: datetime, days: str | None) -> Outcome:
     require_role(actor, Role.COORDINATOR)
     if days is not None:
         if not days.isdigit() or not MIN_RETENTION_DAYS <= int(days) <= MAX_RETENTION_DAYS:
@@ -28,7 +29,7 @@ def set_retention(session: Session, actor: Member, days: str | None) -> Outcome:
                 high=MAX_RETENTION_DAYS,
             )
         actor.school.retention_days = int(days)
-        record(session, actor, actor.school_id, "school.retention", "school", actor.school_id)
+        record(session, actor, actor.school_id, "school.retention", "school", actor.school_id, now)
     return Outcome.say(
         msg(
             N_("Check-ins, resolved alerts and audit events are kept {days} days, then deleted."),
@@ -45,7 +46,7 @@ def _row(obj: object, fields: tuple[str, ...]) -> dict[str, Any]:
     return {name: _iso(getattr(obj, name)) for name in fields}
 
 
-def export_student(session: Session, actor: Member, code: str) -> Outcome:
+def export_student(session: Session, actor: Member, now: datetime, code: str) -> Outcome:
     """Everything stored about one student, for a subject access request. Audited as a read."""
     require_role(actor, Role.COORDINATOR)
     student = find_student(session, actor.school_id, code, include_inactive=True)
@@ -101,6 +102,6 @@ def export_student(session: Session, actor: Member, code: str) -> Outcome:
         ],
         "audit": [_row(e, ("at", "action")) for e in audit],
     }
-    record(session, actor, actor.school_id, "student.export", "student", student.id)
+    record(session, actor, actor.school_id, "student.export", "student", student.id, now)
     text = json.dumps(data, ensure_ascii=False, indent=2, default=str)
     return Outcome(reply=[StudentExport(student.code, text)])

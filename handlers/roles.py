@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.orm import Session
 
 from handlers.access import require_role
@@ -27,7 +29,7 @@ LANGUAGES = ("sv", "en")
 
 def change_role(
     session: Session,
-    actor: Member,
+    actor: Member, now: datetime,
     user_id: str,
     role: Role,
     granted: bool,
@@ -39,7 +41,7 @@ def change_role(
             N_("@{user} is a coordinator through MENTORBOT_COORDINATORS; change the configuration instead."),
             user=user_id,
         )
-    member = find_or_create_member(session, actor.school, user_id)
+    member = find_or_create_member(session, actor.school, user_id, now)
     if not granted and role is Role.COORDINATOR and member.id == actor.id:
         raise Refused(N_("You cannot remove your own coordinator role; ask another coordinator."))
     if member.has_role(role) == granted:
@@ -57,6 +59,7 @@ def change_role(
         f"role.{'grant' if granted else 'revoke'}.{role.value}",
         "member",
         member.id,
+        now,
     )
     if granted:
         return Outcome.say(
@@ -71,10 +74,10 @@ def change_role(
     )
 
 
-def set_eht_channel(session: Session, actor: Member, channel_id: str) -> Outcome:
+def set_eht_channel(session: Session, actor: Member, now: datetime, channel_id: str) -> Outcome:
     require_role(actor, Role.COORDINATOR)
     actor.school.eht_channel = channel_id
-    record(session, actor, actor.school_id, "school.eht_channel", "school", actor.school_id)
+    record(session, actor, actor.school_id, "school.eht_channel", "school", actor.school_id, now)
     return Outcome.say(
         msg(
             N_("Alerts for the student health team will be posted in {channel}."),
@@ -87,7 +90,7 @@ def set_eht_channel(session: Session, actor: Member, channel_id: str) -> Outcome
     )
 
 
-def set_language(session: Session, actor: Member, language: str) -> Outcome:
+def set_language(session: Session, actor: Member, now: datetime, language: str) -> Outcome:
     if language not in LANGUAGES:
         raise Refused(N_("Choose sv (Swedish) or en (English)."), usage="language")
     actor.language = language

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy.orm import Session
 
@@ -61,14 +62,14 @@ def parse_roster(text: str) -> list[RosterRow | RosterProblem]:
     return rows
 
 
-def import_row(session: Session, actor: Member, row: RosterRow) -> Outcome:
+def import_row(session: Session, actor: Member, now: datetime, row: RosterRow) -> Outcome:
     """Register the student and, if a mentor is named, assign them; refusals undo the whole row."""
     grade: int | None = None
     if row.grade:
         if not row.grade.isdigit():
             raise Refused(N_("The grade must be between 5 and 9."))
         grade = int(row.grade)
-    outcome = add_student(session, actor, row.code, row.name, grade, row.class_name)
+    outcome = add_student(session, actor, now, row.code, row.name, grade, row.class_name)
     if row.mentor:
         mentor = row.mentor if row.mentor.startswith(("@", "<@")) else "@" + row.mentor
         try:
@@ -77,6 +78,6 @@ def import_row(session: Session, actor: Member, row: RosterRow) -> Outcome:
             raise Refused(
                 N_("{mentor} is not a user: write @name or the member ID."), mentor=row.mentor[:40]
             ) from None
-        assigned = assign(session, actor, row.code, mentor_id, mentor_name)
+        assigned = assign(session, actor, now, row.code, mentor_id, mentor_name)
         outcome.notifications.extend(assigned.notifications)
     return outcome

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import date
+from datetime import date, datetime
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,7 +12,6 @@ from handlers.lookups import find_student
 from handlers.results import Outcome
 from models import Member, Mentorship, Role, SchoolBreak, Student
 from models.audit import record
-from models.base import utcnow
 from models.cadence import CADENCE_OFF, DEFAULT_CADENCE, Cadence, CadenceError, parse_cadence
 from models.calendar import SchoolCalendar
 from models.messages import N_, Message, Refused, msg
@@ -53,9 +52,8 @@ def _parse(words: list[str]) -> str:
         raise Refused(_CADENCE_PROBLEMS[problem.reason], usage="cadence") from None
 
 
-def _reschedule_school(session: Session, actor: Member) -> None:
+def _reschedule_school(session: Session, actor: Member, now: datetime) -> None:
     """After the calendar or default cadence changes, every upcoming prompt is worked out again."""
-    now = utcnow()
     calendar = SchoolCalendar.for_school(actor.school)
     mentorships = session.scalars(
         select(Mentorship)
@@ -67,7 +65,7 @@ def _reschedule_school(session: Session, actor: Member) -> None:
         mentorship.schedule_next(now, calendar)
 
 
-def set_cadence(session: Session, actor: Member, code: str, words: list[str]) -> Outcome:
+def set_cadence(session: Session, actor: Member, now: datetime, code: str, words: list[str]) -> Outcome:
     """Show (no words) or change a mentorship's cadence: coordinators, or the student's own mentor."""
     student = find_student(session, actor.school_id, code)
     mentorship = active_mentorship(session, student)
@@ -77,8 +75,8 @@ def set_cadence(session: Session, actor: Member, code: str, words: list[str]) ->
         require_role(actor, Role.COORDINATOR)
     if words:
         mentorship.cadence = _parse(words)
-        mentorship.schedule_next(utcnow())
-        record(session, actor, actor.school_id, "mentorship.cadence", "mentorship", mentorship.id)
+        mentorship.schedule_next(now)
+        record(session, actor, actor.school_id, "mentorship.cadence", "mentorship", mentorship.id, now)
     return Outcome.say(
         msg(
             N_("Check-ins for {code}: {cadence}."),
@@ -88,12 +86,12 @@ def set_cadence(session: Session, actor: Member, code: str, words: list[str]) ->
     )
 
 
-def set_default_cadence(session: Session, actor: Member, words: list[str]) -> Outcome:
+def set_default_cadence(session: Session, actor: Member, now: datetime, words: list[str]) -> Outcome:
     if words:
         require_role(actor, Role.COORDINATOR)
         actor.school.default_cadence = _parse(words)
-        _reschedule_school(session, actor)
-        record(session, actor, actor.school_id, "school.cadence", "school", actor.school_id)
+        _reschedule_school(session, actor, now)
+        record(session, actor, actor.school_id, "school.cadence", "school", actor.school_id, now)
     return Outcome.say(
         msg(
             N_("The school's default cadence: {cadence}."),
@@ -109,7 +107,7 @@ def _parse_date(text: str) -> date:
         raise Refused(N_("Write dates as YYYY-MM-DD, e.g. 2027-02-15."), usage="break add") from None
 
 
-def add_break(session: Session, actor: Member, start: str, end: str, name: str) -> Outcome:
+def add_break(session: Session, actor: Member, now: datetime, start: str, end: str, name: str) -> Outcome:
     require_role(actor, Role.COORDINATOR)
     starts_on, ends_on = _parse_date(start), _parse_date(end)
     if ends_on < starts_on:
@@ -120,8 +118,8 @@ def add_break(session: Session, actor: Member, start: str, end: str, name: str) 
     school_break = SchoolBreak(school=actor.school, starts_on=starts_on, ends_on=ends_on, name=name)
     session.add(school_break)
     session.flush()
-    _reschedule_school(session, actor)
-    record(session, actor, actor.school_id, "school.break.add", "school_break", school_break.id)
+    _reschedule_school(session, actor, now)
+    record(session, actor, actor.school_id, "school.break.add", "school_break", school_break.id, now)
     return Outcome.say(
         msg(
             N_("Break added: {name} {start} to {end}. No prompts on those days."),
@@ -132,7 +130,7 @@ def add_break(session: Session, actor: Member, start: str, end: str, name: str) 
     )
 
 
-def list_breaks(session: Session, actor: Member) -> Outcome:
+def list_breaks(session: Session, actor: Member, now: datetime) -> Outcome:
     require_role(actor, Role.COORDINATOR, Role.MENTOR, Role.EHT)
     breaks = actor.school.breaks
     if not breaks:
@@ -143,7 +141,7 @@ def list_breaks(session: Session, actor: Member) -> Outcome:
     return Outcome.say(msg(N_("School breaks:\n{breaks}"), breaks="\n".join(lines)))
 
 
-def remove_break(session: Session, actor: Member, which: str) -> Outcome:
+def remove_break(session: Session, actor: Member, now: datetime, which: str) -> Outcome:
     """Remove by start date (YYYY-MM-DD) or by name."""
     require_role(actor, Role.COORDINATOR)
     matches = [
@@ -155,6 +153,6 @@ def remove_break(session: Session, actor: Member, which: str) -> Outcome:
         )
     actor.school.breaks.remove(matches[0])
     session.flush()
-    _reschedule_school(session, actor)
-    record(session, actor, actor.school_id, "school.break.remove", "school", actor.school_id)
+    _reschedule_school(session, actor, now)
+    record(session, actor, actor.school_id, "school.break.remove", "school", actor.school_id, now)
     return Outcome.say(msg(N_("Break removed: {name}."), name=matches[0].name or which))

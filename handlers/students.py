@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
@@ -10,7 +12,6 @@ from handlers.lookups import find_student, normalise_code
 from handlers.results import Notification, Outcome, Recipient, StudentList, StudentRow
 from models import Member, Mentorship, PromptStatus, Role, Student
 from models.audit import record
-from models.base import utcnow
 from models.messages import N_, Refused, msg
 from models.personnummer import contains_personnummer
 from models.prompt import close_open_prompts
@@ -43,7 +44,7 @@ def _clean_class(class_name: str) -> str:
 
 def add_student(
     session: Session,
-    actor: Member,
+    actor: Member, now: datetime,
     code: str,
     name: str = "",
     grade: int | None = None,
@@ -68,10 +69,10 @@ def add_student(
         existing.active, existing.deactivated_at = True, None
         student = existing
     else:
-        student = Student(school_id=actor.school_id, code=code, **values)
+        student = Student(school_id=actor.school_id, code=code, created_at=now, **values)
         session.add(student)
     session.flush()
-    record(session, actor, actor.school_id, "student.add", "student", student.id)
+    record(session, actor, actor.school_id, "student.add", "student", student.id, now)
     return Outcome.say(
         msg(N_("Student {code} registered. Assign a mentor with: assign {code} @mentor"), code=code)
     )
@@ -79,7 +80,7 @@ def add_student(
 
 def edit_student(
     session: Session,
-    actor: Member,
+    actor: Member, now: datetime,
     code: str,
     name: str | None = None,
     grade: int | None = None,
@@ -95,15 +96,14 @@ def edit_student(
         student.grade = _clean_grade(grade)
     if class_name is not None:
         student.class_name = _clean_class(class_name)
-    record(session, actor, actor.school_id, "student.edit", "student", student.id)
+    record(session, actor, actor.school_id, "student.edit", "student", student.id, now)
     return Outcome.say(msg(N_("Student {code} updated."), code=student.code))
 
 
-def remove_student(session: Session, actor: Member, code: str) -> Outcome:
+def remove_student(session: Session, actor: Member, now: datetime, code: str) -> Outcome:
     """Deactivate: the records stay (retention decides when they go), prompts stop."""
     require_role(actor, Role.COORDINATOR)
     student = find_student(session, actor.school_id, code)
-    now = utcnow()
     student.active, student.deactivated_at = False, now
     outcome = Outcome.say(msg(N_("Student {code} removed. Their records are kept."), code=student.code))
     mentorship = active_mentorship(session, student)
@@ -116,11 +116,11 @@ def remove_student(session: Session, actor: Member, code: str) -> Outcome:
                 msg(N_("{code} is no longer on your mentee list."), code=student.code),
             )
         )
-    record(session, actor, actor.school_id, "student.remove", "student", student.id)
+    record(session, actor, actor.school_id, "student.remove", "student", student.id, now)
     return outcome
 
 
-def list_students(session: Session, actor: Member) -> Outcome:
+def list_students(session: Session, actor: Member, now: datetime) -> Outcome:
     require_role(actor, Role.COORDINATOR)
     rows = session.execute(
         select(Student, Member.user_id)

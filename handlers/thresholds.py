@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from sqlalchemy.orm import Session
 
 from handlers.access import require_role
@@ -12,7 +14,7 @@ from models.messages import N_, msg
 from models.rules import PARAMETERS, PARAMETERS_BY_NAME, parse_threshold, thresholds_for
 
 
-def show_thresholds(session: Session, actor: Member) -> Outcome:
+def show_thresholds(session: Session, actor: Member, now: datetime) -> Outcome:
     require_role(actor, Role.COORDINATOR, Role.EHT)
     values = thresholds_for(actor.school.thresholds)
     return Outcome(
@@ -27,7 +29,7 @@ def show_thresholds(session: Session, actor: Member) -> Outcome:
     )
 
 
-def set_threshold(session: Session, actor: Member, name: str, value: str) -> Outcome:
+def set_threshold(session: Session, actor: Member, now: datetime, name: str, value: str) -> Outcome:
     """Change one threshold; a wrong name or value is refused with the allowed ones."""
     require_role(actor, Role.COORDINATOR, Role.EHT)
     key, number = parse_threshold(name, value)
@@ -37,7 +39,7 @@ def set_threshold(session: Session, actor: Member, name: str, value: str) -> Out
     overrides = {k: v for k, v in (school.thresholds or {}).items() if k in PARAMETERS_BY_NAME}
     overrides[key] = number
     school.thresholds = overrides
-    record(session, actor, actor.school_id, "school.threshold", "school", school.id)
+    record(session, actor, actor.school_id, "school.threshold", "school", school.id, now)
     return Outcome.say(
         msg(
             N_("{name} is now {value} (was {previous}). {meaning}"),

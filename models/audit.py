@@ -9,7 +9,7 @@ from typing import TextIO
 from sqlalchemy import ForeignKey, Index, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from models.base import Base, UTCDateTime, utcnow
+from models.base import Base, UTCDateTime
 from models.db import Database
 from models.people import Member
 from models.school import School
@@ -26,7 +26,7 @@ class AuditEvent(Base):
     action: Mapped[str] = mapped_column(String(40))
     object_type: Mapped[str] = mapped_column(String(20))
     object_id: Mapped[str] = mapped_column(String(40))
-    at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 
 def record(
@@ -36,9 +36,11 @@ def record(
     action: str,
     object_type: str,
     object_id: object,
+    at: datetime,
 ) -> None:
     session.add(
         AuditEvent(
+            at=at,
             school_id=school_id,
             actor_id=actor.id if actor else None,
             action=action,

@@ -24,6 +24,9 @@ class Base(DeclarativeBase):
 
 
 def utcnow() -> datetime:
+    """The wall clock. Only the edges read it (the CLI, the web app, the clock's ticks) and pass it
+    on as `now`: no use case, column default or query reads it behind the caller's back, so the whole
+    system runs at any simulated date."""
     return datetime.now(UTC)
 
 

@@ -9,7 +9,7 @@ from sqlalchemy import Enum, ForeignKey, Index, select
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 from sqlalchemy.orm.attributes import flag_modified
 
-from models.base import Base, UTCDateTime, utcnow
+from models.base import Base, UTCDateTime
 from models.crypto import EncryptedText
 from models.db import Database
 from models.mentorship import Mentorship
@@ -41,7 +41,7 @@ class CheckIn(Base):
         ForeignKey("mentorship.id", ondelete="SET NULL"), index=True
     )
     author_id: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))
-    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    recorded_at: Mapped[datetime] = mapped_column(UTCDateTime)
     kind: Mapped[CheckInKind] = mapped_column(
         Enum(
             CheckInKind,

@@ -14,7 +14,7 @@ from enum import StrEnum
 from sqlalchemy import String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from models.base import Base, UTCDateTime, utcnow
+from models.base import Base, UTCDateTime
 
 
 class ReferenceKind(StrEnum):
@@ -41,4 +41,4 @@ class ConversationReference(Base):
     display_name: Mapped[str] = mapped_column(String(120), default="")
     service_url: Mapped[str] = mapped_column(String(400))
     conversation_id: Mapped[str] = mapped_column(String(400))
-    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

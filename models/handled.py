@@ -17,7 +17,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import String, delete
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from models.base import Base, UTCDateTime, utcnow
+from models.base import Base, UTCDateTime
 
 HANDLED_KEEP = timedelta(days=7)
 
@@ -27,7 +27,7 @@ class HandledRequest(Base):
 
     # Platform-made and opaque to the domain, e.g. "slack:view:V123" (never personal data).
     key: Mapped[str] = mapped_column(String(200), primary_key=True)
-    handled_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, index=True)
+    handled_at: Mapped[datetime] = mapped_column(UTCDateTime, index=True)
 
 
 def forget_handled(session: Session, now: datetime) -> int:

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, UTCDateTime, utcnow
+from models.base import Base, UTCDateTime
 from models.cadence import CADENCE_OFF, DEFAULT_CADENCE, next_due
 from models.calendar import SchoolCalendar
 from models.people import Member
@@ -34,7 +34,7 @@ class Mentorship(Base):
     # RFC 5545 RRULE in the school's time zone; None means the school's default cadence.
     cadence: Mapped[str | None] = mapped_column(String(200))
     next_due_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    started_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    started_at: Mapped[datetime] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     student: Mapped[Student] = relationship()

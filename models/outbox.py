@@ -14,7 +14,7 @@ from typing import Any
 from sqlalchemy import JSON, Date, Enum, ForeignKey, Index, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, UTCDateTime, utcnow
+from models.base import Base, UTCDateTime
 from models.school import School
 
 
@@ -47,7 +47,7 @@ class OutboxMessage(Base):
     attempts: Mapped[int] = mapped_column(default=0)
     # After a failed delivery: not before this time (backing off while a platform is down).
     next_attempt_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     claimed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     claimed_by: Mapped[str | None] = mapped_column(String(64))
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -8,7 +8,7 @@ from enum import StrEnum
 from sqlalchemy import ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, UTCDateTime, utcnow
+from models.base import Base, UTCDateTime
 from models.school import School
 
 
@@ -31,7 +31,7 @@ class Member(Base):
     is_coordinator: Mapped[bool] = mapped_column(default=False)
     is_mentor: Mapped[bool] = mapped_column(default=False)
     is_eht: Mapped[bool] = mapped_column(default=False)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     school: Mapped[School] = relationship()
 

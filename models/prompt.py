@@ -12,7 +12,7 @@ from enum import StrEnum
 from sqlalchemy import Date, Enum, ForeignKey, Index, UniqueConstraint, update
 from sqlalchemy.orm import Mapped, Session, mapped_column, relationship
 
-from models.base import Base, UTCDateTime, utcnow
+from models.base import Base, UTCDateTime
 from models.mentorship import Mentorship
 
 
@@ -39,7 +39,7 @@ class Prompt(Base):
         Enum(PromptStatus, native_enum=False, length=16, values_callable=lambda e: [m.value for m in e]),
         default=PromptStatus.PENDING,
     )
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)

@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
-from models.base import Base, UTCDateTime, utcnow
+from models.base import Base, UTCDateTime
 
 
 class School(Base):
@@ -31,7 +31,7 @@ class School(Base):
     retention_ran_on: Mapped[date | None] = mapped_column(Date)
     # Overrides of the early-warning defaults; thresholds are configuration, not code.
     thresholds: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
-    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
     breaks: Mapped[list[SchoolBreak]] = relationship(
         back_populates="school", cascade="all, delete-orphan", order_by="SchoolBreak.starts_on"

@@ -37,5 +37,5 @@ def run_daily_early_warning(db: Database, now: datetime, settings: ClockSettings
                 .filter_by(platform=destination.platform, workspace_id=destination.workspace_id)
                 .one()
             )
-            queued += enqueue(session, school, notification)
+            queued += enqueue(session, school, notification, now=now) is not None
         return queued

@@ -60,8 +60,8 @@ def record_digests(db: Database, now: datetime, digest_rule: str, timezone: str 
             key = f"digest:{school.id}:{occurrence.date().isoformat()}"
             if _already_decided(session, key) or not _has_students(session, school):
                 continue
-            queued += _queue_coordinator_digests(session, school, occurrence, key)
-            queued += _queue_eht_summary(session, school, key)
+            queued += _queue_coordinator_digests(session, school, occurrence, key, now)
+            queued += _queue_eht_summary(session, school, key, now)
         if complete:
             claim_day(session, ROUTINE, week_day)
     return queued
@@ -77,7 +77,9 @@ def _has_students(session: Session, school: School) -> bool:
     return found is not None
 
 
-def _queue_coordinator_digests(session: Session, school: School, occurrence: datetime, key: str) -> int:
+def _queue_coordinator_digests(
+    session: Session, school: School, occurrence: datetime, key: str, now: datetime
+) -> int:
     digest = build_digest(session, school, occurrence - WEEK, occurrence)
     coordinators = session.scalars(
         select(Member).where(Member.school_id == school.id, Member.is_coordinator.is_(True))
@@ -88,11 +90,12 @@ def _queue_coordinator_digests(session: Session, school: School, occurrence: dat
             school,
             Notification(Recipient.person(coordinator.user_id), digest, language=language_of(coordinator)),
             f"{key}:coordinator:{coordinator.id}",
+            now=now,
         )
     return len(coordinators)
 
 
-def _queue_eht_summary(session: Session, school: School, key: str) -> int:
+def _queue_eht_summary(session: Session, school: School, key: str, now: datetime) -> int:
     if not school.eht_channel:
         return 0
     summary = AlertSummary(school.timezone, open_alert_rows(session, school.id))
@@ -101,6 +104,7 @@ def _queue_eht_summary(session: Session, school: School, key: str) -> int:
         school,
         Notification(Recipient.channel(school.eht_channel), summary, language=school.language),
         f"{key}:eht",
+        now=now,
     )
     return 1
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import os
 import socket
+from collections.abc import Collection
 from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
@@ -34,10 +35,17 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
-def _claim(db: Database, now: datetime, worker: str) -> list[tuple[int, Destination, Notification]]:
+def _claim(
+    db: Database, now: datetime, worker: str, only: Collection[int] | None = None
+) -> list[tuple[int, Destination, Notification]]:
+    waiting = (
+        select(OutboxMessage)
+        if only is None
+        else select(OutboxMessage).where(OutboxMessage.id.in_(list(only)))
+    )
     with db.transaction() as session:
         rows = session.scalars(
-            select(OutboxMessage)
+            waiting
             .where(
                 or_(
                     (OutboxMessage.status == OutboxStatus.PENDING)
@@ -75,13 +83,20 @@ def _claim(db: Database, now: datetime, worker: str) -> list[tuple[int, Destinat
 
 
 def deliver_pending(
-    db: Database, notifier: Notifier, now: datetime, worker: str | None = None
+    db: Database,
+    notifier: Notifier,
+    now: datetime,
+    worker: str | None = None,
+    only: Collection[int] | None = None,
 ) -> list[Notification]:
-    """Claim what is waiting (or was left by a dead sender), deliver it, mark it sent."""
+    """Claim what is waiting (or was left by a dead sender), deliver it, mark it sent.
+
+    `only`: just these outbox rows (what one person's action created); the rest is the clock's.
+    """
     worker = worker or worker_name()
     delivered: list[Notification] = []
     while True:
-        claimed = _claim(db, now, worker)
+        claimed = _claim(db, now, worker, only)
         sent: list[tuple[int, str | None]] = []
         for outbox_id, destination, notification in claimed:
             try:

@@ -21,7 +21,6 @@ from handlers.actors import language_of
 from handlers.delivery import enqueue
 from handlers.results import DueMentee, DuePrompt, Notification, Recipient
 from models import Member, Mentorship, Prompt, PromptStatus, School, Student
-from models.base import utcnow
 from models.calendar import SchoolCalendar
 from models.db import Database
 from models.messages import N_, msg
@@ -54,14 +53,15 @@ def _label(student: Student) -> str:
     return f"{student.code} {student.display_name}".strip()
 
 
-def _insert_prompts(session: Session, occurrences: list[tuple[Mentorship, date]]) -> dict[int, int]:
+def _insert_prompts(
+    session: Session, occurrences: list[tuple[Mentorship, date]], now: datetime
+) -> dict[int, int]:
     """Record the occurrences, a few statements per batch; returns mentorship id -> new prompt id.
 
     A (mentorship, local date) recorded before is left out of the answer: that prompt exists.
     """
     table = Prompt.__table__
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    created = utcnow()
     new: dict[int, int] = {}
     # Rows per statement: well inside both databases' limits on bound parameters.
     for start in range(0, len(occurrences), INSERT_ROWS):
@@ -71,7 +71,7 @@ def _insert_prompts(session: Session, occurrences: list[tuple[Mentorship, date]]
                 "due_at": mentorship.next_due_at,
                 "local_date": local_date,
                 "status": PromptStatus.PENDING.value,
-                "created_at": created,
+                "created_at": now,
             }
             for mentorship, local_date in occurrences[start : start + INSERT_ROWS]
         ]
@@ -189,7 +189,7 @@ def record_due_prompts(db: Database, now: datetime) -> int:
                 assert mentorship.next_due_at is not None
                 zone = ZoneInfo(mentorship.student.school.timezone)
                 occurrences.append((mentorship, mentorship.next_due_at.astimezone(zone).date()))
-            new_prompts = _insert_prompts(session, occurrences)
+            new_prompts = _insert_prompts(session, occurrences, now)
             streaks = _missed_streaks(session, new_prompts)
             for mentorship in due:
                 assert mentorship.next_due_at is not None
@@ -197,15 +197,15 @@ def record_due_prompts(db: Database, now: datetime) -> int:
                 if prompt_id is not None:
                     by_mentor[mentorship.mentor_id].append(Due(prompt_id, mentorship, mentorship.next_due_at))
                     if streaks[mentorship.id] == MISSES_BEFORE_ESCALATION:
-                        _escalate(session, mentorship, prompt_id)
+                        _escalate(session, mentorship, prompt_id, now)
                 school = mentorship.student.school
                 mentorship.schedule_next(max(now, mentorship.next_due_at), calendars.of(school))
             for prompts in by_mentor.values():
-                _queue_prompt(session, prompts, reminder=False)
+                _queue_prompt(session, prompts, now, reminder=False)
             recorded += sum(len(p) for p in by_mentor.values())
 
 
-def _queue_prompt(session: Session, prompts: list[Due], reminder: bool) -> None:
+def _queue_prompt(session: Session, prompts: list[Due], now: datetime, reminder: bool) -> None:
     first = prompts[0]
     mentor, school = first.mentorship.mentor, first.mentorship.student.school
     mentees = [DueMentee(d.mentorship.student.code, _label(d.mentorship.student), d.due_at) for d in prompts]
@@ -221,10 +221,11 @@ def _queue_prompt(session: Session, prompts: list[Due], reminder: bool) -> None:
         notification,
         f"{kind}:{mentor.id}:{first.prompt_id}",
         prompt_ids=[] if reminder else [d.prompt_id for d in prompts],
+        now=now,
     )
 
 
-def _escalate(session: Session, mentorship: Mentorship, prompt_id: int) -> None:
+def _escalate(session: Session, mentorship: Mentorship, prompt_id: int, now: datetime) -> None:
     school = mentorship.student.school
     coordinators = session.scalars(
         select(Member).where(Member.school_id == school.id, Member.is_coordinator.is_(True))
@@ -241,6 +242,7 @@ def _escalate(session: Session, mentorship: Mentorship, prompt_id: int) -> None:
             school,
             Notification(Recipient.person(coordinator.user_id), message, language=language_of(coordinator)),
             f"escalation:{mentorship.id}:{prompt_id}:{coordinator.id}",
+            now=now,
         )
 
 
@@ -289,5 +291,5 @@ def record_reminders(db: Database, now: datetime, after_school_hours: float) -> 
                         Due(prompt.id, prompt.mentorship, prompt.due_at)
                     )
             for due_prompts in by_mentor.values():
-                _queue_prompt(session, due_prompts, reminder=True)
+                _queue_prompt(session, due_prompts, now, reminder=True)
                 reminded += len(due_prompts)

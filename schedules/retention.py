@@ -13,7 +13,6 @@ from datetime import datetime
 from sqlalchemy import select
 
 from models import School
-from models.base import utcnow
 from models.db import Database
 from models.handled import forget_handled
 from models.retention import DEFAULT_RETENTION_DAYS, RetentionReport, apply_retention
@@ -25,7 +24,7 @@ log = logging.getLogger("mentorbot.retention")
 
 
 def run_retention(
-    db: Database, now: datetime | None = None, force: bool = False
+    db: Database, now: datetime, force: bool = False
 ) -> Iterator[tuple[str, RetentionReport]]:
     """Apply retention to every school not yet done today (all of them with `force`), and forget
     double-delivery keys older than a week.
@@ -33,7 +32,6 @@ def run_retention(
     Once every school is done, a marker for the day means later ticks that day look no further:
     without it each tick would read the whole school table to find that nothing is left.
     """
-    now = now or utcnow()
     with db.transaction() as session:
         if not force and has_run(session, ROUTINE, now.date()):
             return

@@ -1,13 +1,20 @@
-"""Shared fixtures: database tests run on real SQLite and, with TEST_DATABASE_URL, real PostgreSQL."""
+"""Shared fixtures: database tests run on real SQLite and, with TEST_DATABASE_URL, real PostgreSQL.
+
+With MENTORBOT_TEST_DATE (an ISO date or time, UTC) the whole run lives on that date: the wall
+clock of this process starts there and ticks on. `make test` runs the suite at today's date and
+again years away, so a test that only passes on some dates cannot land.
+"""
 
 from __future__ import annotations
 
 import os
 import shutil
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+import time_machine
 from sqlalchemy import text
 from sqlalchemy.exc import OperationalError
 
@@ -17,6 +24,18 @@ from tests.driver import Driver
 
 # One schema per test process, so parallel checkouts can share one PostgreSQL server.
 PG_SCHEMA = f"mentorbot_test_{os.getpid()}"
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    when = os.environ.get("MENTORBOT_TEST_DATE")
+    if when:
+        moment = datetime.fromisoformat(when)
+        moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        time_machine.travel(moment, tick=True).start()
+
+
+def pytest_report_header(config: pytest.Config) -> str:
+    return f"mentorbot: the wall clock reads {datetime.now(UTC):%Y-%m-%d %H:%M} UTC"
 
 
 def _postgres_url() -> str | None:

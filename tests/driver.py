@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from datetime import datetime
 
 from bot.render_text import render_notification, render_reply
 from handlers.actors import Caller, SchoolDefaults
-from handlers.dispatch import run_command, submit_check_in
+from handlers.dispatch import Core
 from handlers.results import Outcome
+from models.base import utcnow
 from models.db import Database
 
 GOOD_CHECK_IN = {
@@ -45,16 +47,19 @@ class Driver:
     ) -> None:
         self.db = db
         self.defaults = SchoolDefaults("Europe/Stockholm", language, coordinators)
+        # People act at this moment when set (a simulated date), else at the real time.
+        self.now: datetime | None = None
+        self.core = Core(db, self.defaults, clock=lambda: self.now or utcnow())
 
     def caller(self, user: str, workspace: str = "school-a") -> Caller:
         return Caller("console", workspace, user, user)
 
     def say(self, user: str, text: str, workspace: str = "school-a") -> Reply:
-        return Reply(run_command(self.db, self.caller(user, workspace), self.defaults, text))
+        return Reply(self.core.command(self.caller(user, workspace), text))
 
     def check_in(
         self, user: str, code: str, answers: Mapping[str, object] | None = None, **changes: object
     ) -> Reply:
         form = dict(GOOD_CHECK_IN if answers is None else answers)
         form.update(changes)
-        return Reply(submit_check_in(self.db, self.caller(user), self.defaults, code, form))
+        return Reply(self.core.check_in(self.caller(user), code, form))

@@ -232,11 +232,14 @@ def test_a_platform_outage_loses_nothing(bot: Driver, clock: Clock, notifier: Re
 def test_weekly_digest_for_coordinators_and_eht_once(
     bot: Driver, clock: Clock, notifier: RecordingNotifier
 ) -> None:
+    # People and the clock live in the same (simulated) week, whatever today's real date is.
+    bot.now = at(2026, 11, 20, 15)  # a Friday, after that week's digest time
     one_student(bot, "7B-03", "anna")
     one_student(bot, "7B-04", "bo")
     bot.say("admin", "eht #eht")
     start_mentorships(bot.db, at(2026, 11, 20, 12))
     clock.tick(at(2026, 11, 23, 8, 31))
+    bot.now = at(2026, 11, 23, 9)
     bot.check_in("anna", "7B-03")
     run(clock, at(2026, 11, 27, 13), at(2026, 11, 27, 18), step=timedelta(minutes=30))
     digests = [n for _, n in notifier.sent if type(n.content).__name__ == "Digest"]

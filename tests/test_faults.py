@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 
 from bot.render_text import render_reply
 from handlers.actors import Caller, SchoolDefaults
-from handlers.dispatch import run_command, submit_check_in
+from handlers.dispatch import Core
 from models.db import Database
 from tests.driver import Driver
 
@@ -19,8 +19,8 @@ DEFAULTS = SchoolDefaults("Europe/Stockholm", "sv", frozenset({"admin"}))
 def test_an_unreachable_database_gets_a_polite_answer_in_the_users_language(caplog) -> None:  # type: ignore[no-untyped-def]
     away = Database("postgresql://nobody@127.0.0.1:1/none")
     with caplog.at_level(logging.WARNING):
-        outcome = run_command(away, Caller("console", "w", "admin"), DEFAULTS, "students")
-        form = submit_check_in(away, Caller("console", "w", "anna"), DEFAULTS, "7B-03", {})
+        outcome = Core(away, DEFAULTS).command(Caller("console", "w", "admin"), "students")
+        form = Core(away, DEFAULTS).check_in(Caller("console", "w", "anna"), "7B-03", {})
     assert outcome.refused and form.refused
     for answer in (outcome, form):
         [text] = render_reply(answer.language, answer.reply[0])

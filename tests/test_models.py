@@ -13,13 +13,15 @@ from sqlalchemy.exc import IntegrityError
 from models import Base, Member, Mentorship, School, Student, migrate
 from models.db import Database
 
+NOW = datetime(2026, 3, 30, 6, 30, tzinfo=UTC)
+
 
 def seed(db: Database) -> tuple[int, int, int]:
     with db.transaction() as session:
-        school = School(platform="console", workspace_id="w", thresholds={})
-        anna = Member(school=school, user_id="anna")
-        bo = Member(school=school, user_id="bo")
-        student = Student(school=school, code="7B-03")
+        school = School(platform="console", workspace_id="w", thresholds={}, created_at=NOW)
+        anna = Member(school=school, user_id="anna", created_at=NOW)
+        bo = Member(school=school, user_id="bo", created_at=NOW)
+        student = Student(school=school, code="7B-03", created_at=NOW)
         session.add_all([school, anna, bo, student])
         session.flush()
         return student.id, anna.id, bo.id
@@ -28,12 +30,12 @@ def seed(db: Database) -> tuple[int, int, int]:
 def test_one_active_mentor_per_student_is_enforced_by_the_database(db: Database) -> None:
     student_id, anna_id, bo_id = seed(db)
     with db.transaction() as session:
-        session.add(Mentorship(student_id=student_id, mentor_id=anna_id))
+        session.add(Mentorship(student_id=student_id, mentor_id=anna_id, started_at=NOW))
     with pytest.raises(IntegrityError), db.transaction() as session:
-        session.add(Mentorship(student_id=student_id, mentor_id=bo_id))
+        session.add(Mentorship(student_id=student_id, mentor_id=bo_id, started_at=NOW))
     with db.transaction() as session:
-        session.scalars(select(Mentorship)).one().ended_at = datetime.now(UTC)
-        session.add(Mentorship(student_id=student_id, mentor_id=bo_id))
+        session.scalars(select(Mentorship)).one().ended_at = NOW
+        session.add(Mentorship(student_id=student_id, mentor_id=bo_id, started_at=NOW))
     with db.transaction() as session:
         assert len(session.scalars(select(Mentorship)).all()) == 2
 
@@ -42,20 +44,24 @@ def test_student_code_unique_per_school_and_grade_checked(db: Database) -> None:
     seed(db)
     with pytest.raises(IntegrityError), db.transaction() as session:
         school = session.scalars(select(School)).one()
-        session.add(Student(school=school, code="7B-03"))
+        session.add(Student(school=school, code="7B-03", created_at=NOW))
     with pytest.raises(IntegrityError), db.transaction() as session:
         school = session.scalars(select(School)).one()
-        session.add(Student(school=school, code="X1", grade=4))
+        session.add(Student(school=school, code="X1", grade=4, created_at=NOW))
     with db.transaction() as session:
-        other = School(platform="console", workspace_id="other", thresholds={})
-        session.add(Student(school=other, code="7B-03"))
+        other = School(platform="console", workspace_id="other", thresholds={}, created_at=NOW)
+        session.add(Student(school=other, code="7B-03", created_at=NOW))
 
 
 def test_times_are_stored_as_utc_and_read_back_aware(db: Database) -> None:
     student_id, anna_id, _ = seed(db)
     stockholm_morning = datetime(2026, 3, 30, 8, 30, tzinfo=timezone(timedelta(hours=2)))
     with db.transaction() as session:
-        session.add(Mentorship(student_id=student_id, mentor_id=anna_id, next_due_at=stockholm_morning))
+        session.add(
+            Mentorship(
+                student_id=student_id, mentor_id=anna_id, started_at=NOW, next_due_at=stockholm_morning
+            )
+        )
     with db.transaction() as session:
         due = session.scalars(select(Mentorship.next_due_at)).one()
     assert due == stockholm_morning
@@ -65,7 +71,11 @@ def test_times_are_stored_as_utc_and_read_back_aware(db: Database) -> None:
 def test_naive_times_are_refused(db: Database) -> None:
     student_id, anna_id, _ = seed(db)
     with pytest.raises(Exception, match="naive"), db.transaction() as session:
-        session.add(Mentorship(student_id=student_id, mentor_id=anna_id, next_due_at=datetime(2026, 1, 1)))
+        session.add(
+            Mentorship(
+                student_id=student_id, mentor_id=anna_id, started_at=NOW, next_due_at=datetime(2026, 1, 1)
+            )
+        )
         session.flush()
 
 

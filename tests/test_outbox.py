@@ -12,16 +12,18 @@ from models import OutboxMessage, School
 from models.db import Database
 from models.messages import msg
 
+NOW = datetime(2026, 3, 30, 6, 30, tzinfo=UTC)
+
 
 def test_a_key_is_decided_once(db: Database) -> None:
     with db.transaction() as session:
-        school = School(platform="console", workspace_id="w", thresholds={})
+        school = School(platform="console", workspace_id="w", thresholds={}, created_at=NOW)
         session.add(school)
         session.flush()
         note = Notification(Recipient.person("anna"), msg("Hello"), language="en")
-        assert enqueue(session, school, note, "greeting:anna") is True
-        assert enqueue(session, school, note, "greeting:anna") is False
-        assert enqueue(session, school, note) is True  # no key: always new
+        assert enqueue(session, school, note, "greeting:anna", now=NOW) is not None
+        assert enqueue(session, school, note, "greeting:anna", now=NOW) is None
+        assert enqueue(session, school, note, now=NOW) is not None  # no key: always new
     with db.transaction() as session:
         assert session.scalar(select(func.count()).select_from(OutboxMessage)) == 2
 

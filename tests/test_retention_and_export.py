@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 
 from models import AuditEvent, CheckIn, HandledRequest, Student
 from models.audit import export_csv
+from models.base import utcnow
 from models.db import Database
 from schedules.retention import run_retention
 from tests.driver import Driver
@@ -52,16 +53,16 @@ def test_retention_deletes_old_records_and_long_inactive_students(bot: Driver, d
         bot.check_in("anna", code)
     bot.say("admin", "student remove 7B-04")
     age_everything(db, 50)
-    list(run_retention(db, force=True))
+    list(run_retention(db, utcnow(), force=True))
     assert count(db, CheckIn) == 2 and count(db, Student) == 2
     age_everything(db, 101)
     bot.check_in("anna", "7B-03", note="today")
-    [(_, report)] = list(run_retention(db, force=True))
+    [(_, report)] = list(run_retention(db, utcnow(), force=True))
     assert (report.check_ins, report.students) == (2, 1)
     assert count(db, CheckIn) == 1 and count(db, Student) == 1
     assert report.audit_events > 0
     # The clock runs it once a day, not every tick.
-    assert list(run_retention(db)) == []
+    assert list(run_retention(db, utcnow())) == []
 
 
 def test_student_export_has_everything_and_is_audited(bot: Driver, db: Database) -> None:

@@ -28,13 +28,11 @@ from bot.render_text import render_content, render_reply
 from bot.runtime import build_notifier
 from bot.slack.blocks import ACTION_ALERT_ACK
 from handlers.actors import Caller, SchoolDefaults
-from handlers.dispatch import run_command, submit_check_in
+from handlers.dispatch import Core
 from handlers.results import Destination, Notification, Outcome, RecipientKind
 from models import Alert, OutboxMessage, OutboxStatus
-from models.base import utcnow
 from models.db import Database
 from schedules.clock import Clock
-from schedules.outbox import deliver_pending
 from tests.clock_support import at, start_mentorships
 from tests.fake_slack import start_fake_slack
 from tests.slack.conftest import SlackSim, modal_values, serve, slack_settings, text_of
@@ -107,25 +105,25 @@ class ConsoleDriver:
         self.db = db
         self.defaults = SchoolDefaults("Europe/Stockholm", "en", frozenset({"admin"}))
         self.notifier = TextRecorder()
+        self.core = Core(db, self.defaults, self.notifier)
 
     def _caller(self, user: str) -> Caller:
         return Caller("console", "local", user, user)
 
     def _shown(self, outcome: Outcome) -> str:
-        deliver_pending(self.db, self.notifier, utcnow())  # as the console does after each line
         lines = [line for reply in outcome.reply for line in render_reply(outcome.language, reply)]
         lines += [translate(outcome.language, error) for error in outcome.form_errors.values()]
         return "\n".join(lines)
 
     def say(self, user: str, text: str) -> str:
-        return self._shown(run_command(self.db, self._caller(user), self.defaults, text))
+        return self._shown(self.core.command(self._caller(user), text))
 
     def set_eht_channel(self, user: str) -> str:
         return self.say(user, "eht #eht")
 
     def check_in(self, user: str, code: str, answers: Mapping[str, str]) -> str:
         self.say(user, f"checkin {code}")
-        return self._shown(submit_check_in(self.db, self._caller(user), self.defaults, code, answers))
+        return self._shown(self.core.check_in(self._caller(user), code, answers))
 
     def acknowledge(self, user: str, alert_id: int) -> str:
         return self.say(user, f"alert ack {alert_id}")

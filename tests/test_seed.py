@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import func, select
 
 from handlers.actors import Caller, SchoolDefaults
-from handlers.dispatch import run_command
+from handlers.dispatch import Core
 from models import CheckIn, Member, Mentorship, Prompt, School, Student
 from models.db import Database
 from models.seed import SeedRefused, SeedSize, mark_due, seed
@@ -46,7 +46,7 @@ def test_seed_makes_a_realistic_term_and_a_new_namespace_each_run(db: Database) 
         assert strengths and all(not s.startswith("enc:") for s in strengths)
     # Ids keep coming from the database's own sequence after the explicit ids of the seed.
     with db.transaction() as session:
-        school = School(platform="console", workspace_id="after-seed", thresholds={})
+        school = School(platform="console", workspace_id="after-seed", thresholds={}, created_at=NOW)
         session.add(school)
         session.flush()
         assert school.id == 4
@@ -56,7 +56,7 @@ def test_seed_makes_a_realistic_term_and_a_new_namespace_each_run(db: Database) 
 def test_seeded_data_works_in_the_console_school_once(db: Database) -> None:
     seed(db, SeedSize(students=8, check_ins_per_student=2, now=NOW), None, ("console", "local"))
     defaults = SchoolDefaults("Europe/Stockholm", "en", frozenset())
-    outcome = run_command(db, Caller("console", "local", "coordinator"), defaults, "students")
+    outcome = Core(db, defaults).command(Caller("console", "local", "coordinator"), "students")
     assert not outcome.refused
     with pytest.raises(SeedRefused):
         seed(db, SeedSize(students=8, now=NOW), None, ("console", "local"))

@@ -14,11 +14,9 @@ from slack_bolt.async_app import AsyncApp
 
 from bot.slack.blocks import ACTION_CHECKIN, ACTION_NOTMET, ACTION_SNOOZE
 from bot.slack.buttons import Press, on_press
-from bot.slack.deps import Deps, deliver_waiting, off_loop
+from bot.slack.deps import Deps, off_loop
 from bot.slack.views import open_checkin_modal
 from handlers.checkins import start_check_in
-from handlers.dispatch import perform
-from handlers.idempotency import run_once
 from handlers.prompts import did_not_meet, snooze
 from handlers.results import OpenCheckIn
 
@@ -44,18 +42,15 @@ def register(app: AsyncApp, deps: Deps) -> None:
     async def check_in_pressed(press: Press) -> None:
         caller = press.caller
         code = _code(press.action)
-        outcome = await off_loop(perform, deps.db, caller, deps.defaults, partial(start_check_in, code=code))
+        outcome = await off_loop(deps.core.run, caller, partial(start_check_in, code=code))
         form = next((r for r in outcome.reply if isinstance(r, OpenCheckIn)), None)
         if form is None:
             await press.answer(outcome.language, outcome.reply)
             return
         ts = _message_ts(press.body)
-        # From a prompt: a scheduled check-in, saved once per prompt however many modals are opened.
-        kind, key = (
-            ("scheduled", f"slack:prompt:{caller.workspace_id}:{ts}:{form.student_code}")
-            if ts
-            else ("adhoc", "")
-        )
+        # From a prompt: a scheduled check-in, saved once per prompt however many modals are opened
+        # (the submission's key is made on the server from who submits and this prompt's ts).
+        kind, prompt = ("scheduled", ts) if ts else ("adhoc", "")
         await open_checkin_modal(
             press.client,
             press.body.get("trigger_id"),
@@ -63,7 +58,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
             form.student_code,
             form.student_label,
             kind,
-            key,
+            prompt,
         )
 
     for action_id, use_case in ((ACTION_SNOOZE, snooze), (ACTION_NOTMET, did_not_meet)):
@@ -76,6 +71,5 @@ def _register_prompt_button(app: AsyncApp, deps: Deps, action_id: str, use_case:
         caller, code = press.caller, _code(press.action)
         ts = _message_ts(press.body) or str(press.body.get("trigger_id") or "")
         key = f"slack:{action_id}:{caller.workspace_id}:{caller.user_id}:{ts}:{code}"
-        outcome = await off_loop(run_once, deps.db, caller, deps.defaults, key, partial(use_case, code=code))
+        outcome = await off_loop(deps.core.run, caller, partial(use_case, code=code), key=key)
         await press.answer(outcome.language, outcome.reply)
-        await deliver_waiting(deps)

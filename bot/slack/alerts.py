@@ -42,13 +42,11 @@ from bot.slack.blocks import (
     resolve_modal,
 )
 from bot.slack.buttons import Press, on_press
-from bot.slack.deps import SOMETHING_WENT_WRONG, Deps, caller_of, deliver_waiting, log, log_failure, off_loop
+from bot.slack.deps import SOMETHING_WENT_WRONG, Deps, caller_of, log, log_failure, off_loop
 from bot.slack.views import LANGUAGES
 from handlers.actors import Caller
 from handlers.alerts import acknowledge, before_resolving, record_investigation, resolve, take_ownership
-from handlers.dispatch import perform
 from handlers.early_warning import OUTCOME_WORDS
-from handlers.idempotency import run_once
 from handlers.results import Outcome
 from models import Member
 from models.base import utcnow
@@ -84,10 +82,10 @@ def _channel_of(body: Mapping[str, Any]) -> str:
     return ""
 
 
-def _refuse(message: str) -> Callable[[Any, Member], Outcome]:
-    """A refusal through `perform`, so it is said in the presser's own language."""
+def _refuse(message: str) -> Callable[[Any, Member, Any], Outcome]:
+    """A refusal through the core, so it is said in the presser's own language."""
 
-    def refuse(_session: Any, _actor: Member) -> Outcome:
+    def refuse(_session: Any, _actor: Member, _now: Any) -> Outcome:
         raise Refused(message)
 
     return refuse
@@ -96,7 +94,7 @@ def _refuse(message: str) -> Callable[[Any, Member], Outcome]:
 async def _unreadable(
     deps: Deps, caller: Caller, body: Mapping[str, Any], respond: AsyncRespond | None, client: AsyncWebClient
 ) -> None:
-    outcome = await off_loop(perform, deps.db, caller, deps.defaults, _refuse(BUTTON_UNREADABLE))
+    outcome = await off_loop(deps.core.run, caller, _refuse(BUTTON_UNREADABLE))
     await answer_replies(body, respond, client, caller.user_id, outcome.language, outcome.reply)
 
 
@@ -122,11 +120,9 @@ def _register_step(app: AsyncApp, deps: Deps, action_id: str, use_case: AlertSte
             return
         where = _message_ts(press.body)
         key = f"slack:{action_id}:{caller.workspace_id}:{caller.user_id}:{where}:{alert_id}"
-        outcome = await off_loop(
-            run_once, deps.db, caller, deps.defaults, key, partial(use_case, alert_id=alert_id)
-        )
+        # The core also delivers the use case's notice: chat.update of the alert message.
+        outcome = await off_loop(deps.core.run, caller, partial(use_case, alert_id=alert_id), key=key)
         await press.answer(outcome.language, outcome.reply)
-        await deliver_waiting(deps)  # the use case's notice: chat.update of the alert message
 
 
 def _register_resolve(app: AsyncApp, deps: Deps) -> None:
@@ -137,9 +133,7 @@ def _register_resolve(app: AsyncApp, deps: Deps) -> None:
         if alert_id is None:
             await _unreadable(deps, caller, press.body, press.respond, press.client)
             return
-        outcome = await off_loop(
-            perform, deps.db, caller, deps.defaults, partial(before_resolving, alert_id=alert_id)
-        )
+        outcome = await off_loop(deps.core.run, caller, partial(before_resolving, alert_id=alert_id))
         heading = next((r for r in outcome.reply if isinstance(r, Message)), None)
         if outcome.refused or heading is None:
             await press.answer(outcome.language, outcome.reply)
@@ -174,9 +168,8 @@ def _register_resolve(app: AsyncApp, deps: Deps) -> None:
             # Once per form: a second Save (or Slack's retry) of the same modal resolves nothing more.
             key = f"slack:{RESOLVE_CALLBACK}:{str(view.get('id') or body.get('trigger_id'))[:ID_MAX]}"
             action = partial(resolve, alert_id=alert_id, outcome=outcome_key, follow_up_on=follow_up_on)
-            outcome = await off_loop(run_once, deps.db, caller, deps.defaults, key, action)
+            outcome = await off_loop(deps.core.run, caller, action, key=key)
             await answer_replies(where, None, client, caller.user_id, outcome.language, outcome.reply)
-            await deliver_waiting(deps)
         except Exception as exc:
             log_failure("alert resolve form", exc)
             await answer_message(where, None, client, caller.user_id, language, msg(SOMETHING_WENT_WRONG))

@@ -328,12 +328,12 @@ def resolve_answers(state: object) -> tuple[str, str]:
 # --- the check-in modal -------------------------------------------------------------------------
 
 
-def checkin_metadata(code: str, kind: str, key: str, language: str) -> str:
+def checkin_metadata(code: str, kind: str, prompt: str, language: str) -> str:
     """What the modal must remember between opening and submit (Slack echoes it back, signed).
 
     The language lets wrong answers be explained before the ack, without a database round trip.
     """
-    return json.dumps({"code": code, "kind": kind, "key": key, "lang": language})
+    return json.dumps({"code": code, "kind": kind, "prompt": prompt, "lang": language})
 
 
 def read_metadata(raw: object) -> dict[str, str]:
@@ -397,7 +397,7 @@ def _field_hint(language: str, form_field: FormField) -> str | None:
     return None
 
 
-def checkin_modal(language: str, code: str, label: str, kind: str = "adhoc", key: str = "") -> View:
+def checkin_modal(language: str, code: str, label: str, kind: str = "adhoc", prompt: str = "") -> View:
     blocks: list[Block] = [
         SectionBlock(
             text=MarkdownTextObject(
@@ -425,7 +425,7 @@ def checkin_modal(language: str, code: str, label: str, kind: str = "adhoc", key
             title=PlainTextObject(text=_g(language, N_("Check-in"))[:24]),
             submit=PlainTextObject(text=_g(language, N_("Save"))),
             close=PlainTextObject(text=_g(language, N_("Cancel"))),
-            private_metadata=checkin_metadata(code, kind, key, language),
+            private_metadata=checkin_metadata(code, kind, prompt, language),
             blocks=blocks,
         )
     )

@@ -14,9 +14,8 @@ from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.answer import answer_message, answer_replies
-from bot.slack.deps import SOMETHING_WENT_WRONG, Deps, caller_of, deliver_waiting, log_failure, off_loop
+from bot.slack.deps import SOMETHING_WENT_WRONG, Deps, caller_of, log_failure, off_loop
 from bot.slack.views import open_checkin_modal, open_import_modal
-from handlers.dispatch import run_command
 from handlers.results import Help, OpenCheckIn
 from models.messages import N_, msg
 
@@ -42,7 +41,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
             if text.strip().lower() in IMPORT_WORDS:
                 await open_import_modal(deps, client, body, respond, caller)
                 return
-            outcome = await off_loop(run_command, deps.db, caller, deps.defaults, text)
+            outcome = await off_loop(deps.core.command, caller, text)
             for reply in outcome.reply:
                 if isinstance(reply, OpenCheckIn):
                     await open_checkin_modal(
@@ -56,7 +55,6 @@ def register(app: AsyncApp, deps: Deps) -> None:
             if any(isinstance(r, Help) and r.command is None for r in shown):
                 shown.append(msg(IMPORT_HELP))
             await answer_replies(body, respond, client, caller.user_id, outcome.language, shown)
-            await deliver_waiting(deps)
         except Exception as exc:
             log_failure("/mentor", exc)
             await answer_message(

@@ -12,11 +12,9 @@ from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from handlers.actors import Caller, SchoolDefaults
-from handlers.delivery import Notifier
-from models.base import utcnow
+from handlers.dispatch import Core
 from models.db import Database
 from models.messages import N_
-from schedules.outbox import deliver_pending
 
 log = logging.getLogger("mentorbot.slack")
 
@@ -26,9 +24,17 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Deps:
-    db: Database
-    defaults: SchoolDefaults
-    notifier: Notifier
+    """The one way into the core (`Core.run`), which also delivers what each action decided to send."""
+
+    core: Core
+
+    @property
+    def db(self) -> Database:
+        return self.core.db
+
+    @property
+    def defaults(self) -> SchoolDefaults:
+        return self.core.defaults
 
 
 def caller_of(context: Mapping[str, Any], body: Mapping[str, Any]) -> Caller | None:
@@ -44,17 +50,9 @@ def caller_of(context: Mapping[str, Any], body: Mapping[str, Any]) -> Caller | N
     return Caller(PLATFORM, workspace, user_id, str(name or "")[:80])
 
 
-async def off_loop(function: Callable[..., T], *args: Any) -> T:
+async def off_loop(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
     """The use cases are plain synchronous SQLAlchemy: run them in a worker thread."""
-    return await asyncio.to_thread(function, *args)
-
-
-async def deliver_waiting(deps: Deps) -> None:
-    """Deliver what the use case just put in the outbox (the clock would, a little later)."""
-    try:
-        await off_loop(deliver_pending, deps.db, deps.notifier, utcnow())
-    except Exception as exc:  # still in the outbox: the next tick tries again
-        log_failure("delivery", exc)
+    return await asyncio.to_thread(function, *args, **kwargs)
 
 
 UNREADABLE = N_("Sorry, I could not read that request. Please try again.")

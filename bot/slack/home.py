@@ -13,12 +13,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.slack.blocks import home_view
 from bot.slack.deps import Deps, caller_of, log, log_failure, off_loop
 from handlers.actors import Caller
-from handlers.dispatch import perform
 from handlers.home import HomeSummary, home
 
 
 async def publish_home(deps: Deps, client: AsyncWebClient, caller: Caller) -> None:
-    outcome = await off_loop(perform, deps.db, caller, deps.defaults, home)
+    outcome = await off_loop(deps.core.run, caller, home)
     summary = next((r for r in outcome.reply if isinstance(r, HomeSummary)), None)
     if summary is None:
         return

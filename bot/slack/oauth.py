@@ -24,7 +24,7 @@ from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 
 from bot.slack.deps import PLATFORM, Deps
 from handlers.actors import Caller
-from handlers.dispatch import perform
+from handlers.dispatch import Core
 from handlers.results import Outcome
 from models.db import Database
 
@@ -112,7 +112,7 @@ async def _failure(args: Any) -> BoltResponse:
 def _make_coordinator(deps: Deps, workspace_id: str, user_id: str) -> None:
     """The installer is a coordinator from the start, as if listed in MENTORBOT_COORDINATORS."""
     defaults = replace(deps.defaults, coordinators=deps.defaults.coordinators | {user_id})
-    perform(deps.db, Caller(PLATFORM, workspace_id, user_id), defaults, lambda _session, _actor: Outcome())
+    Core(deps.db, defaults).run(Caller(PLATFORM, workspace_id, user_id), lambda _s, _a, _n: Outcome())
 
 
 def bot_token_finder(client_id: str, db: Database) -> Callable[[str], str | None]:

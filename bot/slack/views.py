@@ -32,14 +32,11 @@ from bot.slack.blocks import (
     read_metadata,
     roster_text,
 )
-from bot.slack.deps import SOMETHING_WENT_WRONG, Deps, caller_of, deliver_waiting, log, log_failure, off_loop
+from bot.slack.deps import SOMETHING_WENT_WRONG, Deps, caller_of, log, log_failure, off_loop
 from bot.slack.home import publish_home
 from handlers.access import require_role
 from handlers.actors import Caller
 from handlers.checkin_form import InvalidCheckIn, validate
-from handlers.checkins import log_check_in
-from handlers.dispatch import perform
-from handlers.idempotency import run_once
 from handlers.results import Outcome
 from handlers.roster import RosterProblem, import_row, parse_roster
 from models import CheckInKind, Member, Role
@@ -56,11 +53,11 @@ async def open_checkin_modal(
     code: str,
     label: str,
     kind: str = "adhoc",
-    key: str = "",
+    prompt: str = "",
 ) -> None:
     if not isinstance(trigger_id, str) or not trigger_id:
         return
-    view = checkin_modal(language, code, label, kind, key)
+    view = checkin_modal(language, code, label, kind, prompt)
     try:
         await client.views_open(trigger_id=trigger_id, view=view)
     except (SlackApiError, SlackClientError) as exc:
@@ -73,11 +70,11 @@ async def open_checkin_modal(
 async def open_import_modal(
     deps: Deps, client: AsyncWebClient, body: dict[str, Any], respond: AsyncRespond | None, caller: Caller
 ) -> None:
-    def coordinators_only(_session: Any, actor: Member) -> Outcome:
+    def coordinators_only(_session: Any, actor: Member, _now: Any) -> Outcome:
         require_role(actor, Role.COORDINATOR)
         return Outcome()
 
-    outcome = await off_loop(perform, deps.db, caller, deps.defaults, coordinators_only)
+    outcome = await off_loop(deps.core.run, caller, coordinators_only)
     if outcome.refused:
         await answer_replies(body, respond, client, caller.user_id, outcome.language, outcome.reply)
         return
@@ -111,14 +108,13 @@ def register(app: AsyncApp, deps: Deps) -> None:
             if not code:
                 await _dm(client, caller.user_id, language, msg(FORM_UNREADABLE))
                 return
-            key = meta.get("key") or f"slack:view:{view.get('id') or body.get('trigger_id')}"
             kind = CheckInKind.SCHEDULED if meta.get("kind") == "scheduled" else CheckInKind.ADHOC
-            action = partial(log_check_in, code=code, raw_answers=answers, kind=kind)
-            outcome = await off_loop(run_once, deps.db, caller, deps.defaults, key, action)
+            outcome = await off_loop(
+                deps.core.check_in, caller, code, answers, kind, key=_check_in_key(caller, meta, view, body)
+            )
             replies = list(outcome.reply)
             replies.extend(outcome.form_errors.values())
             await answer_replies(body, None, client, caller.user_id, outcome.language, replies)
-            await deliver_waiting(deps)
             if not outcome.refused:
                 await publish_home(deps, client, caller)
         except Exception as exc:
@@ -148,6 +144,15 @@ def register(app: AsyncApp, deps: Deps) -> None:
             await _dm(client, caller.user_id, language, msg(SOMETHING_WENT_WRONG))
 
 
+def _check_in_key(caller: Caller, meta: dict[str, Any], view: dict[str, Any], body: dict[str, Any]) -> str:
+    """Made on the server from who submits and what: once per prompt (however many forms were opened
+    from it) or once per form. The form's metadata only says which prompt; since the key includes
+    the submitter, metadata copied from someone else's form can never stand in for their action."""
+    prompt = str(meta.get("prompt") or "")[:40]
+    where = f"prompt:{prompt}" if prompt else f"view:{str(view.get('id') or body.get('trigger_id'))[:40]}"
+    return f"slack:checkin:{caller.workspace_id}:{caller.user_id}:{where}:{meta.get('code')}"
+
+
 FORM_UNREADABLE = N_("I could not read that form. Please open it again with /mentor checkin CODE.")
 
 
@@ -165,14 +170,13 @@ async def _import(deps: Deps, client: AsyncWebClient, caller: Caller, rows: list
             problems.append((row.line, "", row.reason))
             continue
         key = f"slack:import:{view_id}:{row.line}"
-        outcome = await off_loop(run_once, deps.db, caller, deps.defaults, key, partial(import_row, row=row))
+        outcome = await off_loop(deps.core.run, caller, partial(import_row, row=row), key=key)
         language = outcome.language
         if outcome.refused:
             reason = next((r for r in outcome.reply if isinstance(r, Message)), msg(N_("Not saved.")))
             problems.append((row.line, row.code, reason))
         else:
             saved += 1
-            await deliver_waiting(deps)
     lines = [
         translate(language, msg(N_("Import: {saved} of {total} rows saved."), saved=saved, total=len(rows)))
     ]

@@ -4,8 +4,11 @@
   mentions of people become `@<their id>`; the reply is posted back into the conversation
 - in a channel, only `help` and `eht` (which makes that channel the EHT channel) are answered:
   everything else concerns children and belongs in a 1:1 chat
-- a card button (`adaptiveCard/action` invoke) runs the same use cases; its answer replaces the
-  check-in form with a confirmation, or is shown to the person who clicked
+- a card button (`adaptiveCard/action` invoke) runs the same use cases directly (never rebuilt
+  into command text); its answer replaces the check-in form with a confirmation, or is shown to
+  the person who clicked
+- Teams re-sends an activity it thinks timed out (after 15 s): every message and button press runs
+  through the core once per activity id, so a re-sent check-in is never saved twice
 - installing the app, and every message, stores the conversation reference for later prompts
 
 Whatever arrives, the sender gets a polite answer in their language; nothing here raises to the
@@ -19,7 +22,8 @@ import html
 import logging
 import re
 from collections.abc import Callable
-from datetime import datetime
+from datetime import date, datetime
+from functools import partial
 from typing import Any
 
 from microsoft_teams.api import ActivityTypeAdapter
@@ -33,17 +37,20 @@ from bot.teams.cards import card_json, check_in_form, confirmation_card
 from bot.teams.connector import Connector
 from bot.teams.messages import card_activity, reply_activities, text_activity, with_names
 from handlers.actors import Caller, SchoolDefaults
+from handlers.alerts import acknowledge, record_investigation, resolve, take_ownership
 from handlers.checkin_form import FIELDS
+from handlers.checkins import start_check_in
+from handlers.commands import Action
 from handlers.delivery import DeliveryFailed, Notifier
-from handlers.dispatch import run_command, submit_check_in
+from handlers.dispatch import Core
 from handlers.early_warning import OUTCOME_WORDS
 from handlers.lookups import CODE_PATTERN
+from handlers.prompts import did_not_meet, snooze
 from handlers.results import OpenCheckIn, Outcome
 from models import CheckInKind, ReferenceKind
 from models.base import utcnow
 from models.db import Database
 from models.messages import N_, Message, msg
-from schedules.outbox import deliver_pending
 
 log = logging.getLogger("mentorbot.teams")
 
@@ -99,7 +106,7 @@ class TeamsBot:
         self.defaults = defaults
         self.tenant_id = tenant_id
         self.connector = connector
-        self.notifier = notifier
+        self.core = Core(db, defaults, notifier, now)
         self.now = now
 
     # -- entry point ---------------------------------------------------------------------------
@@ -133,6 +140,7 @@ class TeamsBot:
                 activity.from_.name or "",
                 activity.service_url,
                 activity.conversation.id,
+                self.now(),
             )
         if kind in ("conversationUpdate", "installationUpdate"):
             self._welcome(activity)
@@ -227,13 +235,6 @@ class TeamsBot:
         else:
             self._send(activity, [text_activity(str(response["value"]))])
 
-    def _deliver_now(self) -> None:
-        """What the action decided to send waits in the outbox; send it now, as the console does."""
-        try:
-            deliver_pending(self.db, self.notifier, self.now())
-        except Exception:
-            log.exception("delivering after a Teams action failed; the clock will retry")
-
     def _welcome(self, activity: Any) -> None:
         if not self._is_personal(activity):
             return
@@ -310,7 +311,7 @@ class TeamsBot:
                 ),
             )
             return
-        outcome = run_command(self.db, self._caller(activity, user_id), self.defaults, text)
+        outcome = self.core.command(self._caller(activity, user_id), text, key=self._key(activity, user_id))
         outgoing = reply_activities(outcome.language, outcome.reply)
         for reply in outcome.reply:
             if isinstance(reply, OpenCheckIn):
@@ -319,7 +320,6 @@ class TeamsBot:
                 )
                 outgoing.append(card_activity(form))
         self._send(activity, outgoing)
-        self._deliver_now()
 
     def _eht_here(self, activity: Any) -> str:
         channel = getattr(getattr(activity, "channel_data", None), "channel", None)
@@ -334,14 +334,23 @@ class TeamsBot:
             getattr(channel, "name", "") or "",
             activity.service_url,
             channel_id,
+            self.now(),
         )
         return f"eht #{key}"
 
     # -- card buttons --------------------------------------------------------------------------
 
+    def _key(self, activity: Any, user_id: str) -> str | None:
+        """Once per activity: Teams re-sends the same activity id when it thinks we timed out."""
+        activity_id = getattr(activity, "id", None)
+        if not isinstance(activity_id, str) or not activity_id:
+            return None
+        return f"teams:{self.tenant_id}:{user_id}:{activity_id[:80]}"
+
     def _card_action(self, activity: Any, user_id: str, data: dict[str, Any]) -> dict[str, Any] | None:
         do = data.get("do")
         caller = self._caller(activity, user_id)
+        key = self._key(activity, user_id)
         if isinstance(do, str) and (do.startswith("checkin.") or do in ("snooze", "notmet")):
             if not self._is_personal(activity):
                 return self._answer(activity, msg(BUTTON_GONE))
@@ -349,9 +358,9 @@ class TeamsBot:
             if not (isinstance(code, str) and CODE_PATTERN.fullmatch(code.strip().upper())):
                 return self._answer(activity, msg(BUTTON_GONE))
             if do == "checkin.submit":
-                return self._submit(activity, caller, code, data)
+                return self._submit(caller, code, data, key)
             if do == "checkin.open":
-                outcome = run_command(self.db, caller, self.defaults, f"checkin {code}")
+                outcome = self.core.run(caller, partial(start_check_in, code=code))
                 opened = [r for r in outcome.reply if isinstance(r, OpenCheckIn)]
                 if opened:
                     form = check_in_form(
@@ -364,51 +373,54 @@ class TeamsBot:
                         )
                     )
                 return self._outcome_response(outcome)
-            return self._outcome_response(run_command(self.db, caller, self.defaults, f"{do} {code}"))
-        command = self._alert_command(data)
-        if command is None:
+            use_case = snooze if do == "snooze" else did_not_meet
+            return self._outcome_response(self.core.run(caller, partial(use_case, code=code), key=key))
+        action = self._alert_action(data)
+        if action is None:
             return self._answer(activity, msg(BUTTON_GONE))
-        if isinstance(command, Message):
-            return self._answer(activity, command)
-        return self._outcome_response(run_command(self.db, caller, self.defaults, command))
+        if isinstance(action, Message):
+            return self._answer(activity, action)
+        return self._outcome_response(self.core.run(caller, action, key=key))
 
     @staticmethod
-    def _alert_command(data: dict[str, Any]) -> str | Message | None:
-        """The typed command a button on an alert card stands for; None for a button we do not know."""
+    def _alert_action(data: dict[str, Any]) -> Action | Message | None:
+        """The use case a button on an alert card stands for; None for a button we do not know."""
         do, alert = data.get("do"), data.get("alert")
         if not isinstance(alert, int) or isinstance(alert, bool) or not 0 < alert < 10**9:
             return None
         if do == "alert.ack":
-            return f"alert ack {alert}"
+            return partial(acknowledge, alert_id=alert)
         if do == "alert.own":
-            return f"alert own {alert}"
+            return partial(take_ownership, alert_id=alert)
         if do == "alert.investigation" and isinstance(data.get("started"), bool):
-            return f"alert investigation {alert} {'yes' if data['started'] else 'no'}"
+            return partial(record_investigation, alert_id=alert, started=data["started"])
         if do == "alert.resolve":
             outcome, follow_up = data.get("outcome"), data.get("follow_up") or ""
             if outcome not in OUTCOME_WORDS:
                 return msg(N_("Choose what was done before you resolve the alert."))
             if not isinstance(follow_up, str) or (follow_up and not _DATE.match(follow_up)):
                 return msg(N_("Write the follow-up date as YYYY-MM-DD, for example 2026-03-15."))
-            return f"alert resolve {alert} {outcome} {follow_up}".strip()
+            try:
+                follow_up_on = date.fromisoformat(follow_up) if follow_up else None
+            except ValueError:
+                return msg(N_("Write the follow-up date as YYYY-MM-DD, for example 2026-03-15."))
+            return partial(resolve, alert_id=alert, outcome=outcome, follow_up_on=follow_up_on)
         return None
 
     def _outcome_response(self, outcome: Outcome) -> dict[str, Any]:
-        self._deliver_now()
         lines = [line for reply in outcome.reply for line in render_reply(outcome.language, reply)]
         names = references.display_names(self.db, self.tenant_id)
         return message_response(with_names("\n".join(lines), names))
 
-    def _submit(self, activity: Any, caller: Caller, code: str, data: dict[str, Any]) -> dict[str, Any]:
+    def _submit(self, caller: Caller, code: str, data: dict[str, Any], key: str | None) -> dict[str, Any]:
         kind = CheckInKind.SCHEDULED if data.get("kind") == CheckInKind.SCHEDULED.value else CheckInKind.ADHOC
         answers = {f.name: data.get(f.name) for f in FIELDS if isinstance(data.get(f.name), str | int | bool)}
-        outcome = submit_check_in(self.db, caller, self.defaults, code, answers, kind)
+        outcome = self.core.check_in(caller, code, answers, kind, key=key)
         if outcome.form_errors:
             label = data.get("label") if isinstance(data.get("label"), str) else code
             form = check_in_form(outcome.language, code, label[:80], kind, answers, outcome.form_errors)
             return card_response(form)
         if outcome.refused:
             return self._outcome_response(outcome)
-        self._deliver_now()
         lines = [line for reply in outcome.reply for line in render_reply(outcome.language, reply)]
         return card_response(confirmation_card(outcome.language, lines))

@@ -8,6 +8,7 @@ school's EHT channel gets when a coordinator runs `eht` in it.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -34,13 +35,18 @@ def remember(
     display_name: str,
     service_url: str,
     conversation_id: str,
+    now: datetime,
 ) -> None:
     """Insert or refresh a reference; the newest service URL wins (Microsoft may move a tenant)."""
     try:
-        _upsert(db, tenant_id, kind, recipient_id, platform_id, display_name, service_url, conversation_id)
+        _upsert(
+            db, tenant_id, kind, recipient_id, platform_id, display_name, service_url, conversation_id, now
+        )
     except IntegrityError:
         # Two requests of the same person at once both inserted: the other one won, refresh it.
-        _upsert(db, tenant_id, kind, recipient_id, platform_id, display_name, service_url, conversation_id)
+        _upsert(
+            db, tenant_id, kind, recipient_id, platform_id, display_name, service_url, conversation_id, now
+        )
 
 
 def _upsert(
@@ -52,6 +58,7 @@ def _upsert(
     display_name: str,
     service_url: str,
     conversation_id: str,
+    now: datetime,
 ) -> None:
     with db.transaction() as session:
         row = session.scalar(
@@ -71,6 +78,7 @@ def _upsert(
         row.display_name = display_name[:120] or row.display_name or ""
         row.service_url = service_url[:400]
         row.conversation_id = conversation_id[:400]
+        row.updated_at = now
 
 
 def find(db: Database, tenant_id: str, kind: ReferenceKind, recipient_id: str) -> Reference | None:

@@ -236,7 +236,7 @@ def test_notes_never_reach_the_logs(
     def failing(*_args: object, **_kwargs: object) -> None:
         raise RuntimeError(f"INSERT failed for note={note!r}")
 
-    monkeypatch.setattr("bot.slack.views.run_once", failing)
+    monkeypatch.setattr("handlers.dispatch.Core.check_in", failing)
     view = open_checkin(school, "UANNA", "7B-03")
     view["id"] = "V0FAIL"
     school.submit_checkin("UANNA", view, note=note)

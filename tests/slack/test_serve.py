@@ -94,14 +94,14 @@ def test_socket_mode_app_needs_no_signing_secret(tmp_path: Path) -> None:
     from bot.slack.app import build_app
     from bot.slack.deps import Deps
     from handlers.actors import SchoolDefaults
+    from handlers.dispatch import Core
     from models.db import Database
 
     settings = Settings(_env_file=None, SLACK_BOT_TOKEN=BOT_TOKEN, SLACK_APP_TOKEN="xapp-1-test")
     db = Database(f"sqlite:///{tmp_path / 'db.sqlite3'}")
     try:
-        app = build_app(
-            settings, Deps(db, SchoolDefaults(), build_notifier(settings, db, sys.stdout)), socket_mode=True
-        )
+        core = Core(db, SchoolDefaults(), build_notifier(settings, db, sys.stdout))
+        app = build_app(settings, Deps(core), socket_mode=True)
         assert app.client.token == BOT_TOKEN
     finally:
         db.dispose()

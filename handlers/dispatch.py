@@ -40,7 +40,8 @@ def perform(db: Database, caller: Caller, defaults: SchoolDefaults, action: Acti
             outcome.notifications = [_in_reader_language(session, actor, n) for n in outcome.notifications]
             for notification in outcome.notifications:
                 enqueue(session, actor.school, notification)
-            outcome.destination = Destination(actor.school.platform, actor.school.workspace_id)
+            school = actor.school
+            outcome.destination = Destination(school.platform, school.workspace_id, school.enterprise_id)
             return outcome
     except Refused as refusal:
         reply: list[Reply] = [refusal.message]

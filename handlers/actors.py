@@ -1,4 +1,10 @@
-"""Who is acting: a platform's (workspace, user) as a School and Member, created on first contact."""
+"""Who is acting: a platform's (workspace, user) as a School and Member, created on first contact.
+
+A school is one workspace: a Slack team (also inside an Enterprise Grid org, where the org's id is
+kept beside it), a Teams tenant, or the console. Nobody is coordinator of a school unless a
+coordinator of that school appointed them, they installed the app there first, or the
+configuration names them for it (see `configured_here`).
+"""
 
 from __future__ import annotations
 
@@ -8,7 +14,8 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import Member, School
+from models import BoundCoordinator, FirstInstall, Member, School
+from models.audit import record
 
 
 @dataclass(frozen=True)
@@ -19,6 +26,8 @@ class Caller:
     workspace_id: str
     user_id: str
     display_name: str = ""
+    # The Slack Enterprise Grid org the workspace belongs to; None elsewhere.
+    enterprise_id: str | None = None
 
 
 @dataclass(frozen=True)
@@ -27,11 +36,17 @@ class SchoolDefaults:
 
     timezone: str = "Europe/Stockholm"
     language: str = "sv"
+    # MENTORBOT_COORDINATORS: "WORKSPACE:USER" for one workspace, or a bare "USER" (see configured_here).
     coordinators: frozenset[str] = field(default_factory=frozenset)
 
 
 def find_or_create_school(
-    session: Session, platform: str, workspace_id: str, defaults: SchoolDefaults, now: datetime
+    session: Session,
+    platform: str,
+    workspace_id: str,
+    defaults: SchoolDefaults,
+    now: datetime,
+    enterprise_id: str | None = None,
 ) -> School:
     school = session.scalar(
         select(School).where(School.platform == platform, School.workspace_id == workspace_id)
@@ -40,6 +55,7 @@ def find_or_create_school(
         school = School(
             platform=platform,
             workspace_id=workspace_id,
+            enterprise_id=enterprise_id,
             timezone=defaults.timezone,
             language=defaults.language,
             thresholds={},
@@ -47,6 +63,9 @@ def find_or_create_school(
         )
         session.add(school)
         session.flush()
+    elif enterprise_id and school.enterprise_id != enterprise_id:
+        # A workspace that joined a Grid org (or was installed before we kept the org).
+        school.enterprise_id = enterprise_id
     return school
 
 
@@ -64,12 +83,61 @@ def find_or_create_member(
 
 
 def resolve_actor(session: Session, caller: Caller, defaults: SchoolDefaults, now: datetime) -> Member:
-    school = find_or_create_school(session, caller.platform, caller.workspace_id, defaults, now)
+    school = find_or_create_school(
+        session, caller.platform, caller.workspace_id, defaults, now, caller.enterprise_id
+    )
     member = find_or_create_member(session, school, caller.user_id, now, caller.display_name)
-    # Configured coordinators are coordinators from their first message on.
-    if caller.user_id in defaults.coordinators and not member.is_coordinator:
+    # Configured coordinators are coordinators from their first message on (and bound to this
+    # school even if already coordinator here); so is the installer of an org-wide install, in
+    # the first school of the org where they act.
+    configured = configured_here(session, school, caller.user_id, defaults.coordinators, bind=True)
+    if not member.is_coordinator and (configured or _claims_org_install(session, school, member, now)):
         member.is_coordinator = True
     return member
+
+
+def configured_here(
+    session: Session, school: School, user_id: str, coordinators: frozenset[str], bind: bool = False
+) -> bool:
+    """Whether MENTORBOT_COORDINATORS makes `user_id` a coordinator of this school.
+
+    "WORKSPACE:USER" names them for that workspace only. A bare "USER" is bound to the first school
+    where they act (`bind`) and names them for no other, so the same id in a second workspace (a
+    Grid user is the same person in every workspace of the org) gains nothing there.
+    """
+    if f"{school.workspace_id}:{user_id}" in coordinators:
+        return True
+    if user_id not in coordinators:
+        return False
+    bound = session.scalar(
+        select(BoundCoordinator.school_id).where(
+            BoundCoordinator.platform == school.platform, BoundCoordinator.user_id == user_id
+        )
+    )
+    if bound is None and bind:
+        session.add(BoundCoordinator(platform=school.platform, user_id=user_id, school_id=school.id))
+        return True
+    return bound == school.id
+
+
+def _claims_org_install(session: Session, school: School, member: Member, now: datetime) -> bool:
+    """The first org-wide install's installer, acting in a school of that org that none has claimed."""
+    if not school.enterprise_id:
+        return False
+    first = session.scalar(
+        select(FirstInstall).where(
+            FirstInstall.platform == school.platform,
+            FirstInstall.installed_into == school.enterprise_id,
+            FirstInstall.org_wide.is_(True),
+            FirstInstall.school_id.is_(None),
+            FirstInstall.installer_user_id == member.user_id,
+        )
+    )
+    if first is None:
+        return False
+    first.school_id = school.id
+    record(session, member, school.id, "app.install", "organisation", school.enterprise_id, now)
+    return True
 
 
 def language_of(member: Member) -> str:

@@ -113,7 +113,8 @@ def perform(
                 enqueue(session, actor.school, notification, now=now)
                 for notification in outcome.notifications
             ]
-            outcome.destination = Destination(actor.school.platform, actor.school.workspace_id)
+            school = actor.school
+            outcome.destination = Destination(school.platform, school.workspace_id, school.enterprise_id)
             return outcome, [outbox_id for outbox_id in created if outbox_id is not None]
     except Refused as refusal:
         reply: list[Reply] = [refusal.message]

@@ -7,7 +7,7 @@ from datetime import datetime
 from sqlalchemy.orm import Session
 
 from handlers.access import require_role
-from handlers.actors import find_or_create_member
+from handlers.actors import configured_here, find_or_create_member
 from handlers.results import Notification, Outcome, Recipient
 from models import Member, Role
 from models.audit import record
@@ -36,7 +36,11 @@ def change_role(
     configured_coordinators: frozenset[str] = frozenset(),
 ) -> Outcome:
     require_role(actor, Role.COORDINATOR)
-    if not granted and role is Role.COORDINATOR and user_id in configured_coordinators:
+    if (
+        not granted
+        and role is Role.COORDINATOR
+        and configured_here(session, actor.school, user_id, configured_coordinators)
+    ):
         raise Refused(
             N_("@{user} is a coordinator through MENTORBOT_COORDINATORS; change the configuration instead."),
             user=user_id,

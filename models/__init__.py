@@ -6,6 +6,7 @@ Nothing here knows about chat platforms; `handlers/` builds use cases on top of 
 from models.alert import Alert, AlertStatus
 from models.audit import AuditEvent
 from models.base import Base
+from models.bootstrap import BoundCoordinator, FirstInstall
 from models.checkin import CheckIn, CheckInKind, ConcernDomain
 from models.conversation import ConversationReference, ReferenceKind
 from models.handled import HandledRequest
@@ -21,11 +22,13 @@ __all__ = [
     "AlertStatus",
     "AuditEvent",
     "Base",
+    "BoundCoordinator",
     "CheckIn",
     "CheckInKind",
     "ClockRoutine",
     "ConcernDomain",
     "ConversationReference",
+    "FirstInstall",
     "HandledRequest",
     "Member",
     "Mentorship",

@@ -16,9 +16,13 @@ class School(Base):
     __table_args__ = (UniqueConstraint("platform", "workspace_id"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # One school per chat workspace: a Slack team, a Teams tenant, or the local console.
+    # One school per chat workspace: a Slack team (also inside an Enterprise Grid org), a Teams
+    # tenant, or the local console.
     platform: Mapped[str] = mapped_column(String(16))
     workspace_id: Mapped[str] = mapped_column(String(64))
+    # The Slack Enterprise Grid org the workspace belongs to (None outside Grid): an org-wide
+    # install's bot token and its installer's role are found through it.
+    enterprise_id: Mapped[str | None] = mapped_column(String(64))
     name: Mapped[str] = mapped_column(String(120), default="")
     timezone: Mapped[str] = mapped_column(String(64), default="Europe/Stockholm")
     language: Mapped[str] = mapped_column(String(2), default="sv")

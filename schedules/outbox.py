@@ -61,9 +61,9 @@ def _claim(
         ).all()
         # One query for the schools of the batch, not one lazy load per message.
         schools = {
-            school_id: Destination(platform, workspace_id)
-            for school_id, platform, workspace_id in session.execute(
-                select(School.id, School.platform, School.workspace_id).where(
+            school_id: Destination(platform, workspace_id, enterprise_id)
+            for school_id, platform, workspace_id, enterprise_id in session.execute(
+                select(School.id, School.platform, School.workspace_id, School.enterprise_id).where(
                     School.id.in_({row.school_id for row in rows})
                 )
             )

@@ -141,6 +141,19 @@ def test_without_configured_coordinators_the_console_user_runs_the_school(tmp_pa
     assert "@kim is coordinator" in result.stderr
 
 
+def test_a_coordinator_named_for_another_workspace_is_not_one_here(tmp_path: Path) -> None:
+    env = {"MENTORBOT_LANGUAGE": "en"}
+    other = run(
+        "student add 7B-03\n", tmp_path, "console", "--as", "kim", MENTORBOT_COORDINATORS="T0SKOLA:kim", **env
+    )
+    assert "Only coordinators" in other.stdout
+    # The console's own workspace is called "local".
+    here = run(
+        "student add 7B-03\n", tmp_path, "console", "--as", "kim", MENTORBOT_COORDINATORS="local:kim", **env
+    )
+    assert "Student 7B-03 registered" in here.stdout
+
+
 def test_running_with_no_chat_credentials_opens_the_console(tmp_path: Path) -> None:
     result = run("help\n", tmp_path, MENTORBOT_LANGUAGE="en")
     assert result.returncode == 0
@@ -156,6 +169,7 @@ def test_running_with_no_chat_credentials_opens_the_console(tmp_path: Path) -> N
         ("MENTORBOT_SECRET_KEY", "not-a-key"),
         ("MENTORBOT_DIGEST_AT", "someday"),
         ("MENTORBOT_TICK_SECONDS", "0"),
+        ("MENTORBOT_COORDINATORS", "T0SKOLA:U01:U02"),
     ],
 )
 def test_a_wrong_setting_stops_start_up_with_one_line(tmp_path: Path, variable: str, value: str) -> None:

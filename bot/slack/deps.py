@@ -39,15 +39,42 @@ class Deps:
 
 def caller_of(context: Mapping[str, Any], body: Mapping[str, Any]) -> Caller | None:
     """The acting person; None when Slack's payload does not say who or where (then we answer nothing)."""
-    workspace = context.get("team_id") or context.get("enterprise_id")
+    enterprise = context.get("enterprise_id")
+    enterprise = enterprise if isinstance(enterprise, str) and enterprise else None
+    workspace = workspace_of(context, body, enterprise)
     user_id = context.get("user_id")
-    if not isinstance(workspace, str) or not isinstance(user_id, str) or not workspace or not user_id:
+    if workspace is None or not isinstance(user_id, str) or not user_id:
         return None
     name = body.get("user_name")  # slash commands
     user = body.get("user")
     if not name and isinstance(user, Mapping):  # interactivity
         name = user.get("name") or user.get("username")
-    return Caller(PLATFORM, workspace, user_id, str(name or "")[:80])
+    return Caller(PLATFORM, workspace, user_id, str(name or "")[:80], enterprise)
+
+
+def workspace_of(context: Mapping[str, Any], body: Mapping[str, Any], enterprise: str | None) -> str | None:
+    """The workspace (team id) a request comes from: the school, also in an Enterprise Grid org.
+
+    Never the org's id: a school is one workspace, and the org holds many. Requests to an org-wide
+    install name the org, not the workspace, in their `authorizations` (so Bolt's context may have
+    no team) and may carry `"team": null`; the payload still says where the person acted.
+    """
+
+    def inside(name: str) -> Any:
+        value = body.get(name)
+        return value if isinstance(value, Mapping) else {}
+
+    candidates = (
+        context.get("team_id"),
+        body.get("team_id"),
+        inside("team").get("id"),
+        inside("user").get("team_id"),
+        inside("view").get("team_id"),
+    )
+    for candidate in candidates:
+        if isinstance(candidate, str) and candidate and candidate != enterprise:
+            return candidate
+    return None
 
 
 async def off_loop(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:

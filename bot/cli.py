@@ -140,26 +140,30 @@ def cmd_keys_new(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_keys_rotate(settings: Settings, args: argparse.Namespace) -> int:
-    """Re-encrypt every note with the newest key; the embedded key file gets a new key first."""
-    from bot.runtime import key_file, note_keys
+    """Re-encrypt every note with the newest key; the embedded key file gets a new key first.
+
+    Running processes follow without a restart: they read the key file again when it changes.
+    """
+    from bot.runtime import KeyFile, note_keys
     from models import crypto
     from models.checkin import reencrypt_free_text
 
-    embedded_file = None if settings.secret_key else key_file(settings)
     with database(settings) as db:
-        if embedded_file is not None:
-            keys = [crypto.new_key(), *note_keys(settings)]
-            embedded_file.write_text("\n".join(keys) + "\n")
-            crypto.use_keys(keys)
+        keys = note_keys(settings)
+        if not isinstance(keys, KeyFile):
+            count = reencrypt_free_text(db)
+            print(
+                f"re-encrypted {count} check-in(s) with the first key of MENTORBOT_SECRET_KEY; "
+                "the other keys can now be removed"
+            )
+            return 0
+        newest = crypto.new_key()
+        # The old keys stay until everything is re-encrypted: meanwhile both open the notes.
+        keys.write([newest, *keys()])
+        crypto.use_keys(keys(), reload=keys)
         count = reencrypt_free_text(db)
-    if embedded_file is not None:
-        embedded_file.write_text(keys[0] + "\n")
-        print(f"re-encrypted {count} check-in(s) with a new key in {embedded_file}")
-    else:
-        print(
-            f"re-encrypted {count} check-in(s) with the first key of MENTORBOT_SECRET_KEY; "
-            "the other keys can now be removed"
-        )
+        keys.write([newest])
+    print(f"re-encrypted {count} check-in(s) with a new key in {keys.path}")
     return 0
 
 

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 import pytest
 
+from handlers.dispatch import perform
+from handlers.home import HomeSummary, home
 from tests.driver import Driver
 
 # Actors: coordinator, mentor (anna mentors 7B-03; bo mentors 8A-11), eht (erik), nobody (nils).
@@ -96,3 +98,19 @@ def test_a_refused_action_changes_nothing(school: Driver) -> None:
             school.say("nils", fill(command))
     assert school.say("admin", "students").text == before
     assert "#1" in school.say("erik", "alerts").text
+
+
+def test_the_home_shows_each_role_only_what_the_matrix_lets_them_list(school: Driver) -> None:
+    school.say("admin", "student add 9C-01")  # no mentor yet
+
+    def overview(user: str) -> HomeSummary:
+        [summary] = perform(school.db, school.caller(user), school.defaults, home).reply
+        assert isinstance(summary, HomeSummary)
+        return summary
+
+    coordinator = overview("admin").school
+    assert coordinator is not None and coordinator.unassigned == ["9C-01"] and coordinator.overdue == []
+    eht = overview("erik").school
+    assert eht is not None and [a.student_code for a in eht.open_alerts] == ["9A-07"]
+    assert eht.unassigned is None and eht.overdue is None
+    assert overview("anna").school is None

@@ -172,6 +172,12 @@ def cmd_retention_run(settings: Settings, args: argparse.Namespace) -> int:
 
     with database(settings) as db:
         for school, report in run_retention(db, force=True):
+            if not report.decided:
+                print(
+                    f"{school}: nothing deleted: no deletion decision (gallringsbeslut) is recorded; "
+                    "a coordinator records it with `retention set DAYS DECISION`"
+                )
+                continue
             print(
                 f"{school}: deleted {report.check_ins} check-in(s), {report.alerts} resolved alert(s), "
                 f"{report.students} inactive student(s), {report.audit_events} audit event(s)"
@@ -366,11 +372,14 @@ def build_parser() -> argparse.ArgumentParser:
         "run this, then remove the old keys. Embedded: a new key is made in the data directory.",
     ).set_defaults(handler=cmd_keys_rotate)
 
-    retention = sub.add_parser("retention", help="delete what the records plan no longer keeps")
+    retention = sub.add_parser(
+        "retention", help="delete what each school's deletion decision no longer keeps"
+    )
     retention_sub = retention.add_subparsers(dest="retention_command", metavar="ACTION", required=True)
     retention_sub.add_parser(
         "run",
-        help="apply every school's retention period now (the clock also does it daily)",
+        help="apply every school's deletion decision now (the clock also does it daily); "
+        "a school with no decision recorded keeps everything",
     ).set_defaults(handler=cmd_retention_run)
 
     audit = sub.add_parser("audit", help="the audit log")

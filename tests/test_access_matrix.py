@@ -50,7 +50,7 @@ MATRIX: list[tuple[str, dict[str, bool]]] = [
     ("role remove @erik eht", {"admin": Y, "anna": N, "erik": N, "nils": N}),
     ("break add 2027-02-15 2027-02-19 Sportlov", {"admin": Y, "anna": N, "erik": N, "nils": N}),
     ("break list", {"admin": Y, "anna": Y, "erik": Y, "nils": N}),
-    ("retention 400", {"admin": Y, "anna": N, "erik": N, "nils": N}),
+    ("retention set 400 IHP 2024:3", {"admin": Y, "anna": N, "erik": N, "nils": N}),
     ("student remove {OTHER}", {"admin": Y, "anna": N, "erik": N, "nils": N}),
     ("language en", {"admin": Y, "anna": Y, "erik": Y, "nils": Y}),
 ]
@@ -155,7 +155,7 @@ README_ROWS: dict[str, list[str]] = {
         "role remove @erik eht",
         "cadence default tue 09:00",
         "break add 2027-02-15 2027-02-19 Sportlov",
-        "retention 400",
+        "retention set 400 IHP 2024:3",
     ],
 }
 EVERYONE = {"help", "language en"}

@@ -140,26 +140,30 @@ def cmd_keys_new(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_keys_rotate(settings: Settings, args: argparse.Namespace) -> int:
-    """Re-encrypt every note with the newest key; the embedded key file gets a new key first."""
-    from bot.runtime import key_file, note_keys
+    """Re-encrypt every note with the newest key; the embedded key file gets a new key first.
+
+    Running processes follow without a restart: they read the key file again when it changes.
+    """
+    from bot.runtime import KeyFile, note_keys
     from models import crypto
     from models.checkin import reencrypt_free_text
 
-    embedded_file = None if settings.secret_key else key_file(settings)
     with database(settings) as db:
-        if embedded_file is not None:
-            keys = [crypto.new_key(), *note_keys(settings)]
-            embedded_file.write_text("\n".join(keys) + "\n")
-            crypto.use_keys(keys)
+        keys = note_keys(settings)
+        if not isinstance(keys, KeyFile):
+            count = reencrypt_free_text(db)
+            print(
+                f"re-encrypted {count} check-in(s) with the first key of MENTORBOT_SECRET_KEY; "
+                "the other keys can now be removed"
+            )
+            return 0
+        newest = crypto.new_key()
+        # The old keys stay until everything is re-encrypted: meanwhile both open the notes.
+        keys.write([newest, *keys()])
+        crypto.use_keys(keys(), reload=keys)
         count = reencrypt_free_text(db)
-    if embedded_file is not None:
-        embedded_file.write_text(keys[0] + "\n")
-        print(f"re-encrypted {count} check-in(s) with a new key in {embedded_file}")
-    else:
-        print(
-            f"re-encrypted {count} check-in(s) with the first key of MENTORBOT_SECRET_KEY; "
-            "the other keys can now be removed"
-        )
+        keys.write([newest])
+    print(f"re-encrypted {count} check-in(s) with a new key in {keys.path}")
     return 0
 
 
@@ -169,6 +173,12 @@ def cmd_retention_run(settings: Settings, args: argparse.Namespace) -> int:
 
     with database(settings) as db:
         for school, report in run_retention(db, utcnow(), force=True):
+            if not report.decided:
+                print(
+                    f"{school}: nothing deleted: no deletion decision (gallringsbeslut) is recorded; "
+                    "a coordinator records it with `retention set DAYS DECISION`"
+                )
+                continue
             print(
                 f"{school}: deleted {report.check_ins} check-in(s), {report.alerts} resolved alert(s), "
                 f"{report.students} inactive student(s), {report.audit_events} audit event(s)"
@@ -363,11 +373,14 @@ def build_parser() -> argparse.ArgumentParser:
         "run this, then remove the old keys. Embedded: a new key is made in the data directory.",
     ).set_defaults(handler=cmd_keys_rotate)
 
-    retention = sub.add_parser("retention", help="delete what the records plan no longer keeps")
+    retention = sub.add_parser(
+        "retention", help="delete what each school's deletion decision no longer keeps"
+    )
     retention_sub = retention.add_subparsers(dest="retention_command", metavar="ACTION", required=True)
     retention_sub.add_parser(
         "run",
-        help="apply every school's retention period now (the clock also does it daily)",
+        help="apply every school's deletion decision now (the clock also does it daily); "
+        "a school with no decision recorded keeps everything",
     ).set_defaults(handler=cmd_retention_run)
 
     audit = sub.add_parser("audit", help="the audit log")

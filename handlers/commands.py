@@ -268,9 +268,15 @@ def _bind_break_remove(args: list[str], _c: frozenset[str]) -> Action:
 
 
 def _bind_retention(args: list[str], _c: frozenset[str]) -> Action:
-    if len(args) > 1:
-        raise _usage("retention")
-    return partial(privacy.set_retention, days=args[0] if args else None)
+    if args:
+        raise _usage("retention set")  # a period alone is not enough: it needs its decision
+    return privacy.set_retention
+
+
+def _bind_retention_set(args: list[str], _c: frozenset[str]) -> Action:
+    if not args:
+        raise _usage("retention set")
+    return partial(privacy.set_retention, days=args[0], decision=" ".join(args[1:]))
 
 
 def _bind_language(args: list[str], _c: frozenset[str]) -> Action:
@@ -471,9 +477,19 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "retention",
         ("retention", "gallring"),
-        N_("retention [DAYS]"),
-        N_("Show or set how long records are kept, following the records plan (coordinators)."),
+        N_("retention"),
+        N_("How long records are kept, and the deletion decision that says so (coordinators)."),
         _bind_retention,
+    ),
+    CommandSpec(
+        "retention set",
+        ("retention set", "gallring sätt", "gallring satt"),
+        N_("retention set DAYS DECISION"),
+        N_(
+            "Record the deletion decision (gallringsbeslut): the period in days and the decision, "
+            "e.g. the records plan's number and date; until then nothing is deleted (coordinators)."
+        ),
+        _bind_retention_set,
     ),
     CommandSpec(
         "language",

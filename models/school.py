@@ -29,9 +29,11 @@ class School(Base):
     eht_channel: Mapped[str | None] = mapped_column(String(64))
     # The cadence of mentorships that have none of their own (RFC 5545 RRULE, local time).
     default_cadence: Mapped[str | None] = mapped_column(String(200))
-    # How long check-ins, alerts, audit events and inactive students are kept, following the
-    # municipality's records plan (gallringsbeslut); None means the installation's default.
+    # How long check-ins, alerts, audit events and inactive students are kept, and the school
+    # provider's deletion decision (gallringsbeslut) that says so, e.g. the records plan's number
+    # and date. Records may be deleted only under such a decision: without one nothing is deleted.
     retention_days: Mapped[int | None]
+    retention_decision: Mapped[str | None] = mapped_column(String(200))
     retention_ran_on: Mapped[date | None] = mapped_column(Date)
     # Overrides of the early-warning defaults; thresholds are configuration, not code.
     thresholds: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)

@@ -37,8 +37,8 @@ def test_a_bare_configured_id_is_coordinator_only_where_it_first_acts(db: Databa
 
 def test_a_coordinator_from_before_the_binding_is_bound_where_they_act_next(db: Database) -> None:
     with db.transaction() as session:  # as an earlier version left it: coordinator, bound nowhere
-        school = School(platform="console", workspace_id="school-a")
-        session.add(Member(school=school, user_id="admin", is_coordinator=True))
+        school = School(platform="console", workspace_id="school-a", created_at=NOW)
+        session.add(Member(school=school, user_id="admin", is_coordinator=True, created_at=NOW))
     bot = Driver(db, coordinators=frozenset({"admin"}))
     assert not bot.say("admin", "students").outcome.refused
     assert bot.say("admin", "students", workspace="school-b").outcome.refused

@@ -10,7 +10,7 @@ import logging
 from collections.abc import Mapping
 from dataclasses import replace
 
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
 from handlers.actors import Caller, SchoolDefaults, language_of, resolve_actor
@@ -26,10 +26,26 @@ from models.messages import N_, Refused, msg
 
 log = logging.getLogger("mentorbot")
 UNAVAILABLE = N_("I cannot reach my database right now. Nothing was saved; please try again in a minute.")
+ATTEMPTS = 3
 
 
 def perform(db: Database, caller: Caller, defaults: SchoolDefaults, action: Action) -> Outcome:
-    """Run the action in one transaction; if it refuses, nothing it did is kept."""
+    """Run the action in one transaction; if it refuses, nothing it did is kept.
+
+    When two requests create the same row at the same moment (the same `student add` sent twice,
+    a person's first two messages), the database lets one win and fails the other on the unique
+    key. The loser runs again, now sees the winner's row, and gets the answer a repeat gets
+    ("already registered"), not an error.
+    """
+    for _ in range(ATTEMPTS - 1):
+        try:
+            return _perform_once(db, caller, defaults, action)
+        except IntegrityError:
+            continue  # rolled back whole: nothing of this attempt is kept
+    return _perform_once(db, caller, defaults, action)
+
+
+def _perform_once(db: Database, caller: Caller, defaults: SchoolDefaults, action: Action) -> Outcome:
     language = defaults.language
     try:
         with db.transaction() as session:

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from handlers.access import active_mentorship, require_role
 from handlers.lookups import find_student
 from handlers.results import Outcome
+from handlers.typed_fields import check_name
 from models import Member, Mentorship, Role, SchoolBreak, Student
 from models.audit import record
 from models.base import utcnow
@@ -116,7 +117,7 @@ def add_break(session: Session, actor: Member, start: str, end: str, name: str) 
         raise Refused(N_("The break ends before it starts."), usage="break add")
     if (ends_on - starts_on).days > LONGEST_BREAK_DAYS:
         raise Refused(N_("A break can be at most {days} days long."), days=LONGEST_BREAK_DAYS)
-    name = " ".join(name.split())[:BREAK_NAME_MAX]
+    name = check_name(" ".join(name.split()))[:BREAK_NAME_MAX]
     school_break = SchoolBreak(school=actor.school, starts_on=starts_on, ends_on=ends_on, name=name)
     session.add(school_break)
     session.flush()

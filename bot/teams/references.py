@@ -14,6 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from models import ConversationReference, ReferenceKind
 from models.db import Database
+from models.typed_text import platform_name
 
 PLATFORM = "teams"
 
@@ -68,7 +69,7 @@ def _upsert(
             )
             session.add(row)
         row.platform_id = platform_id[:400]
-        row.display_name = display_name[:120] or row.display_name or ""
+        row.display_name = platform_name(display_name, 120) or row.display_name or ""
         row.service_url = service_url[:400]
         row.conversation_id = conversation_id[:400]
 

@@ -14,10 +14,13 @@ from sqlalchemy import select
 
 from handlers.actors import Caller
 from handlers.dispatch import run_command
-from models import CheckIn, Member, School, SchoolBreak, Student
+from models import CheckIn, ConversationReference, Member, School, SchoolBreak, Student
 from models.db import Database
 from models.personnummer import looks_like_personnummer
 from tests.driver import Driver
+from tests.fake_slack import start_fake_slack
+from tests.slack.conftest import SlackSim, serve, slack_settings
+from tests.teams_support import teams_world
 
 
 def stored_names(db: Database) -> list[str]:
@@ -78,6 +81,28 @@ def test_a_display_name_from_the_platform_that_is_an_identity_number_is_not_kept
     assert not [name for name in stored_names(school.db) if looks_like_personnummer(name)]
     with school.db.transaction() as session:
         assert set(session.scalars(select(Member.user_id))) >= {"kim", "U0BO", "U0EVA"}
+
+
+def test_slack_and_teams_display_names_holding_an_identity_number_are_not_kept(db: Database) -> None:
+    fake, server = start_fake_slack()
+    try:
+        for base_url in serve(slack_settings(fake), db):
+            slack = SlackSim(base_url, fake, db)
+            assert "Commands" in slack.reply_to(slack.command("UKIM", "help", user_name="19121212-1212"))
+            slack.http.close()
+    finally:
+        server.shutdown()
+        server.server_close()
+    with teams_world(db) as world:
+        eva = world.user("eva")
+        activity = eva.personal(type="message", text="help")
+        activity["from"]["name"] = "121212\u20131212"
+        assert eva.send(activity).status == 200
+    with db.transaction() as session:
+        names = [*session.scalars(select(Member.display_name))]
+        names += session.scalars(select(ConversationReference.display_name))
+        assert len(session.scalars(select(Member)).all()) == 2
+    assert names and not [name for name in names if name]
 
 
 def test_free_text_loses_the_number_however_it_is_written(school: Driver) -> None:

@@ -12,6 +12,7 @@ from contextlib import contextmanager
 from datetime import date
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.logs import configure_logging
 from bot.runtime import StartupError, build_notifier, clock_settings, database, school_defaults
 from handlers.delivery import Notifier
 from models.backtest import BacktestRow
@@ -69,7 +70,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     with database(settings) as db, running_clock(settings, db, not args.no_scheduler) as notifier:
         api = create_web_app(settings, db, notifier)
         log.info("serving on %s:%s", args.host, settings.port)
-        uvicorn.run(api, host=args.host, port=settings.port, log_level="info", access_log=False)
+        uvicorn.run(
+            api, host=args.host, port=settings.port, log_level=settings.log_level.lower(), access_log=False
+        )
     return 0
 
 
@@ -446,10 +449,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         settings = load_settings()
+        configure_logging(settings.log_level)
         handler = getattr(args, "handler", cmd_run)
         return handler(settings, args)
     except ConfigError as exc:

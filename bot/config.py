@@ -58,6 +58,10 @@ class Settings(BaseSettings):
     tick_seconds: int = Field(default=30, ge=5, le=3600, alias="MENTORBOT_TICK_SECONDS")
     reminder_after_hours: int = Field(default=24, ge=1, le=240, alias="MENTORBOT_REMINDER_AFTER_HOURS")
     digest_at: str = Field(default="fri 14:00", alias="MENTORBOT_DIGEST_AT")
+    # Libraries never log below their floor, whatever this says (bot/logs.py).
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", alias="MENTORBOT_LOG_LEVEL"
+    )
     # Fernet keys for notes, newest first, comma-separated; see `mentorbot keys`.
     secret_key: Annotated[tuple[str, ...], NoDecode] = Field(default=(), alias="MENTORBOT_SECRET_KEY")
 
@@ -123,6 +127,11 @@ class Settings(BaseSettings):
         except (ZoneInfoNotFoundError, ValueError):
             raise ValueError(f"{value!r} is not a known time zone (try Europe/Stockholm)") from None
         return value
+
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
 
     @field_validator("language", mode="before")
     @classmethod

@@ -8,8 +8,9 @@ prompts appear as they would be sent.
 
 from __future__ import annotations
 
+import logging
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TextIO
 
 from bot.i18n import gettext as _g
@@ -26,11 +27,14 @@ from handlers.checkin_form import (
     parse_field,
 )
 from handlers.dispatch import Core
+from handlers.failures import SOMETHING_WENT_WRONG, log_failure
 from handlers.results import OpenCheckIn, Outcome
 from models.db import Database
 from models.messages import N_, Message, msg
+from models.typed_text import typed_id_is_personnummer, usable_id
 from schedules.clock import Clock
 
+log = logging.getLogger("mentorbot.console")
 PLATFORM = "console"
 WORKSPACE = "local"
 
@@ -91,9 +95,20 @@ class Console:
                 self._switch_user(line)
                 continue
             if line == ":tick":
-                self._tick()
+                self._safely(":tick", self._tick)
                 continue
-            self.show(self.core.command(self.caller, line))
+            self._safely("console command", self._command, line)
+
+    def _command(self, line: str) -> None:
+        self.show(self.core.command(self.caller, line))
+
+    def _safely(self, where: str, work: Callable[..., None], *args: str) -> None:
+        """A failure is logged as where it happened, never what was typed; the session goes on."""
+        try:
+            work(*args)
+        except Exception as exc:
+            log_failure(where, exc, log)
+            self.say(_g(self.language, SOMETHING_WENT_WRONG))
 
     def _tick(self) -> None:
         report = self.clock.tick()
@@ -102,10 +117,11 @@ class Console:
 
     def _switch_user(self, line: str) -> None:
         parts = line.split()
-        if len(parts) != 2 or not parts[1].lstrip("@"):
+        user = parts[1].lstrip("@") if len(parts) == 2 else ""
+        if not usable_id(user) or typed_id_is_personnummer(user):
             self.say(_g(self.language, "Usage: :as USER"))
             return
-        self.user = parts[1].lstrip("@")
+        self.user = user
         self.say(translate(self.language, _now_acting(self.user)))
 
     def show(self, outcome: Outcome) -> None:

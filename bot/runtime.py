@@ -9,6 +9,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from bot.config import Settings
@@ -101,7 +102,7 @@ def note_keys(settings: Settings) -> Callable[[], Sequence[str]]:
         )
     keys = KeyFile(key_file(settings))
     if not keys.path.exists():
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        private_data_dir(settings)
         keys.write([crypto.new_key()])
         log.warning(
             "generated a new key for notes in %s: back it up, notes cannot be read without it", keys.path
@@ -113,10 +114,32 @@ def _key_name(settings: Settings) -> str:
     return "MENTORBOT_SECRET_KEY" if settings.secret_key else f"the key file {key_file(settings)}"
 
 
+def private_data_dir(settings: Settings) -> None:
+    """The data directory (database, key file) is the operator's alone: 0700, tightened if it was not."""
+    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    settings.data_dir.chmod(0o700)
+
+
+def private_sqlite_file(url: str) -> None:
+    """The embedded database file is created 0600 (SQLite would use the umask, usually 0644) and
+    kept so; SQLite gives its -wal and -shm files the database file's mode."""
+    name = make_url(url).database
+    if not name or name == ":memory:" or name.startswith("file:"):
+        return
+    try:
+        os.close(os.open(name, os.O_CREAT | os.O_WRONLY, 0o600))
+    except OSError:
+        return  # no such directory, say: connecting reports it in one line
+    for path in (name, f"{name}-wal", f"{name}-shm"):
+        if os.path.exists(path):
+            os.chmod(path, 0o600)
+
+
 def open_database(settings: Settings, upgrade: bool | None = None) -> Database:
     """Connect; the embedded SQLite database is created and upgraded on start, servers use `db upgrade`."""
     if settings.is_embedded:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        private_data_dir(settings)
+        private_sqlite_file(settings.sqlalchemy_url)
     keys = note_keys(settings)
     try:
         crypto.use_keys(keys(), reload=keys)

@@ -16,6 +16,10 @@ from sqlalchemy.orm import Session
 
 from models import BoundCoordinator, FirstInstall, Member, School
 from models.audit import record
+from models.messages import N_, Refused
+from models.typed_text import platform_name, usable_id
+
+NAME_MAX = 80
 
 
 @dataclass(frozen=True)
@@ -72,17 +76,21 @@ def find_or_create_school(
 def find_or_create_member(
     session: Session, school: School, user_id: str, now: datetime, display_name: str = ""
 ) -> Member:
+    """The member, created on first sight; the platform's name for them is kept if it may be kept."""
+    display_name = platform_name(display_name, NAME_MAX)
     member = session.scalar(select(Member).where(Member.school_id == school.id, Member.user_id == user_id))
     if member is None:
-        member = Member(school=school, user_id=user_id, display_name=display_name[:80], created_at=now)
+        member = Member(school=school, user_id=user_id, display_name=display_name, created_at=now)
         session.add(member)
         session.flush()
     elif display_name and not member.display_name:
-        member.display_name = display_name[:80]
+        member.display_name = display_name
     return member
 
 
 def resolve_actor(session: Session, caller: Caller, defaults: SchoolDefaults, now: datetime) -> Member:
+    if not (usable_id(caller.workspace_id) and usable_id(caller.user_id)):
+        raise Refused(N_("I cannot tell who you are from this message."))
     school = find_or_create_school(
         session, caller.platform, caller.workspace_id, defaults, now, caller.enterprise_id
     )

@@ -10,9 +10,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from handlers.typed_fields import UNREADABLE
 from models.checkin import ConcernDomain
 from models.messages import N_, Message, msg
 from models.personnummer import redact_personnummer
+from models.typed_text import unreadable
 
 
 class FieldKind(StrEnum):
@@ -188,6 +190,8 @@ def parse_field(form_field: FormField, raw: object, answers: Mapping[str, Answer
             raise ValueError(msg(N_("Choose one of: {choices}."), choices=", ".join(allowed)))
         return value
     text = " ".join(str(raw).split()) if form_field.name == "strengths" else str(raw).strip()
+    if unreadable(text):
+        raise ValueError(msg(UNREADABLE))
     if len(text) > form_field.maximum:
         raise ValueError(msg(N_("Keep it short: at most {max} characters."), max=form_field.maximum))
     return text

@@ -9,7 +9,8 @@ from sqlalchemy.orm import Session
 
 from models import Member, Student
 from models.messages import N_, Refused
-from models.personnummer import contains_personnummer
+from models.personnummer import looks_like_personnummer
+from models.typed_text import without_unreadable
 
 CODE_PATTERN = re.compile(r"^[A-Za-z0-9ÅÄÖåäö][A-Za-z0-9ÅÄÖåäö._-]{0,19}$")
 
@@ -17,7 +18,7 @@ CODE_PATTERN = re.compile(r"^[A-Za-z0-9ÅÄÖåäö][A-Za-z0-9ÅÄÖåäö._-]{0
 def normalise_code(raw: str) -> str:
     """Codes are case-insensitive: 7b-03 and 7B-03 are the same student."""
     code = raw.strip().upper()
-    if contains_personnummer(code) or sum(ch.isdigit() for ch in code) >= 10:
+    if looks_like_personnummer(code) or sum(ch.isdigit() for ch in code) >= 10:
         raise Refused(
             N_(
                 "That code looks like a personal identity number. "
@@ -27,7 +28,7 @@ def normalise_code(raw: str) -> str:
     if not CODE_PATTERN.fullmatch(code):
         raise Refused(
             N_("{code} is not a valid student code: use 1-20 letters, digits, '-', '_' or '.'."),
-            code=raw[:30],
+            code=without_unreadable(raw)[:30],
         )
     return code
 

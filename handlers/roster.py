@@ -17,8 +17,10 @@ from handlers.commands import parse_mention
 from handlers.mentorships import assign
 from handlers.results import Outcome
 from handlers.students import add_student
+from handlers.typed_fields import UNREADABLE
 from models import Member
 from models.messages import N_, Message, Refused, msg
+from models.typed_text import unreadable
 
 MAX_ROWS = 500
 HEADER = ("code", "name", "grade", "class", "mentor")
@@ -46,6 +48,9 @@ def parse_roster(text: str) -> list[RosterRow | RosterProblem]:
     lines = text.splitlines()
     for number, line in enumerate(lines, start=1):
         if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if unreadable(line):
+            rows.append(RosterProblem(number, msg(UNREADABLE)))
             continue
         delimiter = ";" if line.count(";") > line.count(",") else ","
         cells = [cell.strip() for cell in next(csv.reader([line], delimiter=delimiter))]

@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from handlers.actors import Caller, SchoolDefaults
 from handlers.dispatch import Core
+from handlers.failures import SOMETHING_WENT_WRONG as SOMETHING_WENT_WRONG  # as every adapter answers
+from handlers.failures import log_failure as log_failure  # the Slack listeners log with it
 from models.db import Database
 from models.messages import N_
 
@@ -83,11 +84,4 @@ async def off_loop(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 
 
 UNREADABLE = N_("Sorry, I could not read that request. Please try again.")
-SOMETHING_WENT_WRONG = N_("Sorry, something went wrong on my side. Please try again in a moment.")
 
-
-def log_failure(where: str, exc: BaseException) -> None:
-    """Log where it failed and the code path, never the exception's message: database errors quote
-    their parameters, which can be a note or a student's name."""
-    frames = "".join(traceback.format_tb(exc.__traceback__))
-    log.error("%s failed: %s\n%s", where, type(exc).__name__, frames)

@@ -44,6 +44,7 @@ from handlers.commands import Action
 from handlers.delivery import DeliveryFailed, Notifier
 from handlers.dispatch import Core
 from handlers.early_warning import OUTCOME_WORDS
+from handlers.failures import log_failure
 from handlers.lookups import CODE_PATTERN
 from handlers.prompts import did_not_meet, snooze
 from handlers.results import OpenCheckIn, Outcome
@@ -51,6 +52,8 @@ from models import CheckInKind, ReferenceKind
 from models.base import utcnow
 from models.db import Database
 from models.messages import N_, Message, msg
+from models.personnummer import looks_like_personnummer
+from models.typed_text import without_unreadable
 
 log = logging.getLogger("mentorbot.teams")
 
@@ -78,6 +81,11 @@ class UnknownPerson(Exception):
         self.name = name
 
 
+def _kind(activity: Any) -> str:
+    kind = getattr(activity, "type", None)
+    return kind if isinstance(kind, str) and kind.isidentifier() else "?"
+
+
 def card_response(card: Any) -> dict[str, Any]:
     return {"statusCode": 200, "type": "application/vnd.microsoft.card.adaptive", "value": card_json(card)}
 
@@ -89,7 +97,10 @@ def message_response(text: str) -> dict[str, Any]:
 def channel_key(channel_id: str, name: str | None) -> str:
     """A short, readable, stable name for a Teams channel, usable as `eht #name` (e.g. elevhalsa-3fa2b1)."""
     slug = re.sub(r"[^\w.-]+", "-", name or "").strip("-.")[:40] or "teams-channel"
-    return f"{slug}-{hashlib.sha256(channel_id.encode()).hexdigest()[:6]}"
+    digest = hashlib.sha256(channel_id.encode()).hexdigest()[:6]
+    key = f"{slug}-{digest}"
+    # A channel named like an identity number keeps its name in Teams, not in our database.
+    return f"teams-channel-{digest}" if looks_like_personnummer(key) else key
 
 
 class TeamsBot:
@@ -122,9 +133,10 @@ class TeamsBot:
             raise Forbidden("another tenant")
         try:
             return self._route(activity)
-        except Exception:
-            # Never a traceback to Teams, never the activity in the log (it may hold a note).
-            log.exception("Teams activity of type %s failed", getattr(activity, "type", "?"))
+        except Exception as exc:
+            # Never a traceback to Teams, never the activity or the error's message in the log:
+            # either may hold a note or a name.
+            log_failure(f"Teams activity of type {_kind(activity)}", exc, log)
             return self._sorry(activity)
 
     def _route(self, activity: Any) -> dict[str, Any] | None:
@@ -210,8 +222,8 @@ class TeamsBot:
     def _sorry(self, activity: Any) -> dict[str, Any] | None:
         try:
             return self._answer(activity, msg(SORRY))
-        except Exception:
-            log.exception("could not even say sorry in Teams")
+        except Exception as exc:
+            log_failure("saying sorry in Teams", exc, log)
             return message_response(_g(self.defaults.language, SORRY))
 
     def _post_invoke_answer(self, activity: Any, response: dict[str, Any] | None) -> None:
@@ -268,7 +280,8 @@ class TeamsBot:
                 continue
             user_id = references.person_with_teams_id(self.db, self.tenant_id, mentioned.id)
             if user_id is None:
-                raise UnknownPerson(html.unescape(_TAG.sub("", mentioned.name or tag))[:60])
+                name = html.unescape(_TAG.sub("", mentioned.name or tag))
+                raise UnknownPerson(without_unreadable(name)[:60])
             text = text.replace(tag, f" @{user_id} ")
         return " ".join(html.unescape(_TAG.sub(" ", text)).split())[:2000]
 

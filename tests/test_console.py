@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import io
 import os
+import pty
+import select
 import subprocess
 import sys
+import time
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -65,13 +68,13 @@ def test_data_survives_a_restart(tmp_path: Path) -> None:
     assert "7B-03" in result.stdout
 
 
+SETUP_ANNA = ["student add 7B-03", "role add @anna mentor", "assign 7B-03 @anna", ":as anna"]
+
+
 def test_check_in_form_question_by_question_with_retries(tmp_path: Path) -> None:
     # met, days absent, unexcused, lessons, guardians told?, late, four ratings (one retried), ...
     answers = ["yes", "1", "1", "0", "no", "2", "4", "four", "4", "3", "3", "Football", "no", ""]
-    script = "\n".join(
-        ["student add 7B-03", "role add @anna mentor", "assign 7B-03 @anna", ":as anna", "checkin 7B-03"]
-        + [*answers, "mentees"]
-    )
+    script = "\n".join([*SETUP_ANNA, "checkin 7B-03", *answers, "mentees"])
     result = run(
         script + "\n",
         tmp_path,
@@ -349,19 +352,32 @@ SETUP = ["student add 7B-01", "role add @anna mentor", "assign 7B-01 @anna", ":a
 def test_more_unexcused_lessons_than_absences_is_asked_again_at_that_question(tmp_path: Path) -> None:
     # met, days absent, lessons missed 1, unexcused 2 (impossible) then 1, guardians told, late, ratings...
     answers = ["yes", "0", "1", "2", "1", "yes", "0", "4", "4", "4", "4", "", "no", ""]
-    result = run("\n".join([*SETUP, "checkin 7B-01", *answers, "history 7B-01"]) + "\n", tmp_path, "console",
-                 "--as", "admin", **ADMIN)
+    result = run(
+        "\n".join([*SETUP, "checkin 7B-01", *answers, "history 7B-01"]) + "\n",
+        tmp_path,
+        "console",
+        "--as",
+        "admin",
+        **ADMIN,
+    )
     out = result.stdout
-    assert "Type :cancel at any question to stop" in out
-    assert "Of those lessons, how many were unexcused? [0-1]\n  > 2\n  Cannot be more than the absences given (1)." in out
     assert "Check-in for 7B-01 saved" in out
     history = out.split("anna> history 7B-01", 1)[1]
     assert "1 (1)" in history  # one lesson missed, one of them unexcused
+    asked = "Of those lessons, how many were unexcused? [0-1]\n  > 2\n"
+    assert asked + "  Cannot be more than the absences given (1)." in out
+    assert "Type :cancel at any question to stop" in out
 
 
 def test_cancel_in_the_form_saves_nothing(tmp_path: Path) -> None:
-    result = run("\n".join([*SETUP, "checkin 7B-01", "yes", ":cancel", "history 7B-01"]) + "\n", tmp_path,
-                 "console", "--as", "admin", **ADMIN)
+    result = run(
+        "\n".join([*SETUP, "checkin 7B-01", "yes", ":cancel", "history 7B-01"]) + "\n",
+        tmp_path,
+        "console",
+        "--as",
+        "admin",
+        **ADMIN,
+    )
     assert "Check-in cancelled; nothing was saved." in result.stdout
     assert "Check-in for 7B-01 saved" not in result.stdout
 
@@ -386,11 +402,19 @@ def test_an_answer_the_core_refuses_is_asked_again_with_the_others_kept(
     monkeypatch.setattr(checkins, "validate", strict)
     answers = ["yes", "0", "0", "9", "4", "4", "4", "4", "Football", "no", "", "2", "history 7B-01"]
     out = io.StringIO()
-    Console(db, CONSOLE_DEFAULTS, "anna", io.StringIO("checkin 7B-01\n" + "\n".join(answers) + "\n"), out,
-            clock=clock).run()
+    Console(
+        db,
+        CONSOLE_DEFAULTS,
+        "anna",
+        io.StringIO("checkin 7B-01\n" + "\n".join(answers) + "\n"),
+        out,
+        clock=clock,
+    ).run()
     text = out.getvalue()
     again = text.split("Some answers need another look:", 1)[1]
-    assert again.startswith("\n  Late arrivals since the last check-in? [0-100]\n  Not that many late arrivals")
+    assert again.startswith(
+        "\n  Late arrivals since the last check-in? [0-100]\n  Not that many late arrivals"
+    )
     assert again.count("?") == 1  # only that question was asked again
     assert "Check-in for 7B-01 saved" in again
     assert "0 (0) · 0 (0) · 2" in text.split("anna> history 7B-01", 1)[1]
@@ -444,3 +468,86 @@ def test_switching_to_an_unknown_name_says_who_was_probably_meant(tmp_path: Path
     result = run("role add @anna mentor\n:as anan\nmentees\n", tmp_path, "console", "--as", "admin", **ADMIN)
     assert "You are now acting as @anan, who is new here. Did you mean @anna?" in result.stdout
     assert "anan> mentees" in result.stdout
+
+
+# -- import FILE.csv -------------------------------------------------------------------------------
+
+
+def test_import_a_csv_file_reports_bad_rows_and_half_writes_nothing(tmp_path: Path) -> None:
+    # As Excel saves it for Sweden: semicolons, a Swedish header, Windows-1252.
+    rows = [
+        "kod;namn;årskurs;klass;mentor",
+        "9A-01;Kim;9;9A;Anna",  # the known @anna, written in another case
+        "9A-02;Sam;4;9A;anna",  # grade out of range
+        "9A-03;Lo;9;9A;anan",  # a mistyped mentor: the student must not be half-registered
+        "7B-01;Alex again",  # already registered
+        "9A-04;Åsa;9;9A",
+    ]
+    (tmp_path / "klass 9A.csv").write_bytes("\r\n".join(rows).encode("cp1252"))
+    script = ["student add 7B-01", "role add @anna mentor", 'import "klass 9A.csv"', "students"]
+    result = run("\n".join(script) + "\n", tmp_path, "console", "--as", "admin", **ADMIN)
+    report = result.stdout.split('admin> import "klass 9A.csv"', 1)[1].split("admin> students", 1)[0]
+    assert "Import: 2 of 5 rows saved." in report
+    assert "Row 3 9A-02: The grade must be between 5 and 9." in report
+    assert "Row 4 9A-03: I do not know @anan. Did you mean @anna?" in report
+    assert "Row 5 7B-01:" in report
+    assert "[→ @anna] You are now the mentor of 9A-01" in report
+    listed = result.stdout.split("admin> students", 1)[1]
+    assert "9A-01" in listed and "Åsa" in listed
+    assert "9A-02" not in listed and "9A-03" not in listed
+
+
+def test_a_long_import_shows_progress_and_others_cannot_import(tmp_path: Path) -> None:
+    (tmp_path / "roster.csv").write_text("\n".join(f"6A-{n:02d},,6,6A" for n in range(1, 61)))
+    script = ["import roster.csv", "import", "import missing.csv", "help", ":as bo", "import roster.csv"]
+    result = run("\n".join(script) + "\n", tmp_path, "console", "--as", "admin", **ADMIN)
+    out = result.stdout
+    assert "Importing 60 rows; I will report when it is done." in out
+    assert "25 of 60 rows done…" in out and "50 of 60 rows done…" in out
+    assert "Import: 60 of 60 rows saved." in out
+    assert "Usage: import FILE.csv" in out
+    assert "I cannot read the file missing.csv." in out
+    assert "import FILE.csv registers many students" in out.split("admin> help", 1)[1]
+    refused = out.split("bo> import roster.csv", 1)[1]
+    assert refused.strip() == "Only coordinators can do that. Ask a coordinator to give you the role."
+
+
+def test_the_interactive_console_keeps_log_lines_off_the_screen(tmp_path: Path) -> None:
+    """In a terminal the clock runs in the background; its log lines go to a file, not over the prompt."""
+    main, terminal = pty.openpty()
+    environment = {k: v for k, v in os.environ.items() if not k.startswith(("MENTORBOT_", "DATABASE_URL"))}
+    environment.update(MENTORBOT_COORDINATORS="admin", MENTORBOT_LANGUAGE="en", MENTORBOT_TICK_SECONDS="5")
+    process = subprocess.Popen(
+        [MENTORBOT, "console", "--as", "admin"],
+        stdin=terminal,
+        stdout=terminal,
+        stderr=terminal,
+        cwd=tmp_path,
+        env=environment,
+    )
+    os.close(terminal)
+    screen = _read_terminal(main, until="admin> ")
+    os.write(main, b"students\n")
+    screen += _read_terminal(main, until="No students yet", seconds=30)
+    time.sleep(6)  # a tick of the clock in the background
+    os.write(main, b":quit\n")
+    screen += _read_terminal(main, until="\x00", seconds=10)
+    process.wait(timeout=30)
+    os.close(main)
+    assert "No students yet" in screen
+    assert "INFO" not in screen and "apscheduler" not in screen
+    assert "apscheduler" in (tmp_path / "data" / "console.log").read_text()
+
+
+def _read_terminal(fd: int, until: str, seconds: float = 60) -> str:
+    seen = b""
+    deadline = time.monotonic() + seconds
+    while until.encode() not in seen and time.monotonic() < deadline:
+        ready, _, _ = select.select([fd], [], [], 0.2)
+        if ready:
+            try:
+                chunk = os.read(fd, 4096)
+            except OSError:  # the console has ended
+                break
+            seen += chunk
+    return seen.decode(errors="replace")

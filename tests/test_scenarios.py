@@ -30,7 +30,7 @@ from bot.slack.blocks import ACTION_ALERT_ACK
 from handlers.actors import Caller, SchoolDefaults
 from handlers.dispatch import Core
 from handlers.results import Destination, Notification, Outcome, RecipientKind
-from models import Alert, OutboxMessage, OutboxStatus
+from models import Alert, CheckIn, OutboxMessage, OutboxStatus
 from models.db import Database
 from schedules.clock import Clock
 from tests.clock_support import at, start_mentorships
@@ -342,3 +342,19 @@ def test_assign_prompt_check_in_alert_acknowledge(platform: ScenarioDriver) -> N
     assert "acknowledged" in platform.acknowledge("erik", 1)
     [alert] = [text for text in platform.sent_to("#eht") if "Alert #1" in text]
     assert "acknowledged by @erik" in alert.lower()
+
+
+def test_unexcused_absence_is_never_more_than_the_absence_given(platform: ScenarioDriver) -> None:
+    platform.say("admin", "student add 7B-03 Alex")
+    assert "7B-03 is now mentored by" in platform.say("admin", "assign 7B-03 @anna")
+    # One lesson missed but two unexcused; no days absent but two unexcused days: both are questions,
+    # shown at the answer that is wrong, and nothing is saved.
+    lessons, days = {"absent_lessons": "1", "unexcused_lessons": "2"}, {"unexcused_days": "2"}
+    for wrong, total in ((lessons, 1), (days, 0)):
+        reply = platform.check_in("anna", "7B-03", {**WORRYING, **wrong})
+        assert f"Cannot be more than the absences given ({total})." in reply
+        assert "saved" not in reply
+    with platform.db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(CheckIn)) == 0
+    reply = platform.check_in("anna", "7B-03", {**WORRYING, "absent_lessons": "2", "unexcused_lessons": "2"})
+    assert "Check-in for 7B-03 saved" in reply

@@ -48,7 +48,7 @@ from handlers.dispatch import Core
 from handlers.early_warning import OUTCOME_WORDS
 from handlers.lookups import CODE_PATTERN
 from handlers.prompts import did_not_meet, snooze
-from handlers.results import Help, OpenCheckIn, Outcome
+from handlers.results import OpenCheckIn, Outcome
 from handlers.roster import RosterRow, import_row, may_import, parse_roster
 from models import CheckInKind, ReferenceKind
 from models.base import utcnow
@@ -72,9 +72,6 @@ _OBJECT_ID = re.compile(r"^@?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-
 IMPORT_HOW = N_(
     "Write import and paste the students below it, one per line: code,name,grade,class,mentor. Only "
     "the code is required; mention the mentor (@ and their name) so I know who it is."
-)
-IMPORT_HELP = N_(
-    "In Teams also: import, with the students pasted below it, registers many at once (coordinators)."
 )
 NOT_A_MENTION = N_("Mention the mentor (@ and their name) so I know who {mentor} is.")
 SORRY = N_("Something went wrong on my side; nothing was changed. Please try again in a moment.")
@@ -343,8 +340,6 @@ class TeamsBot:
                     outcome.language, reply.student_code, reply.student_label, CheckInKind.ADHOC
                 )
                 outgoing.append(card_activity(form))
-            if isinstance(reply, Help) and reply.command is None:
-                outgoing.append(text_activity(_g(outcome.language, IMPORT_HELP)))
         self._send(activity, outgoing)
 
     def _import(self, activity: Any, user_id: str) -> None:
@@ -355,7 +350,9 @@ class TeamsBot:
             self._send(activity, reply_activities(allowed.language, allowed.reply))
             return
         pasted = _IMPORT_WORD.sub("", self._command_text(activity, keep_lines=True), count=1)
-        rows = parse_roster(pasted)
+        first, _, below = pasted.partition("\n")
+        # Rows are numbered as pasted: the first is the line below `import`, unless it is on that line.
+        rows = parse_roster(pasted if first.strip() else below)
         if not rows:
             self._answer(activity, msg(IMPORT_HOW), allowed.language)
             return

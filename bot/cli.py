@@ -10,6 +10,7 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import configure_logging
@@ -35,26 +36,37 @@ def _console_user(settings: Settings, requested: str | None) -> str:
 
 def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
     from bot.console import Console
-
-    user = _console_user(settings, args.as_user)
-    if not settings.coordinators:
-        # Trying it out on a laptop: the person at the keyboard runs the school.
-        settings = settings.model_copy(update={"coordinators": frozenset({user})})
-        print(
-            f"(no MENTORBOT_COORDINATORS set: @{user} is coordinator in this console)",
-            file=sys.stderr,
-        )
     from schedules.clock import Clock
 
+    user = _console_user(settings, args.as_user)
+    interactive = sys.stdin.isatty()
     with database(settings) as db:
         clock = Clock(db, build_notifier(settings, db, sys.stdout), clock_settings(settings))
-        scheduler = clock.start_in_background() if sys.stdin.isatty() else None
+        if interactive:
+            _log_to_file(settings.data_dir / "console.log")
+        scheduler = clock.start_in_background() if interactive else None
         try:
-            Console(db, school_defaults(settings), user, clock=clock).run()
+            # Trying it out on a laptop, with no coordinators configured: whoever opens the console's
+            # school while it has no coordinator runs it (`--as` or `:as` later grant nothing).
+            Console(
+                db, school_defaults(settings), user, clock=clock, first_user_leads=not settings.coordinators
+            ).run()
         finally:
             if scheduler is not None:
                 scheduler.shutdown(wait=False)
     return 0
+
+
+def _log_to_file(path: Path) -> None:
+    """While a person types in the console, log lines go to a file instead of over what they type."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    root = logging.getLogger()
+    handler = logging.FileHandler(path, encoding="utf-8")
+    for old in list(root.handlers):
+        handler.setFormatter(old.formatter)
+        root.removeHandler(old)
+    root.addHandler(handler)
+    print(f"(log lines go to {path})", file=sys.stderr)
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
@@ -205,8 +217,6 @@ def cmd_audit_export(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_teams_package(settings: Settings, args: argparse.Namespace) -> int:
     """The Teams app package (manifest.json and icons in a zip) from the configuration."""
-    from pathlib import Path
-
     from bot.teams.package import build_package
 
     if not settings.teams_app_id:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers.access import require_role
@@ -107,3 +108,21 @@ def set_language(session: Session, actor: Member, now: datetime, language: str) 
     )
     outcome.language = language
     return outcome
+
+
+def lead_new_school(session: Session, actor: Member, now: datetime) -> Outcome:
+    """The actor becomes coordinator of a school that has none yet; anywhere else nothing changes.
+
+    The console's own school starts this way when no coordinators are configured: the person who
+    opens it first runs it. Switching to another person later grants nothing.
+    """
+    led = session.scalar(
+        select(Member.id).where(Member.school_id == actor.school_id, Member.is_coordinator.is_(True)).limit(1)
+    )
+    if led is not None:
+        return Outcome()
+    actor.set_role(Role.COORDINATOR, True)
+    record(session, actor, actor.school_id, "role.grant.coordinator", "member", actor.id, now)
+    return Outcome.say(
+        msg(N_("This school had no coordinator yet: @{user} is now its coordinator."), user=actor.user_id)
+    )

@@ -13,12 +13,13 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from handlers.access import require_role
 from handlers.commands import parse_mention
 from handlers.mentorships import assign
 from handlers.results import Outcome
 from handlers.students import add_student
 from handlers.typed_fields import UNREADABLE
-from models import Member
+from models import Member, Role
 from models.messages import N_, Message, Refused, msg
 from models.typed_text import unreadable
 
@@ -86,3 +87,9 @@ def import_row(session: Session, actor: Member, now: datetime, row: RosterRow) -
         assigned = assign(session, actor, now, row.code, mentor_id, mentor_name)
         outcome.notifications.extend(assigned.notifications)
     return outcome
+
+
+def may_import(session: Session, actor: Member, now: datetime) -> Outcome:
+    """Asked before an import starts, so a non-coordinator hears it once, not once per row."""
+    require_role(actor, Role.COORDINATOR)
+    return Outcome()

@@ -384,3 +384,19 @@ def test_a_form_that_arrives_twice_is_saved_once(platform: ScenarioDriver) -> No
     with platform.db.transaction() as session:
         assert session.scalar(select(func.count()).select_from(CheckIn)) == 1
         assert session.scalar(select(func.sum(CheckIn.absent_days))) == 5
+
+
+def test_unexcused_absence_is_never_more_than_the_absence_given(platform: ScenarioDriver) -> None:
+    platform.say("admin", "student add 7B-03 Alex")
+    assert "7B-03 is now mentored by" in platform.say("admin", "assign 7B-03 @anna")
+    # One lesson missed but two unexcused; no days absent but two unexcused days: both are questions,
+    # shown at the answer that is wrong, and nothing is saved.
+    lessons, days = {"absent_lessons": "1", "unexcused_lessons": "2"}, {"unexcused_days": "2"}
+    for wrong, total in ((lessons, 1), (days, 0)):
+        reply = platform.check_in("anna", "7B-03", {**WORRYING, **wrong})
+        assert f"Cannot be more than the absences given ({total})." in reply
+        assert "saved" not in reply
+    with platform.db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(CheckIn)) == 0
+    reply = platform.check_in("anna", "7B-03", {**WORRYING, "absent_lessons": "2", "unexcused_lessons": "2"})
+    assert "Check-in for 7B-03 saved" in reply

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 
 from alembic import command
@@ -22,6 +23,15 @@ def alembic_config(url: str) -> Config:
 
 def upgrade(engine: Engine) -> None:
     """Bring the database to the newest schema; a no-op when it is already there."""
+    _migrate(engine, command.upgrade, "head")
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    """Back to an earlier schema (to test an upgrade from a previous release's database)."""
+    _migrate(engine, command.downgrade, revision)
+
+
+def _migrate(engine: Engine, step: Callable[[Config, str], None], revision: str) -> None:
     config = alembic_config(str(engine.url))
     with engine.connect() as connection:
         sqlite = connection.dialect.name == "sqlite"
@@ -33,7 +43,7 @@ def upgrade(engine: Engine) -> None:
         try:
             with connection.begin():
                 config.attributes["connection"] = connection
-                command.upgrade(config, "head")
+                step(config, revision)
         finally:
             if sqlite:
                 connection.exec_driver_sql("PRAGMA foreign_keys=ON")

@@ -10,6 +10,7 @@ from sqlalchemy import JSON, Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, UTCDateTime
+from models.organisation import Organisation
 
 
 class School(Base):
@@ -41,6 +42,7 @@ class School(Base):
     thresholds: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
+    organisation: Mapped[Organisation] = relationship()
     breaks: Mapped[list[SchoolBreak]] = relationship(
         back_populates="school", cascade="all, delete-orphan", order_by="SchoolBreak.starts_on"
     )

@@ -37,7 +37,8 @@ def upgrade() -> None:
     )
     op.execute(
         "INSERT INTO organisation (platform, workspace_id, name, created_at) "
-        "SELECT platform, workspace_id, '', MIN(created_at) FROM school GROUP BY platform, workspace_id"
+        "SELECT platform, workspace_id, '', MIN(created_at) FROM school GROUP BY platform, workspace_id "
+        "ORDER BY MIN(id)"
     )
     with op.batch_alter_table("school", schema=None) as batch_op:
         batch_op.add_column(sa.Column("organisation_id", sa.Integer(), nullable=True))

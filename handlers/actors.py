@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from models import BoundCoordinator, FirstInstall, Member, School
+from models import BoundCoordinator, FirstInstall, Member, Organisation, Person, School
 from models.audit import record
 from models.messages import N_, Refused
 from models.typed_text import platform_name, usable_id
@@ -44,6 +44,33 @@ class SchoolDefaults:
     coordinators: frozenset[str] = field(default_factory=frozenset)
 
 
+def find_or_create_organisation(
+    session: Session, platform: str, workspace_id: str, now: datetime
+) -> Organisation:
+    organisation = session.scalar(
+        select(Organisation).where(
+            Organisation.platform == platform, Organisation.workspace_id == workspace_id
+        )
+    )
+    if organisation is None:
+        organisation = Organisation(platform=platform, workspace_id=workspace_id, created_at=now)
+        session.add(organisation)
+        session.flush()
+    return organisation
+
+
+def remember_person(session: Session, school: School, user_id: str, now: datetime) -> Person:
+    """The person across the organisation's schools, acting in `school` now."""
+    person = session.scalar(
+        select(Person).where(Person.organisation_id == school.organisation_id, Person.user_id == user_id)
+    )
+    if person is None:
+        person = Person(organisation_id=school.organisation_id, user_id=user_id, created_at=now)
+        session.add(person)
+    person.current_school_id = school.id
+    return person
+
+
 def find_or_create_school(
     session: Session,
     platform: str,
@@ -52,11 +79,15 @@ def find_or_create_school(
     now: datetime,
     enterprise_id: str | None = None,
 ) -> School:
+    """The school a person of this workspace acts in: for now each organisation's first school, made
+    (with its organisation) on first contact, so a single-school workspace never sees the concept."""
+    organisation = find_or_create_organisation(session, platform, workspace_id, now)
     school = session.scalar(
-        select(School).where(School.platform == platform, School.workspace_id == workspace_id)
+        select(School).where(School.organisation_id == organisation.id).order_by(School.id).limit(1)
     )
     if school is None:
         school = School(
+            organisation=organisation,
             platform=platform,
             workspace_id=workspace_id,
             enterprise_id=enterprise_id,
@@ -95,6 +126,7 @@ def resolve_actor(session: Session, caller: Caller, defaults: SchoolDefaults, no
         session, caller.platform, caller.workspace_id, defaults, now, caller.enterprise_id
     )
     member = find_or_create_member(session, school, caller.user_id, now, caller.display_name)
+    remember_person(session, school, caller.user_id, now)
     # Configured coordinators are coordinators from their first message on (and bound to this
     # school even if already coordinator here); so is the installer of an org-wide install, in
     # the first school of the org where they act.

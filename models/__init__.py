@@ -11,6 +11,7 @@ from models.checkin import CheckIn, CheckInKind, ConcernDomain
 from models.conversation import ConversationReference, ReferenceKind
 from models.handled import HandledRequest
 from models.mentorship import Mentorship
+from models.organisation import Organisation, Person
 from models.outbox import ClockRoutine, OutboxMessage, OutboxStatus
 from models.people import Member, Role
 from models.prompt import Prompt, PromptStatus
@@ -32,8 +33,10 @@ __all__ = [
     "HandledRequest",
     "Member",
     "Mentorship",
+    "Organisation",
     "OutboxMessage",
     "OutboxStatus",
+    "Person",
     "Prompt",
     "PromptStatus",
     "ReferenceKind",

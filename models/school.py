@@ -1,4 +1,5 @@
-"""A school: the workspace it lives in, its time zone, language, EHT channel, breaks and thresholds."""
+"""A school: its organisation (the workspace it lives in), time zone, language, EHT channel, breaks
+and thresholds. Everything about children belongs to one school."""
 
 from __future__ import annotations
 
@@ -9,17 +10,19 @@ from sqlalchemy import JSON, Date, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, UTCDateTime
+from models.organisation import Organisation
 
 
 class School(Base):
     __tablename__ = "school"
-    __table_args__ = (UniqueConstraint("platform", "workspace_id"),)
+    __table_args__ = (UniqueConstraint("organisation_id", "name"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    # One school per chat workspace: a Slack team (also inside an Enterprise Grid org), a Teams
-    # tenant, or the local console.
+    organisation_id: Mapped[int] = mapped_column(ForeignKey("organisation.id", ondelete="CASCADE"))
+    # The organisation's workspace, kept on the school too: where its messages go out. A Slack team
+    # (also inside an Enterprise Grid org), a Teams tenant, or the local console.
     platform: Mapped[str] = mapped_column(String(16))
-    workspace_id: Mapped[str] = mapped_column(String(64))
+    workspace_id: Mapped[str] = mapped_column(String(64), index=True)
     # The Slack Enterprise Grid org the workspace belongs to (None outside Grid): an org-wide
     # install's bot token and its installer's role are found through it.
     enterprise_id: Mapped[str | None] = mapped_column(String(64))
@@ -39,6 +42,7 @@ class School(Base):
     thresholds: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
+    organisation: Mapped[Organisation] = relationship()
     breaks: Mapped[list[SchoolBreak]] = relationship(
         back_populates="school", cascade="all, delete-orphan", order_by="SchoolBreak.starts_on"
     )

@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import select
 
 from handlers.results import AlertNotice, Destination, Notification
-from models import Member, Mentorship, OutboxMessage, OutboxStatus, School, Student
+from models import Member, Mentorship, Organisation, OutboxMessage, OutboxStatus, School, Student
 from models.cadence import parse_cadence
 from models.db import Database
 from schedules import outbox, waiting
@@ -261,7 +261,13 @@ def test_two_workers_racing_on_postgresql_never_send_twice(db: Database, notifie
 
     start = at(2026, 11, 20, 12)
     with db.transaction() as session:
-        school = School(platform="console", workspace_id="race", thresholds={}, created_at=start)
+        school = School(
+            organisation=Organisation(platform="console", workspace_id="race", created_at=start),
+            platform="console",
+            workspace_id="race",
+            thresholds={},
+            created_at=start,
+        )
         mentors = [Member(school=school, user_id=f"mentor{n}", created_at=start) for n in range(30)]
         for n in range(600):
             student = Student(school=school, code=f"S{n:04d}", created_at=start)
@@ -312,7 +318,13 @@ def test_two_workers_on_a_slow_platform_prompt_each_mentor_once(
     monkeypatch.setattr(outbox, "BATCH", 6)
     start = at(2026, 11, 20, 12)
     with db.transaction() as session:
-        school = School(platform="console", workspace_id="slow", thresholds={}, created_at=start)
+        school = School(
+            organisation=Organisation(platform="console", workspace_id="slow", created_at=start),
+            platform="console",
+            workspace_id="slow",
+            thresholds={},
+            created_at=start,
+        )
         for n in range(12):
             student = Student(school=school, code=f"S{n:04d}", created_at=start)
             mentor = Member(school=school, user_id=f"mentor{n}", created_at=start)

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from bot.config import Settings
 from handlers.actors import SchoolDefaults
 from handlers.installs import app_installed
-from models import FirstInstall, Member, School, migrate
+from models import FirstInstall, Member, Organisation, School, migrate
 from models.db import Database
 from tests.driver import Driver
 
@@ -37,7 +37,12 @@ def test_a_bare_configured_id_is_coordinator_only_where_it_first_acts(db: Databa
 
 def test_a_coordinator_from_before_the_binding_is_bound_where_they_act_next(db: Database) -> None:
     with db.transaction() as session:  # as an earlier version left it: coordinator, bound nowhere
-        school = School(platform="console", workspace_id="school-a", created_at=NOW)
+        school = School(
+            organisation=Organisation(platform="console", workspace_id="school-a", created_at=NOW),
+            platform="console",
+            workspace_id="school-a",
+            created_at=NOW,
+        )
         session.add(Member(school=school, user_id="admin", is_coordinator=True, created_at=NOW))
     bot = Driver(db, coordinators=frozenset({"admin"}))
     assert not bot.say("admin", "students").outcome.refused

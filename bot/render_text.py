@@ -8,6 +8,7 @@ from handlers.commands import COMMANDS, spec_named
 from handlers.results import (
     AlertList,
     AlertNotice,
+    AlertStep,
     AlertSummary,
     CheckInHistory,
     Digest,
@@ -210,32 +211,60 @@ def render_prompt(language: str, prompt: DuePrompt) -> list[str]:
     return lines
 
 
+# The typed command for each next step of an alert, for plain text (cards have buttons instead).
+STEP_COMMANDS = {
+    AlertStep.ACKNOWLEDGE: N_("alert ack {id}"),
+    AlertStep.TAKE_OWNERSHIP: N_("alert own {id}"),
+    AlertStep.RESOLVE: N_("alert resolve {id} OUTCOME"),
+}
+
+
 def render_alert(language: str, notice: AlertNotice) -> list[str]:
-    """An alert for the EHT channel: who, which rule, the evidence in numbers, and the next step."""
+    """An alert for the EHT channel as plain text: `alert_lines`, then its next steps as typed commands."""
+    shown = alert_lines(language, notice)
+    lines = [shown[0]] + ["  " + line for line in shown[1:]]
+    steps = notice.next_steps
+    if AlertStep.ANSWER_INVESTIGATION in steps:
+        question = msg(
+            N_(
+                "Repeated or long absence: has an investigation (Skollagen 7 kap. 19 a §) been "
+                "started? Answer with: alert investigation {id} yes|no"
+            ),
+            id=notice.alert_id,
+        )
+        lines[-1] = "  " + translate(language, question)
+    commands = [
+        translate(language, msg(STEP_COMMANDS[s], id=notice.alert_id)) for s in steps if s in STEP_COMMANDS
+    ]
+    if commands:
+        history = translate(language, msg(N_("history {code}"), code=notice.student_code))
+        lines.append(f"  {' | '.join(commands)} · {history}")
+    return lines
+
+
+def alert_lines(language: str, notice: AlertNotice) -> list[str]:
+    """What every platform shows of an alert: who, which rule, the evidence in numbers, where it stands."""
     lines = [
         f"⚠ {alert_heading(language, notice)} · {translate(language, notice.title)}",
-        "  " + translate(language, notice.explanation),
-        "  " + alert_evidence(language, notice),
-        "  " + translate(language, msg(N_("Status: {status}"), status=alert_status(language, notice))),
+        translate(language, notice.explanation),
+        alert_evidence(language, notice),
+        translate(language, msg(N_("Status: {status}"), status=alert_status(language, notice))),
     ]
     if notice.asks_investigation:
-        if notice.investigation_started is None:
-            question = msg(
-                N_(
-                    "Repeated or long absence: has an investigation (Skollagen 7 kap. 19 a §) been "
-                    "started? Answer with: alert investigation {id} yes|no"
-                ),
-                id=notice.alert_id,
-            )
-            lines.append("  " + translate(language, question))
-        else:
-            lines.append("  " + investigation_answer(language, notice.investigation_started))
-    if notice.status != AlertStatus.RESOLVED.value:
-        lines.append(
-            f"  alert ack {notice.alert_id} | alert own {notice.alert_id} | "
-            f"alert resolve {notice.alert_id} OUTCOME · history {notice.student_code}"
-        )
+        lines.append(investigation_state(language, notice))
     return lines
+
+
+def investigation_state(language: str, notice: AlertNotice) -> str:
+    """The 7 kap. 19 a § question on an absence alert: its answer, the question, or that none came."""
+    if notice.investigation_started is not None:
+        return investigation_answer(language, notice.investigation_started)
+    if AlertStep.ANSWER_INVESTIGATION in notice.next_steps:
+        return _g(
+            language,
+            N_("Repeated or long absence: has an investigation (Skollagen 7 kap. 19 a §) been started?"),
+        )
+    return _g(language, N_("Investigation (7 kap. 19 a §): not answered."))
 
 
 def alert_student(language: str, notice: AlertNotice) -> str:

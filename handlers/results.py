@@ -6,6 +6,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
 
+from models.alert import AlertStatus
 from models.messages import Message
 
 
@@ -44,12 +45,22 @@ class DuePrompt:
     reminder: bool = False
 
 
+class AlertStep(StrEnum):
+    """A next step the student health team can take on an alert (see `AlertNotice.next_steps`)."""
+
+    ACKNOWLEDGE = "acknowledge"
+    TAKE_OWNERSHIP = "take_ownership"
+    RESOLVE = "resolve"
+    # Answer yes or no: has an investigation (Skollagen 7 kap. 19 a §) been started?
+    ANSWER_INVESTIGATION = "answer_investigation"
+
+
 @dataclass(frozen=True)
 class AlertNotice:
     """An early-warning alert as posted in the EHT channel: numbers and a trend, never free text.
 
-    Platforms render it (with buttons for the next step where they can); a later change to the
-    alert is posted as a new AlertNotice that replaces the earlier message.
+    Platforms render it with its `next_steps` (buttons, or typed commands in plain text); a later
+    change to the alert is posted as a new AlertNotice that replaces the earlier message.
     """
 
     alert_id: int
@@ -72,6 +83,21 @@ class AlertNotice:
     investigation_started: bool | None = None
     # Posted again because nobody acknowledged it in time.
     reraised: bool = False
+
+    @property
+    def next_steps(self) -> tuple[AlertStep, ...]:
+        """What the team can do next, the one definition every platform draws its buttons from.
+
+        A resolved alert offers nothing (its outcome is final). Take ownership stays on an owned
+        alert, so a colleague can take it over; Acknowledge only until someone has.
+        """
+        if self.status == AlertStatus.RESOLVED.value:
+            return ()
+        steps = [AlertStep.ACKNOWLEDGE] if self.status == AlertStatus.OPEN.value else []
+        steps += [AlertStep.TAKE_OWNERSHIP, AlertStep.RESOLVE]
+        if self.asks_investigation and self.investigation_started is None:
+            steps.append(AlertStep.ANSWER_INVESTIGATION)
+        return tuple(steps)
 
 
 @dataclass(frozen=True)

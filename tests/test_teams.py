@@ -264,7 +264,7 @@ def test_a_person_without_a_conversation_yet_gets_the_message_once_they_install(
 # -- EHT alerts in the channel ----------------------------------------------------------------
 
 
-def alert_in_channel(school: TeamsWorld) -> dict:
+def alert_in_channel(school: TeamsWorld, **answers: object) -> dict:
     admin, anna = school.user("admin"), school.user("anna")
     admin.say_in_channel("eht", EHT_CHANNEL, "Elevhälsa")
     assert (
@@ -273,11 +273,11 @@ def alert_in_channel(school: TeamsWorld) -> dict:
     )
     anna.say("checkin 7B-03")
     save = buttons(card_of(school.fake.in_conversation(anna.personal_chat)[-1].activity))["Save check-in"]
-    anna.press(save, {**GOOD, "affective": "1", "note": "Secret note about home"})
+    anna.press(save, {**GOOD, "affective": "1", "note": "Secret note about home", **answers})
     posts = school.fake.in_conversation(EHT_CHANNEL)
     assert "receives mentorbot's alerts" in posts[0].text
     alert = posts[-1]
-    assert "Alert #1 · 7B-03" in alert.text and "Secret" not in str(alert.activity)
+    assert "Alert #" in alert.text and "· 7B-03" in alert.text and "Secret" not in str(alert.activity)
     return {"post": alert, "buttons": buttons(card_of(alert.activity))}
 
 
@@ -304,6 +304,30 @@ def test_eht_alert_lifecycle_by_card_in_the_channel_updated_in_place(school: Tea
     assert len(school.fake.in_conversation(EHT_CHANNEL)) == 2  # the channel notice and the one alert
     with school.db.transaction() as session:
         assert session.scalars(select(Alert)).one().status is AlertStatus.RESOLVED
+
+
+def test_a_colleague_can_take_over_an_owned_alert_and_a_resolved_one_has_no_buttons(
+    school: TeamsWorld,
+) -> None:
+    school.user("admin").say("role add @bo eht", mentions=[school.user("bo")])
+    posted = alert_in_channel(school, absent_days=4, unexcused_days=0, affective="4")
+    post, actions = posted["post"], posted["buttons"]
+    erik, bo = school.user("erik"), school.user("bo")
+    assert "Investigation started" in actions
+
+    erik.press(actions["Take ownership"], channel=EHT_CHANNEL)
+    assert "owner @Erik" in post.text
+    take_over = buttons(card_of(post.current))["Take ownership"]
+    bo.press(take_over, channel=EHT_CHANNEL)
+    assert "owner @Bo" in post.text
+    with school.db.transaction() as session:
+        owned = session.scalars(select(Alert).where(Alert.rule == "absent_days")).one()
+        assert owned.owner.user_id == aad_of("bo")
+
+    bo.press(actions["Resolve"], {"outcome": "talked", "follow_up": ""}, channel=EHT_CHANNEL)
+    # Resolved: no Yes/No for the investigation question any more, nor any other button.
+    assert "resolved" in post.text and buttons(card_of(post.current)) == {}
+    assert "not answered" in post.text
 
 
 def test_eht_must_be_run_in_a_channel(school: TeamsWorld) -> None:

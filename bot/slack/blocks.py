@@ -9,9 +9,10 @@ delivery.
 
 An EHT alert (`alert_content`) shows the student's code, grade and class, the rule and why it
 fired, the evidence in numbers with the trend, and where the alert stands; never a check-in's
-note or strengths (an `AlertNotice` does not carry them). While unresolved it has buttons:
-Acknowledge (until someone has), Take ownership, and Resolve…, plus Yes/No for the 7 kap. 19 a §
-investigation question on absence rules until it is answered. Resolve… opens a small modal with
+note or strengths (an `AlertNotice` does not carry them). Its buttons are its `next_steps`, the
+same as Teams draws: Acknowledge (until someone has), Take ownership (an owned alert too, so a
+colleague can take over), Resolve…, and Yes/No for the 7 kap. 19 a § investigation question on
+absence rules until it is answered; a resolved alert has none. Resolve… opens a small modal with
 the outcome (required) and an optional follow-up date, rather than resolving from a select in the
 message: resolving is final and takes the alert's buttons away, so it deserves a deliberate
 Save, and the follow-up date the lifecycle asks for needs a date picker anyway.
@@ -50,9 +51,9 @@ from bot.i18n import local_date, local_time, translate
 from bot.render_text import (
     alert_evidence,
     alert_heading,
+    alert_lines,
     alert_status,
-    investigation_answer,
-    render_alert,
+    investigation_state,
     render_help,
     render_notification,
     render_prompt,
@@ -62,7 +63,16 @@ from handlers.checkin_form import FIELDS, RATING_WORDS, FieldKind, FormField
 from handlers.checkins import DIRECTION_WORDS
 from handlers.early_warning import OUTCOME_WORDS
 from handlers.home import CaseloadRow, HomeSummary
-from handlers.results import AlertList, AlertNotice, DuePrompt, Help, Notification, OpenCheckIn, Reply
+from handlers.results import (
+    AlertList,
+    AlertNotice,
+    AlertStep,
+    DuePrompt,
+    Help,
+    Notification,
+    OpenCheckIn,
+    Reply,
+)
 from models.alert import AlertStatus
 from models.messages import N_, Message, msg
 
@@ -210,6 +220,14 @@ def _button(language: str, label: str, action_id: str, value: str, style: str | 
 # --- EHT alerts ---------------------------------------------------------------------------------
 
 
+# The buttons for an alert's next steps (`AlertNotice.next_steps`), in the order they are offered.
+STEP_BUTTONS = {
+    AlertStep.ACKNOWLEDGE: (N_("Acknowledge"), ACTION_ALERT_ACK, "primary"),
+    AlertStep.TAKE_OWNERSHIP: (N_("Take ownership"), ACTION_ALERT_OWN, None),
+    AlertStep.RESOLVE: (N_("Resolve…"), ACTION_ALERT_RESOLVE, None),
+}
+
+
 def alert_content(language: str, notice: AlertNotice) -> Content:
     resolved = notice.status == AlertStatus.RESOLVED.value
     alert_id = str(notice.alert_id)
@@ -226,48 +244,29 @@ def alert_content(language: str, notice: AlertNotice) -> Content:
         # mrkdwn: "acknowledged by @U123" becomes a real mention, so the team sees who.
         ContextBlock(elements=[MarkdownTextObject(text=mrkdwn(status))]),
     ]
-    if notice.asks_investigation:
-        blocks.extend(_investigation_blocks(language, notice, resolved))
-    if not resolved:
-        buttons = []
-        if notice.status == AlertStatus.OPEN.value:
-            buttons.append(_button(language, N_("Acknowledge"), ACTION_ALERT_ACK, alert_id, style="primary"))
-        # Shown to an owned alert too: another member of the team can take it over.
-        buttons.append(_button(language, N_("Take ownership"), ACTION_ALERT_OWN, alert_id))
-        buttons.append(_button(language, N_("Resolve…"), ACTION_ALERT_RESOLVE, alert_id))
+    steps = notice.next_steps
+    if AlertStep.ANSWER_INVESTIGATION in steps:
+        blocks += [
+            SectionBlock(text=MarkdownTextObject(text=escape(investigation_state(language, notice)))),
+            ActionsBlock(
+                block_id=f"alert_investigation:{alert_id}",
+                elements=[
+                    _button(language, N_("Yes"), ACTION_ALERT_INVESTIGATION_YES, alert_id),
+                    _button(language, N_("No"), ACTION_ALERT_INVESTIGATION_NO, alert_id),
+                ],
+            ),
+        ]
+    elif notice.asks_investigation:
+        blocks.append(_context(investigation_state(language, notice)))
+    buttons = [
+        _button(language, label, action_id, alert_id, style=style)
+        for step, (label, action_id, style) in STEP_BUTTONS.items()
+        if step in steps
+    ]
+    if buttons:
         blocks.append(ActionsBlock(block_id=f"alert:{alert_id}", elements=buttons))
     # The notification text (what a phone shows) is the heading line: numbers and the rule, no more.
-    return _content(render_alert(language, notice)[0], blocks)
-
-
-def _investigation_blocks(language: str, notice: AlertNotice, resolved: bool) -> list[Block]:
-    if notice.investigation_started is not None:
-        return [_context(investigation_answer(language, notice.investigation_started))]
-    if resolved:
-        # No buttons on a resolved alert; the command still records the answer.
-        question = msg(
-            N_(
-                "Repeated or long absence: has an investigation (Skollagen 7 kap. 19 a §) been "
-                "started? Answer with: alert investigation {id} yes|no"
-            ),
-            id=notice.alert_id,
-        )
-        return [_context(translate(language, question))]
-    question_text = _g(
-        language,
-        N_("Repeated or long absence: has an investigation (Skollagen 7 kap. 19 a §) been started?"),
-    )
-    alert_id = str(notice.alert_id)
-    return [
-        SectionBlock(text=MarkdownTextObject(text=escape(question_text))),
-        ActionsBlock(
-            block_id=f"alert_investigation:{alert_id}",
-            elements=[
-                _button(language, N_("Yes"), ACTION_ALERT_INVESTIGATION_YES, alert_id),
-                _button(language, N_("No"), ACTION_ALERT_INVESTIGATION_NO, alert_id),
-            ],
-        ),
-    ]
+    return _content(alert_lines(language, notice)[0], blocks)
 
 
 def alert_metadata(alert_id: int, language: str, channel: str) -> str:

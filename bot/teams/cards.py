@@ -28,12 +28,11 @@ from microsoft_teams.cards import (
 
 from bot.i18n import gettext as _g
 from bot.i18n import local_time, translate
-from bot.render_text import render_alert, render_content, render_help
+from bot.render_text import alert_lines, render_alert, render_content, render_help
 from handlers.checkin_form import FIELDS, RATING_WORDS, FieldKind, FormField
 from handlers.commands import COMMANDS, spec_named
 from handlers.early_warning import OUTCOME_WORDS
-from handlers.results import AlertNotice, DuePrompt, Help
-from models.alert import AlertStatus
+from handlers.results import AlertNotice, AlertStep, DuePrompt, Help
 from models.messages import N_, Message, msg
 
 IMPORT_HELP = N_(
@@ -175,15 +174,21 @@ def prompt_card(language: str, prompt: DuePrompt) -> AdaptiveCard:
     return _card(body, render_content(language, prompt))
 
 
+# The buttons for an alert's next steps (`AlertNotice.next_steps`); Resolve has its inputs with it.
+STEP_BUTTONS = {
+    AlertStep.ACKNOWLEDGE: (N_("Acknowledge"), "alert.ack"),
+    AlertStep.TAKE_OWNERSHIP: (N_("Take ownership"), "alert.own"),
+}
+
+
 def alert_card(language: str, notice: AlertNotice) -> AdaptiveCard:
     """An EHT alert with buttons for its next steps; never the mentor's note or strengths."""
-    lines = render_alert(language, notice)
-    if notice.status != AlertStatus.RESOLVED.value:
-        lines = lines[:-1]  # the typed-command hint; the buttons below do the same
+    lines = alert_lines(language, notice)
     body: list[Any] = [_text(lines[0], weight="Bolder", color="Attention")]
-    body += [_text(line.strip(), spacing="Small") for line in lines[1:]]
+    body += [_text(line, spacing="Small") for line in lines[1:]]
     alert_id = notice.alert_id
-    if notice.asks_investigation and notice.investigation_started is None:
+    steps = notice.next_steps
+    if AlertStep.ANSWER_INVESTIGATION in steps:
         body.append(
             ActionSet(
                 actions=[
@@ -199,22 +204,22 @@ def alert_card(language: str, notice: AlertNotice) -> AdaptiveCard:
                 ]
             )
         )
-    if notice.status == AlertStatus.RESOLVED.value:
-        return _card(body, lines)
-    steps = []
-    if notice.status == AlertStatus.OPEN.value:
-        steps.append(_button(_g(language, N_("Acknowledge")), "alert.ack", alert=alert_id))
-    if notice.owner is None:
-        steps.append(_button(_g(language, N_("Take ownership")), "alert.own", alert=alert_id))
-    if steps:
-        body.append(ActionSet(actions=steps))
-    outcomes = [Choice(title=_g(language, text), value=key) for key, text in OUTCOME_WORDS.items()]
-    body += [
-        ChoiceSetInput(id="outcome", label=_g(language, N_("What was done?")), choices=outcomes),
-        DateInput(id="follow_up", label=_g(language, N_("Follow-up date (optional)"))),
-        ActionSet(actions=[_button(_g(language, N_("Resolve")), "alert.resolve", alert=alert_id)]),
+    buttons = [
+        _button(_g(language, label), do, alert=alert_id)
+        for step, (label, do) in STEP_BUTTONS.items()
+        if step in steps
     ]
-    return _card(body, lines)
+    if buttons:
+        body.append(ActionSet(actions=buttons))
+    if AlertStep.RESOLVE in steps:
+        outcomes = [Choice(title=_g(language, text), value=key) for key, text in OUTCOME_WORDS.items()]
+        body += [
+            ChoiceSetInput(id="outcome", label=_g(language, N_("What was done?")), choices=outcomes),
+            DateInput(id="follow_up", label=_g(language, N_("Follow-up date (optional)"))),
+            ActionSet(actions=[_button(_g(language, N_("Resolve")), "alert.resolve", alert=alert_id)]),
+        ]
+    # The fallback, for a client that cannot show cards (nor press their buttons), has the typed commands.
+    return _card(body, render_alert(language, notice))
 
 
 def as_attachment(card: AdaptiveCard) -> dict[str, Any]:

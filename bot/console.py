@@ -35,6 +35,7 @@ from bot.render_text import render_reply
 from bot.roster_import import PROGRESS_FROM, import_roster, started
 from handlers.actors import Caller, SchoolDefaults
 from handlers.checkin_form import (
+    CHOICE_WORDS,
     FIELDS,
     PART_OF,
     RATING_WORDS,
@@ -353,5 +354,11 @@ def _hint(language: str, form_field: FormField, answers: dict[str, Answer]) -> s
         words = ", ".join(f"{n} {_g(language, w)}" for n, w in RATING_WORDS)
         return f" [{words}]"
     if form_field.kind is FieldKind.CHOICE:
-        return " [" + ", ".join(f"{key} = {_g(language, label)}" for key, label in form_field.choices) + "]"
+        return " [" + ", ".join(_choice(language, key, label) for key, label in form_field.choices) + "]"
     return " [" + _g(language, N_("Enter to skip")) + "]" if form_field.optional else ""
+
+
+def _choice(language: str, key: str, label: str) -> str:
+    """A choice as the word to type in the reader's language, with its meaning when that says more."""
+    word, meaning = _g(language, CHOICE_WORDS.get(key, key)), _g(language, label)
+    return word if word == meaning else f"{word} = {meaning}"

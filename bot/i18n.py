@@ -1,7 +1,8 @@
 """Translations and local formatting: English source texts, Swedish from `locale/sv/*.po` (Babel).
 
 Messages are translated when they are shown, in the reader's language, so the same outcome can
-be shown in Swedish to one person and in English to another.
+be shown in Swedish to one person and in English to another; decimals and percentages in their
+parameters are written the reader's way too (3,3 and 25 % in Swedish).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from zoneinfo import ZoneInfo
 
 from babel.dates import format_datetime
 from babel.messages.pofile import read_po
+from babel.numbers import format_decimal, format_percent
 
 from models.messages import Message
 
@@ -41,11 +43,22 @@ def translate(language: str, message: Message | str) -> str:
     """Translate a message and fill its parameters; nested messages are translated too."""
     if isinstance(message, str):
         return gettext(language, message)
-    params = {
-        key: translate(language, value) if isinstance(value, Message) else value
-        for key, value in message.params.items()
-    }
+    params = {key: _local(language, value) for key, value in message.params.items()}
     return gettext(language, message.template).format(**params)
+
+
+def _local(language: str, value: object) -> object:
+    """A parameter as the reader writes it: messages translated, decimals with their comma (3,3)."""
+    if isinstance(value, Message):
+        return translate(language, value)
+    if isinstance(value, float):
+        return format_decimal(value, locale=LOCALES[language])
+    return value
+
+
+def local_percent(language: str, fraction: float) -> str:
+    """A share as a percentage the reader's way: 25 % in Swedish, 25% in English."""
+    return format_percent(fraction, locale=LOCALES[language])
 
 
 def local_time(language: str, moment: datetime, timezone: str) -> str:

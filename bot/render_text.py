@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from bot.i18n import gettext as _g
-from bot.i18n import local_date, local_time, translate
+from bot.i18n import local_date, local_percent, local_time, translate
 from handlers.commands import COMMANDS, spec_named
 from handlers.results import (
     AlertList,
@@ -22,6 +22,7 @@ from handlers.results import (
     StudentExport,
     StudentList,
     ThresholdList,
+    TypedHint,
 )
 from models.alert import AlertStatus
 from models.messages import N_, Message, msg
@@ -50,6 +51,8 @@ def render_help(language: str, command: str | None) -> list[str]:
 def render_reply(language: str, reply: Reply) -> list[str]:
     if isinstance(reply, Message):
         return [translate(language, reply)]
+    if isinstance(reply, TypedHint):
+        return [translate(language, reply.message)]
     if isinstance(reply, Help):
         return render_help(language, reply.command)
     if isinstance(reply, StudentList):
@@ -86,8 +89,9 @@ def render_reply(language: str, reply: Reply) -> list[str]:
                 if t.value == t.default
                 else " " + translate(language, msg(N_("(default {default})"), default=t.default))
             )
+            name = _g(language, t.name)
             lines.append(
-                f"  {t.name:<22} {t.value:>3}{default}  {translate(language, t.meaning)} [{t.low}-{t.high}]"
+                f"  {name:<22} {t.value:>3}{default}  {translate(language, t.meaning)} [{t.low}-{t.high}]"
             )
         return lines
     if isinstance(reply, CheckInHistory):
@@ -177,7 +181,7 @@ def render_digest(language: str, digest: Digest) -> list[str]:
             end=local_date(language, digest.period_end, digest.timezone),
         ),
     )
-    rate = f"{digest.participation:.0%}" if digest.participation is not None else "-"
+    rate = local_percent(language, digest.participation) if digest.participation is not None else "-"
     lines = [
         period,
         "  "
@@ -205,9 +209,10 @@ def render_prompt(language: str, prompt: DuePrompt) -> list[str]:
     lines = [_g(language, header)]
     for mentee in prompt.mentees:
         due = local_time(language, mentee.due_at, prompt.timezone)
-        lines.append(
-            f"  {mentee.label} ({due}) · checkin {mentee.code} | snooze {mentee.code} | notmet {mentee.code}"
+        commands = translate(
+            language, msg(N_("checkin {code} | snooze {code} | notmet {code}"), code=mentee.code)
         )
+        lines.append(f"  {mentee.label} ({due}) · {commands}")
     return lines
 
 

@@ -15,11 +15,11 @@ from sqlalchemy.orm import Session
 from handlers.access import active_mentorship, require_role
 from handlers.early_warning import OUTCOME_WORDS, channel_notice, local_today
 from handlers.lookups import find_student
-from handlers.results import AlertList, AlertRow, CheckInHistory, HistoryRow, Outcome
+from handlers.results import AlertList, AlertRow, CheckInHistory, HistoryRow, Outcome, TypedHint
 from models import Alert, AlertStatus, CheckIn, Member, Role, Student
 from models.audit import record
 from models.checkin import ENGAGEMENT_DIMENSIONS
-from models.messages import N_, Refused, msg
+from models.messages import N_, Refused, listing, msg
 from models.rules import RULES_BY_ID
 from models.trends import engagement_trend
 
@@ -40,6 +40,10 @@ OUTCOME_NAMES = {
     "other": "other",
     "annat": "other",
 }
+# The outcomes as a person types them, listed when one is missing (Swedish in rules.po).
+OUTCOME_CHOICES = listing(
+    msg(word) for word in (N_("talked"), N_("guardians"), N_("eht_meeting"), N_("referral"), N_("other"))
+)
 HISTORY_ROWS = 12
 
 
@@ -103,7 +107,9 @@ def acknowledge(session: Session, actor: Member, now: datetime, alert_id: int) -
     alert.acknowledged_by, alert.acknowledged_at = actor, now
     alert.updated_at = alert.acknowledged_at
     record(session, actor, actor.school_id, "alert.acknowledge", "alert", alert.id, now)
-    return _updated(alert, N_("Alert #{id} for {code} acknowledged. Take it on with: alert own {id}"))
+    outcome = _updated(alert, N_("Alert #{id} for {code} acknowledged."))
+    outcome.reply.append(TypedHint(msg(N_("Take it on with: alert own {id}"), id=alert.id)))
+    return outcome
 
 
 def take_ownership(session: Session, actor: Member, now: datetime, alert_id: int) -> Outcome:
@@ -116,10 +122,10 @@ def take_ownership(session: Session, actor: Member, now: datetime, alert_id: int
         alert.acknowledged_by, alert.acknowledged_at = actor, now
     alert.status, alert.owner, alert.updated_at = AlertStatus.OWNED, actor, now
     record(session, actor, actor.school_id, "alert.own", "alert", alert.id, now)
-    return _updated(
-        alert,
-        N_("You own alert #{id} for {code}. When it is done: alert resolve {id} OUTCOME [YYYY-MM-DD]"),
-    )
+    outcome = _updated(alert, N_("You own alert #{id} for {code}."))
+    hint = msg(N_("When it is done: alert resolve {id} OUTCOME [YYYY-MM-DD]"), id=alert.id)
+    outcome.reply.append(TypedHint(hint))
+    return outcome
 
 
 def before_resolving(session: Session, actor: Member, now: datetime, alert_id: int) -> Outcome:
@@ -151,9 +157,7 @@ def resolve(
 ) -> Outcome:
     require_role(actor, Role.EHT)
     if outcome not in OUTCOME_WORDS:
-        raise Refused(
-            N_("Say what was done: {outcomes}."), usage="alert resolve", outcomes=", ".join(OUTCOME_WORDS)
-        )
+        raise Refused(N_("Say what was done: {outcomes}."), usage="alert resolve", outcomes=OUTCOME_CHOICES)
     alert = _find_alert(session, actor, alert_id)
     _unresolved(alert)
     school = actor.school

@@ -12,7 +12,7 @@ from enum import StrEnum
 
 from handlers.typed_fields import UNREADABLE
 from models.checkin import ConcernDomain
-from models.messages import N_, Message, msg
+from models.messages import N_, Message, listing, msg
 from models.personnummer import redact_personnummer
 from models.typed_text import unreadable
 
@@ -52,6 +52,13 @@ CONCERN_DOMAINS = (
     (ConcernDomain.HOME.value, N_("home and family")),
     (ConcernDomain.SCHOOL.value, N_("school")),
 )
+
+# The word a person types for each choice (Swedish in core.po; `_CHOICE_ALIASES` accepts it back).
+CHOICE_WORDS = {
+    ConcernDomain.INDIVIDUAL.value: N_("individual"),
+    ConcernDomain.HOME.value: N_("home"),
+    ConcernDomain.SCHOOL.value: N_("school"),
+}
 
 STRENGTHS_MAX = 300
 NOTE_MAX = 1000
@@ -148,6 +155,7 @@ _CHOICE_ALIASES = {
     "familj": "home",
     "family": "home",
     "skola": "school",
+    "skolan": "school",
 }
 
 Answer = bool | int | str | None
@@ -195,7 +203,8 @@ def parse_field(form_field: FormField, raw: object, answers: Mapping[str, Answer
         value = _CHOICE_ALIASES.get(str(raw).lower(), str(raw).lower())
         allowed = [key for key, _ in form_field.choices]
         if value not in allowed:
-            raise ValueError(msg(N_("Choose one of: {choices}."), choices=", ".join(allowed)))
+            words = listing(msg(CHOICE_WORDS.get(key, key)) for key in allowed)
+            raise ValueError(msg(N_("Choose one of: {choices}."), choices=words))
         return value
     text = " ".join(str(raw).split()) if form_field.name == "strengths" else str(raw).strip()
     if unreadable(text):

@@ -231,7 +231,7 @@ def _bind_alert_resolve(args: list[str], _c: frozenset[str]) -> Action:
         raise Refused(
             N_("Say what was done: {outcomes}."),
             usage="alert resolve",
-            outcomes=", ".join(dict.fromkeys(alerts.OUTCOME_NAMES.values())),
+            outcomes=alerts.OUTCOME_CHOICES,
         )
     follow_up = None
     if len(args) == 3:

@@ -209,6 +209,16 @@ class Help:
 
 
 @dataclass(frozen=True)
+class TypedHint:
+    """What to type next (e.g. "alert own 3"), for plain text.
+
+    The answer to a button press leaves it out: the card pressed has a button for that step.
+    """
+
+    message: Message
+
+
+@dataclass(frozen=True)
 class OpenCheckIn:
     """Ask the platform to show the check-in form for this student."""
 
@@ -268,6 +278,7 @@ class CheckInHistory:
 
 Reply = (
     Message
+    | TypedHint
     | StudentList
     | MenteeList
     | AlertList

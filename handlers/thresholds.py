@@ -43,7 +43,7 @@ def set_threshold(session: Session, actor: Member, now: datetime, name: str, val
     return Outcome.say(
         msg(
             N_("{name} is now {value} (was {previous}). {meaning}"),
-            name=key,
+            name=msg(key),
             value=number,
             previous=previous,
             meaning=msg(PARAMETERS_BY_NAME[key].meaning),

@@ -6,6 +6,7 @@ catalogues in `bot/locale/sv/` translate them. Parameters fill `{name}` placehol
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,6 +23,15 @@ class Message:
 
 def msg(template: str, **params: Any) -> Message:
     return Message(template, params)
+
+
+def listing(items: Iterable[Message | str], separator: str = ", ") -> Message:
+    """Several texts as one, each in the reader's language (e.g. the words a person may type).
+
+    Its template is only placeholders, which no catalogue translates: the items themselves are.
+    """
+    params = {f"item{i}": item for i, item in enumerate(items)}
+    return Message(separator.join(f"{{{name}}}" for name in params), params)
 
 
 class Refused(Exception):

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 
 from models.calendar import SchoolCalendar
 from models.checkin import ENGAGEMENT_DIMENSIONS, CheckIn
-from models.messages import N_, Message, Refused, msg
+from models.messages import N_, Message, Refused, listing, msg
 from models.trends import sparkline
 
 SCHOOL_WEEK = 5  # school days
@@ -65,6 +65,33 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("reraise_days", 3, 1, 30, N_("School days before an unacknowledged alert is raised again.")),
 )
 PARAMETERS_BY_NAME = {p.name: p for p in PARAMETERS}
+# Each threshold's Swedish name, shown to Swedish readers (rules.po translates the English name to
+# it) and accepted when typed, as the English one is, with or without å, ä and ö.
+SWEDISH_NAMES = {
+    N_("attendance_percent"): "närvaro",
+    N_("attendance_weeks"): "närvaroveckor",
+    N_("absent_days_month"): "frånvarodagar",
+    N_("skipped_lessons_month"): "ogiltiga_lektioner",
+    N_("late_arrivals_month"): "sena_ankomster",
+    N_("rating_floor"): "lägsta_bedömning",
+    N_("rating_low"): "låg_bedömning",
+    N_("low_in_a_row"): "låga_i_rad",
+    N_("drop_points"): "nedgång_poäng",
+    N_("average_of"): "snitt_av",
+    N_("no_contact_weeks"): "veckor_utan_kontakt",
+    N_("reraise_days"): "larma_igen_dagar",
+}
+
+
+def _folded(name: str) -> str:
+    """A name as typed on any keyboard: lower case, å and ä as a, ö as o, hyphens as underscores."""
+    return name.strip().lower().replace("-", "_").translate(str.maketrans("åäö", "aao"))
+
+
+# Every spelling a person may type for a threshold, English or Swedish.
+_PARAMETER_SPELLINGS = {
+    _folded(spelling): p for p in PARAMETERS for spelling in (p.name, SWEDISH_NAMES[p.name])
+}
 
 Thresholds = Mapping[str, int]
 
@@ -86,15 +113,15 @@ def thresholds_for(overrides: Mapping[str, Any] | None) -> dict[str, int]:
 
 def parse_threshold(name: str, raw: str, usage: str | None = "threshold set") -> tuple[str, int]:
     """A threshold as typed, validated; refuses politely with the allowed range."""
-    key = name.strip().lower()
-    parameter = PARAMETERS_BY_NAME.get(key)
+    parameter = _PARAMETER_SPELLINGS.get(_folded(name))
     if parameter is None:
         raise Refused(
             N_("There is no threshold called {name}. The thresholds are: {names}."),
             usage=usage,
             name=name[:40],
-            names=", ".join(PARAMETERS_BY_NAME),
+            names=listing(msg(p.name) for p in PARAMETERS),
         )
+    key = parameter.name
     text = raw.strip().removesuffix("%")
     if not (
         text.isascii() and text.isdigit() and len(text) <= 4 and parameter.low <= int(text) <= parameter.high
@@ -102,7 +129,7 @@ def parse_threshold(name: str, raw: str, usage: str | None = "threshold set") ->
         raise Refused(
             N_("{name} must be a whole number from {low} to {high}."),
             usage=usage,
-            name=key,
+            name=msg(key),
             low=parameter.low,
             high=parameter.high,
         )

@@ -100,7 +100,10 @@ def test_every_platform_offers_the_same_next_steps(
 @pytest.mark.parametrize("language", ["en", "sv"])
 def test_a_resolved_alert_says_the_investigation_question_went_unanswered(language: str) -> None:
     resolved = replace(ABSENCE, status="resolved", owner="lis")
-    said = {"en": "Investigation (7 kap. 19 a §): not answered.", "sv": "Utredning (7 kap. 19 a §): obesvarad."}
+    said = {
+        "en": "Investigation (7 kap. 19 a §): not answered.",
+        "sv": "Utredning (7 kap. 19 a §): obesvarad.",
+    }
     assert said[language] in "\n".join(render_alert(language, resolved))
     assert said[language] in str(card_json(alert_card(language, resolved)))
     assert said[language] in str(alert_content(language, resolved).blocks)

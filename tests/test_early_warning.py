@@ -109,6 +109,8 @@ def test_the_lifecycle_open_acknowledged_owned_resolved(school: Driver) -> None:
     school.check_in("anna", "7B-03", **WORRYING)
     reply = school.say("erik", "larm kvittera 1")
     assert "acknowledged by @erik" in reply.sent[0]
+    # Typed, the answer says what to type next (a button press leaves that out: the card has buttons).
+    assert "Take it on with: alert own 1" in reply.text
     assert "already acknowledged by @erik" in school.say("frida", "alert ack 1").text
     reply = school.say("frida", "alert own #1")
     assert "acknowledged by @erik · owner @frida" in reply.sent[0]
@@ -268,7 +270,17 @@ def test_thresholds_are_shown_and_changed_by_coordinators_and_the_eht(school: Dr
 def test_swedish_threshold_command_and_refusal(school: Driver) -> None:
     school.say("admin", "language sv")
     reply = school.say("admin", "tröskelvärde sätt rating_floor 9")
-    assert "rating_floor måste vara ett heltal från 1 till 4." in reply.text
+    assert "lägsta_bedömning måste vara ett heltal från 1 till 4." in reply.text
+    # Swedish names are shown, and typed, with or without å, ä and ö.
+    reply = school.say("admin", "tröskelvärde sätt närvaro 85")
+    assert not reply.outcome.refused and "närvaro är nu 85 (var 90)" in reply.text
+    assert "närvaro " in school.say("admin", "tröskelvärden").text
+    reply = school.say("admin", "tröskelvärde sätt lagsta_bedomning 2")
+    assert "lägsta_bedömning är nu 2" in reply.text
+    # The school's setting is the same whichever language it was set in.
+    school.say("admin", "language en")
+    reply = school.say("admin", "threshold set attendance_percent 80")
+    assert "attendance_percent is now 80 (was 85)" in reply.text
 
 
 def test_turning_upward_with_an_open_alert_is_told_to_the_mentor_and_the_eht(school: Driver) -> None:

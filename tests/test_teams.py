@@ -290,11 +290,14 @@ def test_eht_alert_lifecycle_by_card_in_the_channel_updated_in_place(school: Tea
     assert "Only the student health team" in refused.text
     assert post.updates == []
 
-    assert "acknowledged" in erik.press(actions["Acknowledge"], channel=EHT_CHANNEL).text
+    answer = erik.press(actions["Acknowledge"], channel=EHT_CHANNEL)
+    # No typed command next to the card's buttons.
+    assert "acknowledged" in answer.text and "alert own" not in answer.text
     assert "acknowledged by @Erik" in post.text
     assert "Acknowledge" not in buttons(card_of(post.current))
 
-    erik.press(actions["Take ownership"], channel=EHT_CHANNEL)
+    answer = erik.press(actions["Take ownership"], channel=EHT_CHANNEL)
+    assert "You own alert" in answer.text and "alert resolve" not in answer.text
     assert "owner @Erik" in post.text
 
     assert "Choose what was done" in erik.press(actions["Resolve"], channel=EHT_CHANNEL).text

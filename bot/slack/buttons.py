@@ -19,7 +19,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.slack.answer import answer_message, answer_replies
 from bot.slack.deps import SOMETHING_WENT_WRONG, Deps, caller_of, log_failure
 from handlers.actors import Caller
-from handlers.results import Reply
+from handlers.results import Reply, TypedHint
 from models.messages import msg
 
 
@@ -32,8 +32,9 @@ class Press:
     respond: AsyncRespond
 
     async def answer(self, language: str, replies: Iterable[Reply]) -> None:
-        """Privately, to the person who pressed."""
-        await answer_replies(self.body, self.respond, self.client, self.caller.user_id, language, replies)
+        """Privately, to the person who pressed; without what to type, as the message has the buttons."""
+        shown = [reply for reply in replies if not isinstance(reply, TypedHint)]
+        await answer_replies(self.body, self.respond, self.client, self.caller.user_id, language, shown)
 
 
 PressWork = Callable[[Press], Awaitable[None]]

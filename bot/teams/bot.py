@@ -49,7 +49,7 @@ from handlers.early_warning import OUTCOME_WORDS
 from handlers.failures import log_failure
 from handlers.lookups import CODE_PATTERN
 from handlers.prompts import did_not_meet, snooze
-from handlers.results import OpenCheckIn, Outcome
+from handlers.results import OpenCheckIn, Outcome, TypedHint
 from handlers.roster import RosterRow, import_row, may_import, parse_roster
 from models import CheckInKind, ReferenceKind
 from models.base import utcnow
@@ -468,7 +468,9 @@ class TeamsBot:
         return None
 
     def _outcome_response(self, outcome: Outcome) -> dict[str, Any]:
-        lines = [line for reply in outcome.reply for line in render_reply(outcome.language, reply)]
+        """The answer to a button press, without what to type: the card pressed has the buttons."""
+        replies = [reply for reply in outcome.reply if not isinstance(reply, TypedHint)]
+        lines = [line for reply in replies for line in render_reply(outcome.language, reply)]
         names = references.display_names(self.db, self.tenant_id)
         return message_response(with_names("\n".join(lines), names))
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from bot.render_text import render_content, render_reply
 from bot.teams.cards import alert_card, as_attachment, help_card, lines_card, prompt_card
-from handlers.results import AlertNotice, DuePrompt, Help, Message, OpenCheckIn, Reply
+from handlers.results import AlertNotice, DuePrompt, Help, Message, OpenCheckIn, Reply, TypedHint
 
 _MENTIONED_ID = re.compile(r"@([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})")
 
@@ -36,7 +36,7 @@ def reply_activities(language: str, replies: list[Reply]) -> list[dict[str, Any]
             texts.clear()
 
     for reply in replies:
-        if isinstance(reply, Message):
+        if isinstance(reply, Message | TypedHint):
             texts.append(render_reply(language, reply)[0])
             continue
         if isinstance(reply, OpenCheckIn):

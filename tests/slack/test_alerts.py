@@ -136,11 +136,14 @@ def test_the_whole_loop_from_check_in_to_resolved(eht: SlackSim) -> None:
     assert NOTE not in shown and STRENGTHS not in shown and "Alex" not in shown
     assert actions_of(post) == [ACTION_ALERT_ACK, ACTION_ALERT_OWN, ACTION_ALERT_RESOLVE]
 
-    assert "acknowledged" in press(eht, "UEVA", ACTION_ALERT_ACK, alert)
+    said = press(eht, "UEVA", ACTION_ALERT_ACK, alert)
+    # No typed command next to the message's buttons.
+    assert "acknowledged" in said and "alert own" not in said
     acknowledged = update_of(eht, alert, "acknowledged by <@UEVA>")
     assert actions_of(acknowledged) == [ACTION_ALERT_OWN, ACTION_ALERT_RESOLVE]
 
-    assert "You own alert" in press(eht, "ULIS", ACTION_ALERT_OWN, alert)
+    said = press(eht, "ULIS", ACTION_ALERT_OWN, alert)
+    assert "You own alert" in said and "alert resolve" not in said
     update_of(eht, alert, "owner <@ULIS>")
 
     future = (date.today() + timedelta(days=14)).isoformat()

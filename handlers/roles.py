@@ -12,7 +12,7 @@ from handlers.actors import configured_here, find_or_create_member
 from handlers.results import Notification, Outcome, Recipient
 from models import Member, Role
 from models.audit import record
-from models.messages import N_, Refused, msg
+from models.messages import N_, Message, Refused, msg
 
 ROLE_NAMES = {
     "coordinator": Role.COORDINATOR,
@@ -79,14 +79,17 @@ def change_role(
     )
 
 
-def set_eht_channel(session: Session, actor: Member, now: datetime, channel_id: str) -> Outcome:
+def set_eht_channel(
+    session: Session, actor: Member, now: datetime, channel_id: str, channel_name: str | Message = ""
+) -> Outcome:
+    """Post alerts in this channel; the answer calls it `channel_name` where the platform knows better."""
     require_role(actor, Role.COORDINATOR)
     actor.school.eht_channel = channel_id
     record(session, actor, actor.school_id, "school.eht_channel", "school", actor.school_id, now)
     return Outcome.say(
         msg(
             N_("Alerts for the student health team will be posted in {channel}."),
-            channel=channel_id,
+            channel=channel_name or channel_id,
         ),
         Notification(
             Recipient.channel(channel_id),

@@ -3,7 +3,8 @@
 `FakeMicrosoft` plays every Microsoft endpoint the bot talks to:
 - the OpenID metadata and the key set (JWKS) that inbound tokens are checked against
 - the token endpoint where the bot gets its own token (client credentials)
-- the connector, recording each activity the bot posts (POST) or updates (PUT), by conversation
+- the connector, recording each activity the bot posts (POST) or updates (PUT), by conversation,
+  and answering for a team's roster (`rosters`, paged two members at a time)
 
 `TeamsUser` makes the activities a person's Teams client would send, signed like Teams signs them.
 """
@@ -30,6 +31,7 @@ from tests.serving import serving
 APP_ID = "11111111-2222-4333-8444-555555555555"
 TENANT = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"
 BOT_ID = f"28:{APP_ID}"
+TEAM = "19:team@thread.tacv2"
 ISSUER = "https://api.botframework.com"
 SIGNING_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
 UNKNOWN_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -108,6 +110,8 @@ class FakeMicrosoft:
         self.posted: list[Posted] = []
         self.tokens_issued = 0
         self.fail_connector = False
+        # Team id -> its members as Teams lists them (id, name, aadObjectId).
+        self.rosters: dict[str, list[dict[str, Any]]] = {}
         self._lock = threading.Lock()
         self.app = self._build()
 
@@ -153,6 +157,19 @@ class FakeMicrosoft:
                 activity_id = f"act-{len(fake.posted) + 1}"
                 fake.posted.append(Posted(conversation_id, activity_id, activity, activity.get("replyToId")))
             return JSONResponse({"id": activity_id})
+
+        @app.get("/v3/conversations/{team_id}/pagedmembers")
+        async def roster(team_id: str, request: Request) -> JSONResponse:
+            if not authorised(request):
+                return JSONResponse({"error": "unauthorized"}, status_code=401)
+            if team_id not in fake.rosters:
+                return JSONResponse({"error": "not found"}, status_code=404)
+            start = int(request.query_params.get("continuationToken") or 0)
+            members = fake.rosters[team_id][start : start + 2]
+            more = start + 2 < len(fake.rosters[team_id])
+            return JSONResponse(
+                {"members": members, **({"continuationToken": str(start + 2)} if more else {})}
+            )
 
         @app.put("/v3/conversations/{conversation_id}/activities/{activity_id}")
         async def put(conversation_id: str, activity_id: str, request: Request) -> JSONResponse:
@@ -269,6 +286,21 @@ class TeamsUser:
         """The last activity again, same id: what Teams does when our answer took over 15 s."""
         return self.send(self.last_activity)
 
+    def as_member(self) -> dict[str, Any]:
+        """This person as a team's roster lists them."""
+        return {"id": self.teams_id, "name": self.name.title(), "aadObjectId": self.aad_id}
+
+    def in_team(self, **fields: Any) -> dict[str, Any]:
+        """An activity in the team's General channel (which Teams sends without a channel name)."""
+        activity = self._base({"id": f"{TEAM};messageid=root", "conversationType": "channel"}, **fields)
+        activity["channelData"] = {"tenant": {"id": TENANT}, "team": {"id": TEAM}, "channel": {"id": TEAM}}
+        return activity
+
+    def add_bot_to_team(self) -> Answer:
+        """Install the app in the team: Teams says the bot was added to it."""
+        added = [{"id": BOT_ID}]
+        return self.send(self.in_team(type="conversationUpdate", membersAdded=added))
+
     def say(self, text: str, mentions: list[TeamsUser] = ()) -> Answer:
         """A 1:1 message; `@name` of a user in `mentions` becomes a real Teams mention."""
         entities = []
@@ -294,8 +326,8 @@ class TeamsUser:
         )
         activity["channelData"] = {
             "tenant": {"id": TENANT},
-            "team": {"id": "19:team@thread.tacv2"},
-            "channel": {"id": channel_id, "name": channel_name},
+            "team": {"id": TEAM},
+            "channel": {"id": channel_id, **({"name": channel_name} if channel_name else {})},
         }
         return self.send(activity)
 

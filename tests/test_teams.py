@@ -9,13 +9,16 @@ import httpx
 import pytest
 from sqlalchemy import select
 
+from bot.teams.messages import with_names
 from models import Alert, AlertStatus, CheckIn, ConversationReference, Student
 from models.db import Database
 from schedules.clock import Clock
 from tests.clock_support import at, start_mentorships
 from tests.teams_support import (
     APP_ID,
+    BOT_ID,
     ISSUER,
+    TEAM,
     TENANT,
     UNKNOWN_KEY,
     TeamsWorld,
@@ -267,10 +270,9 @@ def test_a_person_without_a_conversation_yet_gets_the_message_once_they_install(
 def alert_in_channel(school: TeamsWorld, **answers: object) -> dict:
     admin, anna = school.user("admin"), school.user("anna")
     admin.say_in_channel("eht", EHT_CHANNEL, "Elevhälsa")
-    assert (
-        "will be posted in Elevhälsa-"
-        in school.fake.in_conversation(f"{EHT_CHANNEL};messageid=root")[-1].text
-    )
+    # Confirmed by the channel's own name.
+    confirmed = school.fake.in_conversation(f"{EHT_CHANNEL};messageid=root")[-1].text
+    assert "will be posted in Elevhälsa." in confirmed
     anna.say("checkin 7B-03")
     save = buttons(card_of(school.fake.in_conversation(anna.personal_chat)[-1].activity))["Save check-in"]
     anna.press(save, {**GOOD, "affective": "1", "note": "Secret note about home", **answers})
@@ -337,6 +339,64 @@ def test_eht_must_be_run_in_a_channel(school: TeamsWorld) -> None:
     admin = school.user("admin")
     admin.say("eht #elevhalsa")
     assert "Run eht in the Teams channel" in last_in(school, admin.personal_chat)
+
+
+# -- people by name, never by object id -------------------------------------------------------
+
+
+def test_installing_the_app_greets_once(world: TeamsWorld) -> None:
+    anna = world.user("anna")
+    # Teams sends both when the app is installed for a person.
+    added = [{"id": BOT_ID}, {"id": anna.teams_id, "aadObjectId": anna.aad_id}]
+    anna.send(anna.personal(type="conversationUpdate", membersAdded=added))
+    anna.install()
+    [greeting] = world.fake.in_conversation(anna.personal_chat)
+    assert "Hello, I am mentorbot" in greeting.text
+
+
+def test_names_come_from_the_teams_roster_when_the_app_joins_a_team(world: TeamsWorld) -> None:
+    admin, anna, erik = (world.user(n) for n in ("admin", "anna", "erik"))
+    world.fake.rosters[TEAM] = [p.as_member() for p in (admin, anna, erik)]
+    admin.add_bot_to_team()
+    admin.install()
+    # Erik has never written to the bot: the roster says who he is.
+    admin.say("role add @erik eht", mentions=[erik])
+    assert "@Erik now has the role" in last_in(world, admin.personal_chat)
+    admin.say("student add 7B-03")
+    admin.say("assign 7B-03 @anna", mentions=[anna])
+    assert "7B-03 is now mentored by @Anna." in last_in(world, admin.personal_chat)
+    # Nothing meant for Erik went anywhere but to his own chat, which does not exist yet.
+    assert all("role" not in p.text for p in world.fake.posted if p.conversation_id != admin.personal_chat)
+
+
+def test_names_come_from_channel_messages_and_card_presses(school: TeamsWorld) -> None:
+    admin, frida = school.user("admin"), school.user("frida")
+    # Frida writes in a channel once (never 1:1): the bot learns who she is.
+    frida.say_in_channel("help", EHT_CHANNEL, "Elevhälsa")
+    admin.say("role add @frida eht", mentions=[frida])
+    assert "@Frida now has the role" in last_in(school, admin.personal_chat)
+    posted = alert_in_channel(school)
+    frida.press(posted["buttons"]["Acknowledge"], channel=EHT_CHANNEL)
+    assert "acknowledged by @Frida" in posted["post"].text
+    # Her message ("you have the role") waits for her own chat; it is never sent to the channel.
+    assert not [p for p in school.fake.in_conversation(EHT_CHANNEL) if "role" in p.text]
+
+
+def test_someone_the_bot_does_not_know_is_a_colleague_never_an_id() -> None:
+    aad = aad_of("nobody")
+    assert with_names(f"acknowledged by @{aad} · owner @{aad_of('lis')}", {aad_of("lis"): "Lis"}, "en") == (
+        "acknowledged by a colleague · owner @Lis"
+    )
+    assert with_names({"text": f"kvitterat av @{aad.upper()}"}, {}, "sv") == {
+        "text": "kvitterat av en kollega"
+    }
+
+
+def test_a_channel_without_a_name_is_confirmed_as_this_channel(school: TeamsWorld) -> None:
+    admin = school.user("admin")
+    admin.say_in_channel("eht", "19:general@thread.tacv2", "")
+    confirmed = last_in(school, "19:general@thread.tacv2;messageid=root")
+    assert "will be posted in this channel." in confirmed and "teams-channel" not in confirmed
 
 
 # -- untrusted input --------------------------------------------------------------------------

@@ -50,6 +50,7 @@ from handlers.failures import log_failure
 from handlers.lookups import CODE_PATTERN
 from handlers.prompts import did_not_meet, snooze
 from handlers.results import OpenCheckIn, Outcome, TypedHint
+from handlers.roles import set_eht_channel
 from handlers.roster import RosterRow, import_row, may_import, parse_roster
 from models import CheckInKind, ReferenceKind
 from models.base import utcnow
@@ -156,19 +157,13 @@ class TeamsBot:
     def _route(self, activity: Any) -> dict[str, Any] | None:
         kind = activity.type
         user_id = self._user_id(activity)
-        if user_id is not None and self._is_personal(activity):
-            references.remember(
-                self.db,
-                self.tenant_id,
-                ReferenceKind.PERSON,
-                user_id,
-                activity.from_.id,
-                activity.from_.name or "",
-                activity.service_url,
-                activity.conversation.id,
-                self.now(),
-            )
-        if kind in ("conversationUpdate", "installationUpdate"):
+        if user_id is not None:
+            self._remember(activity, user_id)
+        if kind == "conversationUpdate":
+            # Sent with installationUpdate when the app is installed: only the latter greets.
+            self._learn_roster(activity)
+            return None
+        if kind == "installationUpdate":
             self._welcome(activity)
             return None
         if user_id is None and kind in ("message", "invoke"):
@@ -211,26 +206,75 @@ class TeamsBot:
     def _caller(self, activity: Any, user_id: str) -> Caller:
         return Caller(PLATFORM, self.tenant_id, user_id, (activity.from_.name or "")[:80])
 
+    def _remember(self, activity: Any, user_id: str) -> None:
+        """The sender's name always; in a 1:1 chat also the conversation, to write to them later."""
+        name = activity.from_.name or ""
+        if self._is_personal(activity):
+            references.remember(
+                self.db,
+                self.tenant_id,
+                ReferenceKind.PERSON,
+                user_id,
+                activity.from_.id,
+                name,
+                activity.service_url,
+                activity.conversation.id,
+                self.now(),
+            )
+        else:
+            person = references.Person(user_id, activity.from_.id, name)
+            references.learn_names(self.db, self.tenant_id, [person], self.now())
+
+    @staticmethod
+    def _team_id(activity: Any) -> str | None:
+        team = getattr(getattr(activity, "channel_data", None), "team", None)
+        team_id = getattr(team, "id", None)
+        return team_id if isinstance(team_id, str) and team_id else None
+
+    def _learn_roster(self, activity: Any) -> None:
+        """When the bot or people join a team, learn the team's names (so no one reads an object id)."""
+        team_id = self._team_id(activity)
+        if team_id is not None and getattr(activity, "members_added", None):
+            self._read_roster(activity.service_url, team_id)
+
+    def _read_roster(self, service_url: str, team_id: str) -> None:
+        try:
+            members = self.connector.roster(service_url, team_id)
+        except DeliveryFailed as failure:
+            log.warning("could not read the team's roster: %s", failure)
+            return
+        people = []
+        for member in members:
+            user_id, teams_id, name = member.get("aadObjectId"), member.get("id"), member.get("name")
+            if isinstance(user_id, str) and _USER_ID.match(user_id.lower()) and isinstance(teams_id, str):
+                shown = name if isinstance(name, str) else ""
+                people.append(references.Person(user_id.lower(), teams_id, shown))
+        references.learn_names(self.db, self.tenant_id, people, self.now())
+
     # -- answering -----------------------------------------------------------------------------
 
-    def _send(self, activity: Any, outgoing: list[dict[str, Any]]) -> None:
-        names = references.display_names(self.db, self.tenant_id)
+    def _named(self, value: Any, language: str) -> Any:
+        """People by their Teams names (a neutral word for someone the bot does not know yet)."""
+        return with_names(value, references.display_names(self.db, self.tenant_id), language)
+
+    def _send(self, activity: Any, outgoing: list[dict[str, Any]], language: str) -> None:
         for item in outgoing:
             try:
                 self.connector.send(
                     activity.service_url,
                     activity.conversation.id,
-                    with_names(item, names),
+                    self._named(item, language),
                     reply_to=activity.id,
                 )
             except DeliveryFailed as failure:
                 log.warning("could not answer in Teams: %s", failure)
 
     def _answer(self, activity: Any, message: Message, language: str | None = None) -> dict[str, Any] | None:
-        text = translate(language or self.defaults.language, message)
+        language = language or self.defaults.language
+        text = translate(language, message)
         if activity.type == "invoke":
             return message_response(text)
-        self._send(activity, [text_activity(text)])
+        self._send(activity, [text_activity(text)], language)
         return None
 
     def _sorry(self, activity: Any) -> dict[str, Any] | None:
@@ -243,6 +287,8 @@ class TeamsBot:
     def _post_invoke_answer(self, activity: Any, response: dict[str, Any] | None) -> None:
         if response is None:
             return
+        # Already in the presser's language, with people's names.
+        language = self.defaults.language
         if response["type"] == "application/vnd.microsoft.card.adaptive":
             self._send(
                 activity,
@@ -257,27 +303,17 @@ class TeamsBot:
                         ],
                     }
                 ],
+                language,
             )
         else:
-            self._send(activity, [text_activity(str(response["value"]))])
+            self._send(activity, [text_activity(str(response["value"]))], language)
 
     def _welcome(self, activity: Any) -> None:
-        if not self._is_personal(activity):
-            return
-        added = [m.id for m in getattr(activity, "members_added", None) or []]
-        installed = activity.type == "installationUpdate" and getattr(activity, "action", "") == "add"
-        if installed or activity.recipient.id in added:
-            self._send(
-                activity,
-                [
-                    text_activity(
-                        _g(
-                            self.defaults.language,
-                            N_("Hello, I am mentorbot. Type help to see what I can do."),
-                        )
-                    )
-                ],
-            )
+        """Greet once, when the app is installed for a person (not again for its conversationUpdate)."""
+        if self._is_personal(activity) and getattr(activity, "action", "") == "add":
+            language = self.defaults.language
+            hello = _g(language, N_("Hello, I am mentorbot. Type help to see what I can do."))
+            self._send(activity, [text_activity(hello)], language)
 
     # -- messages ------------------------------------------------------------------------------
 
@@ -293,10 +329,15 @@ class TeamsBot:
             if mentioned is None or mentioned.id == activity.recipient.id:
                 text = text.replace(tag, " ")
                 continue
-            user_id = references.person_with_teams_id(self.db, self.tenant_id, mentioned.id)
+            name = without_unreadable(html.unescape(_TAG.sub("", mentioned.name or tag)))[:60]
+            aad = (getattr(mentioned, "aad_object_id", None) or "").lower()
+            user_id = aad if _USER_ID.match(aad) else None
+            user_id = user_id or references.person_with_teams_id(self.db, self.tenant_id, mentioned.id)
             if user_id is None:
-                name = html.unescape(_TAG.sub("", mentioned.name or tag))
-                raise UnknownPerson(without_unreadable(name)[:60])
+                raise UnknownPerson(name)
+            # The name as Teams shows it now, so answers about this person name them.
+            person = references.Person(user_id, mentioned.id, name)
+            references.learn_names(self.db, self.tenant_id, [person], self.now())
             text = text.replace(tag, f" @{user_id} ")
         if not keep_lines:
             return " ".join(html.unescape(_TAG.sub(" ", text)).split())[:2000]
@@ -329,8 +370,6 @@ class TeamsBot:
                     ),
                 )
                 return
-            if first.lower() == "eht":
-                text = self._eht_here(activity)
         elif first.lower() in IMPORT_WORDS:
             self._import(activity, user_id)
             return
@@ -345,7 +384,11 @@ class TeamsBot:
                 ),
             )
             return
-        outcome = self.core.command(self._caller(activity, user_id), text, key=self._key(activity, user_id))
+        caller, key = self._caller(activity, user_id), self._key(activity, user_id)
+        if not self._is_personal(activity) and first.lower() == "eht":
+            outcome = self.core.run(caller, self._eht_here(activity), key=key)
+        else:
+            outcome = self.core.command(caller, text, key=key)
         outgoing = reply_activities(outcome.language, outcome.reply)
         for reply in outcome.reply:
             if isinstance(reply, OpenCheckIn):
@@ -353,14 +396,14 @@ class TeamsBot:
                     outcome.language, reply.student_code, reply.student_label, CheckInKind.ADHOC
                 )
                 outgoing.append(card_activity(form))
-        self._send(activity, outgoing)
+        self._send(activity, outgoing, outcome.language)
 
     def _import(self, activity: Any, user_id: str) -> None:
         """`import` with the roster pasted below it, one student per line (mentors mentioned)."""
         caller = self._caller(activity, user_id)
         allowed = self.core.run(caller, may_import)
         if allowed.refused:
-            self._send(activity, reply_activities(allowed.language, allowed.reply))
+            self._send(activity, reply_activities(allowed.language, allowed.reply), allowed.language)
             return
         pasted = _IMPORT_WORD.sub("", self._command_text(activity, keep_lines=True), count=1)
         first, _, below = pasted.partition("\n")
@@ -379,24 +422,31 @@ class TeamsBot:
             key=self._key(activity, user_id),
             row_action=_mentioned_mentor,
         )
-        self._send(activity, [card_activity(lines_card(report.lines()))])
+        self._send(activity, [card_activity(lines_card(report.lines()))], allowed.language)
 
-    def _eht_here(self, activity: Any) -> str:
+    def _eht_here(self, activity: Any) -> Action:
+        """Make this channel the EHT channel, confirmed by its name (Teams gives none for General)."""
         channel = getattr(getattr(activity, "channel_data", None), "channel", None)
         channel_id = getattr(channel, "id", None) or activity.conversation.id.split(";")[0]
-        key = channel_key(channel_id, getattr(channel, "name", None))
+        name = getattr(channel, "name", None) or ""
+        key = channel_key(channel_id, name)
         references.remember(
             self.db,
             self.tenant_id,
             ReferenceKind.CHANNEL,
             key,
             channel_id,
-            getattr(channel, "name", "") or "",
+            name,
             activity.service_url,
             channel_id,
             self.now(),
         )
-        return f"eht #{key}"
+        team_id = self._team_id(activity)
+        if team_id is not None:
+            # The team is where the school's staff are: learn their names for the alerts' "owner @…".
+            self._read_roster(activity.service_url, team_id)
+        shown = name or msg(N_("this channel"))
+        return partial(set_eht_channel, channel_id=key, channel_name=shown)
 
     # -- card buttons --------------------------------------------------------------------------
 
@@ -426,7 +476,7 @@ class TeamsBot:
                     form = check_in_form(
                         outcome.language, code, opened[0].student_label, CheckInKind.SCHEDULED
                     )
-                    self._send(activity, [card_activity(form)])
+                    self._send(activity, [card_activity(form)], outcome.language)
                     return message_response(
                         translate(
                             outcome.language, msg(N_("The check-in form for {code} is below."), code=code)
@@ -471,8 +521,7 @@ class TeamsBot:
         """The answer to a button press, without what to type: the card pressed has the buttons."""
         replies = [reply for reply in outcome.reply if not isinstance(reply, TypedHint)]
         lines = [line for reply in replies for line in render_reply(outcome.language, reply)]
-        names = references.display_names(self.db, self.tenant_id)
-        return message_response(with_names("\n".join(lines), names))
+        return message_response(self._named("\n".join(lines), outcome.language))
 
     def _submit(self, caller: Caller, code: str, data: dict[str, Any], key: str | None) -> dict[str, Any]:
         kind = CheckInKind.SCHEDULED if data.get("kind") == CheckInKind.SCHEDULED.value else CheckInKind.ADHOC

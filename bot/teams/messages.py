@@ -1,7 +1,8 @@
 """Handlers' results as Teams activities: cards where they help, plain text otherwise.
 
 Member ids in Teams are Entra object ids, which mean nothing to a reader; `with_names` writes
-the person's Teams display name in their place ("@Anna Svensson" rather than "@5f0c...").
+the person's Teams display name in their place ("@Anna Svensson" rather than "@5f0c..."), and a
+neutral word ("a colleague") for someone whose name the bot has not learnt yet: never the id.
 """
 
 from __future__ import annotations
@@ -9,10 +10,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from bot.i18n import gettext as _g
 from bot.render_text import render_content, render_reply
 from bot.teams.cards import alert_card, as_attachment, help_card, lines_card, prompt_card
 from handlers.results import AlertNotice, DuePrompt, Help, Message, OpenCheckIn, Reply, TypedHint
+from models.messages import N_
 
+SOMEONE = N_("a colleague")
 _MENTIONED_ID = re.compile(r"@([0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})")
 
 
@@ -61,12 +65,21 @@ def content_activity(language: str, content: object) -> dict[str, Any]:
     return card_activity(lines_card(render_content(language, content)))
 
 
-def with_names(value: Any, names: dict[str, str]) -> Any:
+def with_names(value: Any, names: dict[str, str], language: str) -> Any:
     """Replace @<object id> by @<display name> in every text of an activity or card."""
-    if isinstance(value, str):
-        return _MENTIONED_ID.sub(lambda m: "@" + names.get(m.group(1).lower(), m.group(1)), value)
-    if isinstance(value, list):
-        return [with_names(v, names) for v in value]
-    if isinstance(value, dict):
-        return {k: with_names(v, names) for k, v in value.items()}
-    return value
+    someone = _g(language, SOMEONE)
+
+    def named(match: re.Match[str]) -> str:
+        name = names.get(match.group(1).lower())
+        return f"@{name}" if name else someone
+
+    def replace(inner: Any) -> Any:
+        if isinstance(inner, str):
+            return _MENTIONED_ID.sub(named, inner)
+        if isinstance(inner, list):
+            return [replace(v) for v in inner]
+        if isinstance(inner, dict):
+            return {k: replace(v) for k, v in inner.items()}
+        return inner
+
+    return replace(value)

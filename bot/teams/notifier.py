@@ -28,8 +28,9 @@ class TeamsNotifier:
         reference = references.find(self.db, tenant, kind, notification.to.id)
         if reference is None:
             raise DeliveryFailed(f"no Teams conversation with this {kind.value} yet")
-        activity = content_activity(notification.language or "sv", notification.content)
-        activity = with_names(activity, references.display_names(self.db, tenant))
+        language = notification.language or "sv"
+        activity = content_activity(language, notification.content)
+        activity = with_names(activity, references.display_names(self.db, tenant), language)
         if notification.replaces:
             self.connector.update(
                 reference.service_url, reference.conversation_id, notification.replaces, activity

@@ -245,7 +245,7 @@ def rows(quick: bool = False, per_connection: int | None = None) -> list[Row]:
         fake_port, ours_port, bare_port = _free_port(), _free_port(), _free_port()
         env = {
             **os.environ,
-            "PYTHONPATH": str(ROOT),
+            "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
             "DATABASE_URL": db.url,
             "MENTORBOT_SECRET_KEY": BENCH_KEY,
             "SLACK_BOT_TOKEN": "xoxb-bench",

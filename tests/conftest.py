@@ -28,9 +28,14 @@ PG_SCHEMA = f"mentorbot_test_{os.getpid()}"
 
 def pytest_configure(config: pytest.Config) -> None:
     when = os.environ.get("MENTORBOT_TEST_DATE")
-    if when:
+    # A process started by the suite (an xdist worker too) already travels: tests/timetravel.
+    if when and "TIME_TRAVEL_OFFSET_SECONDS" not in os.environ:
         moment = datetime.fromisoformat(when)
         moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        # Processes the tests start (the CLI, `serve`) live on the same date: tests/timetravel.
+        os.environ["TIME_TRAVEL_OFFSET_SECONDS"] = str((moment - datetime.now(UTC)).total_seconds())
+        travel = str(Path(__file__).with_name("timetravel"))
+        os.environ["PYTHONPATH"] = os.pathsep.join(filter(None, [travel, os.environ.get("PYTHONPATH")]))
         time_machine.travel(moment, tick=True).start()
 
 

@@ -39,7 +39,15 @@ CHECK_IN = [
 
 def used_database(tmp_path: Path, **env: str) -> Path:
     script = "\n".join(
-        ["student add 7B-03 Kim", "assign 7B-03 @anna", ":as anna", "checkin 7B-03", *CHECK_IN, ":as admin"]
+        [
+            "student add 7B-03 Kim",
+            "role add @anna mentor",
+            "assign 7B-03 @anna",
+            ":as anna",
+            "checkin 7B-03",
+            *CHECK_IN,
+            ":as admin",
+        ]
     )
     result = run(script + "\n", tmp_path, "console", "--as", "admin", MENTORBOT_COORDINATORS="admin", **env)
     assert "7B-03" in result.stdout and "Traceback" not in result.stderr

@@ -6,12 +6,12 @@ be shown in Swedish to one person and in English to another.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 from babel.messages.pofile import read_po
 
 from models.messages import Message
@@ -38,14 +38,22 @@ def gettext(language: str, template: str) -> str:
 
 
 def translate(language: str, message: Message | str) -> str:
-    """Translate a message and fill its parameters; nested messages are translated too."""
+    """Translate a message and fill its parameters; nested messages are translated too.
+
+    A calendar date is written out in the reader's language: "Monday 4 May", "måndag 4 maj".
+    """
     if isinstance(message, str):
         return gettext(language, message)
-    params = {
-        key: translate(language, value) if isinstance(value, Message) else value
-        for key, value in message.params.items()
-    }
+    params = {key: _parameter(language, value) for key, value in message.params.items()}
     return gettext(language, message.template).format(**params)
+
+
+def _parameter(language: str, value: object) -> object:
+    if isinstance(value, Message):
+        return translate(language, value)
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return format_date(value, "EEEE d MMMM", locale=LOCALES.get(language, "sv_SE"))
+    return value
 
 
 def local_time(language: str, moment: datetime, timezone: str) -> str:

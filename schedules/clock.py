@@ -24,7 +24,7 @@ from models.db import Database
 from schedules.daily import run_daily_early_warning
 from schedules.digests import record_digests
 from schedules.outbox import deliver_pending, worker_name
-from schedules.prompting import record_due_prompts, record_reminders
+from schedules.prompting import record_due_prompts, record_reminders, record_snoozes_ended
 from schedules.retention import run_retention
 from schedules.waiting import what_is_waiting
 
@@ -74,6 +74,9 @@ class Clock:
         waiting = what_is_waiting(self.db, now, self.settings)
         if waiting.prompts:
             report.prompts = record_due_prompts(self.db, now)
+        if waiting.snoozed:
+            # After the due prompts: a snooze ending with a new occurrence is asked by that one.
+            report.prompts += record_snoozes_ended(self.db, now)
         if waiting.reminders:
             report.reminders = record_reminders(self.db, now, self.settings.reminder_after_school_hours)
         if waiting.digests:

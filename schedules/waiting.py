@@ -30,6 +30,7 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Waiting:
     prompts: bool = True
+    snoozed: bool = True
     reminders: bool = True
     digests: bool = True
     retention: bool = True
@@ -50,6 +51,12 @@ QUESTION = select(
     exists()
     .where(Mentorship.ended_at.is_(None), Mentorship.next_due_at <= bindparam("now", type_=UTCDateTime))
     .label("prompts"),
+    exists()
+    .where(
+        Prompt.status == PromptStatus.SNOOZED,
+        Prompt.snoozed_until <= bindparam("now", type_=UTCDateTime),
+    )
+    .label("snoozed"),
     exists()
     .where(
         Prompt.status == PromptStatus.SENT,

@@ -20,7 +20,7 @@ from models import ClockRoutine, Mentorship, OutboxMessage, OutboxStatus, Prompt
 from models.base import UTCDateTime
 from models.cadence import previous_occurrence
 from models.db import Database
-from schedules import daily, digests, retention
+from schedules import daily, digests, follow_ups, retention
 from schedules.outbox import CLAIM_LEASE
 
 if TYPE_CHECKING:
@@ -35,6 +35,7 @@ class Waiting:
     digests: bool = True
     retention: bool = True
     daily: bool = True
+    follow_ups: bool = True
     outbox: bool = True
 
 
@@ -67,6 +68,7 @@ QUESTION = select(
     (_flag("in_digest_week") & _not_run(digests.ROUTINE, "digest_week")).label("digests"),
     _not_run(retention.ROUTINE, "retention_day").label("retention"),
     (_flag("after_daily_hour") & _not_run(daily.ROUTINE, "daily_day")).label("daily"),
+    (_flag("after_daily_hour") & _not_run(follow_ups.ROUTINE, "daily_day")).label("follow_ups"),
     # Two lookups rather than one OR, so each can use the (status, claimed_at) index.
     (
         exists().where(

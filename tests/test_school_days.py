@@ -6,6 +6,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from bot.render_text import render_notification
 from handlers.results import Digest
 from models.cadence import parse_cadence
 from models.db import Database
@@ -211,4 +212,63 @@ def test_a_snooze_that_ended_while_the_clock_was_down_asks_at_the_next_slot(
     snooze(bot, at(2026, 11, 23, 9))  # until Tuesday 08:30; the clock is down Tuesday and Wednesday
     assert asked(clock, at(2026, 11, 26, 6), at(2026, 11, 26, 12)) == [
         (at(2026, 11, 26, 8, 30), [("7B-03", "Thu 26 Nov 08:30")])
+    ]
+
+
+def resolved_with_follow_up(bot: Driver, follow_up: str) -> None:
+    """An alert raised on Thursday 23 April 2026, owned and resolved by erik with a follow-up date."""
+    bot.now = at(2026, 4, 23, 10)
+    bot.say("admin", "student add 7B-03")
+    bot.say("admin", "assign 7B-03 @anna")
+    bot.say("admin", "role add @erik eht")
+    bot.say("admin", "eht #eht")
+    assert "raised an alert" in bot.check_in("anna", "7B-03", affective="1").text
+    bot.say("erik", "alert own 1")
+    assert "resolved" in bot.say("erik", f"alert resolve 1 talked {follow_up}").text
+
+
+def follow_up_reminders(clock: Clock, start: datetime, end: datetime) -> list[tuple[datetime, str, str]]:
+    """Tick hourly; when each follow-up reminder went out, to whom, and its text."""
+    sent = []
+    moment = start
+    while moment <= end:
+        for notification in clock.tick(moment).delivered:
+            template = getattr(notification.content, "template", "")
+            if template.startswith("Follow-up for"):
+                text = render_notification("en", notification)
+                sent.append((moment.astimezone(STOCKHOLM), notification.to.id, text))
+        moment += timedelta(hours=1)
+    return sent
+
+
+def test_a_follow_up_on_a_school_day_reminds_its_owner_that_morning_once(bot: Driver, clock: Clock) -> None:
+    resolved_with_follow_up(bot, "2026-04-28")
+    assert follow_up_reminders(clock, at(2026, 4, 23, 11), at(2026, 4, 29, 12)) == [
+        (
+            at(2026, 4, 28, 7),
+            "erik",
+            "[→ @erik] Follow-up for 7B-03 on Tuesday 28 April: alert #1 (Low engagement) "
+            "was resolved with: talked with the student.",
+        )
+    ]
+
+
+def test_a_follow_up_on_may_day_weekend_reminds_the_next_school_day(bot: Driver, clock: Clock) -> None:
+    # Saturday 2 May 2026; Friday 1 May is a holiday too: the owner hears on Monday 4 May.
+    resolved_with_follow_up(bot, "2026-05-02")
+    sent = follow_up_reminders(clock, at(2026, 4, 23, 11), at(2026, 5, 5, 12))
+    assert [(moment, to) for moment, to, _text in sent] == [(at(2026, 5, 4, 7), "erik")]
+    assert "on Saturday 2 May" in sent[0][2]
+
+
+def test_alerts_lists_the_follow_ups_that_are_due(bot: Driver, clock: Clock) -> None:
+    resolved_with_follow_up(bot, "2026-04-28")
+    bot.now = at(2026, 4, 27, 9)
+    assert "Follow-ups due" not in bot.say("erik", "alerts").text
+    bot.now = at(2026, 4, 28, 9)
+    listing = bot.say("erik", "alerts").text
+    assert listing.splitlines() == [
+        "No open alerts.",
+        "Follow-ups due:",
+        "  #1    7B-03        Low engagement         @erik · 28 Apr",
     ]

@@ -7,7 +7,11 @@ in another school is unknown, never revealed.
 from __future__ import annotations
 
 import pytest
+from sqlalchemy import select
 
+from models import Mentorship, Student
+from schedules.clock import Clock
+from tests.clock_support import RecordingNotifier
 from tests.driver import Driver
 
 # Actors: coordinator, mentor (anna mentors 7B-03; bo mentors 8A-11), eht (erik), nobody (nils).
@@ -63,6 +67,11 @@ def school(bot: Driver) -> Driver:
     bot.say("admin", "role add @erik eht")
     bot.say("admin", "eht #eht")
     bot.check_in("bo", "9A-07", affective="1")  # raises alert #1 for 9A-07
+    # The clock prompts anna about 7B-03, so there is a check-in to snooze.
+    with bot.db.transaction() as session:
+        own = select(Mentorship.next_due_at).join(Student).where(Student.code == "7B-03")
+        due = session.scalars(own).one()
+    Clock(bot.db, RecordingNotifier(), worker="test").tick(due)
     return bot
 
 

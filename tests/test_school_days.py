@@ -272,3 +272,20 @@ def test_alerts_lists_the_follow_ups_that_are_due(bot: Driver, clock: Clock) -> 
         "Follow-ups due:",
         "  #1    7B-03        Low engagement         @erik · 28 Apr",
     ]
+
+
+def test_a_prompt_snoozed_past_the_next_occurrence_is_not_missed_nor_escalated(
+    bot: Driver, clock: Clock, notifier: RecordingNotifier
+) -> None:
+    bot.say("admin", "role add @cora coordinator")
+    mentee(bot, "mon,tue,wed 08:30", at(2026, 11, 20, 12))
+    asked(clock, at(2026, 11, 23, 8, 30), at(2026, 11, 23, 8, 30))
+    # Tuesday before school: Monday's prompt is snoozed to Wednesday; Tuesday's comes meanwhile.
+    assert snooze(bot, at(2026, 11, 24, 7)).endswith("again on Wednesday 25 November at 08:30.")
+    asked(clock, at(2026, 11, 24, 7, 30), at(2026, 11, 24, 12))
+    assert [p.status.value for p in prompts_of(bot.db, "7B-03")] == ["snoozed", "sent"]
+    # Wednesday: one message, the regular prompt, which also asks about Monday's again.
+    assert len(asked(clock, at(2026, 11, 24, 12, 30), at(2026, 11, 25, 12))) == 1
+    assert [p.status.value for p in prompts_of(bot.db, "7B-03")] == ["snoozed", "missed", "sent"]
+    escalated = [n for _, n in notifier.sent if "missed" in getattr(n.content, "template", "")]
+    assert escalated == []

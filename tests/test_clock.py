@@ -247,10 +247,10 @@ def test_two_workers_racing_on_postgresql_never_send_twice(db: Database, notifie
 
     start = at(2026, 11, 20, 12)
     with db.transaction() as session:
-        school = School(platform="console", workspace_id="race", thresholds={})
-        mentors = [Member(school=school, user_id=f"mentor{n}") for n in range(30)]
+        school = School(platform="console", workspace_id="race", thresholds={}, created_at=start)
+        mentors = [Member(school=school, user_id=f"mentor{n}", created_at=start) for n in range(30)]
         for n in range(600):
-            student = Student(school=school, code=f"S{n:04d}")
+            student = Student(school=school, code=f"S{n:04d}", created_at=start)
             session.add(Mentorship(student=student, mentor=mentors[n % 30], started_at=start))
         session.add_all(mentors)
     start_mentorships(db, start)

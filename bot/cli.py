@@ -10,8 +10,10 @@ import sys
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from datetime import date
+from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
+from bot.logs import configure_logging
 from bot.runtime import StartupError, build_notifier, clock_settings, database, school_defaults
 from handlers.delivery import Notifier
 from models.backtest import BacktestRow
@@ -34,26 +36,37 @@ def _console_user(settings: Settings, requested: str | None) -> str:
 
 def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
     from bot.console import Console
-
-    user = _console_user(settings, args.as_user)
-    if not settings.coordinators:
-        # Trying it out on a laptop: the person at the keyboard runs the school.
-        settings = settings.model_copy(update={"coordinators": frozenset({user})})
-        print(
-            f"(no MENTORBOT_COORDINATORS set: @{user} is coordinator in this console)",
-            file=sys.stderr,
-        )
     from schedules.clock import Clock
 
+    user = _console_user(settings, args.as_user)
+    interactive = sys.stdin.isatty()
     with database(settings) as db:
         clock = Clock(db, build_notifier(settings, db, sys.stdout), clock_settings(settings))
-        scheduler = clock.start_in_background() if sys.stdin.isatty() else None
+        if interactive:
+            _log_to_file(settings.data_dir / "console.log")
+        scheduler = clock.start_in_background() if interactive else None
         try:
-            Console(db, school_defaults(settings), user, clock=clock).run()
+            # Trying it out on a laptop, with no coordinators configured: whoever opens the console's
+            # school while it has no coordinator runs it (`--as` or `:as` later grant nothing).
+            Console(
+                db, school_defaults(settings), user, clock=clock, first_user_leads=not settings.coordinators
+            ).run()
         finally:
             if scheduler is not None:
                 scheduler.shutdown(wait=False)
     return 0
+
+
+def _log_to_file(path: Path) -> None:
+    """While a person types in the console, log lines go to a file instead of over what they type."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    root = logging.getLogger()
+    handler = logging.FileHandler(path, encoding="utf-8")
+    for old in list(root.handlers):
+        handler.setFormatter(old.formatter)
+        root.removeHandler(old)
+    root.addHandler(handler)
+    print(f"(log lines go to {path})", file=sys.stderr)
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
@@ -69,7 +82,9 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
     with database(settings) as db, running_clock(settings, db, not args.no_scheduler) as notifier:
         api = create_web_app(settings, db, notifier)
         log.info("serving on %s:%s", args.host, settings.port)
-        uvicorn.run(api, host=args.host, port=settings.port, log_level="info", access_log=False)
+        uvicorn.run(
+            api, host=args.host, port=settings.port, log_level=settings.log_level.lower(), access_log=False
+        )
     return 0
 
 
@@ -140,26 +155,30 @@ def cmd_keys_new(settings: Settings, args: argparse.Namespace) -> int:
 
 
 def cmd_keys_rotate(settings: Settings, args: argparse.Namespace) -> int:
-    """Re-encrypt every note with the newest key; the embedded key file gets a new key first."""
-    from bot.runtime import key_file, note_keys
+    """Re-encrypt every note with the newest key; the embedded key file gets a new key first.
+
+    Running processes follow without a restart: they read the key file again when it changes.
+    """
+    from bot.runtime import KeyFile, note_keys
     from models import crypto
     from models.checkin import reencrypt_free_text
 
-    embedded_file = None if settings.secret_key else key_file(settings)
     with database(settings) as db:
-        if embedded_file is not None:
-            keys = [crypto.new_key(), *note_keys(settings)]
-            embedded_file.write_text("\n".join(keys) + "\n")
-            crypto.use_keys(keys)
+        keys = note_keys(settings)
+        if not isinstance(keys, KeyFile):
+            count = reencrypt_free_text(db)
+            print(
+                f"re-encrypted {count} check-in(s) with the first key of MENTORBOT_SECRET_KEY; "
+                "the other keys can now be removed"
+            )
+            return 0
+        newest = crypto.new_key()
+        # The old keys stay until everything is re-encrypted: meanwhile both open the notes.
+        keys.write([newest, *keys()])
+        crypto.use_keys(keys(), reload=keys)
         count = reencrypt_free_text(db)
-    if embedded_file is not None:
-        embedded_file.write_text(keys[0] + "\n")
-        print(f"re-encrypted {count} check-in(s) with a new key in {embedded_file}")
-    else:
-        print(
-            f"re-encrypted {count} check-in(s) with the first key of MENTORBOT_SECRET_KEY; "
-            "the other keys can now be removed"
-        )
+        keys.write([newest])
+    print(f"re-encrypted {count} check-in(s) with a new key in {keys.path}")
     return 0
 
 
@@ -169,6 +188,12 @@ def cmd_retention_run(settings: Settings, args: argparse.Namespace) -> int:
 
     with database(settings) as db:
         for school, report in run_retention(db, utcnow(), force=True):
+            if not report.decided:
+                print(
+                    f"{school}: nothing deleted: no deletion decision (gallringsbeslut) is recorded; "
+                    "a coordinator records it with `retention set DAYS DECISION`"
+                )
+                continue
             print(
                 f"{school}: deleted {report.check_ins} check-in(s), {report.alerts} resolved alert(s), "
                 f"{report.students} inactive student(s), {report.audit_events} audit event(s)"
@@ -192,8 +217,6 @@ def cmd_audit_export(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_teams_package(settings: Settings, args: argparse.Namespace) -> int:
     """The Teams app package (manifest.json and icons in a zip) from the configuration."""
-    from pathlib import Path
-
     from bot.teams.package import build_package
 
     if not settings.teams_app_id:
@@ -364,11 +387,14 @@ def build_parser() -> argparse.ArgumentParser:
         "run this, then remove the old keys. Embedded: a new key is made in the data directory.",
     ).set_defaults(handler=cmd_keys_rotate)
 
-    retention = sub.add_parser("retention", help="delete what the records plan no longer keeps")
+    retention = sub.add_parser(
+        "retention", help="delete what each school's deletion decision no longer keeps"
+    )
     retention_sub = retention.add_subparsers(dest="retention_command", metavar="ACTION", required=True)
     retention_sub.add_parser(
         "run",
-        help="apply every school's retention period now (the clock also does it daily)",
+        help="apply every school's deletion decision now (the clock also does it daily); "
+        "a school with no decision recorded keeps everything",
     ).set_defaults(handler=cmd_retention_run)
 
     audit = sub.add_parser("audit", help="the audit log")
@@ -441,10 +467,9 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("alembic").setLevel(logging.WARNING)
     try:
         settings = load_settings()
+        configure_logging(settings.log_level)
         handler = getattr(args, "handler", cmd_run)
         return handler(settings, args)
     except ConfigError as exc:

@@ -34,6 +34,15 @@ def trusted_url(value: str) -> str:
     return value
 
 
+def _coordinator(entry: str) -> str:
+    """A user id ("U0456DEF", "@U0456DEF"), or one qualified by its workspace ("T0123ABC:U0456DEF")."""
+    workspace, colon, user = entry.strip().rpartition(":")
+    workspace, user = workspace.strip(), user.strip().lstrip("@")
+    if not user or (colon and not workspace) or ":" in workspace or " " in workspace + user:
+        raise ValueError(f"{entry.strip()!r} is not a user id or WORKSPACE:USER such as T0123ABC:U0456DEF")
+    return f"{workspace}:{user}" if workspace else user
+
+
 class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_file=".env", extra="ignore", populate_by_name=True)
 
@@ -41,12 +50,18 @@ class Settings(BaseSettings):
     database_url: str = Field(default="", alias="DATABASE_URL")
     timezone: str = Field(default="Europe/Stockholm", alias="MENTORBOT_TIMEZONE")
     language: Literal["sv", "en"] = Field(default="sv", alias="MENTORBOT_LANGUAGE")
+    # Comma-separated: "WORKSPACE:USER" is coordinator of that workspace's school only; a bare "USER"
+    # of the first school where they use the bot (handlers/actors.py `configured_here`).
     coordinators: Annotated[frozenset[str], NoDecode] = Field(
         default=frozenset(), alias="MENTORBOT_COORDINATORS"
     )
     tick_seconds: int = Field(default=30, ge=5, le=3600, alias="MENTORBOT_TICK_SECONDS")
     reminder_after_hours: int = Field(default=24, ge=1, le=240, alias="MENTORBOT_REMINDER_AFTER_HOURS")
     digest_at: str = Field(default="fri 14:00", alias="MENTORBOT_DIGEST_AT")
+    # Libraries never log below their floor, whatever this says (bot/logs.py).
+    log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
+        default="INFO", alias="MENTORBOT_LOG_LEVEL"
+    )
     # Fernet keys for notes, newest first, comma-separated; see `mentorbot keys`.
     secret_key: Annotated[tuple[str, ...], NoDecode] = Field(default=(), alias="MENTORBOT_SECRET_KEY")
 
@@ -113,6 +128,11 @@ class Settings(BaseSettings):
             raise ValueError(f"{value!r} is not a known time zone (try Europe/Stockholm)") from None
         return value
 
+    @field_validator("log_level", mode="before")
+    @classmethod
+    def _upper_level(cls, value: object) -> object:
+        return value.strip().upper() if isinstance(value, str) else value
+
     @field_validator("language", mode="before")
     @classmethod
     def _lower_language(cls, value: object) -> object:
@@ -122,8 +142,7 @@ class Settings(BaseSettings):
     @classmethod
     def _split_ids(cls, value: object) -> object:
         if isinstance(value, str):
-            ids = [part.strip().lstrip("@") for part in value.split(",")]
-            return frozenset(i for i in ids if i)
+            return frozenset(_coordinator(part) for part in value.split(",") if part.strip())
         return value
 
     @field_validator("secret_key", mode="before")

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator
+import os
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TextIO
 
+from sqlalchemy.engine import make_url
 from sqlalchemy.exc import OperationalError
 
 from bot.config import Settings
@@ -15,6 +17,7 @@ from bot.notify import PlatformNotifier, TextNotifier
 from handlers.actors import SchoolDefaults
 from handlers.delivery import Notifier
 from models import crypto, migrate
+from models.checkin import free_text_readable
 from models.db import Database
 from schedules.clock import ClockSettings
 
@@ -61,43 +64,107 @@ def key_file(settings: Settings) -> Path:
     return settings.data_dir / "secret.key"
 
 
-def note_keys(settings: Settings) -> list[str]:
-    """The keys that protect notes: from MENTORBOT_SECRET_KEY, or the embedded key file."""
+class KeyFile:
+    """The embedded key file, read again whenever it has changed (`mentorbot keys rotate`
+    replaces it), so a running process follows a rotation without a restart."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self._seen: tuple[int, int, int] | None = None
+        self._keys: list[str] = []
+
+    def __call__(self) -> list[str]:
+        status = self.path.stat()
+        seen = (status.st_ino, status.st_mtime_ns, status.st_size)
+        if seen != self._seen:
+            self._keys = [line.strip() for line in self.path.read_text().splitlines() if line.strip()]
+            self._seen = seen
+        return self._keys
+
+    def write(self, keys: Sequence[str]) -> None:
+        """Replace the file in one step (mode 0600): a process reading it sees the old or the new keys."""
+        fresh = self.path.with_name(self.path.name + ".new")
+        descriptor = os.open(fresh, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(descriptor, "w") as out:
+            out.write("\n".join(keys) + "\n")
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(fresh, self.path)
+
+
+def note_keys(settings: Settings) -> Callable[[], Sequence[str]]:
+    """Where the keys that protect notes come from: MENTORBOT_SECRET_KEY, or the embedded key file."""
     if settings.secret_key:
-        return list(settings.secret_key)
+        return lambda: settings.secret_key
     if not settings.is_embedded:
         raise StartupError(
             "MENTORBOT_SECRET_KEY must be set with a server database (make a key with `mentorbot keys new`)"
         )
-    path = key_file(settings)
-    if not path.exists():
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
-        path.write_text(crypto.new_key() + "\n")
-        path.chmod(0o600)
-        log.warning("generated a new key for notes in %s: back it up, notes cannot be read without it", path)
-    return [line.strip() for line in path.read_text().splitlines() if line.strip()]
+    keys = KeyFile(key_file(settings))
+    if not keys.path.exists():
+        private_data_dir(settings)
+        keys.write([crypto.new_key()])
+        log.warning(
+            "generated a new key for notes in %s: back it up, notes cannot be read without it", keys.path
+        )
+    return keys
+
+
+def _key_name(settings: Settings) -> str:
+    return "MENTORBOT_SECRET_KEY" if settings.secret_key else f"the key file {key_file(settings)}"
+
+
+def private_data_dir(settings: Settings) -> None:
+    """The data directory (database, key file) is the operator's alone: 0700, tightened if it was not."""
+    settings.data_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    settings.data_dir.chmod(0o700)
+
+
+def private_sqlite_file(url: str) -> None:
+    """The embedded database file is created 0600 (SQLite would use the umask, usually 0644) and
+    kept so; SQLite gives its -wal and -shm files the database file's mode."""
+    name = make_url(url).database
+    if not name or name == ":memory:" or name.startswith("file:"):
+        return
+    try:
+        os.close(os.open(name, os.O_CREAT | os.O_WRONLY, 0o600))
+    except OSError:
+        return  # no such directory, say: connecting reports it in one line
+    for path in (name, f"{name}-wal", f"{name}-shm"):
+        if os.path.exists(path):
+            os.chmod(path, 0o600)
 
 
 def open_database(settings: Settings, upgrade: bool | None = None) -> Database:
     """Connect; the embedded SQLite database is created and upgraded on start, servers use `db upgrade`."""
     if settings.is_embedded:
-        settings.data_dir.mkdir(parents=True, exist_ok=True)
+        private_data_dir(settings)
+        private_sqlite_file(settings.sqlalchemy_url)
+    keys = note_keys(settings)
     try:
-        crypto.use_keys(note_keys(settings))
+        crypto.use_keys(keys(), reload=keys)
     except ValueError:
-        raise StartupError(f"the key file {key_file(settings)} does not hold valid keys") from None
+        raise StartupError(f"{_key_name(settings)} does not hold valid keys") from None
     db = Database(settings.sqlalchemy_url)
     try:
         if upgrade if upgrade is not None else settings.is_embedded:
             migrate.upgrade(db.engine)
         elif not migrate.is_up_to_date(db.engine):
             raise StartupError("the database schema is not up to date: run `mentorbot db upgrade` first")
+        with db.transaction() as session:
+            readable = free_text_readable(session)
     except OperationalError as exc:
         db.dispose()
         reason = str(exc.orig).strip().splitlines()[0] if exc.orig else type(exc).__name__
         raise StartupError(
             f"cannot reach the database ({db.engine.url.render_as_string()}): {reason}"
         ) from None
+    if not readable:
+        db.dispose()
+        raise StartupError(
+            f"{_key_name(settings)} does not open the notes stored in this database: "
+            "they were encrypted with another key (set the key they were written with; newest first)"
+        )
     return db
 
 

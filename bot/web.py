@@ -1,15 +1,18 @@
 """The web app (FastAPI under uvicorn): Slack on /slack/events (and OAuth installs), Teams on
 /api/messages, and /healthz.
 
-Signatures are checked here first, before Bolt parses anything: a forged or stale request gets a
-bare 401 whatever its body, and a signed request that cannot be parsed gets a polite 200 instead
-of a stack trace.
+Signatures are checked here first, before Bolt parses anything: a request without Slack's
+signature headers gets a bare 401 before its body is read, a body over `bot.inbound.MAX_BODY` a
+413 while it streams in, a forged or stale one a 401, and a signed request that cannot be parsed
+(or is nested deeper than any Slack payload) a polite 200 instead of a stack trace. Whatever
+still fails is logged as where, never what (`handlers.failures`), and answered 500.
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, PlainTextResponse, Response
@@ -17,23 +20,35 @@ from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import text
 
+from bot import inbound
 from bot.config import Settings
 from bot.i18n import gettext
 from bot.runtime import school_defaults
 from bot.slack.app import build_app
-from bot.slack.deps import UNREADABLE, Deps, log_failure
+from bot.slack.deps import UNREADABLE, Deps
 from bot.slack.oauth import INSTALL_PATH, REDIRECT_PATH
 from bot.slack.payloads import well_formed
 from handlers.delivery import Notifier
 from handlers.dispatch import Core
+from handlers.failures import log_failure
 from models.db import Database
 
 log = logging.getLogger("mentorbot.web")
+SIGNATURE_HEADERS = ("x-slack-signature", "x-slack-request-timestamp")
 
 
 def create_web_app(settings: Settings, db: Database, notifier: Notifier) -> FastAPI:
     """/healthz, plus Slack and Teams for whichever of them is configured."""
     api = FastAPI(title="mentorbot", docs_url=None, redoc_url=None, openapi_url=None)
+
+    @api.middleware("http")
+    async def last_guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
+        """Not the server's report of an uncaught error, which quotes the error's message."""
+        try:
+            return await call_next(request)
+        except Exception as exc:
+            log_failure(request.url.path, exc, log)
+            return PlainTextResponse("Sorry, something went wrong on our side.", status_code=500)
 
     @api.get("/healthz")
     async def healthz() -> Response:
@@ -60,7 +75,12 @@ def _mount_slack(api: FastAPI, settings: Settings, deps: Deps) -> None:
 
     @api.post("/slack/events")
     async def slack_events(request: Request) -> Response:
-        body = await request.body()
+        if not all(request.headers.get(name) for name in SIGNATURE_HEADERS):
+            return PlainTextResponse("invalid signature", status_code=401)
+        try:
+            body = await inbound.read_body(request)
+        except inbound.TooLarge:
+            return PlainTextResponse("request too large", status_code=413)
         if not verifier.is_valid_request(body, dict(request.headers)):
             return PlainTextResponse("invalid signature", status_code=401)
         if not well_formed(body, request.headers.get("content-type", "")):
@@ -69,9 +89,9 @@ def _mount_slack(api: FastAPI, settings: Settings, deps: Deps) -> None:
                 {"response_type": "ephemeral", "text": gettext(deps.defaults.language, UNREADABLE)}
             )
         try:
-            return await slack.handle(request)
+            return await slack.handle(inbound.replayed(request, body))
         except Exception as exc:
-            log_failure("/slack/events", exc)
+            log_failure("/slack/events", exc, log)
             return JSONResponse(
                 {"response_type": "ephemeral", "text": gettext(deps.defaults.language, UNREADABLE)}
             )

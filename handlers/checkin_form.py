@@ -10,9 +10,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import StrEnum
 
+from handlers.typed_fields import UNREADABLE
 from models.checkin import ConcernDomain
 from models.messages import N_, Message, msg
 from models.personnummer import redact_personnummer
+from models.typed_text import unreadable
 
 
 class FieldKind(StrEnum):
@@ -133,6 +135,9 @@ FIELDS: tuple[FormField, ...] = (
     ),
 )
 FIELDS_BY_NAME = {f.name: f for f in FIELDS}
+# A part cannot be more than its whole: unexcused days of the days absent, unexcused lessons of the
+# lessons missed. Checked at the part's own question, against the answer just given.
+PART_OF = {"unexcused_days": "absent_days", "unexcused_lessons": "absent_lessons"}
 
 _YES = {"y", "yes", "j", "ja", "true", "1"}
 _NO = {"n", "no", "nej", "false", "0"}
@@ -178,7 +183,12 @@ def parse_field(form_field: FormField, raw: object, answers: Mapping[str, Answer
     if form_field.kind is FieldKind.YES_NO:
         return _parse_yes_no(raw)
     if form_field.kind is FieldKind.COUNT:
-        return _parse_int(raw, 0, form_field.maximum)
+        count = _parse_int(raw, 0, form_field.maximum)
+        whole = PART_OF.get(form_field.name)
+        total = (answers.get(whole) or 0) if whole else count
+        if isinstance(total, int) and count > total:
+            raise ValueError(msg(N_("Cannot be more than the absences given ({total})."), total=total))
+        return count
     if form_field.kind is FieldKind.RATING:
         return _parse_int(raw, 1, 5)
     if form_field.kind is FieldKind.CHOICE:
@@ -188,9 +198,15 @@ def parse_field(form_field: FormField, raw: object, answers: Mapping[str, Answer
             raise ValueError(msg(N_("Choose one of: {choices}."), choices=", ".join(allowed)))
         return value
     text = " ".join(str(raw).split()) if form_field.name == "strengths" else str(raw).strip()
+    if unreadable(text):
+        raise ValueError(msg(UNREADABLE))
     if len(text) > form_field.maximum:
         raise ValueError(msg(N_("Keep it short: at most {max} characters."), max=form_field.maximum))
     return text
+
+
+def _given(raw: object) -> bool:
+    return raw is not None and str(raw).strip() not in _SKIP
 
 
 def _parse_yes_no(raw: object) -> bool:
@@ -227,20 +243,20 @@ def validate(raw_answers: Mapping[str, object]) -> CheckInAnswers:
     values: dict[str, Answer] = {}
     errors: dict[str, Message] = {}
     for form_field in FIELDS:
-        if not is_asked(form_field, values):
-            values[form_field.name] = None
-            continue
-        try:
-            values[form_field.name] = parse_field(form_field, raw_answers.get(form_field.name), values)
-        except ValueError as exc:
-            errors[form_field.name] = exc.args[0]
-            values[form_field.name] = None
-    for part, whole in (("unexcused_days", "absent_days"), ("unexcused_lessons", "absent_lessons")):
-        if part not in errors and (values.get(part) or 0) > (values.get(whole) or 0):  # type: ignore[operator]
-            errors[part] = msg(
-                N_("Cannot be more than the absences given ({total})."),
-                total=values.get(whole) or 0,
-            )
+        name, raw = form_field.name, raw_answers.get(form_field.name)
+        values[name] = None
+        if is_asked(form_field, values):
+            try:
+                values[name] = parse_field(form_field, raw, values)
+            except ValueError as exc:
+                errors[name] = exc.args[0]
+        elif name in PART_OF and _given(raw) and PART_OF[name] not in errors:
+            # A form that shows every field (Slack, Teams) may say "2 unexcused" of no absences:
+            # that contradiction is a question to the mentor, not an answer to drop.
+            try:
+                parse_field(form_field, raw, values)
+            except ValueError as exc:
+                errors[name] = exc.args[0]
     if errors:
         raise InvalidCheckIn(errors)
     warnings: list[Message] = []

@@ -19,8 +19,10 @@ from sqlalchemy.orm import Session
 
 from handlers import alerts, checkins, mentorships, privacy, prompts, roles, schedule, students, thresholds
 from handlers.results import Help, Outcome
+from handlers.typed_fields import NOT_A_PERSONNUMMER, UNREADABLE
 from models import Member
 from models.messages import N_, Refused
+from models.typed_text import typed_id_is_personnummer, unreadable, usable_id, without_unreadable
 
 # A use case with its arguments bound: run with the session, the acting member and the caller's now.
 Action = Callable[[Session, Member, datetime], Outcome]
@@ -41,21 +43,31 @@ _OPTION = re.compile(r"^(name|namn|grade|årskurs|arskurs|class|klass)=(.*)$", r
 _OPTION_NAMES = {"namn": "name", "årskurs": "grade", "arskurs": "grade", "klass": "class"}
 
 
+def _id(value: str, typed: bool) -> str:
+    """An id from a mention: ValueError when it cannot be one; a typed name (`@anna`, not Slack's
+    `<@U123>`) that looks like a personal identity number is refused outright."""
+    if not usable_id(value):
+        raise ValueError(value)
+    if typed and typed_id_is_personnummer(value):
+        raise Refused(NOT_A_PERSONNUMMER)
+    return value
+
+
 def parse_mention(token: str) -> tuple[str, str]:
     """A user mention to (user id, display name)."""
     match = _MENTION.match(token)
     if not match:
         raise ValueError(token)
     if match.group(1):
-        return match.group(1), match.group(2) or ""
-    return match.group(3), match.group(3)
+        return _id(match.group(1), typed=False), match.group(2) or ""
+    return _id(match.group(3), typed=True), match.group(3)
 
 
 def parse_channel(token: str) -> str:
     match = _CHANNEL.match(token)
     if not match:
         raise ValueError(token)
-    return match.group(1) or match.group(3)
+    return _id(match.group(1), typed=False) if match.group(1) else _id(match.group(3), typed=True)
 
 
 def _usage(name: str) -> Refused:
@@ -268,9 +280,15 @@ def _bind_break_remove(args: list[str], _c: frozenset[str]) -> Action:
 
 
 def _bind_retention(args: list[str], _c: frozenset[str]) -> Action:
-    if len(args) > 1:
-        raise _usage("retention")
-    return partial(privacy.set_retention, days=args[0] if args else None)
+    if args:
+        raise _usage("retention set")  # a period alone is not enough: it needs its decision
+    return privacy.set_retention
+
+
+def _bind_retention_set(args: list[str], _c: frozenset[str]) -> Action:
+    if not args:
+        raise _usage("retention set")
+    return partial(privacy.set_retention, days=args[0], decision=" ".join(args[1:]))
 
 
 def _bind_language(args: list[str], _c: frozenset[str]) -> Action:
@@ -471,9 +489,19 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "retention",
         ("retention", "gallring"),
-        N_("retention [DAYS]"),
-        N_("Show or set how long records are kept, following the records plan (coordinators)."),
+        N_("retention"),
+        N_("How long records are kept, and the deletion decision that says so (coordinators)."),
         _bind_retention,
+    ),
+    CommandSpec(
+        "retention set",
+        ("retention set", "gallring sätt", "gallring satt"),
+        N_("retention set DAYS DECISION"),
+        N_(
+            "Record the deletion decision (gallringsbeslut): the period in days and the decision, "
+            "e.g. the records plan's number and date; until then nothing is deleted (coordinators)."
+        ),
+        _bind_retention_set,
     ),
     CommandSpec(
         "language",
@@ -512,6 +540,8 @@ def tokenize(text: str) -> list[str]:
 
 def parse(text: str, coordinators: frozenset[str] = frozenset()) -> Invocation:
     """Find the command (longest spelling first) and bind its arguments; refuse with usage otherwise."""
+    if unreadable(text):
+        raise _unreadable(text)
     tokens = tokenize(text)
     if not tokens:
         return Invocation(spec_named("help"), _bind_help([], coordinators))
@@ -520,6 +550,19 @@ def parse(text: str, coordinators: frozenset[str] = frozenset()) -> Invocation:
         if spec is not None and len(tokens) >= length:
             return Invocation(spec, spec.bind(tokens[length:], coordinators))
     raise _unknown(tokens)
+
+
+def _unreadable(text: str) -> Refused:
+    """NUL, other control characters or half a surrogate pair: ask again, with the command's usage."""
+    try:
+        tokens = tokenize(without_unreadable(text))
+    except Refused:
+        tokens = []
+    spec = next(
+        (s for n in (3, 2, 1) if len(tokens) >= n and (s := find_spec(" ".join(tokens[:n]))) is not None),
+        None,
+    )
+    return Refused(UNREADABLE, usage=spec.name if spec else None)
 
 
 def _unknown(tokens: list[str]) -> Refused:

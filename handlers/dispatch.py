@@ -87,6 +87,9 @@ class Core:
         return self.run(caller, action, key=key)
 
 
+ATTEMPTS = 3
+
+
 def perform(
     db: Database,
     caller: Caller,
@@ -97,8 +100,28 @@ def perform(
 ) -> tuple[Outcome, list[int]]:
     """Run the action in one transaction; if it refuses, nothing it did is kept.
 
-    Returns the outcome and the ids of the outbox rows it created.
+    Returns the outcome and the ids of the outbox rows it created. When two requests create the
+    same row at the same moment (the same `student add` sent twice, a person's first two messages,
+    a platform's retry racing its original on the same key), the database lets one win and fails
+    the other on the unique key. The loser runs again, now sees the winner's row, and gets the
+    answer a repeat gets ("already registered", "already done"), not an error.
     """
+    for _ in range(ATTEMPTS - 1):
+        try:
+            return _perform_once(db, caller, defaults, action, now, key)
+        except IntegrityError:
+            continue  # rolled back whole: nothing of this attempt is kept
+    return _perform_once(db, caller, defaults, action, now, key)
+
+
+def _perform_once(
+    db: Database,
+    caller: Caller,
+    defaults: SchoolDefaults,
+    action: Action,
+    now: datetime,
+    key: str | None,
+) -> tuple[Outcome, list[int]]:
     language = defaults.language
     try:
         with db.transaction() as session:
@@ -113,7 +136,8 @@ def perform(
                 enqueue(session, actor.school, notification, now=now)
                 for notification in outcome.notifications
             ]
-            outcome.destination = Destination(actor.school.platform, actor.school.workspace_id)
+            school = actor.school
+            outcome.destination = Destination(school.platform, school.workspace_id, school.enterprise_id)
             return outcome, [outbox_id for outbox_id in created if outbox_id is not None]
     except Refused as refusal:
         reply: list[Reply] = [refusal.message]
@@ -122,11 +146,6 @@ def perform(
         return Outcome(reply=reply, language=language, refused=True), []
     except InvalidCheckIn as invalid:
         return Outcome(language=language, refused=True, form_errors=invalid.errors), []
-    except IntegrityError:
-        if key is None:
-            raise
-        # Another process handled the same key at the same moment; its transaction won.
-        return Outcome(reply=[msg(ALREADY_DONE)], language=language, refused=True), []
     except OperationalError as error:
         # The database is briefly away (restarting, locked, network): say so, keep running.
         log.warning("database unavailable: %s", type(error.orig).__name__)

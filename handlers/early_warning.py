@@ -278,7 +278,7 @@ def _improvement(session: Session, student: Student, now: datetime) -> str | Non
 
 
 def _destination(school: School) -> Destination:
-    return Destination(school.platform, school.workspace_id)
+    return Destination(school.platform, school.workspace_id, school.enterprise_id)
 
 
 def evaluate_all(session: Session, now: datetime) -> list[tuple[Destination, Notification]]:

@@ -1,6 +1,8 @@
 """The at-a-glance overview (Slack's App Home, a Teams personal tab): a mentor's caseload with
 trends and open alerts; for coordinators also the school: unassigned students, overdue check-ins,
-open alerts. Read-only: it changes nothing and records nothing.
+open alerts. The student health team sees the school's open alerts only: the overview shows each
+person no more than the access matrix lets them ask for (handlers/access.py, README).
+Read-only: it changes nothing and records nothing.
 """
 
 from __future__ import annotations
@@ -39,16 +41,17 @@ class OverdueRow:
 
 @dataclass(frozen=True)
 class SchoolOverview:
-    unassigned: list[str]
-    overdue: list[OverdueRow]
     open_alerts: list[AlertRow]
+    # Only for coordinators, who may list all students (None: not theirs to see).
+    unassigned: list[str] | None = None
+    overdue: list[OverdueRow] | None = None
 
 
 @dataclass(frozen=True)
 class HomeSummary:
     timezone: str
     caseload: list[CaseloadRow]
-    # Only for coordinators (and EHT, who see the open alerts of the school).
+    # Only for coordinators, and for EHT, who see the open alerts of the school.
     school: SchoolOverview | None = None
     roles: list[str] = field(default_factory=list)
 
@@ -103,6 +106,15 @@ def _caseload_row(session: Session, mentorship: Mentorship) -> CaseloadRow:
 
 
 def _school_overview(session: Session, actor: Member, now: datetime) -> SchoolOverview:
+    alerts = session.execute(
+        select(Alert, Student.code)
+        .join(Student)
+        .where(Student.school_id == actor.school_id, Alert.status != AlertStatus.RESOLVED)
+        .order_by(Alert.opened_at)
+    ).all()
+    open_alerts = [AlertRow(code, a.rule, a.status.value, a.opened_at) for a, code in alerts]
+    if not actor.has_role(Role.COORDINATOR):
+        return SchoolOverview(open_alerts)
     active_mentor = select(Mentorship.student_id).where(Mentorship.ended_at.is_(None))
     unassigned = session.scalars(
         select(Student.code)
@@ -125,14 +137,8 @@ def _school_overview(session: Session, actor: Member, now: datetime) -> SchoolOv
         )
         .order_by(Mentorship.next_due_at)
     ).all()
-    alerts = session.execute(
-        select(Alert, Student.code)
-        .join(Student)
-        .where(Student.school_id == actor.school_id, Alert.status != AlertStatus.RESOLVED)
-        .order_by(Alert.opened_at)
-    ).all()
     return SchoolOverview(
+        open_alerts,
         unassigned=list(unassigned),
         overdue=[OverdueRow(code, user, due) for code, user, due in overdue],
-        open_alerts=[AlertRow(code, a.rule, a.status.value, a.opened_at) for a, code in alerts],
     )

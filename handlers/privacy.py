@@ -12,29 +12,71 @@ from sqlalchemy.orm import Session
 from handlers.access import require_role
 from handlers.lookups import find_student
 from handlers.results import Outcome, StudentExport
-from models import Alert, AuditEvent, CheckIn, Member, Mentorship, Role
+from models import Alert, AuditEvent, CheckIn, Member, Mentorship, Role, School
 from models.audit import record
-from models.messages import N_, Refused, msg
-from models.retention import DEFAULT_RETENTION_DAYS, MAX_RETENTION_DAYS, MIN_RETENTION_DAYS
+from models.messages import N_, Message, Refused, msg
+from models.personnummer import contains_personnummer
+from models.retention import DECISION_MAX, MAX_RETENTION_DAYS, MIN_RETENTION_DAYS, decided_days
 
 
-def set_retention(session: Session, actor: Member, now: datetime, days: str | None) -> Outcome:
+def set_retention(
+    session: Session, actor: Member, now: datetime, days: str | None = None, decision: str = ""
+) -> Outcome:
+    """Show the school's retention, or record the deletion decision (gallringsbeslut) and its period."""
     require_role(actor, Role.COORDINATOR)
+    school = actor.school
     if days is not None:
-        if not days.isdigit() or not MIN_RETENTION_DAYS <= int(days) <= MAX_RETENTION_DAYS:
-            raise Refused(
-                N_("Give the retention period in days, from {low} to {high}."),
-                usage="retention",
-                low=MIN_RETENTION_DAYS,
-                high=MAX_RETENTION_DAYS,
-            )
-        actor.school.retention_days = int(days)
+        school.retention_days = _retention_days(days)
+        school.retention_decision = _decision_reference(decision)
         record(session, actor, actor.school_id, "school.retention", "school", actor.school_id, now)
-    return Outcome.say(
-        msg(
-            N_("Check-ins, resolved alerts and audit events are kept {days} days, then deleted."),
-            days=actor.school.retention_days or DEFAULT_RETENTION_DAYS,
+    return Outcome.say(retention_in_words(school))
+
+
+def _retention_days(days: str) -> int:
+    if not days.isdigit() or not MIN_RETENTION_DAYS <= int(days) <= MAX_RETENTION_DAYS:
+        raise Refused(
+            N_("Give the retention period in days, from {low} to {high}."),
+            usage="retention set",
+            low=MIN_RETENTION_DAYS,
+            high=MAX_RETENTION_DAYS,
         )
+    return int(days)
+
+
+def _decision_reference(decision: str) -> str:
+    reference = " ".join(decision.split())
+    if not reference:
+        raise Refused(
+            N_(
+                "Name the deletion decision (gallringsbeslut) that sets the period, e.g. its number and date."
+            ),
+            usage="retention set",
+        )
+    if contains_personnummer(reference):
+        raise Refused(N_("The reference must not contain a personal identity number."), usage="retention set")
+    if len(reference) > DECISION_MAX:
+        raise Refused(
+            N_("Keep the reference to the decision short: at most {max} characters."), max=DECISION_MAX
+        )
+    return reference
+
+
+def retention_in_words(school: School) -> Message:
+    days = decided_days(school)
+    if days is None:
+        return msg(
+            N_(
+                "No deletion decision (gallringsbeslut) is recorded, so nothing is deleted. A coordinator "
+                "records it with: retention set DAYS DECISION, e.g. retention set 1095 IHP 2024:3 2024-05-14"
+            )
+        )
+    return msg(
+        N_(
+            "Check-ins, resolved alerts and audit events are kept {days} days, then deleted, "
+            "under the deletion decision {decision}."
+        ),
+        days=days,
+        decision=school.retention_decision,
     )
 
 
@@ -101,6 +143,11 @@ def export_student(session: Session, actor: Member, now: datetime, code: str) ->
             for a in alerts
         ],
         "audit": [_row(e, ("at", "action")) for e in audit],
+        # How long this is kept, and under which deletion decision (none: nothing is deleted).
+        "retention": {
+            "days": decided_days(actor.school),
+            "deletion_decision": actor.school.retention_decision,
+        },
     }
     record(session, actor, actor.school_id, "student.export", "student", student.id, now)
     text = json.dumps(data, ensure_ascii=False, indent=2, default=str)

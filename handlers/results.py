@@ -122,6 +122,8 @@ class Destination:
 
     platform: str
     workspace_id: str
+    # The Slack Enterprise Grid org of the workspace: an org-wide install's bot token is the org's.
+    enterprise_id: str | None = None
 
 
 @dataclass(frozen=True)

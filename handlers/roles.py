@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers.access import require_role
-from handlers.actors import find_or_create_member
+from handlers.actors import configured_here, find_or_create_member
 from handlers.results import Notification, Outcome, Recipient
 from models import Member, Role
 from models.audit import record
@@ -36,7 +37,11 @@ def change_role(
     configured_coordinators: frozenset[str] = frozenset(),
 ) -> Outcome:
     require_role(actor, Role.COORDINATOR)
-    if not granted and role is Role.COORDINATOR and user_id in configured_coordinators:
+    if (
+        not granted
+        and role is Role.COORDINATOR
+        and configured_here(session, actor.school, user_id, configured_coordinators)
+    ):
         raise Refused(
             N_("@{user} is a coordinator through MENTORBOT_COORDINATORS; change the configuration instead."),
             user=user_id,
@@ -103,3 +108,21 @@ def set_language(session: Session, actor: Member, now: datetime, language: str) 
     )
     outcome.language = language
     return outcome
+
+
+def lead_new_school(session: Session, actor: Member, now: datetime) -> Outcome:
+    """The actor becomes coordinator of a school that has none yet; anywhere else nothing changes.
+
+    The console's own school starts this way when no coordinators are configured: the person who
+    opens it first runs it. Switching to another person later grants nothing.
+    """
+    led = session.scalar(
+        select(Member.id).where(Member.school_id == actor.school_id, Member.is_coordinator.is_(True)).limit(1)
+    )
+    if led is not None:
+        return Outcome()
+    actor.set_role(Role.COORDINATOR, True)
+    record(session, actor, actor.school_id, "role.grant.coordinator", "member", actor.id, now)
+    return Outcome.say(
+        msg(N_("This school had no coordinator yet: @{user} is now its coordinator."), user=actor.user_id)
+    )

@@ -13,12 +13,15 @@ from datetime import datetime
 
 from sqlalchemy.orm import Session
 
+from handlers.access import require_role
 from handlers.commands import parse_mention
 from handlers.mentorships import assign
 from handlers.results import Outcome
 from handlers.students import add_student
-from models import Member
+from handlers.typed_fields import UNREADABLE
+from models import Member, Role
 from models.messages import N_, Message, Refused, msg
+from models.typed_text import unreadable
 
 MAX_ROWS = 500
 HEADER = ("code", "name", "grade", "class", "mentor")
@@ -46,6 +49,9 @@ def parse_roster(text: str) -> list[RosterRow | RosterProblem]:
     lines = text.splitlines()
     for number, line in enumerate(lines, start=1):
         if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        if unreadable(line):
+            rows.append(RosterProblem(number, msg(UNREADABLE)))
             continue
         delimiter = ";" if line.count(";") > line.count(",") else ","
         cells = [cell.strip() for cell in next(csv.reader([line], delimiter=delimiter))]
@@ -81,3 +87,9 @@ def import_row(session: Session, actor: Member, now: datetime, row: RosterRow) -
         assigned = assign(session, actor, now, row.code, mentor_id, mentor_name)
         outcome.notifications.extend(assigned.notifications)
     return outcome
+
+
+def may_import(session: Session, actor: Member, now: datetime) -> Outcome:
+    """Asked before an import starts, so a non-coordinator hears it once, not once per row."""
+    require_role(actor, Role.COORDINATOR)
+    return Outcome()

@@ -10,6 +10,7 @@ from sqlalchemy.orm import Session
 from handlers.access import active_mentorship, require_role
 from handlers.lookups import find_student
 from handlers.results import Outcome
+from handlers.typed_fields import check_name
 from models import Member, Mentorship, Role, SchoolBreak, Student
 from models.audit import record
 from models.cadence import CADENCE_OFF, DEFAULT_CADENCE, Cadence, CadenceError, parse_cadence
@@ -114,7 +115,7 @@ def add_break(session: Session, actor: Member, now: datetime, start: str, end: s
         raise Refused(N_("The break ends before it starts."), usage="break add")
     if (ends_on - starts_on).days > LONGEST_BREAK_DAYS:
         raise Refused(N_("A break can be at most {days} days long."), days=LONGEST_BREAK_DAYS)
-    name = " ".join(name.split())[:BREAK_NAME_MAX]
+    name = check_name(" ".join(name.split()))[:BREAK_NAME_MAX]
     school_break = SchoolBreak(school=actor.school, starts_on=starts_on, ends_on=ends_on, name=name)
     session.add(school_break)
     session.flush()

@@ -10,10 +10,10 @@ from sqlalchemy.orm import Session
 from handlers.access import active_mentorship, require_role
 from handlers.lookups import find_student, normalise_code
 from handlers.results import Notification, Outcome, Recipient, StudentList, StudentRow
+from handlers.typed_fields import check_name
 from models import Member, Mentorship, PromptStatus, Role, Student
 from models.audit import record
 from models.messages import N_, Refused, msg
-from models.personnummer import contains_personnummer
 from models.prompt import close_open_prompts
 
 NAME_MAX = 40
@@ -21,9 +21,7 @@ CLASS_MAX = 12
 
 
 def _clean_name(name: str) -> str:
-    name = " ".join(name.split())
-    if contains_personnummer(name):
-        raise Refused(N_("Names must not contain a personal identity number."))
+    name = check_name(" ".join(name.split()))
     if len(name) > NAME_MAX:
         raise Refused(N_("Keep the name short: at most {max} characters."), max=NAME_MAX)
     return name
@@ -36,7 +34,7 @@ def _clean_grade(grade: int | None) -> int | None:
 
 
 def _clean_class(class_name: str) -> str:
-    class_name = class_name.strip()
+    class_name = check_name(class_name.strip())
     if len(class_name) > CLASS_MAX:
         raise Refused(N_("Keep the class short: at most {max} characters."), max=CLASS_MAX)
     return class_name

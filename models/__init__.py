@@ -6,10 +6,12 @@ Nothing here knows about chat platforms; `handlers/` builds use cases on top of 
 from models.alert import Alert, AlertStatus
 from models.audit import AuditEvent
 from models.base import Base
+from models.bootstrap import BoundCoordinator, FirstInstall
 from models.checkin import CheckIn, CheckInKind, ConcernDomain
 from models.conversation import ConversationReference, ReferenceKind
 from models.handled import HandledRequest
 from models.mentorship import Mentorship
+from models.organisation import Organisation, Person
 from models.outbox import ClockRoutine, OutboxMessage, OutboxStatus
 from models.people import Member, Role
 from models.prompt import Prompt, PromptStatus
@@ -21,16 +23,20 @@ __all__ = [
     "AlertStatus",
     "AuditEvent",
     "Base",
+    "BoundCoordinator",
     "CheckIn",
     "CheckInKind",
     "ClockRoutine",
     "ConcernDomain",
     "ConversationReference",
+    "FirstInstall",
     "HandledRequest",
     "Member",
     "Mentorship",
+    "Organisation",
     "OutboxMessage",
     "OutboxStatus",
+    "Person",
     "Prompt",
     "PromptStatus",
     "ReferenceKind",

@@ -5,10 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from enum import StrEnum
 
-from sqlalchemy import Enum, ForeignKey, Index, select
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy import ColumnElement, Enum, ForeignKey, Index, Text, select, type_coerce
+from sqlalchemy.orm import Mapped, QueryableAttribute, Session, mapped_column, relationship
 from sqlalchemy.orm.attributes import flag_modified
 
+from models import crypto
 from models.base import Base, UTCDateTime
 from models.crypto import EncryptedText
 from models.db import Database
@@ -91,17 +92,54 @@ class CheckIn(Base):
 
 
 def reencrypt_free_text(db: Database, batch: int = 500) -> int:
-    """Write every note and strengths text again with the newest key (after a key rotation)."""
+    """Write every note and strengths text again with the newest key (after a key rotation).
+
+    A second pass writes again what another process saved with an older key while the first pass
+    ran (it had not yet seen the new key file): after it, the older keys can go.
+    """
+    count = _rewrite_free_text(db, batch, everything=True)
+    _rewrite_free_text(db, batch, everything=False)
+    return count
+
+
+def _stored(column: QueryableAttribute[str]) -> ColumnElement[str]:
+    """A free-text column as stored: encrypted, not decrypted."""
+    return type_coerce(column, Text)
+
+
+def _rewrite_free_text(db: Database, batch: int, everything: bool) -> int:
     done, last_id = 0, 0
     while True:
         with db.transaction() as session:
-            rows = session.scalars(
-                select(CheckIn).where(CheckIn.id > last_id).order_by(CheckIn.id).limit(batch)
+            rows = session.execute(
+                select(CheckIn.id, _stored(CheckIn.note), _stored(CheckIn.strengths))
+                .where(CheckIn.id > last_id)
+                .order_by(CheckIn.id)
+                .limit(batch)
             ).all()
-            for check_in in rows:
+            ids = [
+                check_in_id
+                for check_in_id, note, strengths in rows
+                if everything or not (crypto.with_newest_key(note) and crypto.with_newest_key(strengths))
+            ]
+            for check_in in session.scalars(select(CheckIn).where(CheckIn.id.in_(ids))):
                 flag_modified(check_in, "note")
                 flag_modified(check_in, "strengths")
-            done += len(rows)
+            done += len(ids)
         if len(rows) < batch:
             return done
-        last_id = rows[-1].id
+        last_id = rows[-1][0]
+
+
+def free_text_readable(session: Session) -> bool:
+    """Whether the configured keys open the stored free text: the oldest and the newest encrypted
+    value of each column are tried (a wrong key fails on every one of them)."""
+    for column in (CheckIn.note, CheckIn.strengths):
+        stored = _stored(column)
+        for order in (CheckIn.id.asc(), CheckIn.id.desc()):
+            value = session.scalar(
+                select(stored).where(stored.like(f"{crypto.PREFIX}%")).order_by(order).limit(1)
+            )
+            if value is not None and not crypto.readable(value):
+                return False
+    return True

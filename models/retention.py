@@ -1,9 +1,10 @@
-"""Retention: deleting what a school's records plan says is no longer to be kept.
+"""Retention: deleting what a school's deletion decision says is no longer to be kept.
 
-Swedish public-records law decides when school records may go, so deletion follows a configured
-period per school, never an ad-hoc request. What goes: check-ins (with their notes), resolved
-alerts and audit events older than the period, and students inactive for longer, with everything
-about them.
+Swedish public-records law decides when school records may go: only under the school provider's
+deletion decision (gallringsbeslut). So deletion follows the period of a decision a coordinator
+has recorded for the school, never an ad-hoc request, and where no decision is recorded nothing is
+deleted. What goes: check-ins (with their notes), resolved alerts and audit events older than the
+period, and students inactive for longer, with everything about them.
 """
 
 from __future__ import annotations
@@ -20,21 +21,33 @@ from models.checkin import CheckIn
 from models.school import School
 from models.student import Student
 
-DEFAULT_RETENTION_DAYS = 3 * 365
 MIN_RETENTION_DAYS = 30
 MAX_RETENTION_DAYS = 20 * 365
+DECISION_MAX = 200
 
 
 @dataclass(frozen=True)
 class RetentionReport:
+    decided: bool = True  # False: no deletion decision is recorded, so nothing was deleted
     check_ins: int = 0
     alerts: int = 0
     students: int = 0
     audit_events: int = 0
 
 
-def apply_retention(session: Session, school: School, now: datetime, default_days: int) -> RetentionReport:
-    cutoff = now - timedelta(days=school.retention_days or default_days)
+def decided_days(school: School) -> int | None:
+    """The period set by the school's recorded deletion decision; None when there is none."""
+    if school.retention_decision and school.retention_days:
+        return school.retention_days
+    return None
+
+
+def apply_retention(session: Session, school: School, now: datetime) -> RetentionReport:
+    school.retention_ran_on = now.date()
+    days = decided_days(school)
+    if days is None:
+        return RetentionReport(decided=False)
+    cutoff = now - timedelta(days=days)
     students = select(Student.id).where(Student.school_id == school.id)
     gone_students = list(
         session.scalars(
@@ -57,5 +70,4 @@ def apply_retention(session: Session, school: School, now: datetime, default_day
     audit_events = session.execute(
         delete(AuditEvent).where(AuditEvent.school_id == school.id, AuditEvent.at < cutoff)
     ).rowcount
-    school.retention_ran_on = now.date()
-    return RetentionReport(check_ins, alerts, len(gone_students), audit_events)
+    return RetentionReport(True, check_ins, alerts, len(gone_students), audit_events)

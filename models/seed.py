@@ -32,7 +32,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.orm import Session
 
-from models import Alert, CheckIn, Member, Mentorship, Prompt, School, Student
+from models import Alert, CheckIn, Member, Mentorship, Organisation, Prompt, School, Student
 from models.cadence import DEFAULT_CADENCE, next_due
 from models.calendar import SchoolCalendar
 from models.db import Database
@@ -274,8 +274,9 @@ def seed(
         2 + 2 * size.check_ins_per_student
     )
     progress = Progress(total_rows, progress_out)
-    tables = [t.__table__ for t in (School, Member, Student, Mentorship, CheckIn, Prompt, Alert)]
-    school_t, member_t, student_t, mentorship_t, check_in_t, prompt_t, alert_t = tables
+    models = (Organisation, School, Member, Student, Mentorship, CheckIn, Prompt, Alert)
+    tables = [model.__table__ for model in models]
+    organisation_t, school_t, member_t, student_t, mentorship_t, check_in_t, prompt_t, alert_t = tables
     with db.transaction() as session:
         run = _run_number(session)
         namespace = f"{NAMESPACE}-{run}"
@@ -289,9 +290,9 @@ def seed(
             ):
                 raise SeedRefused("the console's school already has students; seed it only once")
             session.execute(
-                school_t.delete().where(
-                    school_t.c.platform == console_workspace[0],
-                    school_t.c.workspace_id == console_workspace[1],
+                organisation_t.delete().where(
+                    organisation_t.c.platform == console_workspace[0],
+                    organisation_t.c.workspace_id == console_workspace[1],
                 )
             )
         ids = _next_ids(session, tables)
@@ -322,10 +323,24 @@ def seed(
             workspace = (
                 console_workspace if console_workspace and n == 0 else ("console", f"{namespace}-{n + 1}")
             )
+            # Each seeded school in a workspace of its own, as if from a different municipality.
+            organisation_id = ids["organisation"]
+            ids["organisation"] += 1
+            batch.add(
+                organisation_t,
+                {
+                    "id": organisation_id,
+                    "platform": workspace[0],
+                    "workspace_id": workspace[1],
+                    "name": "",
+                    "created_at": term_start,
+                },
+            )
             batch.add(
                 school_t,
                 {
                     "id": school_id,
+                    "organisation_id": organisation_id,
                     "platform": workspace[0],
                     "workspace_id": workspace[1],
                     "name": school_name(run, n),

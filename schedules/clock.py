@@ -17,6 +17,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy.exc import OperationalError
 
 from handlers.delivery import Notifier
+from handlers.failures import log_failure
 from handlers.results import Notification
 from models.base import utcnow
 from models.cadence import DIGEST_DEFAULT
@@ -104,6 +105,10 @@ class Clock:
         except OperationalError as error:
             # The database is briefly away: say so in one line; the next tick resumes by itself.
             log.warning("clock tick skipped, database unreachable: %s", type(error.orig).__name__)
+        except Exception as exc:
+            # Not APScheduler's report, which quotes the error's message (it may hold a name or
+            # a note); the next tick tries again.
+            log_failure("clock tick", exc, log)
 
     def schedule(self, scheduler: BaseScheduler) -> BaseScheduler:
         scheduler.add_job(

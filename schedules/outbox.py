@@ -2,14 +2,18 @@
 
 Rows are claimed with FOR UPDATE SKIP LOCKED and a lease, so several workers share the work, a
 sender killed between claiming and marking sent is taken over after the lease, and a platform
-that is down is tried again with a growing pause instead of losing the message.
+that is down is tried again with a growing pause instead of losing the message. A sender that is
+alive keeps its lease: each claim is stamped when it is made and renewed while a slow platform
+answers, so a batch that outlasts the lease is never taken over and sent twice.
 """
 
 from __future__ import annotations
 
 import logging
 import os
+import secrets
 import socket
+import time
 from collections.abc import Collection
 from datetime import datetime, timedelta
 
@@ -35,9 +39,36 @@ def worker_name() -> str:
     return f"{socket.gethostname()}:{os.getpid()}"
 
 
+class _Claim:
+    """One delivery pass of one sender: a token of its own, and a clock of its own.
+
+    The clock is the caller's `now` moved on by the time measured since with a monotonic clock:
+    claims are stamped when they are made, and a clock running at a simulated date stays there.
+    """
+
+    def __init__(self, worker: str, now: datetime) -> None:
+        # Two passes in one process (the clock and a request, say) must not mistake each other's claims.
+        self.token = f"{worker[:55]}:{secrets.token_hex(4)}"
+        self._start, self._began = now, time.monotonic()
+        self._stamped = self._began
+
+    def now(self) -> datetime:
+        return self._start + timedelta(seconds=time.monotonic() - self._began)
+
+    def stamp(self) -> datetime:
+        """The time to write on a claim made or renewed now."""
+        self._stamped = time.monotonic()
+        return self.now()
+
+    def running_out(self) -> bool:
+        """A quarter of the lease has gone since the last stamp: renew before anyone may take over."""
+        return time.monotonic() - self._stamped >= CLAIM_LEASE.total_seconds() / 4
+
+
 def _claim(
-    db: Database, now: datetime, worker: str, only: Collection[int] | None = None
+    db: Database, claim: _Claim, only: Collection[int] | None = None
 ) -> list[tuple[int, Destination, Notification]]:
+    stamp = claim.stamp()
     waiting = (
         select(OutboxMessage)
         if only is None
@@ -49,10 +80,10 @@ def _claim(
             .where(
                 or_(
                     (OutboxMessage.status == OutboxStatus.PENDING)
-                    & or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= now),
+                    & or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= stamp),
                     # A claim this old means its sender died between claiming and marking sent.
                     (OutboxMessage.status == OutboxStatus.SENDING)
-                    & (OutboxMessage.claimed_at < now - CLAIM_LEASE),
+                    & (OutboxMessage.claimed_at < stamp - CLAIM_LEASE),
                 )
             )
             .order_by(OutboxMessage.id)
@@ -61,16 +92,16 @@ def _claim(
         ).all()
         # One query for the schools of the batch, not one lazy load per message.
         schools = {
-            school_id: Destination(platform, workspace_id)
-            for school_id, platform, workspace_id in session.execute(
-                select(School.id, School.platform, School.workspace_id).where(
+            school_id: Destination(platform, workspace_id, enterprise_id)
+            for school_id, platform, workspace_id, enterprise_id in session.execute(
+                select(School.id, School.platform, School.workspace_id, School.enterprise_id).where(
                     School.id.in_({row.school_id for row in rows})
                 )
             )
         }
         claimed = []
         for row in rows:
-            row.status, row.claimed_at, row.claimed_by = OutboxStatus.SENDING, now, worker
+            row.status, row.claimed_at, row.claimed_by = OutboxStatus.SENDING, stamp, claim.token
             row.attempts += 1
             notification = Notification(
                 Recipient(RecipientKind(row.recipient_kind), row.recipient_id),
@@ -93,33 +124,57 @@ def deliver_pending(
 
     `only`: just these outbox rows (what one person's action created); the rest is the clock's.
     """
-    worker = worker or worker_name()
+    claim = _Claim(worker or worker_name(), now)
     delivered: list[Notification] = []
     while True:
-        claimed = _claim(db, now, worker, only)
+        claimed = _claim(db, claim, only)
+        ours = {outbox_id for outbox_id, _, _ in claimed}
         sent: list[tuple[int, str | None]] = []
-        for outbox_id, destination, notification in claimed:
+        for place, (outbox_id, destination, notification) in enumerate(claimed):
+            if claim.running_out():
+                _mark_sent(db, sent, claim.now())
+                sent = []
+                ours = _renew(db, claim, [outbox_id for outbox_id, _, _ in claimed[place:]])
+            if outbox_id not in ours:
+                continue  # the lease ran out after all (a platform hung): the sender that took it sends it
             try:
                 reference = notifier.deliver(destination, notification)
             except Exception as error:  # the platform's failure must not stop the others
                 log.warning("delivery of outbox message %s failed: %s", outbox_id, type(error).__name__)
-                _retry_later(db, outbox_id, now)
+                _retry_later(db, outbox_id, claim, now)
                 continue
             sent.append((outbox_id, reference))
             delivered.append(notification)
             if len(sent) >= MARK_EVERY:
-                _mark_sent(db, sent, now)
+                _mark_sent(db, sent, claim.now())
                 sent = []
-        _mark_sent(db, sent, now)
+        _mark_sent(db, sent, claim.now())
         if len(claimed) < BATCH:
             return delivered
 
 
-def _retry_later(db: Database, outbox_id: int, now: datetime) -> None:
+def _renew(db: Database, claim: _Claim, outbox_ids: list[int]) -> set[int]:
+    """Stamp the claim on what is still to send; returns the messages still ours."""
+    with db.transaction() as session:
+        return set(
+            session.scalars(
+                update(OutboxMessage)
+                .where(
+                    OutboxMessage.id.in_(outbox_ids),
+                    OutboxMessage.status == OutboxStatus.SENDING,
+                    OutboxMessage.claimed_by == claim.token,
+                )
+                .values(claimed_at=claim.stamp())
+                .returning(OutboxMessage.id)
+            )
+        )
+
+
+def _retry_later(db: Database, outbox_id: int, claim: _Claim, now: datetime) -> None:
     with db.transaction() as session:
         row = session.get(OutboxMessage, outbox_id)
-        if row is None:
-            return
+        if row is None or row.claimed_by != claim.token:
+            return  # gone, or taken over by another sender: not ours to reschedule
         if row.attempts >= MAX_ATTEMPTS:
             row.status = OutboxStatus.FAILED
             log.error("gave up delivering outbox message %s after %s attempts", outbox_id, row.attempts)

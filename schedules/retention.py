@@ -1,4 +1,5 @@
-"""Daily retention: each school's records-plan period applied once a day by the clock.
+"""Daily retention: each school's deletion decision applied once a day by the clock; a school
+with no decision recorded keeps everything, and the log says so.
 
 The same daily run forgets the double-delivery keys (`models/handled.py`), which belong to no
 school and are kept for days, not for a records-plan period.
@@ -15,7 +16,7 @@ from sqlalchemy import select
 from models import School
 from models.db import Database
 from models.handled import forget_handled
-from models.retention import DEFAULT_RETENTION_DAYS, RetentionReport, apply_retention
+from models.retention import RetentionReport, apply_retention
 from schedules.routines import claim_day, has_run
 
 ROUTINE = "retention"
@@ -55,10 +56,11 @@ def run_retention(
                 continue
             if not force and school.retention_ran_on == now.date():
                 continue
-            yield (
-                f"{school.platform}:{school.workspace_id}",
-                apply_retention(session, school, now, DEFAULT_RETENTION_DAYS),
-            )
+            label = f"{school.platform}:{school.workspace_id}"
+            report = apply_retention(session, school, now)
+            if not report.decided:
+                log.info("%s: nothing deleted: no deletion decision (gallringsbeslut) is recorded", label)
+            yield label, report
     if complete:
         with db.transaction() as session:
             claim_day(session, ROUTINE, now.date())

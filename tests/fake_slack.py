@@ -4,6 +4,9 @@ It is strict where real Slack is strict: a call without a bot token, without a c
 blocks or a view that do not pass slack_sdk's validation is refused (`{"ok": false, "error": ...}`)
 and recorded in `rejected`, so a test can assert that the app only made calls Slack would accept.
 Requests to `/response/<id>` stand in for a slash command's or button's response_url.
+An OAuth install answers with `install` (one workspace by default; a workspace of an Enterprise
+Grid org, or a whole org, in tests), and its bot token is accepted from then on; every call
+records the token it came with.
 """
 
 from __future__ import annotations
@@ -46,6 +49,21 @@ class Call:
     ok: bool = True
     error: str = ""
     answer: dict[str, Any] = field(default_factory=dict)  # what the fake answered (e.g. a message's ts)
+    token: str = ""  # the bot token the call came with
+
+
+@dataclass(frozen=True)
+class Install:
+    """What oauth.v2.access answers: who installed the app where, and the bot token it gets.
+
+    A workspace install has a team (and, inside an Enterprise Grid org, the org too); an org-wide
+    install has only the org: Slack answers `"team": null` and `is_enterprise_install: true`.
+    """
+
+    token: str = BOT_TOKEN
+    team: str | None = TEAM
+    enterprise: str | None = None
+    org_wide: bool = False
 
 
 @dataclass
@@ -53,6 +71,8 @@ class FakeSlack:
     calls: list[Call] = field(default_factory=list)
     port: int = 0
     oauth_user: str = "UINSTALLER"
+    install: Install = field(default_factory=Install)
+    tokens: set[str] = field(default_factory=lambda: {BOT_TOKEN})
     _ts: Any = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -96,16 +116,17 @@ class FakeSlack:
         method = path.split("?", 1)[0].removeprefix("/api/")
         if method == "oauth.v2.access":
             return self._record(Call(method, args), None) | self._oauth_access()
-        if headers.get("authorization") != f"Bearer {BOT_TOKEN}":
-            return self._record(Call(method, args), "invalid_auth")
+        token = headers.get("authorization", "").removeprefix("Bearer ")
+        if token not in self.tokens:
+            return self._record(Call(method, args, token=token), "invalid_auth")
         missing = [name for name in REQUIRED.get(method, ()) if not args.get(name)]
         if missing:
             error = "channel_not_found" if "channel" in missing else f"missing_argument:{missing[0]}"
-            return self._record(Call(method, args), error)
+            return self._record(Call(method, args, token=token), error)
         error = (self._check_blocks(args) if method.startswith("chat.") else None) or self._check_view(
             method, args
         )
-        call = Call(method, args)
+        call = Call(method, args, token=token)
         result = self._record(call, error)
         if error:
             return result
@@ -139,16 +160,19 @@ class FakeSlack:
         return {}
 
     def _oauth_access(self) -> dict[str, Any]:
+        install = self.install
+        with self._lock:
+            self.tokens.add(install.token)
         return {
             "app_id": "A0APP",
             "authed_user": {"id": self.oauth_user},
             "scope": "commands,chat:write,im:write",
             "token_type": "bot",
-            "access_token": BOT_TOKEN,
+            "access_token": install.token,
             "bot_user_id": "UBOT",
-            "team": {"id": TEAM, "name": "Skolan"},
-            "enterprise": None,
-            "is_enterprise_install": False,
+            "team": None if install.org_wide else {"id": install.team, "name": "Skolan"},
+            "enterprise": {"id": install.enterprise, "name": "Kommunen"} if install.enterprise else None,
+            "is_enterprise_install": install.org_wide,
         }
 
     @staticmethod

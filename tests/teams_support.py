@@ -249,6 +249,7 @@ class TeamsUser:
         return self._base({"id": self.personal_chat, "conversationType": "personal"}, **fields)
 
     def send(self, activity: dict[str, Any], token: str | None = "valid") -> Answer:
+        self.last_activity = activity
         headers = {}
         if token == "valid":
             token = teams_token(self.service_url)
@@ -263,6 +264,10 @@ class TeamsUser:
 
     def install(self) -> Answer:
         return self.send(self.personal(type="installationUpdate", action="add"))
+
+    def resend(self) -> Answer:
+        """The last activity again, same id: what Teams does when our answer took over 15 s."""
+        return self.send(self.last_activity)
 
     def say(self, text: str, mentions: list[TeamsUser] = ()) -> Answer:
         """A 1:1 message; `@name` of a user in `mentions` becomes a real Teams mention."""

@@ -1,14 +1,18 @@
 """The access matrix, cell by cell: every role, every action, own student, another's, another school's.
 
-The same table is in the README ("Who can do what"). A refused action changes nothing; a student
-in another school is unknown, never revealed.
+The same table is in the README ("Who can see what"), and a test holds the two together. A refused
+action changes nothing; a student in another school is unknown, never revealed.
 """
 
 from __future__ import annotations
 
+import re
+from pathlib import Path
+
 import pytest
 from sqlalchemy import select
 
+from handlers.home import HomeSummary, home
 from models import Mentorship, Student
 from schedules.clock import Clock
 from tests.clock_support import RecordingNotifier
@@ -49,7 +53,7 @@ MATRIX: list[tuple[str, dict[str, bool]]] = [
     ("role remove @erik eht", {"admin": Y, "anna": N, "erik": N, "nils": N}),
     ("break add 2027-02-15 2027-02-19 Sportlov", {"admin": Y, "anna": N, "erik": N, "nils": N}),
     ("break list", {"admin": Y, "anna": Y, "erik": Y, "nils": N}),
-    ("retention 400", {"admin": Y, "anna": N, "erik": N, "nils": N}),
+    ("retention set 400 IHP 2024:3", {"admin": Y, "anna": N, "erik": N, "nils": N}),
     ("student remove {OTHER}", {"admin": Y, "anna": N, "erik": N, "nils": N}),
     ("language en", {"admin": Y, "anna": Y, "erik": Y, "nils": Y}),
 ]
@@ -105,3 +109,91 @@ def test_a_refused_action_changes_nothing(school: Driver) -> None:
             school.say("nils", fill(command))
     assert school.say("admin", "students").text == before
     assert "#1" in school.say("erik", "alerts").text
+
+
+def test_the_home_shows_each_role_only_what_the_matrix_lets_them_list(school: Driver) -> None:
+    school.say("admin", "student add 9C-01")  # no mentor yet
+
+    def overview(user: str) -> HomeSummary:
+        [summary] = school.core.run(school.caller(user), home).reply
+        assert isinstance(summary, HomeSummary)
+        return summary
+
+    coordinator = overview("admin").school
+    assert coordinator is not None and coordinator.unassigned == ["9C-01"] and coordinator.overdue == []
+    eht = overview("erik").school
+    assert eht is not None and [a.student_code for a in eht.open_alerts] == ["9A-07"]
+    assert eht.unassigned is None and eht.overdue is None
+    assert overview("anna").school is None
+
+
+# Each row of the README's table, and the commands of MATRIX it speaks for.
+README_ROWS: dict[str, list[str]] = {
+    "register, edit, remove students; list all students": [
+        "student add 9C-01",
+        "student edit {OWN} grade=8",
+        "students",
+        "student remove {OTHER}",
+    ],
+    "assign, reassign, unassign mentors": ["assign {OTHER} @anna", "unassign {OTHER}"],
+    "export everything about a student (`student export`)": ["student export {OWN}"],
+    "own caseload (`mentees`)": ["mentees"],
+    "another mentor's caseload (`mentees @user`)": ["mentees @bo"],
+    "log a check-in, snooze, did not meet": [
+        "checkin {OWN}",
+        "checkin {OTHER}",
+        "snooze {OWN}",
+        "notmet {OTHER}",
+    ],
+    "change a mentee's cadence": ["cadence {OWN} mon 09:00", "cadence {OTHER} mon 09:00"],
+    "read a student's check-in history (never the note)": ["history {OWN}", "history {ALERTED}"],
+    "list open alerts": ["alerts"],
+    # Not a command: test_the_home_shows_each_role_only_what_the_matrix_lets_them_list.
+    "the Home tab's school overview: students without a mentor, overdue check-ins": [],
+    "acknowledge, own, resolve alerts; record an investigation": [
+        "alert ack 1",
+        "alert own 1",
+        "alert resolve 1 talked",
+    ],
+    "see and change thresholds": ["thresholds", "threshold set reraise_days 4"],
+    "list the school breaks (`break list`)": ["break list"],
+    "EHT channel, roles, school cadence, add and remove breaks, retention": [
+        "eht #eht2",
+        "role add @nils mentor",
+        "role remove @erik eht",
+        "cadence default tue 09:00",
+        "break add 2027-02-15 2027-02-19 Sportlov",
+        "retention set 400 IHP 2024:3",
+    ],
+}
+EVERYONE = {"help", "language en"}
+
+
+def readme_table() -> dict[str, list[str]]:
+    readme = (Path(__file__).parents[1] / "README.md").read_text()
+    section = readme.split("**Who can see what.**", 1)[1].split("\n\n", 2)[1]
+    rows = [re.split(r"\s*\|\s*", line.strip().strip("|").strip()) for line in section.splitlines()]
+    return {row[0]: row[1:] for row in rows[2:]}
+
+
+def readme_allows(cell: str, command: str) -> bool | None:
+    if cell == "-":
+        return None
+    if cell.startswith("while the student has an open alert"):
+        return "{ALERTED}" in command
+    return cell.startswith("yes")
+
+
+def test_the_readme_table_says_what_the_code_does() -> None:
+    table = readme_table()
+    assert list(table) == list(README_ROWS)
+    assert {c for commands in README_ROWS.values() for c in commands} | EVERYONE == {c for c, _ in MATRIX}
+    allowed = dict(MATRIX)
+    for row, commands in README_ROWS.items():
+        coordinator, own, others, eht, nobody = table[row]
+        for command in commands:
+            mentor = others if "{OTHER}" in command or "{ALERTED}" in command else own
+            cells = {"admin": coordinator, "anna": mentor, "erik": eht, "nils": nobody}
+            for actor, cell in cells.items():
+                says = readme_allows(cell, command)
+                assert says in (None, allowed[command][actor]), f"README row {row!r}: {actor} {command!r}"

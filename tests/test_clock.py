@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 import threading
+import time
 from collections import Counter
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
-from handlers.results import AlertNotice
-from models import Member, Mentorship, School, Student
+from handlers.results import AlertNotice, Destination, Notification
+from models import Member, Mentorship, Organisation, OutboxMessage, OutboxStatus, School, Student
 from models.cadence import parse_cadence
 from models.db import Database
+from schedules import outbox, waiting
 from schedules.clock import Clock, ClockSettings
 from tests.clock_support import STOCKHOLM, RecordingNotifier, at, prompts_of, start_mentorships
 from tests.driver import Driver
@@ -247,7 +250,13 @@ def test_two_workers_racing_on_postgresql_never_send_twice(db: Database, notifie
 
     start = at(2026, 11, 20, 12)
     with db.transaction() as session:
-        school = School(platform="console", workspace_id="race", thresholds={}, created_at=start)
+        school = School(
+            organisation=Organisation(platform="console", workspace_id="race", created_at=start),
+            platform="console",
+            workspace_id="race",
+            thresholds={},
+            created_at=start,
+        )
         mentors = [Member(school=school, user_id=f"mentor{n}", created_at=start) for n in range(30)]
         for n in range(600):
             student = Student(school=school, code=f"S{n:04d}", created_at=start)
@@ -260,8 +269,9 @@ def test_two_workers_racing_on_postgresql_never_send_twice(db: Database, notifie
 
     def worker(name: str) -> None:
         barrier.wait()
-        for minute in range(3):
-            Clock(db, notifier, worker=name).tick(due + timedelta(minutes=minute))
+        # Ticks 30 s apart, as configured by default: well inside the other worker's claim lease.
+        for tick in range(3):
+            Clock(db, notifier, worker=name).tick(due + timedelta(seconds=30 * tick))
 
     threads = [threading.Thread(target=worker, args=(f"w{n}",)) for n in range(2)]
     for thread in threads:
@@ -272,6 +282,74 @@ def test_two_workers_racing_on_postgresql_never_send_twice(db: Database, notifie
     assert len(codes) == 600
     assert Counter(codes).most_common(1)[0][1] == 1
     assert len(notifier.prompts()) == 30  # one message per mentor
+
+
+class SlowPlatform(RecordingNotifier):
+    """A platform that takes its time to answer each message, like a slow Slack."""
+
+    def __init__(self, seconds: float) -> None:
+        super().__init__()
+        self.seconds = seconds
+
+    def deliver(self, destination: Destination, notification: Notification) -> str | None:
+        time.sleep(self.seconds)
+        return super().deliver(destination, notification)
+
+
+def test_two_workers_on_a_slow_platform_prompt_each_mentor_once(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    if db.engine.dialect.name != "postgresql":
+        pytest.skip("several workers are a PostgreSQL deployment; SQLite runs one embedded clock")
+    # Scaled down from two-minute leases: a batch of six at 0.4 s a message outlasts a 2 s lease.
+    monkeypatch.setattr(outbox, "CLAIM_LEASE", timedelta(seconds=2))
+    monkeypatch.setattr(waiting, "CLAIM_LEASE", timedelta(seconds=2))
+    monkeypatch.setattr(outbox, "BATCH", 6)
+    start = at(2026, 11, 20, 12)
+    with db.transaction() as session:
+        school = School(
+            organisation=Organisation(platform="console", workspace_id="slow", created_at=start),
+            platform="console",
+            workspace_id="slow",
+            thresholds={},
+            created_at=start,
+        )
+        for n in range(12):
+            student = Student(school=school, code=f"S{n:04d}", created_at=start)
+            mentor = Member(school=school, user_id=f"mentor{n}", created_at=start)
+            session.add(Mentorship(student=student, mentor=mentor, started_at=start))
+    start_mentorships(db, start)
+    platform = SlowPlatform(0.4)
+    due, began = at(2026, 11, 23, 8, 31), time.monotonic()
+
+    def simulated_now() -> datetime:  # the test's date, moving as fast as real time
+        return due + timedelta(seconds=time.monotonic() - began)
+
+    def all_sent() -> bool:
+        with db.transaction() as session:
+            statuses = set(session.scalars(select(OutboxMessage.status)))
+        return statuses == {OutboxStatus.SENT}
+
+    failures: list[BaseException] = []
+
+    def worker(name: str, starts_after: float) -> None:
+        time.sleep(starts_after)
+        clock = Clock(db, platform, worker=name, now=simulated_now)
+        try:
+            while not all_sent() and time.monotonic() - began < 60:
+                clock.tick()
+                time.sleep(0.1)
+        except BaseException as error:  # reported below, in the test's thread
+            failures.append(error)
+
+    # The second worker comes in while the first is still in its first batch, past that claim's lease.
+    threads = [threading.Thread(target=worker, args=args) for args in (("w0", 0), ("w1", 2.3))]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert failures == []
+    assert Counter(to for to, _ in platform.prompts()) == Counter(f"mentor{n}" for n in range(12))
 
 
 def test_the_clock_runs_early_warning_daily_and_alerts_update_in_place(

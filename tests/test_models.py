@@ -10,7 +10,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from models import Base, Member, Mentorship, School, Student, migrate
+from models import Base, Member, Mentorship, Organisation, School, Student, migrate
 from models.db import Database
 
 NOW = datetime(2026, 3, 30, 6, 30, tzinfo=UTC)
@@ -18,7 +18,13 @@ NOW = datetime(2026, 3, 30, 6, 30, tzinfo=UTC)
 
 def seed(db: Database) -> tuple[int, int, int]:
     with db.transaction() as session:
-        school = School(platform="console", workspace_id="w", thresholds={}, created_at=NOW)
+        school = School(
+            organisation=Organisation(platform="console", workspace_id="w", created_at=NOW),
+            platform="console",
+            workspace_id="w",
+            thresholds={},
+            created_at=NOW,
+        )
         anna = Member(school=school, user_id="anna", created_at=NOW)
         bo = Member(school=school, user_id="bo", created_at=NOW)
         student = Student(school=school, code="7B-03", created_at=NOW)
@@ -49,7 +55,13 @@ def test_student_code_unique_per_school_and_grade_checked(db: Database) -> None:
         school = session.scalars(select(School)).one()
         session.add(Student(school=school, code="X1", grade=4, created_at=NOW))
     with db.transaction() as session:
-        other = School(platform="console", workspace_id="other", thresholds={}, created_at=NOW)
+        other = School(
+            organisation=Organisation(platform="console", workspace_id="other", created_at=NOW),
+            platform="console",
+            workspace_id="other",
+            thresholds={},
+            created_at=NOW,
+        )
         session.add(Student(school=other, code="7B-03", created_at=NOW))
 
 

@@ -8,7 +8,7 @@ from sqlalchemy import func, select
 
 from handlers.delivery import enqueue, from_json, to_json
 from handlers.results import AlertNotice, DueMentee, DuePrompt, Notification, Recipient
-from models import OutboxMessage, School
+from models import Organisation, OutboxMessage, School
 from models.db import Database
 from models.messages import msg
 
@@ -17,7 +17,13 @@ NOW = datetime(2026, 3, 30, 6, 30, tzinfo=UTC)
 
 def test_a_key_is_decided_once(db: Database) -> None:
     with db.transaction() as session:
-        school = School(platform="console", workspace_id="w", thresholds={}, created_at=NOW)
+        school = School(
+            organisation=Organisation(platform="console", workspace_id="w", created_at=NOW),
+            platform="console",
+            workspace_id="w",
+            thresholds={},
+            created_at=NOW,
+        )
         session.add(school)
         session.flush()
         note = Notification(Recipient.person("anna"), msg("Hello"), language="en")

@@ -1,16 +1,20 @@
-"""Retention follows the school's period; a coordinator can export everything about one student."""
+"""Retention follows the school's recorded deletion decision, and without one deletes nothing; a
+coordinator can export everything about one student."""
 
 from __future__ import annotations
 
 import csv
 import io
 import json
+import logging
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import func, select
+import pytest
+from alembic import command
+from sqlalchemy import func, select, text
 
-from models import AuditEvent, CheckIn, HandledRequest, Student
+from models import AuditEvent, CheckIn, HandledRequest, Student, migrate
 from models.audit import export_csv
 from models.base import utcnow
 from models.db import Database
@@ -36,17 +40,82 @@ def age_everything(db: Database, days: int) -> None:
             student.deactivated_at = past
 
 
-def test_retention_period_is_per_school_and_validated(bot: Driver) -> None:
-    assert "kept 1095 days" in bot.say("admin", "retention").text
-    assert "kept 400 days" in bot.say("admin", "retention 400").text
-    for bad in ("7", "abc", "999999"):
-        reply = bot.say("admin", f"retention {bad}")
-        assert reply.outcome.refused and "Usage: retention" in reply.text
-    assert bot.say("anna", "retention 30").outcome.refused
+DECISION = "IHP 2024:3 2024-05-14"
+
+
+def test_retention_is_set_with_its_deletion_decision_and_validated(bot: Driver) -> None:
+    assert "No deletion decision (gallringsbeslut) is recorded, so nothing is deleted" in (
+        bot.say("admin", "retention").text
+    )
+    reply = bot.say("admin", f"retention set 400 {DECISION}")
+    assert f"kept 400 days, then deleted, under the deletion decision {DECISION}." in reply.text
+    assert f"kept 400 days, then deleted, under the deletion decision {DECISION}." in (
+        bot.say("admin", "retention").text
+    )
+    assert "kept 500 days" in bot.say("admin", "gallring sätt 500 Beslut 2025-01-10").text
+    for bad in (
+        "retention 400",
+        "retention set",
+        "retention set 400",
+        "retention set 7 x",
+        "retention set abc x",
+    ):
+        reply = bot.say("admin", bad)
+        assert reply.outcome.refused and "Usage: retention set DAYS DECISION" in reply.text, bad
+    assert bot.say("admin", "retention set 999999 x").outcome.refused
+    assert bot.say("admin", "retention set 400 beslut om 121212-1212").outcome.refused
+    assert bot.say("admin", f"retention set 400 {'x' * 201}").outcome.refused
+    assert bot.say("anna", f"retention set 30 {DECISION}").outcome.refused
+    assert "kept 500 days" in bot.say("admin", "retention").text
+
+
+def test_without_a_decision_nothing_is_deleted(
+    bot: Driver, db: Database, caplog: pytest.LogCaptureFixture
+) -> None:
+    bot.say("admin", "student add 7B-03")
+    bot.say("admin", "assign 7B-03 @anna")
+    bot.check_in("anna", "7B-03")
+    bot.say("admin", "student remove 7B-03")
+    age_everything(db, 20 * 365)
+    with caplog.at_level(logging.INFO, logger="mentorbot.retention"):
+        [(_, report)] = list(run_retention(db, utcnow()))  # the clock's daily run
+    assert not report.decided and report.check_ins == report.students == 0
+    assert count(db, CheckIn) == 1 and count(db, Student) == 1
+    assert "nothing deleted: no deletion decision (gallringsbeslut) is recorded" in caplog.text
+
+
+def test_a_school_from_before_decisions_keeps_everything_after_the_upgrade(db: Database) -> None:
+    """A school with a period but no decision, as every school was before, keeps its records."""
+    config = migrate.alembic_config(str(db.engine.url))
+    with db.engine.begin() as connection:
+        config.attributes["connection"] = connection
+        command.downgrade(config, "0006")
+    try:
+        with db.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO school (id, platform, workspace_id, name, timezone, language, thresholds,"
+                    " created_at, retention_days) VALUES (1, 'console', 'old', '', 'Europe/Stockholm', 'sv',"
+                    " '{}', :long_ago, 400)"
+                ),
+                {"long_ago": datetime(2010, 1, 1, tzinfo=UTC)},
+            )
+            connection.execute(
+                text(
+                    "INSERT INTO audit_event (school_id, action, object_type, object_id, at)"
+                    " VALUES (1, 'student.add', 'student', '1', :long_ago)"
+                ),
+                {"long_ago": datetime(2010, 1, 1, tzinfo=UTC)},
+            )
+    finally:
+        migrate.upgrade(db.engine)
+    [(_, report)] = list(run_retention(db, utcnow(), force=True))
+    assert not report.decided
+    assert count(db, AuditEvent) == 1
 
 
 def test_retention_deletes_old_records_and_long_inactive_students(bot: Driver, db: Database) -> None:
-    bot.say("admin", "retention 100")
+    assert not bot.say("admin", f"retention set 100 {DECISION}").outcome.refused
     for code in ("7B-03", "7B-04"):
         bot.say("admin", f"student add {code}")
         bot.say("admin", f"assign {code} @anna")
@@ -74,9 +143,13 @@ def test_student_export_has_everything_and_is_audited(bot: Driver, db: Database)
     assert data["student"]["code"] == "7B-03" and data["student"]["grade"] == 7
     assert data["mentorships"][0]["mentor"] == "anna"
     assert data["check_ins"][0]["note"] == "Privat anteckning"
+    assert data["retention"] == {"days": None, "deletion_decision": None}  # nothing is deleted
+    bot.say("admin", f"retention set 400 {DECISION}")
+    data = json.loads(bot.say("admin", "student export 7B-03").outcome.reply[0].json)
+    assert data["retention"] == {"days": 400, "deletion_decision": DECISION}
     assert bot.say("anna", "student export 7B-03").outcome.refused
     with db.transaction() as session:
-        assert session.scalar(select(func.count()).where(AuditEvent.action == "student.export")) == 1
+        assert session.scalar(select(func.count()).where(AuditEvent.action == "student.export")) == 2
 
 
 def test_audit_export_csv_names_actions_never_content(bot: Driver, db: Database) -> None:
@@ -103,7 +176,8 @@ def test_audit_export_and_retention_commands(tmp_path: Path) -> None:
     assert result.returncode == 0 and "student.add" in result.stdout
     assert run("", tmp_path, "audit", "export", "--from", "yesterday", "--to", today).returncode == 2
     retention = run("", tmp_path, "retention", "run")
-    assert retention.returncode == 0 and "deleted 0 check-in(s)" in retention.stdout
+    assert retention.returncode == 0
+    assert "nothing deleted: no deletion decision (gallringsbeslut) is recorded" in retention.stdout
 
 
 def test_keys_against_double_delivery_are_forgotten_after_a_week(bot: Driver, db: Database) -> None:

@@ -30,7 +30,7 @@ from bot.slack.blocks import ACTION_ALERT_ACK
 from handlers.actors import Caller, SchoolDefaults
 from handlers.dispatch import Core
 from handlers.results import Destination, Notification, Outcome, RecipientKind
-from models import Alert, OutboxMessage, OutboxStatus
+from models import Alert, CheckIn, OutboxMessage, OutboxStatus
 from models.db import Database
 from schedules.clock import Clock
 from tests.clock_support import at, start_mentorships
@@ -50,6 +50,9 @@ class ScenarioDriver(Protocol):
 
     def check_in(self, user: str, code: str, answers: Mapping[str, str]) -> str:
         """`user` opens the check-in form for `code`, fills in `answers` and submits; the reply."""
+
+    def check_in_twice(self, user: str, code: str, answers: Mapping[str, str]) -> tuple[str, str]:
+        """The same filled-in form arrives twice (a double click, or the platform re-sending it)."""
 
     def acknowledge(self, user: str, alert_id: int) -> str:
         """`user` acknowledges the alert as the platform offers it (a button where there is one)."""
@@ -125,6 +128,12 @@ class ConsoleDriver:
         self.say(user, f"checkin {code}")
         return self._shown(self.core.check_in(self._caller(user), code, answers))
 
+    def check_in_twice(self, user: str, code: str, answers: Mapping[str, str]) -> tuple[str, str]:
+        self.say(user, f"checkin {code}")
+        key = f"console:{user}:form-1"  # the console keys each form it opens
+        first = self.core.check_in(self._caller(user), code, answers, key=key)
+        return self._shown(first), self._shown(self.core.check_in(self._caller(user), code, answers, key=key))
+
     def acknowledge(self, user: str, alert_id: int) -> str:
         return self.say(user, f"alert ack {alert_id}")
 
@@ -169,6 +178,10 @@ class TeamsDriver:
         form = card_of(self.world.fake.in_conversation(person.personal_chat)[-1].activity)
         assert form is not None, "the check-in form was not shown"
         return person.press(buttons(form)["Save check-in"], dict(answers)).text
+
+    def check_in_twice(self, user: str, code: str, answers: Mapping[str, str]) -> tuple[str, str]:
+        first = self.check_in(user, code, answers)
+        return first, self._user(user).resend().text
 
     def acknowledge(self, user: str, alert_id: int) -> str:
         for post in self.world.fake.in_conversation(EHT_CHANNEL):
@@ -256,6 +269,23 @@ class SlackDriver:
         )
         return self._settled(text_of(confirmation))
 
+    def check_in_twice(self, user: str, code: str, answers: Mapping[str, str]) -> tuple[str, str]:
+        member = self._id(user)
+        response = self.sim.command(member, f"checkin {code}")
+        trigger = parse_qs(response.request.content.decode())["trigger_id"][0]
+        view = self.sim.fake.wait_for("views.open", lambda c: c.args["trigger_id"] == trigger).args["view"]
+        replies = []
+        for _ in range(2):  # Slack retries a submission it thinks timed out, with the same view
+            before = len(self.sim.fake.of("chat.postMessage"))
+            self.sim.submit_view(member, view, modal_values(dict(answers)))
+            reply = self.sim.fake.wait_for(
+                "chat.postMessage",
+                lambda c, before=before: c.args["channel"] == member
+                and c in self.sim.fake.of("chat.postMessage")[before:],
+            )
+            replies.append(self._settled(text_of(reply)))
+        return replies[0], replies[1]
+
     def acknowledge(self, user: str, alert_id: int) -> str:
         with self.db.transaction() as session:
             ref = session.get_one(Alert, alert_id).message_ref
@@ -342,3 +372,31 @@ def test_assign_prompt_check_in_alert_acknowledge(platform: ScenarioDriver) -> N
     assert "acknowledged" in platform.acknowledge("erik", 1)
     [alert] = [text for text in platform.sent_to("#eht") if "Alert #1" in text]
     assert "acknowledged by @erik" in alert.lower()
+
+
+def test_a_form_that_arrives_twice_is_saved_once(platform: ScenarioDriver) -> None:
+    platform.say("admin", "student add 7B-03 Alex grade=7 class=7B")
+    platform.say("admin", "assign 7B-03 @anna")
+    answers = {**WORRYING, "absent_days": "5", "unexcused_days": "0"}
+    first, again = platform.check_in_twice("anna", "7B-03", answers)
+    assert "Check-in for 7B-03 saved" in first
+    assert "already done" in again and "saved" not in again
+    with platform.db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(CheckIn)) == 1
+        assert session.scalar(select(func.sum(CheckIn.absent_days))) == 5
+
+
+def test_unexcused_absence_is_never_more_than_the_absence_given(platform: ScenarioDriver) -> None:
+    platform.say("admin", "student add 7B-03 Alex")
+    assert "7B-03 is now mentored by" in platform.say("admin", "assign 7B-03 @anna")
+    # One lesson missed but two unexcused; no days absent but two unexcused days: both are questions,
+    # shown at the answer that is wrong, and nothing is saved.
+    lessons, days = {"absent_lessons": "1", "unexcused_lessons": "2"}, {"unexcused_days": "2"}
+    for wrong, total in ((lessons, 1), (days, 0)):
+        reply = platform.check_in("anna", "7B-03", {**WORRYING, **wrong})
+        assert f"Cannot be more than the absences given ({total})." in reply
+        assert "saved" not in reply
+    with platform.db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(CheckIn)) == 0
+    reply = platform.check_in("anna", "7B-03", {**WORRYING, "absent_lessons": "2", "unexcused_lessons": "2"})
+    assert "Check-in for 7B-03 saved" in reply

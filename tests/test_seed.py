@@ -13,7 +13,18 @@ from sqlalchemy import func, select
 from bot.render_text import render_notification, render_reply
 from handlers.actors import Caller, SchoolDefaults
 from handlers.dispatch import Core
-from models import Alert, AlertStatus, CheckIn, Member, Mentorship, Prompt, PromptStatus, School, Student
+from models import (
+    Alert,
+    AlertStatus,
+    CheckIn,
+    Member,
+    Mentorship,
+    Organisation,
+    Prompt,
+    PromptStatus,
+    School,
+    Student,
+)
 from models.db import Database
 from models.rules import RULES_BY_ID
 from models.seed import SeedRefused, SeedSize, mark_due, seed
@@ -55,7 +66,13 @@ def test_seed_makes_a_realistic_term_and_a_new_namespace_each_run(db: Database) 
         assert strengths and all(not s.startswith("enc:") for s in strengths)
     # Ids keep coming from the database's own sequence after the explicit ids of the seed.
     with db.transaction() as session:
-        school = School(platform="console", workspace_id="after-seed", thresholds={}, created_at=NOW)
+        school = School(
+            organisation=Organisation(platform="console", workspace_id="after-seed", created_at=NOW),
+            platform="console",
+            workspace_id="after-seed",
+            thresholds={},
+            created_at=NOW,
+        )
         session.add(school)
         session.flush()
         assert school.id == 4

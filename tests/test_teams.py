@@ -9,7 +9,7 @@ import httpx
 import pytest
 from sqlalchemy import select
 
-from models import Alert, AlertStatus, CheckIn, ConversationReference
+from models import Alert, AlertStatus, CheckIn, ConversationReference, Student
 from models.db import Database
 from schedules.clock import Clock
 from tests.clock_support import at, start_mentorships
@@ -382,3 +382,42 @@ def test_tenant_and_ids_are_the_schools(school: TeamsWorld) -> None:
         rows = session.scalars(select(ConversationReference)).all()
     assert {r.workspace_id for r in rows} == {TENANT}
     assert aad_of("anna") in {r.recipient_id for r in rows}
+
+
+def test_import_pasted_rows_with_the_mentors_mentioned(school: TeamsWorld) -> None:
+    admin, anna = school.user("admin"), school.user("anna")
+    rows = "\n".join(
+        [
+            "mentor import",
+            "kod;namn;årskurs;klass;mentor",
+            "9A-01;Kim;9;9A;@anna",  # picked from the mention list: a real account
+            "9A-02;Sam;9;9A;anna",  # a typed name is not an account: refused, nothing half-written
+            "9A-03;Lo;4;9A",  # grade out of range
+            "9A-04;Vi;9;9A",
+        ]
+    )
+    admin.say(rows, mentions=[anna])
+    report = last_in(school, admin.personal_chat)
+    assert "Import: 2 of 4 rows saved." in report
+    assert "Row 3 9A-02: Mention the mentor (@ and their name) so I know who anna is." in report
+    assert "Row 4 9A-03: The grade must be between 5 and 9." in report
+    assert "You are now the mentor of 9A-01" in last_in(school, anna.personal_chat)
+    with school.db.transaction() as session:
+        codes = set(session.scalars(select(Student.code)))
+    assert {"9A-01", "9A-04"} <= codes and not {"9A-02", "9A-03"} & codes
+
+
+def test_import_rows_as_teams_sends_them_in_html_lines(school: TeamsWorld) -> None:
+    admin = school.user("admin")
+    admin.say("<p>import</p><p>9B-01,Ali,9,9B</p><p>9B-02,Bea,9,9B<br>9B-03,Cai,9,9B</p>")
+    assert "Import: 3 of 3 rows saved." in last_in(school, admin.personal_chat)
+
+
+def test_import_is_explained_and_for_coordinators_only(school: TeamsWorld) -> None:
+    admin, anna = school.user("admin"), school.user("anna")
+    admin.say("import")
+    assert "paste the students below it, one per line" in last_in(school, admin.personal_chat)
+    anna.say("import\n9C-01")
+    assert "Only coordinators can do that" in last_in(school, anna.personal_chat)
+    admin.say("help")
+    assert "In Teams also: import" in last_in(school, admin.personal_chat)

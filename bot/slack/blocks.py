@@ -523,15 +523,17 @@ def home_view(language: str, summary: HomeSummary) -> View:
     if school is not None:
         blocks.append(DividerBlock())
         blocks.append(HeaderBlock(text=_g(language, N_("The school"))))
-        without_mentor = _g(language, N_("Without a mentor"))
-        unassigned = ", ".join(school.unassigned[:100]) or "-"
-        blocks.append(_section([f"*{without_mentor}:* {unassigned}"], code=False))
-        overdue_title = _g(language, N_("Overdue check-ins"))
-        overdue = [
-            f"{row.code} · @{row.mentor_user_id} · {local_date(language, row.due_at, summary.timezone)}"
-            for row in school.overdue[:30]
-        ] or ["-"]
-        blocks.append(_section([f"*{overdue_title}:*", *overdue], code=False))
+        if school.unassigned is not None:
+            without_mentor = _g(language, N_("Without a mentor"))
+            unassigned = ", ".join(school.unassigned[:100]) or "-"
+            blocks.append(_section([f"*{without_mentor}:* {unassigned}"], code=False))
+        if school.overdue is not None:
+            overdue_title = _g(language, N_("Overdue check-ins"))
+            overdue = [
+                f"{row.code} · @{row.mentor_user_id} · {local_date(language, row.due_at, summary.timezone)}"
+                for row in school.overdue[:30]
+            ] or ["-"]
+            blocks.append(_section([f"*{overdue_title}:*", *overdue], code=False))
         # The text renderer already knows the words for alert statuses.
         alerts = render_reply(language, AlertList(summary.timezone, school.open_alerts))
         blocks.extend(_sections(alerts[:31]))

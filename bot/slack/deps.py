@@ -6,13 +6,14 @@ from __future__ import annotations
 
 import asyncio
 import logging
-import traceback
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from handlers.actors import Caller, SchoolDefaults
 from handlers.dispatch import Core
+from handlers.failures import SOMETHING_WENT_WRONG as SOMETHING_WENT_WRONG  # as every adapter answers
+from handlers.failures import log_failure as log_failure  # the Slack listeners log with it
 from models.db import Database
 from models.messages import N_
 
@@ -39,15 +40,42 @@ class Deps:
 
 def caller_of(context: Mapping[str, Any], body: Mapping[str, Any]) -> Caller | None:
     """The acting person; None when Slack's payload does not say who or where (then we answer nothing)."""
-    workspace = context.get("team_id") or context.get("enterprise_id")
+    enterprise = context.get("enterprise_id")
+    enterprise = enterprise if isinstance(enterprise, str) and enterprise else None
+    workspace = workspace_of(context, body, enterprise)
     user_id = context.get("user_id")
-    if not isinstance(workspace, str) or not isinstance(user_id, str) or not workspace or not user_id:
+    if workspace is None or not isinstance(user_id, str) or not user_id:
         return None
     name = body.get("user_name")  # slash commands
     user = body.get("user")
     if not name and isinstance(user, Mapping):  # interactivity
         name = user.get("name") or user.get("username")
-    return Caller(PLATFORM, workspace, user_id, str(name or "")[:80])
+    return Caller(PLATFORM, workspace, user_id, str(name or "")[:80], enterprise)
+
+
+def workspace_of(context: Mapping[str, Any], body: Mapping[str, Any], enterprise: str | None) -> str | None:
+    """The workspace (team id) a request comes from: the school, also in an Enterprise Grid org.
+
+    Never the org's id: a school is one workspace, and the org holds many. Requests to an org-wide
+    install name the org, not the workspace, in their `authorizations` (so Bolt's context may have
+    no team) and may carry `"team": null`; the payload still says where the person acted.
+    """
+
+    def inside(name: str) -> Any:
+        value = body.get(name)
+        return value if isinstance(value, Mapping) else {}
+
+    candidates = (
+        context.get("team_id"),
+        body.get("team_id"),
+        inside("team").get("id"),
+        inside("user").get("team_id"),
+        inside("view").get("team_id"),
+    )
+    for candidate in candidates:
+        if isinstance(candidate, str) and candidate and candidate != enterprise:
+            return candidate
+    return None
 
 
 async def off_loop(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
@@ -56,11 +84,4 @@ async def off_loop(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 
 
 UNREADABLE = N_("Sorry, I could not read that request. Please try again.")
-SOMETHING_WENT_WRONG = N_("Sorry, something went wrong on my side. Please try again in a moment.")
 
-
-def log_failure(where: str, exc: BaseException) -> None:
-    """Log where it failed and the code path, never the exception's message: database errors quote
-    their parameters, which can be a note or a student's name."""
-    frames = "".join(traceback.format_tb(exc.__traceback__))
-    log.error("%s failed: %s\n%s", where, type(exc).__name__, frames)

@@ -41,13 +41,15 @@ CLIENT_TIMEOUT = 10
 class SlackNotifier:
     """Posts (or updates) notifications through Slack's Web API; `token_for` finds a workspace's bot token."""
 
-    def __init__(self, token_for: Callable[[str], str | None], api_url: str, language: str = "sv") -> None:
+    def __init__(
+        self, token_for: Callable[[Destination], str | None], api_url: str, language: str = "sv"
+    ) -> None:
         self.token_for = token_for
         self.api_url = api_url
         self.language = language
 
-    def _client(self, workspace_id: str) -> WebClient:
-        token = self.token_for(workspace_id)
+    def _client(self, destination: Destination) -> WebClient:
+        token = self.token_for(destination)
         if not token:
             raise DeliveryFailed("no bot token for this workspace (is the app installed?)")
         client = WebClient(token=token, base_url=self.api_url, timeout=CLIENT_TIMEOUT)
@@ -56,7 +58,7 @@ class SlackNotifier:
         return client
 
     def deliver(self, destination: Destination, notification: Notification) -> str | None:
-        client = self._client(destination.workspace_id)
+        client = self._client(destination)
         content = notification_content(self.language, notification)
         try:
             if notification.replaces:
@@ -80,7 +82,7 @@ def slack_notifier(settings: Settings, db: Database) -> SlackNotifier:
     else:
         token = settings.slack_bot_token
 
-        def token_for(_workspace_id: str) -> str | None:
+        def token_for(_destination: Destination) -> str | None:
             return token
 
     return SlackNotifier(token_for, settings.slack_api_url, settings.language)

@@ -2,7 +2,14 @@
 
 slack_sdk's SQLAlchemy stores are synchronous, like the rest of our database code; Bolt's AsyncApp
 wants async stores, so thin adapters run each call in a worker thread. Their tables are created by
-migration 0004. The person who installs the app becomes the school's first coordinator.
+migration 0004.
+
+The person who first installs the app into a workspace becomes that school's first coordinator;
+installing again changes no roles (handlers/installs.py). Enterprise Grid follows slack_sdk's
+installation store: a workspace of a Grid org is installed as (enterprise id, team id) with its own
+bot token, a whole org at once as (enterprise id, no team) with one org token. A school is always
+one workspace (its team id) and keeps its org's id beside it, so requests, the notifier's token
+and the installer's role all find the same school.
 """
 
 from __future__ import annotations
@@ -10,7 +17,6 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Callable
-from dataclasses import replace
 from typing import Any
 
 from slack_bolt.oauth.async_callback_options import AsyncCallbackOptions, AsyncSuccessArgs
@@ -22,10 +28,10 @@ from slack_sdk.oauth.installation_store.sqlalchemy import SQLAlchemyInstallation
 from slack_sdk.oauth.state_store.async_state_store import AsyncOAuthStateStore
 from slack_sdk.oauth.state_store.sqlalchemy import SQLAlchemyOAuthStateStore
 
-from bot.slack.deps import PLATFORM, Deps
-from handlers.actors import Caller
-from handlers.dispatch import Core
-from handlers.results import Outcome
+from bot.slack.deps import PLATFORM, Deps, log_failure
+from handlers.installs import app_installed
+from handlers.results import Destination
+from models.base import utcnow
 from models.db import Database
 
 log = logging.getLogger("mentorbot.slack")
@@ -85,10 +91,10 @@ def installation_store(client_id: str, db: Database) -> SQLAlchemyInstallationSt
 
 def oauth_settings(client_id: str, client_secret: str, deps: Deps) -> AsyncOAuthSettings:
     async def success(args: AsyncSuccessArgs) -> BoltResponse:
-        installation = args.installation
-        workspace = installation.team_id or installation.enterprise_id
-        if workspace and installation.user_id:
-            await asyncio.to_thread(_make_coordinator, deps, workspace, installation.user_id)
+        try:
+            await asyncio.to_thread(_installed, deps, args.installation)
+        except Exception as exc:  # the install itself is stored; only the role and audit are missing
+            log_failure("recording the install", exc)
         return await args.default.success(args)
 
     return AsyncOAuthSettings(
@@ -109,18 +115,36 @@ async def _failure(args: Any) -> BoltResponse:
     return await args.default.failure(args)
 
 
-def _make_coordinator(deps: Deps, workspace_id: str, user_id: str) -> None:
-    """The installer is a coordinator from the start, as if listed in MENTORBOT_COORDINATORS."""
-    defaults = replace(deps.defaults, coordinators=deps.defaults.coordinators | {user_id})
-    Core(deps.db, defaults).run(Caller(PLATFORM, workspace_id, user_id), lambda _s, _a, _n: Outcome())
+def _installed(deps: Deps, installation: Installation) -> None:
+    if not installation.user_id:
+        return
+    # An org-wide install names no workspace; its installer's school is found when they act.
+    workspace = None if installation.is_enterprise_install else installation.team_id
+    app_installed(
+        deps.db,
+        deps.defaults,
+        utcnow(),
+        PLATFORM,
+        installation.user_id,
+        workspace,
+        installation.enterprise_id,
+    )
 
 
-def bot_token_finder(client_id: str, db: Database) -> Callable[[str], str | None]:
-    """For the notifier: a workspace's bot token from the installation store."""
+def bot_token_finder(client_id: str, db: Database) -> Callable[[Destination], str | None]:
+    """For the notifier: the bot token of a school's workspace from the installation store.
+
+    The workspace's own install first (a stand-alone workspace, or one workspace of a Grid org),
+    else the org-wide install of its Grid org, as Bolt's authorize finds them for requests.
+    """
     store = installation_store(client_id, db)
 
-    def token_for(workspace_id: str) -> str | None:
-        bot = store.find_bot(enterprise_id=None, team_id=workspace_id)
+    def token_for(destination: Destination) -> str | None:
+        bot = store.find_bot(enterprise_id=destination.enterprise_id, team_id=destination.workspace_id)
+        if bot is None and destination.enterprise_id:
+            bot = store.find_bot(
+                enterprise_id=destination.enterprise_id, team_id=None, is_enterprise_install=True
+            )
         return bot.bot_token if bot else None
 
     return token_for

@@ -2,16 +2,18 @@
 
 Bolt assumes Slack's payloads are well formed and fails deep inside on one that is not (a list
 where a dict belongs, a number for an id). Anything that reaches us with a valid signature but the
-wrong shape is answered politely here instead, and logged as one line, not a stack.
+wrong shape is answered politely here instead, and logged as one line, not a stack. JSON nested
+deeper than any Slack payload is of the wrong shape too (`bot.inbound.loads`).
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 from urllib.parse import parse_qs
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from bot.inbound import loads
 
 
 class _Part(BaseModel):
@@ -80,11 +82,11 @@ def well_formed(body: bytes, content_type: str) -> bool:
     """True when the body has the shape Slack's own requests have (commands, interactions, events)."""
     try:
         if content_type.startswith("application/json"):
-            _EventCallback.model_validate(json.loads(body))
+            _EventCallback.model_validate(loads(body))
             return True
         form = parse_qs(body.decode(), keep_blank_values=True, strict_parsing=False)
         if "payload" in form:
-            _Interaction.model_validate(json.loads(form["payload"][0]))
+            _Interaction.model_validate(loads(form["payload"][0]))
         return True
     except (ValueError, ValidationError, UnicodeDecodeError):
         return False

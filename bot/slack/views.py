@@ -8,7 +8,6 @@ The check-in's answers are validated before the ack, with the same `validate` ev
 
 from __future__ import annotations
 
-from functools import partial
 from typing import Any
 
 from slack_bolt.async_app import AsyncApp
@@ -18,6 +17,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.i18n import translate
+from bot.roster_import import PROGRESS_FROM, import_roster, started
 from bot.slack.answer import answer, answer_replies
 from bot.slack.blocks import (
     CHECKIN_CALLBACK,
@@ -34,16 +34,13 @@ from bot.slack.blocks import (
 )
 from bot.slack.deps import SOMETHING_WENT_WRONG, Deps, caller_of, log, log_failure, off_loop
 from bot.slack.home import publish_home
-from handlers.access import require_role
 from handlers.actors import Caller
 from handlers.checkin_form import InvalidCheckIn, validate
-from handlers.results import Outcome
-from handlers.roster import RosterProblem, import_row, parse_roster
-from models import CheckInKind, Member, Role
+from handlers.roster import may_import, parse_roster
+from models import CheckInKind
 from models.messages import N_, Message, msg
 
 LANGUAGES = ("sv", "en")
-PROGRESS_FROM = 20
 
 
 async def open_checkin_modal(
@@ -70,11 +67,7 @@ async def open_checkin_modal(
 async def open_import_modal(
     deps: Deps, client: AsyncWebClient, body: dict[str, Any], respond: AsyncRespond | None, caller: Caller
 ) -> None:
-    def coordinators_only(_session: Any, actor: Member, _now: Any) -> Outcome:
-        require_role(actor, Role.COORDINATOR)
-        return Outcome()
-
-    outcome = await off_loop(deps.core.run, caller, coordinators_only)
+    outcome = await off_loop(deps.core.run, caller, may_import)
     if outcome.refused:
         await answer_replies(body, respond, client, caller.user_id, outcome.language, outcome.reply)
         return
@@ -158,32 +151,13 @@ FORM_UNREADABLE = N_("I could not read that form. Please open it again with /men
 
 async def _import(deps: Deps, client: AsyncWebClient, caller: Caller, rows: list[Any], view_id: str) -> None:
     """Each row in its own transaction: a refused row leaves nothing behind and the others go on."""
-    language = deps.defaults.language
-    saved = 0
-    problems: list[tuple[int, str, Message]] = []
     if len(rows) > PROGRESS_FROM:
         # A long list takes a while (one transaction per row): say it has started.
-        started = msg(N_("Importing {total} rows; I will report when it is done."), total=len(rows))
-        await _dm(client, caller.user_id, language, started)
-    for row in rows:
-        if isinstance(row, RosterProblem):
-            problems.append((row.line, "", row.reason))
-            continue
-        key = f"slack:import:{view_id}:{row.line}"
-        outcome = await off_loop(deps.core.run, caller, partial(import_row, row=row), key=key)
-        language = outcome.language
-        if outcome.refused:
-            reason = next((r for r in outcome.reply if isinstance(r, Message)), msg(N_("Not saved.")))
-            problems.append((row.line, row.code, reason))
-        else:
-            saved += 1
-    lines = [
-        translate(language, msg(N_("Import: {saved} of {total} rows saved."), saved=saved, total=len(rows)))
-    ]
-    for line, code, reason in problems[:40]:
-        where = translate(language, msg(N_("Row {line}"), line=line))
-        lines.append(f"{where} {code}: {translate(language, reason)}".replace("  ", " "))
-    await answer({}, None, client, caller.user_id, lines_content(lines))
+        await _dm(client, caller.user_id, deps.defaults.language, started(len(rows)))
+    report = await off_loop(
+        import_roster, deps.core, caller, rows, deps.defaults.language, key=f"slack:import:{view_id}"
+    )
+    await answer({}, None, client, caller.user_id, lines_content(report.lines()))
 
 
 async def _dm(client: AsyncWebClient, user_id: str, language: str, message: Message) -> None:

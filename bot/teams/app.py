@@ -3,10 +3,12 @@
     from bot.teams.app import teams_router
     app.include_router(teams_router(settings, db, defaults, notifier))
 
-Every request is authenticated first (401 otherwise, nothing done); the work then runs in a worker
-thread, because the handlers are plain synchronous code and the event loop must never block.
-Teams gets 200 with nothing (a message: the answer is posted through the connector) or the
-invoke response (a card button), 400 for what is not an activity, 403 for another tenant.
+Every request's token is checked before its body is even read (401 otherwise, nothing done); the
+body is then read up to `bot.inbound.MAX_BODY` (413 beyond) and parsed with bounded nesting. The
+work runs in a worker thread, because the handlers are plain synchronous code and the event loop
+must never block. Teams gets 200 with nothing (a message: the answer is posted through the
+connector) or the invoke response (a card button), 400 for what is not an activity, 403 for
+another tenant.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from starlette.concurrency import run_in_threadpool
 
+from bot import inbound
 from bot.config import Settings
 from bot.teams.auth import InboundAuth, Unauthorized
 from bot.teams.bot import Forbidden, Malformed, TeamsBot
@@ -27,11 +30,18 @@ from bot.teams.connector import build_connector
 from bot.teams.notifier import TeamsNotifier
 from handlers.actors import SchoolDefaults
 from handlers.delivery import Notifier
+from handlers.failures import log_failure
 from models.db import Database
 
 log = logging.getLogger("mentorbot.teams")
+NOT_AN_ACTIVITY = {"error": "This is not an activity I can read."}
 
-MAX_BODY = 256 * 1024  # an activity is a few kilobytes; anything this big is not from Teams
+
+class _Answer(JSONResponse):
+    """JSON in ASCII: an answer that echoes half a surrogate pair someone sent is still sendable."""
+
+    def render(self, content: Any) -> bytes:
+        return json.dumps(content, separators=(",", ":")).encode()
 
 
 def router(bot: TeamsBot, auth: InboundAuth) -> APIRouter:
@@ -39,30 +49,37 @@ def router(bot: TeamsBot, auth: InboundAuth) -> APIRouter:
 
     @routes.post("/api/messages")
     async def messages(request: Request) -> Response:
-        body = await request.body()
-        raw: Any = None
-        if len(body) <= MAX_BODY:
-            try:
-                raw = json.loads(body)
-            except ValueError:
-                raw = None
-        service_url = raw.get("serviceUrl") if isinstance(raw, dict) else None
-        service_url = service_url if isinstance(service_url, str) else None
         try:
-            await run_in_threadpool(auth.claims, request.headers.get("authorization"), service_url)
+            claims = await run_in_threadpool(auth.claims, request.headers.get("authorization"))
         except Unauthorized:
             return JSONResponse({"error": "unauthorized"}, status_code=401)
-        if not isinstance(raw, dict) or not service_url:
-            return JSONResponse({"error": "This is not an activity I can read."}, status_code=400)
+        try:
+            body = await inbound.read_body(request)
+        except inbound.TooLarge:
+            return JSONResponse({"error": "This request is too large."}, status_code=413)
+        try:
+            raw: Any = inbound.loads(body)
+        except ValueError:
+            raw = None
+        service_url = raw.get("serviceUrl") if isinstance(raw, dict) else None
+        if not isinstance(service_url, str) or not service_url:
+            return JSONResponse(NOT_AN_ACTIVITY, status_code=400)
+        try:
+            auth.check_service_url(claims, service_url)
+        except Unauthorized:
+            return JSONResponse({"error": "unauthorized"}, status_code=401)
         try:
             answer = await run_in_threadpool(bot.handle, raw)
         except Malformed:
-            return JSONResponse({"error": "This is not an activity I can read."}, status_code=400)
+            return JSONResponse(NOT_AN_ACTIVITY, status_code=400)
         except Forbidden:
             return JSONResponse({"error": "This bot serves another Microsoft 365 tenant."}, status_code=403)
+        except Exception as exc:  # the bot answers every failure itself; this is the last guard
+            log_failure("/api/messages", exc, log)
+            return JSONResponse({"error": "Something went wrong on our side."}, status_code=500)
         if answer is None:
             return Response(status_code=200)
-        return JSONResponse(answer, status_code=200)
+        return _Answer(answer, status_code=200)
 
     return routes
 

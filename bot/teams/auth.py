@@ -1,10 +1,10 @@
 """Tokens both ways: every request from Teams carries a JWT we check; the bot fetches its own token.
 
 Inbound, Microsoft's Teams SDK validates the token (`TokenValidator`: RS256 signature against the
-published key set, issuer, audience = our app id, expiry, and the `serviceurl` claim matching the
-activity, so nobody can make the bot send its own token to a URL of their choosing). We only tell
-it where the key set is: found through the OpenID metadata document, which tests serve on
-127.0.0.1. There is no switch that skips validation.
+published key set, issuer, audience = our app id, expiry) before the body is read; then the
+`serviceurl` claim must match the activity's, so nobody can make the bot send its own token to a
+URL of their choosing. We only tell it where the key set is: found through the OpenID metadata
+document, which tests serve on 127.0.0.1. There is no switch that skips validation.
 
 Outbound, the bot gets an app token with the OAuth client-credentials grant from its tenant and
 reuses it until shortly before it expires.
@@ -61,8 +61,11 @@ class InboundAuth:
                 self._validator_until = time.monotonic() + METADATA_LIFETIME
             return self._validator
 
-    def claims(self, authorization: str | None, service_url: str | None) -> dict[str, object]:
-        """The token's claims, or Unauthorized. Blocking (it may fetch keys): call it off the event loop."""
+    def claims(self, authorization: str | None) -> dict[str, object]:
+        """The token's claims, or Unauthorized. Blocking (it may fetch keys): call it off the event loop.
+
+        Called before the body is even read; the activity's service URL is compared afterwards
+        (`check_service_url`)."""
         scheme, _, token = (authorization or "").partition(" ")
         if scheme.lower() != "bearer" or not token.strip():
             raise Unauthorized("no bearer token")
@@ -70,11 +73,20 @@ class InboundAuth:
             validator = self._token_validator()
             # The SDK's validator is a coroutine that does blocking I/O inside; run it to the end here,
             # in the worker thread that serves this request.
-            return asyncio.run(validator.validate_token(token.strip(), service_url or None))
+            return asyncio.run(validator.validate_token(token.strip()))
         except (jwt.PyJWTError, httpx.HTTPError, KeyError, ValueError, TypeError) as error:
             # The reason only: never the token itself.
             log.warning("rejected a Teams request: %s", type(error).__name__)
             raise Unauthorized(type(error).__name__) from None
+
+    @staticmethod
+    def check_service_url(claims: dict[str, object], service_url: str) -> None:
+        """The token was issued for the activity's service URL (as the SDK compares them), or Unauthorized:
+        nobody can make the bot send its own token to a URL of their choosing."""
+        issued_for = claims.get("serviceurl")
+        if not isinstance(issued_for, str) or issued_for.rstrip("/") != service_url.rstrip("/"):
+            log.warning("rejected a Teams request: its token is for another service URL")
+            raise Unauthorized("service URL")
 
 
 @dataclass

@@ -22,6 +22,7 @@ import html
 import logging
 import re
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import date, datetime
 from functools import partial
 from typing import Any
@@ -32,8 +33,9 @@ from pydantic import ValidationError
 from bot.i18n import gettext as _g
 from bot.i18n import translate
 from bot.render_text import render_reply
+from bot.roster_import import PROGRESS_FROM, import_roster, started
 from bot.teams import references
-from bot.teams.cards import card_json, check_in_form, confirmation_card
+from bot.teams.cards import card_json, check_in_form, confirmation_card, lines_card
 from bot.teams.connector import Connector
 from bot.teams.messages import card_activity, reply_activities, text_activity, with_names
 from handlers.actors import Caller, SchoolDefaults
@@ -44,13 +46,17 @@ from handlers.commands import Action
 from handlers.delivery import DeliveryFailed, Notifier
 from handlers.dispatch import Core
 from handlers.early_warning import OUTCOME_WORDS
+from handlers.failures import log_failure
 from handlers.lookups import CODE_PATTERN
 from handlers.prompts import did_not_meet, snooze
 from handlers.results import OpenCheckIn, Outcome
+from handlers.roster import RosterRow, import_row, may_import, parse_roster
 from models import CheckInKind, ReferenceKind
 from models.base import utcnow
 from models.db import Database
-from models.messages import N_, Message, msg
+from models.messages import N_, Message, Refused, msg
+from models.personnummer import looks_like_personnummer
+from models.typed_text import without_unreadable
 
 log = logging.getLogger("mentorbot.teams")
 
@@ -59,7 +65,18 @@ _USER_ID = re.compile(r"^[A-Za-z0-9._-]{1,64}$")
 _TAG = re.compile(r"<[^>]{0,200}>")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 CHANNEL_COMMANDS = {"help", "hjälp", "hjalp", "?", "eht"}
+IMPORT_WORDS = {"import", "importera"}
+_IMPORT_WORD = re.compile(r"^\s*(?:mentor\s+)?(?:import|importera)\b", re.IGNORECASE)
+_LINE_BREAK = re.compile(r"<br\s*/?>|</p>|</div>", re.IGNORECASE)
+# A pasted roster: up to MAX_ROWS lines (parse_roster counts them); Teams messages hold about 28 KB.
+ROSTER_MAX = 30_000
+_OBJECT_ID = re.compile(r"^@?[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
+IMPORT_HOW = N_(
+    "Write import and paste the students below it, one per line: code,name,grade,class,mentor. Only "
+    "the code is required; mention the mentor (@ and their name) so I know who it is."
+)
+NOT_A_MENTION = N_("Mention the mentor (@ and their name) so I know who {mentor} is.")
 SORRY = N_("Something went wrong on my side; nothing was changed. Please try again in a moment.")
 BUTTON_GONE = N_("That button does not work any more. Type help to see what I can do.")
 
@@ -78,6 +95,11 @@ class UnknownPerson(Exception):
         self.name = name
 
 
+def _kind(activity: Any) -> str:
+    kind = getattr(activity, "type", None)
+    return kind if isinstance(kind, str) and kind.isidentifier() else "?"
+
+
 def card_response(card: Any) -> dict[str, Any]:
     return {"statusCode": 200, "type": "application/vnd.microsoft.card.adaptive", "value": card_json(card)}
 
@@ -89,7 +111,10 @@ def message_response(text: str) -> dict[str, Any]:
 def channel_key(channel_id: str, name: str | None) -> str:
     """A short, readable, stable name for a Teams channel, usable as `eht #name` (e.g. elevhalsa-3fa2b1)."""
     slug = re.sub(r"[^\w.-]+", "-", name or "").strip("-.")[:40] or "teams-channel"
-    return f"{slug}-{hashlib.sha256(channel_id.encode()).hexdigest()[:6]}"
+    digest = hashlib.sha256(channel_id.encode()).hexdigest()[:6]
+    key = f"{slug}-{digest}"
+    # A channel named like an identity number keeps its name in Teams, not in our database.
+    return f"teams-channel-{digest}" if looks_like_personnummer(key) else key
 
 
 class TeamsBot:
@@ -122,9 +147,10 @@ class TeamsBot:
             raise Forbidden("another tenant")
         try:
             return self._route(activity)
-        except Exception:
-            # Never a traceback to Teams, never the activity in the log (it may hold a note).
-            log.exception("Teams activity of type %s failed", getattr(activity, "type", "?"))
+        except Exception as exc:
+            # Never a traceback to Teams, never the activity or the error's message in the log:
+            # either may hold a note or a name.
+            log_failure(f"Teams activity of type {_kind(activity)}", exc, log)
             return self._sorry(activity)
 
     def _route(self, activity: Any) -> dict[str, Any] | None:
@@ -210,8 +236,8 @@ class TeamsBot:
     def _sorry(self, activity: Any) -> dict[str, Any] | None:
         try:
             return self._answer(activity, msg(SORRY))
-        except Exception:
-            log.exception("could not even say sorry in Teams")
+        except Exception as exc:
+            log_failure("saying sorry in Teams", exc, log)
             return message_response(_g(self.defaults.language, SORRY))
 
     def _post_invoke_answer(self, activity: Any, response: dict[str, Any] | None) -> None:
@@ -255,8 +281,9 @@ class TeamsBot:
 
     # -- messages ------------------------------------------------------------------------------
 
-    def _command_text(self, activity: Any) -> str:
-        """The typed text with the bot's mention removed and people's mentions as @<their id>."""
+    def _command_text(self, activity: Any, keep_lines: bool = False) -> str:
+        """The typed text with the bot's mention removed and people's mentions as @<their id>;
+        `keep_lines` keeps one line per line typed (pasted roster rows), else one line."""
         text = activity.text or ""
         for entity in getattr(activity, "entities", None) or []:
             if getattr(entity, "type", None) != "mention":
@@ -268,9 +295,13 @@ class TeamsBot:
                 continue
             user_id = references.person_with_teams_id(self.db, self.tenant_id, mentioned.id)
             if user_id is None:
-                raise UnknownPerson(html.unescape(_TAG.sub("", mentioned.name or tag))[:60])
+                name = html.unescape(_TAG.sub("", mentioned.name or tag))
+                raise UnknownPerson(without_unreadable(name)[:60])
             text = text.replace(tag, f" @{user_id} ")
-        return " ".join(html.unescape(_TAG.sub(" ", text)).split())[:2000]
+        if not keep_lines:
+            return " ".join(html.unescape(_TAG.sub(" ", text)).split())[:2000]
+        lines = _LINE_BREAK.sub("\n", text[:ROSTER_MAX]).splitlines()
+        return "\n".join(" ".join(html.unescape(_TAG.sub(" ", line)).split()) for line in lines)
 
     def _message(self, activity: Any, user_id: str) -> None:
         try:
@@ -300,6 +331,9 @@ class TeamsBot:
                 return
             if first.lower() == "eht":
                 text = self._eht_here(activity)
+        elif first.lower() in IMPORT_WORDS:
+            self._import(activity, user_id)
+            return
         elif first.lower() == "eht":
             self._answer(
                 activity,
@@ -320,6 +354,32 @@ class TeamsBot:
                 )
                 outgoing.append(card_activity(form))
         self._send(activity, outgoing)
+
+    def _import(self, activity: Any, user_id: str) -> None:
+        """`import` with the roster pasted below it, one student per line (mentors mentioned)."""
+        caller = self._caller(activity, user_id)
+        allowed = self.core.run(caller, may_import)
+        if allowed.refused:
+            self._send(activity, reply_activities(allowed.language, allowed.reply))
+            return
+        pasted = _IMPORT_WORD.sub("", self._command_text(activity, keep_lines=True), count=1)
+        first, _, below = pasted.partition("\n")
+        # Rows are numbered as pasted: the first is the line below `import`, unless it is on that line.
+        rows = parse_roster(pasted if first.strip() else below)
+        if not rows:
+            self._answer(activity, msg(IMPORT_HOW), allowed.language)
+            return
+        if len(rows) > PROGRESS_FROM:
+            self._answer(activity, started(len(rows)), allowed.language)
+        report = import_roster(
+            self.core,
+            caller,
+            rows,
+            allowed.language,
+            key=self._key(activity, user_id),
+            row_action=_mentioned_mentor,
+        )
+        self._send(activity, [card_activity(lines_card(report.lines()))])
 
     def _eht_here(self, activity: Any) -> str:
         channel = getattr(getattr(activity, "channel_data", None), "channel", None)
@@ -424,3 +484,16 @@ class TeamsBot:
             return self._outcome_response(outcome)
         lines = [line for reply in outcome.reply for line in render_reply(outcome.language, reply)]
         return card_response(confirmation_card(outcome.language, lines))
+
+
+def _mentioned_mentor(row: RosterRow) -> Action:
+    """In Teams a row's mentor is a mention (their Entra object id), never a typed name that could
+    become a person who does not exist."""
+    if row.mentor and not _OBJECT_ID.match(row.mentor.lower()):
+        problem = Refused(NOT_A_MENTION, mentor=row.mentor[:40])
+
+        def refuse(_session: Any, _actor: Any, _now: Any) -> Outcome:
+            raise problem
+
+        return refuse
+    return partial(import_row, row=replace(row, mentor=row.mentor.lower()))

@@ -36,6 +36,9 @@ from handlers.results import AlertNotice, DuePrompt, Help
 from models.alert import AlertStatus
 from models.messages import N_, Message, msg
 
+IMPORT_HELP = N_(
+    "In Teams also: import, with the students pasted below it, registers many at once (coordinators)."
+)
 CARD_VERSION = "1.5"  # Teams renders 1.5; Action.Execute needs 1.4 or newer
 VERB = "mentorbot"  # every Action.Execute of ours has this verb; `data["do"]` says what to do
 
@@ -77,6 +80,7 @@ def help_card(language: str, help_: Help) -> AdaptiveCard:
             _text(_g(language, N_("What I can do")), size="Large", weight="Bolder"),
             _text(_g(language, N_("Write a command to me, with or without mentor first, e.g. mentees."))),
             FactSet(facts=facts),
+            _text(_g(language, IMPORT_HELP)),
         ],
         fallback,
     )

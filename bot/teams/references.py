@@ -15,6 +15,7 @@ from sqlalchemy.exc import IntegrityError
 
 from models import ConversationReference, ReferenceKind
 from models.db import Database
+from models.typed_text import platform_name
 
 PLATFORM = "teams"
 
@@ -75,7 +76,7 @@ def _upsert(
             )
             session.add(row)
         row.platform_id = platform_id[:400]
-        row.display_name = display_name[:120] or row.display_name or ""
+        row.display_name = platform_name(display_name, 120) or row.display_name or ""
         row.service_url = service_url[:400]
         row.conversation_id = conversation_id[:400]
         row.updated_at = now

@@ -11,6 +11,7 @@ import hashlib
 import hmac
 import itertools
 import json
+import re
 import sys
 import time
 from collections.abc import Iterator
@@ -19,6 +20,7 @@ from urllib.parse import parse_qs, urlencode
 
 import httpx
 import pytest
+from sqlalchemy import text
 
 from bot.config import Settings
 from bot.runtime import build_notifier
@@ -237,3 +239,50 @@ def slack(db: Database, fake_slack: FakeSlack) -> Iterator[SlackSim]:
         sim.http.close()
         # Whatever the test did, the app never made a call Slack would have refused.
         assert fake_slack.rejected == [], [(c.method, c.error) for c in fake_slack.rejected]
+
+
+def oauth_slack_settings(fake: FakeSlack) -> Settings:
+    """Installs into several workspaces (OAuth); nobody is coordinator through the configuration."""
+    return slack_settings(
+        fake,
+        SLACK_BOT_TOKEN="",
+        SLACK_CLIENT_ID="111.222",
+        SLACK_CLIENT_SECRET="client-secret",
+        MENTORBOT_COORDINATORS="",
+    )
+
+
+@pytest.fixture
+def oauth_slack(db: Database, fake_slack: FakeSlack) -> Iterator[SlackSim]:
+    # slack_sdk's own tables are not among our models, so the database fixture leaves them be.
+    with db.engine.begin() as connection:
+        for table in ("slack_installations", "slack_bots", "slack_oauth_states"):
+            connection.execute(text(f"DELETE FROM {table}"))
+    for base_url in serve(oauth_slack_settings(fake_slack), db):
+        sim = SlackSim(base_url, fake_slack, db)
+        yield sim
+        sim.http.close()
+    assert fake_slack.rejected == [], [(c.method, c.error) for c in fake_slack.rejected]
+
+
+def install(sim: SlackSim, user: str = "UINSTALLER") -> None:
+    """`user` goes through /slack/install and Slack's consent page, and comes back to the redirect.
+
+    What Slack answers (which workspace or org, which bot token) is `sim.fake.install`.
+    """
+    sim.fake.oauth_user = user
+    before = len(sim.fake.of("oauth.v2.access"))
+    page = sim.http.get("/slack/install")
+    assert page.status_code == 200
+    state = re.search(r"state=([\w-]+)", page.text)
+    assert state and "slack.com/oauth/v2/authorize" in page.text and "client_id=111.222" in page.text
+    # Slack sends the browser back with a code; the state cookie proves it is the same browser.
+    # (The cookie is marked Secure, so over the test's plain http it is handed back by hand.)
+    cookie = page.headers["set-cookie"].split(";")[0]
+    done = sim.http.get(
+        "/slack/oauth_redirect",
+        params={"code": "c0de", "state": state.group(1)},
+        headers={"cookie": cookie},
+    )
+    assert done.status_code == 200, done.text
+    assert len(sim.fake.of("oauth.v2.access")) == before + 1

@@ -162,6 +162,19 @@ def test_app_home_shows_caseload_and_the_school(school: SlackSim) -> None:
     assert "Without a mentor" in admin_home and "9C-02" in admin_home
 
 
+def test_app_home_shows_the_health_team_the_open_alerts_only(school: SlackSim) -> None:
+    # EHT may list open alerts, but neither all students nor another mentor's check-ins.
+    assert "EHT" in school.reply_to(school.command("UADMIN", "role add <@UEVA|eva> eht"))
+    assert "registered" in school.reply_to(school.command("UADMIN", "student add 9C-02"))
+    school.submit_checkin("UANNA", open_checkin(school, "UANNA", "7B-03"), affective="1")
+    dm_to(school, "UANNA", "saved")
+    school.fake.clear()
+    school.open_home("UEVA")
+    home = text_of(school.fake.wait_for("views.publish", lambda c: c.args["user_id"] == "UEVA"))
+    assert "The school" in home and "7B-03" in home
+    assert "Without a mentor" not in home and "9C-02" not in home and "Overdue check-ins" not in home
+
+
 def test_roster_import_saves_good_rows_and_reports_bad_ones(school: SlackSim) -> None:
     school.command("UADMIN", "import")
     view = school.fake.wait_for("views.open").args["view"]

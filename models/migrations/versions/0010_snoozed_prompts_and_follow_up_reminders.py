@@ -1,7 +1,7 @@
 """snoozed prompts and follow-up reminders
 
-Revision ID: 0007
-Revises: 0006
+Revision ID: 0010
+Revises: 0009
 Create Date: 2026-11-24
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 
 import models.base
 
-revision: str = "0007"
-down_revision: str | None = "0006"
+revision: str = "0010"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -15,7 +15,7 @@ from zoneinfo import ZoneInfo
 from bench.fakes import CountingNotifier
 from models.cadence import previous_occurrence
 from models.db import Database
-from schedules import daily, digests, retention
+from schedules import daily, digests, follow_ups, retention
 from schedules.clock import Clock, ClockSettings
 from schedules.digests import WEEK
 from schedules.routines import claim_day
@@ -50,6 +50,7 @@ def mark_routines_done(db: Database, now: datetime, settings: ClockSettings) -> 
     local_day = now.astimezone(ZoneInfo(settings.timezone)).date()
     with db.transaction() as session:
         claim_day(session, daily.ROUTINE, local_day)
+        claim_day(session, follow_ups.ROUTINE, local_day)
         claim_day(session, retention.ROUTINE, now.date())
         if week is not None:
             claim_day(session, digests.ROUTINE, week.astimezone(ZoneInfo(settings.timezone)).date())

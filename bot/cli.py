@@ -237,6 +237,7 @@ def cmd_seed(settings: Settings, args: argparse.Namespace) -> int:
         schools=1 if args.console else args.schools,
         mentees_per_mentor=args.mentees_per_mentor,
         check_ins_per_student=args.check_ins_per_student,
+        alerts=not args.no_alerts,
     )
     with database(settings) as db:
         try:
@@ -414,7 +415,9 @@ def build_parser() -> argparse.ArgumentParser:
         help="generate realistic demo data: schools, students, mentorships, a term of check-ins",
         description="Adds generated schools (about 30 students each, grades 5-9, pseudonymous codes), "
         "a coordinator, an EHT member and mentors per school, one mentorship per student with a "
-        "cadence, and a term of check-ins. Each run adds a new set of schools (seed-1-..., seed-2-...). "
+        "cadence, a term of prompts and check-ins, and the alerts the early-warning rules raised on "
+        "them, in every state the student health team leaves them (open, acknowledged, owned, "
+        "resolved). Each run adds a new set of schools (seed-1-..., seed-2-...). "
         "With --console the data goes into the console's own school, so `mentorbot console` shows it.",
     )
     seed.add_argument("--students", type=_positive, default=120, help="students in all (default 120)")
@@ -424,6 +427,11 @@ def build_parser() -> argparse.ArgumentParser:
     )
     seed.add_argument("--mentees-per-mentor", type=_positive, default=4, help="default 4")
     seed.add_argument("--console", action="store_true", help="seed the console's school (once)")
+    seed.add_argument(
+        "--no-alerts",
+        action="store_true",
+        help="skip running the term through the early-warning rules (about 5 ms a student)",
+    )
     seed.set_defaults(handler=cmd_seed)
 
     teams = sub.add_parser(

@@ -7,12 +7,12 @@ parameters are written the reader's way too (3,3 and 25 % in Swedish).
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from functools import cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from babel.dates import format_datetime
+from babel.dates import format_date, format_datetime
 from babel.messages.pofile import read_po
 from babel.numbers import format_decimal, format_percent
 
@@ -40,7 +40,10 @@ def gettext(language: str, template: str) -> str:
 
 
 def translate(language: str, message: Message | str) -> str:
-    """Translate a message and fill its parameters; nested messages are translated too."""
+    """Translate a message and fill its parameters; nested messages are translated too.
+
+    A calendar date is written out in the reader's language: "Monday 4 May", "måndag 4 maj".
+    """
     if isinstance(message, str):
         return gettext(language, message)
     params = {key: _local(language, value) for key, value in message.params.items()}
@@ -48,11 +51,14 @@ def translate(language: str, message: Message | str) -> str:
 
 
 def _local(language: str, value: object) -> object:
-    """A parameter as the reader writes it: messages translated, decimals with their comma (3,3)."""
+    """A parameter as the reader writes it: messages translated, decimals with their comma (3,3),
+    dates as a weekday and date (måndag 4 maj)."""
     if isinstance(value, Message):
         return translate(language, value)
     if isinstance(value, float):
         return format_decimal(value, locale=LOCALES[language])
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return format_date(value, "EEEE d MMMM", locale=LOCALES.get(language, "sv_SE"))
     return value
 
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from babel.dates import format_date
+
+from bot.i18n import LOCALES, local_date, local_percent, local_time, translate
 from bot.i18n import gettext as _g
-from bot.i18n import local_date, local_percent, local_time, translate
 from handlers.commands import COMMANDS, spec_named
 from handlers.results import (
     AlertList,
@@ -69,16 +71,7 @@ def render_reply(language: str, reply: Reply) -> list[str]:
     if isinstance(reply, MenteeList):
         return _render_mentees(language, reply)
     if isinstance(reply, AlertList):
-        if not reply.rows:
-            return [_g(language, "No open alerts.")]
-        lines = [_g(language, "Open alerts:")]
-        for row in reply.rows:
-            opened = local_date(language, row.opened_at, reply.timezone)
-            status = _g(language, STATUS_WORDS.get(row.status, row.status))
-            rule = _g(language, RULES_BY_ID[row.rule].title) if row.rule in RULES_BY_ID else row.rule
-            owner = f" @{row.owner}" if row.owner else ""
-            lines.append(f"  #{row.alert_id:<4} {row.student_code:<12} {rule:<22} {status}{owner} · {opened}")
-        return lines
+        return _render_alerts(language, reply)
     if isinstance(reply, StudentExport):
         return [translate(language, msg(N_("All data about {code}:"), code=reply.student_code)), reply.json]
     if isinstance(reply, ThresholdList):
@@ -99,6 +92,29 @@ def render_reply(language: str, reply: Reply) -> list[str]:
     if isinstance(reply, OpenCheckIn):
         return [translate(language, msg(N_("Check-in for {student}"), student=reply.student_label))]
     raise TypeError(f"cannot render {type(reply).__name__}")
+
+
+def _render_alerts(language: str, alerts: AlertList) -> list[str]:
+    lines = [_g(language, "Open alerts:") if alerts.rows else _g(language, "No open alerts.")]
+    for row in alerts.rows:
+        opened = local_date(language, row.opened_at, alerts.timezone)
+        status = _g(language, STATUS_WORDS.get(row.status, row.status))
+        owner = f" @{row.owner}" if row.owner else ""
+        rule = _rule(language, row.rule)
+        lines.append(f"  #{row.alert_id:<4} {row.student_code:<12} {rule:<22} {status}{owner} · {opened}")
+    if alerts.follow_ups:
+        lines.append(_g(language, N_("Follow-ups due:")))
+    for row in alerts.follow_ups:
+        assert row.follow_up_on is not None
+        day = format_date(row.follow_up_on, "d MMM", locale=LOCALES[language])
+        owner = f"@{row.owner} · " if row.owner else ""
+        rule = _rule(language, row.rule)
+        lines.append(f"  #{row.alert_id:<4} {row.student_code:<12} {rule:<22} {owner}{day}")
+    return lines
+
+
+def _rule(language: str, rule: str) -> str:
+    return _g(language, RULES_BY_ID[rule].title) if rule in RULES_BY_ID else rule
 
 
 def _grade(language: str, grade: int | None) -> str:

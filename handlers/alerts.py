@@ -7,7 +7,7 @@ audited and updates the alert's message in the EHT channel in place.
 
 from __future__ import annotations
 
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -45,6 +45,8 @@ OUTCOME_CHOICES = listing(
     msg(word) for word in (N_("talked"), N_("guardians"), N_("eht_meeting"), N_("referral"), N_("other"))
 )
 HISTORY_ROWS = 12
+# There is no "follow-up done" step: a follow-up is listed as due for two weeks from its date.
+FOLLOW_UP_LISTED = timedelta(days=14)
 
 
 def open_alert_rows(session: Session, school_id: int) -> list[AlertRow]:
@@ -68,9 +70,46 @@ def open_alert_rows(session: Session, school_id: int) -> list[AlertRow]:
     ]
 
 
+def follow_up_rows(session: Session, school_id: int, today: date) -> list[AlertRow]:
+    """Resolved alerts whose follow-up date has come in the last two weeks, earliest first."""
+    rows = session.execute(
+        select(Alert, Student.code)
+        .join(Student)
+        .where(
+            Student.school_id == school_id,
+            Alert.status == AlertStatus.RESOLVED,
+            Alert.follow_up_on <= today,
+            Alert.follow_up_on > today - FOLLOW_UP_LISTED,
+        )
+        .order_by(Alert.follow_up_on, Alert.id)
+    ).all()
+    return [
+        AlertRow(
+            code,
+            alert.rule,
+            alert.status.value,
+            alert.opened_at,
+            alert_id=alert.id,
+            owner=alert.owner.user_id if alert.owner else None,
+            follow_up_on=alert.follow_up_on,
+        )
+        for alert, code in rows
+    ]
+
+
 def open_alerts(session: Session, actor: Member, now: datetime) -> Outcome:
+    """The school's unresolved alerts, and the follow-ups that are due."""
     require_role(actor, Role.EHT, Role.COORDINATOR)
-    return Outcome(reply=[AlertList(actor.school.timezone, open_alert_rows(session, actor.school_id))])
+    school = actor.school
+    return Outcome(
+        reply=[
+            AlertList(
+                school.timezone,
+                open_alert_rows(session, actor.school_id),
+                follow_ups=follow_up_rows(session, actor.school_id, local_today(school, now)),
+            )
+        ]
+    )
 
 
 def _find_alert(session: Session, actor: Member, alert_id: int) -> Alert:

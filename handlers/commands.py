@@ -371,7 +371,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "snooze",
         ("snooze", "skjut upp", "snooza"),
         N_("snooze CODE"),
-        N_("Ask me again about a due check-in tomorrow."),
+        N_("Ask me again about a waiting check-in the next school day."),
         _bind_code(prompts.snooze, "snooze"),
     ),
     CommandSpec(

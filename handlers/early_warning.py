@@ -336,6 +336,48 @@ def reraise_due(session: Session, now: datetime) -> list[tuple[Destination, Noti
     return sent
 
 
+def follow_ups_due(session: Session, now: datetime) -> list[tuple[School, Notification]]:
+    """Remind each owner of a resolved alert whose follow-up date has come, once.
+
+    Only on the school's school days: a follow-up dated on a weekend, holiday or break is reminded
+    the next school day.
+    """
+    reminders: list[tuple[School, Notification]] = []
+    alerts = session.scalars(
+        select(Alert)
+        .where(
+            Alert.status == AlertStatus.RESOLVED,
+            Alert.follow_up_reminded_at.is_(None),
+            # Wide by a day: the school's own date is checked below, in its time zone.
+            Alert.follow_up_on <= now.date() + timedelta(days=1),
+        )
+        .order_by(Alert.follow_up_on, Alert.id)
+    ).all()
+    calendars: dict[int, SchoolCalendar] = {}
+    for alert in alerts:
+        school = alert.student.school
+        today = local_today(school, now)
+        calendar = calendars.setdefault(school.id, SchoolCalendar.for_school(school))
+        assert alert.follow_up_on is not None
+        if alert.follow_up_on > today or not calendar.is_school_day(today):
+            continue
+        owner = alert.owner or alert.resolved_by
+        alert.follow_up_reminded_at = now
+        if owner is None:
+            continue  # nobody left to remind; the follow-up still shows in `alerts`
+        record(session, None, school.id, "alert.follow_up", "alert", alert.id, now)
+        message = msg(
+            N_("Follow-up for {code} on {day}: alert #{id} ({rule}) was resolved with: {outcome}."),
+            code=alert.student.code,
+            day=alert.follow_up_on,
+            id=alert.id,
+            rule=msg(RULES_BY_ID[alert.rule].title),
+            outcome=msg(OUTCOME_WORDS.get(alert.outcome or "other", OUTCOME_WORDS["other"])),
+        )
+        reminders.append((school, Notification(Recipient.person(owner.user_id), message, language_of(owner))))
+    return reminders
+
+
 def backtest_school(
     session: Session,
     school: School,

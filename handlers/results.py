@@ -193,12 +193,15 @@ class AlertRow:
     opened_at: datetime
     alert_id: int = 0
     owner: str | None = None
+    follow_up_on: date | None = None
 
 
 @dataclass(frozen=True)
 class AlertList:
     timezone: str
     rows: list[AlertRow]
+    # Resolved alerts whose follow-up date has come (recently): the owner has something to do.
+    follow_ups: list[AlertRow] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

@@ -58,6 +58,8 @@ class Alert(Base):
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     outcome: Mapped[str | None] = mapped_column(String(32))
     follow_up_on: Mapped[date | None] = mapped_column(Date)
+    # When the owner was reminded of the follow-up (on its date, or the next school day).
+    follow_up_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     # Repeated or long absence: has the principal's investigation (Skollagen 7 kap. 19 a §) started?
     # None until the EHT has answered.
     investigation_started: Mapped[bool | None]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
@@ -72,6 +72,30 @@ def next_due(
         return due
     moved = datetime.combine(school_day, local.time().replace(tzinfo=None)).replace(tzinfo=zone)
     return moved.astimezone(UTC)
+
+
+def time_of_day(rule: str) -> time | None:
+    """The local time of day a rule's occurrences fall at (its BYHOUR and BYMINUTE), if it says."""
+    parts = dict(part.split("=", 1) for part in rule.upper().split(";") if "=" in part)
+    try:
+        return time(int(parts["BYHOUR"].split(",")[0]), int(parts.get("BYMINUTE", "0").split(",")[0]))
+    except (KeyError, ValueError):
+        return None
+
+
+def school_day_slot(calendar: SchoolCalendar, timezone: str, day: date, at: time) -> datetime:
+    """`at` in local wall-clock time on the first school day from `day` on, as aware UTC."""
+    zone = ZoneInfo(timezone)
+    return datetime.combine(calendar.next_school_day(day), at, tzinfo=zone).astimezone(UTC)
+
+
+def next_slot(calendar: SchoolCalendar, timezone: str, after: datetime, at: time) -> datetime:
+    """The first `at` on a school day strictly after `after`: where a late prompt is asked instead."""
+    day = after.astimezone(ZoneInfo(timezone)).date()
+    slot = school_day_slot(calendar, timezone, day, at)
+    if slot > after:
+        return slot
+    return school_day_slot(calendar, timezone, day + timedelta(days=1), at)
 
 
 CADENCE_OFF = "off"

@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, time
 
 from sqlalchemy import ForeignKey, Index, String, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, UTCDateTime
-from models.cadence import CADENCE_OFF, DEFAULT_CADENCE, next_due
+from models.cadence import CADENCE_OFF, DEFAULT_CADENCE, next_due, time_of_day
 from models.calendar import SchoolCalendar
 from models.people import Member
 from models.student import Student
@@ -44,10 +44,19 @@ class Mentorship(Base):
     def is_active(self) -> bool:
         return self.ended_at is None
 
+    @property
+    def rule(self) -> str:
+        """The cadence in force: the mentorship's own, else the school's default (may be "off")."""
+        return self.cadence or self.student.school.default_cadence or DEFAULT_CADENCE
+
+    def time_of_day(self) -> time | None:
+        """The local time of day the cadence asks at; None when it is off or does not say."""
+        return None if self.rule == CADENCE_OFF else time_of_day(self.rule)
+
     def schedule_next(self, after: datetime, calendar: SchoolCalendar | None = None) -> None:
         """Set `next_due_at` to the cadence's first school-day occurrence after `after`."""
         school = self.student.school
-        rule = self.cadence or school.default_cadence or DEFAULT_CADENCE
+        rule = self.rule
         if rule == CADENCE_OFF:
             self.next_due_at = None
             return

@@ -19,7 +19,8 @@ from models.mentorship import Mentorship
 class PromptStatus(StrEnum):
     PENDING = "pending"  # recorded; its message waits in the outbox
     SENT = "sent"
-    ANSWERED = "answered"  # checked in, did not meet, or snoozed
+    ANSWERED = "answered"  # checked in, or did not meet
+    SNOOZED = "snoozed"  # not answered yet: the mentor asked to be asked again at `snoozed_until`
     MISSED = "missed"  # the next occurrence came with no answer
     CANCELLED = "cancelled"  # the mentorship ended or the student left
 
@@ -43,17 +44,20 @@ class Prompt(Base):
     sent_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When a snoozed prompt is asked again; None once a newer prompt asked about the student instead.
+    snoozed_until: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     mentorship: Mapped[Mentorship] = relationship()
 
 
+# Not answered yet: the mentor has been, or will be, asked about these.
+OPEN = (PromptStatus.PENDING, PromptStatus.SENT, PromptStatus.SNOOZED)
+
+
 def close_open_prompts(session: Session, mentorship_id: int, status: PromptStatus, now: datetime) -> None:
-    """The mentor answered (checked in, did not meet, snoozed), or the mentorship ended."""
+    """The mentor answered (checked in or did not meet), or the mentorship ended."""
     session.execute(
         update(Prompt)
-        .where(
-            Prompt.mentorship_id == mentorship_id,
-            Prompt.status.in_([PromptStatus.PENDING, PromptStatus.SENT]),
-        )
+        .where(Prompt.mentorship_id == mentorship_id, Prompt.status.in_(OPEN))
         .values(status=status, answered_at=now)
     )

@@ -9,6 +9,12 @@ it twice adds a second set instead of clashing with the first.
 Students are known only by pseudonymous codes such as `7B-03`, as in the product. Attendance and
 ratings follow a simple model: most students attend and do fine, a few are drifting away, and
 each student's ratings wander around a level of their own.
+
+The term is what the clock and the people would have left behind: a prompt at each of the
+mentorship's cadence occurrences (answered by a check-in a little later, or missed, the latest
+perhaps still waiting), now and then an ad hoc check-in, and the alerts the rules raised on those
+check-ins with what the student health team did about them (`models/seed_alerts.py`). So every
+figure of a digest over the term adds up, and the EHT side of the demo has something to show.
 """
 
 from __future__ import annotations
@@ -26,10 +32,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.orm import Session
 
-from models import CheckIn, Member, Mentorship, Organisation, Prompt, School, Student
+from models import Alert, CheckIn, Member, Mentorship, Organisation, Prompt, School, Student
 from models.cadence import DEFAULT_CADENCE, next_due
 from models.calendar import SchoolCalendar
 from models.db import Database
+from models.rules import thresholds_for
+from models.seed_alerts import Team, term_alerts
 
 BATCH = 5_000
 TIMEZONE = "Europe/Stockholm"
@@ -54,6 +62,18 @@ STRENGTHS = (
     "Asked for help when stuck",
 )
 FIRST_NAMES = ("Alva", "Elias", "Maja", "Omar", "Saga", "Liam", "Noor", "Hugo", "Elsa", "Amir", "Ella", "Leo")
+SCHOOL_NAMES = (
+    "Björkskolan",
+    "Ekskolan",
+    "Granskolan",
+    "Lindskolan",
+    "Almskolan",
+    "Askskolan",
+    "Lönnskolan",
+    "Rönnskolan",
+    "Tallskolan",
+    "Bokskolan",
+)
 
 
 @dataclass(frozen=True)
@@ -63,10 +83,13 @@ class SeedSize:
     students: int = 120
     schools: int | None = None
     mentees_per_mentor: int = 4
+    # The term's length in school weeks: about one check-in a week with the default cadence.
     check_ins_per_student: int = 12
     # The moment the term of check-ins ends; mentorships fall due after it.
     now: datetime = field(default_factory=lambda: datetime.now(UTC))
     random_seed: int = 8
+    # Run the term's check-ins through the early-warning rules (about 5 ms a student).
+    alerts: bool = True
 
     @property
     def school_count(self) -> int:
@@ -82,13 +105,14 @@ class SeedReport:
     mentorships: int = 0
     check_ins: int = 0
     prompts: int = 0
+    alerts: int = 0
     seconds: float = 0.0
 
     def summary(self) -> str:
         return (
             f"seeded {self.schools} school(s), {self.members} member(s), {self.students} student(s), "
-            f"{self.mentorships} mentorship(s), {self.check_ins} check-in(s), {self.prompts} prompt(s) "
-            f"in namespace {self.namespace!r} in {self.seconds:.1f} s"
+            f"{self.mentorships} mentorship(s), {self.check_ins} check-in(s), {self.prompts} prompt(s), "
+            f"{self.alerts} alert(s) in namespace {self.namespace!r} in {self.seconds:.1f} s"
         )
 
 
@@ -122,6 +146,8 @@ class Progress:
         self.out.flush()
 
     def close(self) -> None:
+        # The total was an estimate (how many check-ins a term has is up to chance): end at 100 %.
+        self.total = max(self.done, 1)
         if self.out is not None:
             self._draw()
             self.out.write("\n")
@@ -142,15 +168,59 @@ def _fix_sequences(session: Session, tables: list[Table]) -> None:
         )
 
 
-def _namespace(session: Session) -> str:
-    """The first `seed-N` prefix no school uses yet."""
+def _run_number(session: Session) -> int:
+    """The first N whose `seed-N` prefix no school uses yet."""
     taken = set(
         session.scalars(select(School.workspace_id).where(School.workspace_id.like(f"{NAMESPACE}-%-1")))
     )
     run = 1
     while f"{NAMESPACE}-{run}-1" in taken:
         run += 1
-    return f"{NAMESPACE}-{run}"
+    return run
+
+
+def school_name(run: int, n: int) -> str:
+    """A name a person can read: Björkskolan, Ekskolan, ... (Björkskolan 2 after the list, and
+    the run added for a second seed: "Björkskolan (demo 2)")."""
+    name = SCHOOL_NAMES[n % len(SCHOOL_NAMES)]
+    if n >= len(SCHOOL_NAMES):
+        name += f" {n // len(SCHOOL_NAMES) + 1}"
+    return name if run == 1 else f"{name} (demo {run})"
+
+
+@dataclass(frozen=True)
+class _Occurrence:
+    """A cadence occurrence of the term, with what every student's prompt for it shares."""
+
+    due: datetime
+    local_date: date
+    reminder_at: datetime  # 24 school hours on, when the clock reminds an unanswered prompt
+    ad_hoc_at: datetime | None  # the next school day, when a mentor may check in again
+
+
+def _occurrences(
+    cadence: str | None, calendar: SchoolCalendar, term_start: datetime, today: date
+) -> list[_Occurrence]:
+    """When the clock would have prompted over the term: each occurrence before `today`, one a day."""
+    found: dict[date, _Occurrence] = {}
+    after = term_start
+    zone = ZoneInfo(TIMEZONE)
+    while True:
+        due = next_due(cadence or DEFAULT_CADENCE, TIMEZONE, after, calendar, anchor=term_start)
+        local_date = due.astimezone(zone).date()
+        if local_date >= today:
+            return list(found.values())
+        next_day = due + timedelta(days=1)
+        found.setdefault(
+            local_date,
+            _Occurrence(
+                due,
+                local_date,
+                calendar.add_school_hours(due, 24, TIMEZONE),
+                next_day if calendar.is_school_day(next_day.astimezone(zone).date()) else None,
+            ),
+        )
+        after = due
 
 
 def _school_days(calendar: SchoolCalendar, end: date, count: int) -> list[date]:
@@ -199,16 +269,19 @@ def seed(
     started = time.perf_counter()
     rng = random.Random(size.random_seed)
     mentors_per_school = max(1, math.ceil(size.students / size.school_count / size.mentees_per_mentor))
+    # An estimate: a prompt and most often a check-in a week, and a few alerts.
     total_rows = size.school_count * (3 + mentors_per_school) + size.students * (
         2 + 2 * size.check_ins_per_student
     )
     progress = Progress(total_rows, progress_out)
-    tables = [t.__table__ for t in (Organisation, School, Member, Student, Mentorship, CheckIn, Prompt)]
-    organisation_t, school_t, member_t, student_t, mentorship_t, check_in_t, prompt_t = tables
+    models = (Organisation, School, Member, Student, Mentorship, CheckIn, Prompt, Alert)
+    tables = [model.__table__ for model in models]
+    organisation_t, school_t, member_t, student_t, mentorship_t, check_in_t, prompt_t, alert_t = tables
     with db.transaction() as session:
-        namespace = _namespace(session)
+        run = _run_number(session)
+        namespace = f"{NAMESPACE}-{run}"
         if console_workspace is not None:
-            namespace = f"{console_workspace[0]}:{console_workspace[1]}"
+            run, namespace = 1, f"{console_workspace[0]}:{console_workspace[1]}"
             if session.scalar(
                 select(func.count())
                 .select_from(Student)
@@ -228,15 +301,20 @@ def seed(
         now = size.now
         calendar = SchoolCalendar()
         zone = ZoneInfo(TIMEZONE)
-        term_days = _school_days(
-            calendar, now.astimezone(zone).date(), max(size.check_ins_per_student, 1) * 5
-        )
+        today = now.astimezone(zone).date()
+        term_days = _school_days(calendar, today, max(size.check_ins_per_student, 1) * 5)
         term_start = datetime.combine(term_days[0], datetime.min.time(), tzinfo=zone).astimezone(UTC)
-        # Every school shares the calendar and the term start, so each cadence's next due time is
-        # worked out once (evaluating an RRULE per mentorship would dominate the run).
+        # Every school shares the calendar and the term start, so each cadence's occurrences and
+        # next due time are worked out once (evaluating an RRULE per mentorship would dominate).
         due_of: dict[str | None, datetime] = {}
+        occurrences_of: dict[str | None, list[_Occurrence]] = {}
         for cadence in CADENCES:
             due_of[cadence] = next_due(cadence or DEFAULT_CADENCE, TIMEZONE, now, calendar, anchor=term_start)
+            occurrences_of[cadence] = (
+                _occurrences(cadence, calendar, term_start, today) if size.check_ins_per_student else []
+            )
+        thresholds = thresholds_for({})
+        with_alerts = size.alerts and size.check_ins_per_student > 0
 
         students_left = size.students
         for n in range(size.school_count):
@@ -265,10 +343,11 @@ def seed(
                     "organisation_id": organisation_id,
                     "platform": workspace[0],
                     "workspace_id": workspace[1],
-                    "name": f"Skola {namespace}-{n + 1}",
+                    "name": school_name(run, n),
                     "timezone": TIMEZONE,
                     "language": "sv",
-                    "eht_channel": "#eht",
+                    # A channel id as the `eht` command stores it: without the '#' people type.
+                    "eht_channel": "eht",
                     "thresholds": {},
                     "created_at": term_start,
                 },
@@ -277,6 +356,7 @@ def seed(
             in_school = math.ceil(students_left / (size.school_count - n))
             students_left -= in_school
             mentor_ids = []
+            eht_id = 0
             people = [("coordinator", {"is_coordinator": True}), ("eht", {"is_eht": True})]
             people += [(f"mentor{m + 1:02d}", {"is_mentor": True}) for m in range(mentors_per_school)]
             for user_id, roles in people:
@@ -298,7 +378,10 @@ def seed(
                 )
                 if roles.get("is_mentor"):
                     mentor_ids.append(member_id)
+                if roles.get("is_eht"):
+                    eht_id = member_id
             report.members += len(people)
+            team = Team(eht_id, TIMEZONE, calendar, thresholds)
             for k, code, grade in _codes(in_school, rng):
                 student_id, mentorship_id = ids["student"], ids["mentorship"]
                 ids["student"] += 1
@@ -329,15 +412,21 @@ def seed(
                         "started_at": term_start,
                     },
                 )
-                for row, prompt in _term(rng, size.check_ins_per_student, term_days, zone, now):
-                    check_in_id, prompt_id = ids["check_in"], ids["prompt"]
+                check_ins, prompts = _term(rng, occurrences_of[cadence], now)
+                for row in check_ins:
+                    row.update(id=ids["check_in"], student_id=student_id, mentorship_id=mentorship_id)
                     ids["check_in"] += 1
-                    ids["prompt"] += 1
-                    row.update(id=check_in_id, student_id=student_id, mentorship_id=mentorship_id)
                     batch.add(check_in_t, {**row, "author_id": mentor_id})
-                    batch.add(prompt_t, {**prompt, "id": prompt_id, "mentorship_id": mentorship_id})
-                    report.check_ins += 1
-                    report.prompts += 1
+                for prompt in prompts:
+                    batch.add(prompt_t, {**prompt, "id": ids["prompt"], "mentorship_id": mentorship_id})
+                    ids["prompt"] += 1
+                raised = term_alerts(rng, team, check_ins, term_days[0], now) if with_alerts else []
+                for alert in raised:
+                    batch.add(alert_t, {**alert, "id": ids["alert"], "student_id": student_id})
+                    ids["alert"] += 1
+                    report.alerts += 1
+                report.check_ins += len(check_ins)
+                report.prompts += len(prompts)
                 report.students += 1
                 report.mentorships += 1
         batch.flush()
@@ -360,52 +449,76 @@ def _codes(count: int, rng: random.Random) -> Iterator[tuple[int, str, int]]:
 
 
 def _term(
-    rng: random.Random, count: int, term_days: list[date], zone: ZoneInfo, now: datetime
-) -> Iterator[tuple[dict[str, Any], dict[str, Any]]]:
-    """One student's term: a check-in (and the prompt it answered) about once a school week."""
+    rng: random.Random, occurrences: list[_Occurrence], now: datetime
+) -> tuple[list[dict[str, Any]], list[dict[str, Any]]]:
+    """One student's term: check-ins (oldest first) and the prompts of the cadence's occurrences.
+
+    Most prompts are answered by a check-in within hours; the others were missed when the next
+    came, and the latest may still be waiting (reminded after 24 school hours, as the clock does).
+    """
     drifting = rng.random() < 0.15  # the students the early-warning rules exist for
     level = rng.uniform(2.2, 3.4) if drifting else rng.uniform(3.0, 4.6)
-    for week in range(count):
-        day = term_days[min(week * 5 + rng.randrange(5), len(term_days) - 1)]
-        at = datetime.combine(day, datetime.min.time(), tzinfo=zone).replace(hour=rng.randint(8, 15))
-        recorded = min(at.astimezone(UTC), now - timedelta(minutes=1))
-        met = rng.random() < 0.92
-        absent = (
-            rng.choices((0, 1, 2, 3), (60, 20, 12, 8))[0] if drifting else rng.choices((0, 1), (92, 8))[0]
-        )
-        lessons = rng.choices((0, 1, 2, 4), (70, 15, 10, 5))[0] if drifting else 0
-        ratings = {
-            dimension: (max(1, min(5, round(rng.gauss(level, 0.7)))) if met else None)
-            for dimension in ("behavioural", "academic", "cognitive", "affective")
+    answer_rate = 0.75 if drifting else 0.9
+    check_ins: list[dict[str, Any]] = []
+    prompts: list[dict[str, Any]] = []
+    for index, occurrence in enumerate(occurrences):
+        due = occurrence.due
+        prompt: dict[str, Any] = {
+            "due_at": due,
+            "local_date": occurrence.local_date,
+            "created_at": due,
+            "sent_at": due,
+            "reminded_at": None,
+            "answered_at": None,
+            "snoozed_until": None,
         }
-        concern = met and rng.random() < (0.08 if drifting else 0.01)
-        yield (
-            {
-                "recorded_at": recorded,
-                "kind": "scheduled",
-                "met": met,
-                "absent_days": absent,
-                "absent_lessons": lessons,
-                "unexcused_days": absent if absent and rng.random() < 0.3 else 0,
-                "unexcused_lessons": lessons // 2,
-                "late_arrivals": rng.choices((0, 1, 2), (80, 15, 5))[0],
-                "guardians_told": None,
-                **ratings,
-                # Free text is encrypted on the way in; about a third of check-ins name a strength.
-                "strengths": rng.choice(STRENGTHS) if met and rng.random() < 0.33 else "",
-                "concern": concern,
-                "concern_domain": rng.choice(("individual", "home", "school")) if concern else None,
-                "note": "",
-            },
-            {
-                "due_at": recorded,
-                "local_date": day,
-                "status": "answered",
-                "created_at": recorded,
-                "sent_at": recorded,
-                "answered_at": recorded,
-            },
-        )
+        recorded = due + timedelta(minutes=rng.randint(10, 360))
+        if rng.random() < answer_rate and recorded < now:
+            check_ins.append(_check_in(rng, recorded, "scheduled", drifting, level))
+            prompt.update(status="answered", answered_at=recorded)
+            if occurrence.ad_hoc_at is not None and rng.random() < 0.08:
+                # Now and then the mentor checks in again between prompts, the next school day.
+                ad_hoc = occurrence.ad_hoc_at + timedelta(hours=rng.uniform(0, 6))
+                if ad_hoc < now:
+                    check_ins.append(_check_in(rng, ad_hoc, "adhoc", drifting, level))
+        else:
+            prompt.update(
+                status="sent" if index == len(occurrences) - 1 else "missed",
+                reminded_at=occurrence.reminder_at if occurrence.reminder_at <= now else None,
+            )
+        prompts.append(prompt)
+    check_ins.sort(key=lambda row: row["recorded_at"])
+    return check_ins, prompts
+
+
+def _check_in(
+    rng: random.Random, recorded: datetime, kind: str, drifting: bool, level: float
+) -> dict[str, Any]:
+    met = rng.random() < 0.92
+    absent = rng.choices((0, 1, 2, 3), (60, 20, 12, 8))[0] if drifting else rng.choices((0, 1), (92, 8))[0]
+    lessons = rng.choices((0, 1, 2, 4), (70, 15, 10, 5))[0] if drifting else 0
+    ratings = {
+        dimension: (max(1, min(5, round(rng.gauss(level, 0.7)))) if met else None)
+        for dimension in ("behavioural", "academic", "cognitive", "affective")
+    }
+    concern = met and rng.random() < (0.08 if drifting else 0.01)
+    return {
+        "recorded_at": recorded,
+        "kind": kind,
+        "met": met,
+        "absent_days": absent,
+        "absent_lessons": lessons,
+        "unexcused_days": absent if absent and rng.random() < 0.3 else 0,
+        "unexcused_lessons": lessons // 2,
+        "late_arrivals": rng.choices((0, 1, 2), (80, 15, 5))[0],
+        "guardians_told": None,
+        **ratings,
+        # Free text is encrypted on the way in; about a third of check-ins name a strength.
+        "strengths": rng.choice(STRENGTHS) if met and rng.random() < 0.33 else "",
+        "concern": concern,
+        "concern_domain": rng.choice(("individual", "home", "school")) if concern else None,
+        "note": "",
+    }
 
 
 def mark_due(db: Database, moment: datetime, limit: int | None = None) -> int:

@@ -24,8 +24,9 @@ from models.cadence import DIGEST_DEFAULT
 from models.db import Database
 from schedules.daily import run_daily_early_warning
 from schedules.digests import record_digests
+from schedules.follow_ups import remind_follow_ups
 from schedules.outbox import deliver_pending, worker_name
-from schedules.prompting import record_due_prompts, record_reminders
+from schedules.prompting import record_due_prompts, record_reminders, record_snoozes_ended
 from schedules.retention import run_retention
 from schedules.waiting import what_is_waiting
 
@@ -49,6 +50,7 @@ class TickReport:
     digests: int = 0
     retention: int = 0  # schools whose retention ran
     alerts: int = 0  # alert messages from the daily early-warning run
+    follow_ups: int = 0  # follow-up reminders to alert owners
     delivered: list[Notification] = field(default_factory=list)
 
 
@@ -75,6 +77,9 @@ class Clock:
         waiting = what_is_waiting(self.db, now, self.settings)
         if waiting.prompts:
             report.prompts = record_due_prompts(self.db, now)
+        if waiting.snoozed:
+            # After the due prompts: a snooze ending with a new occurrence is asked by that one.
+            report.prompts += record_snoozes_ended(self.db, now)
         if waiting.reminders:
             report.reminders = record_reminders(self.db, now, self.settings.reminder_after_school_hours)
         if waiting.digests:
@@ -83,7 +88,10 @@ class Clock:
             report.retention = sum(1 for _ in run_retention(self.db, now))
         if waiting.daily:
             report.alerts = run_daily_early_warning(self.db, now, self.settings)
-        if waiting.outbox or report.prompts or report.reminders or report.digests or report.alerts:
+        if waiting.follow_ups:
+            report.follow_ups = remind_follow_ups(self.db, now, self.settings)
+        queued = report.prompts or report.reminders or report.digests or report.alerts or report.follow_ups
+        if waiting.outbox or queued:
             report.delivered = self.deliver(now)
         return report
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from handlers.actors import language_of
@@ -114,28 +114,36 @@ def _local_date(moment: datetime, timezone: str) -> date:
 
 
 def build_digest(session: Session, school: School, start: datetime, end: datetime) -> Digest:
-    first_day, last_day = _local_date(start, school.timezone), _local_date(end, school.timezone)
+    """The week (start, end] as it stood at `end`: every figure adds up.
+
+    Prompts due in the week = answered by `end` + not answered (sent, snoozed, missed), and the
+    not answered ones are exactly those listed per mentor. Prompts and check-ins are counted over
+    the same moments, so each check-in that answered a prompt of the week is among those logged.
+    """
     in_school = (Mentorship.student_id == Student.id) & (Student.school_id == school.id)
-    in_period = (Prompt.local_date > first_day) & (Prompt.local_date <= last_day)
-    counts = dict(
-        session.execute(
-            select(Prompt.status, func.count())
-            .join(Mentorship, Prompt.mentorship_id == Mentorship.id)
-            .join(Student, in_school)
-            .where(in_period, Prompt.status != PromptStatus.CANCELLED)
-            .group_by(Prompt.status)
-        ).all()
+    answered = case(
+        ((Prompt.status == PromptStatus.ANSWERED) & (Prompt.answered_at <= end), 1),
+        else_=0,
     )
-    overdue_rows = session.execute(
-        select(Member.user_id, func.count())
+    per_mentor = session.execute(
+        select(Member.user_id, func.count(), func.sum(answered))
         .select_from(Prompt)
         .join(Mentorship, Prompt.mentorship_id == Mentorship.id)
         .join(Student, in_school)
         .join(Member, Member.id == Mentorship.mentor_id)
-        .where(in_period, Prompt.status.in_([PromptStatus.SENT, PromptStatus.MISSED]))
+        .where(Prompt.due_at > start, Prompt.due_at <= end, Prompt.status != PromptStatus.CANCELLED)
         .group_by(Member.user_id)
-        .order_by(func.count().desc(), Member.user_id)
     ).all()
+    due = sum(count for _user, count, _answered in per_mentor)
+    answered_count = sum(int(done or 0) for _user, _count, done in per_mentor)
+    overdue = sorted(
+        (
+            MentorOverdue(user_id, count - int(done or 0))
+            for user_id, count, done in per_mentor
+            if count > int(done or 0)
+        ),
+        key=lambda row: (-row.overdue, row.mentor_user_id),
+    )
     check_ins = session.scalar(
         select(func.count())
         .select_from(CheckIn)
@@ -152,9 +160,9 @@ def build_digest(session: Session, school: School, start: datetime, end: datetim
         timezone=school.timezone,
         period_start=start,
         period_end=end,
-        prompts_due=sum(counts.values()),
-        prompts_answered=counts.get(PromptStatus.ANSWERED, 0),
+        prompts_due=due,
+        prompts_answered=answered_count,
         check_ins=check_ins or 0,
-        overdue=[MentorOverdue(user_id, count) for user_id, count in overdue_rows],
+        overdue=overdue,
         open_alerts=open_alerts or 0,
     )

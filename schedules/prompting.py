@@ -1,9 +1,14 @@
-"""Deciding what the clock sends mentors: due prompts, one reminder, escalation to coordinators.
+"""Deciding what the clock sends mentors: due prompts, snoozed ones, one reminder, escalation.
 
 Each function runs in one transaction: it records what it decided (prompts, reminded_at) and puts
 the messages in the outbox together, so a crash leaves either all of it or none of it. Rows are
 claimed with FOR UPDATE SKIP LOCKED, so concurrent workers on PostgreSQL share the work and never
 decide the same thing twice.
+
+A prompt is sent on the school day it falls due, however late that day the clock sees it. One the
+clock sees only on a later day (it was down) is not sent at once, whatever the hour or the day:
+it is asked at the next school-day slot, the cadence's own time of day, once. When that slot is
+also a regular occurrence, the two are one prompt.
 """
 
 from __future__ import annotations
@@ -21,6 +26,7 @@ from handlers.actors import language_of
 from handlers.delivery import enqueue
 from handlers.results import DueMentee, DuePrompt, Notification, Recipient
 from models import Member, Mentorship, Prompt, PromptStatus, School, Student
+from models.cadence import next_slot
 from models.calendar import SchoolCalendar
 from models.db import Database
 from models.messages import N_, msg
@@ -85,9 +91,11 @@ def _insert_prompts(
     return new
 
 
-def _missed_streaks(session: Session, new_prompts: dict[int, int]) -> dict[int, int]:
+def _missed_streaks(session: Session, new_prompts: dict[int, int], now: datetime) -> dict[int, int]:
     """Mark earlier unanswered prompts missed; return, per mentorship, how many in a row are missed.
 
+    A snoozed prompt is not missed: the mentor answered "later", which breaks the streak. When its
+    time comes with the new prompt, it is folded into that one and missed only with it.
     One query for the whole batch: the latest few earlier prompts of each mentorship.
     """
     if not new_prompts:
@@ -113,7 +121,14 @@ def _missed_streaks(session: Session, new_prompts: dict[int, int]) -> dict[int, 
     for prompt in earlier:
         if prompt.mentorship_id in broken:
             continue
-        if prompt.status is PromptStatus.SENT:
+        if prompt.status is PromptStatus.SNOOZED and prompt.snoozed_until is not None:
+            if prompt.snoozed_until <= now:
+                # Its time has come with this new prompt, which asks about the student again and
+                # is answered for both: one message, not two. Unanswered by the next one, missed.
+                prompt.snoozed_until = None
+            broken.add(prompt.mentorship_id)
+            continue
+        if prompt.status in (PromptStatus.SENT, PromptStatus.SNOOZED):
             prompt.status = PromptStatus.MISSED
         if prompt.status is PromptStatus.MISSED:
             streaks[prompt.mentorship_id] += 1
@@ -142,8 +157,8 @@ def _lock_mentors(session: Session, candidates: Select[tuple[int]]) -> list[int]
 def record_due_prompts(db: Database, now: datetime) -> int:
     """Record every due occurrence and queue one message per mentor; returns prompts recorded.
 
-    After downtime a mentorship is prompted once for what it missed (coalesced), and its next
-    due time moves past `now`, so there is no flood of stale prompts.
+    After downtime a mentorship is prompted once for what it missed (coalesced), at the next
+    school-day slot; its next due time then moves past that, so there is no flood of stale prompts.
     """
     is_due = (
         Mentorship.ended_at.is_(None),
@@ -185,13 +200,19 @@ def record_due_prompts(db: Database, now: datetime) -> int:
             # of the loop would send one UPDATE per mentorship, interleaved with the inserts.
             session.autoflush = False
             occurrences = []
+            on_time = []
             for mentorship in due:
                 assert mentorship.next_due_at is not None
-                zone = ZoneInfo(mentorship.student.school.timezone)
+                school = mentorship.student.school
+                if _day_passed(mentorship.next_due_at, now, school):
+                    mentorship.next_due_at = _catch_up_slot(mentorship.next_due_at, now, school, calendars)
+                    continue
+                zone = ZoneInfo(school.timezone)
                 occurrences.append((mentorship, mentorship.next_due_at.astimezone(zone).date()))
+                on_time.append(mentorship)
             new_prompts = _insert_prompts(session, occurrences, now)
-            streaks = _missed_streaks(session, new_prompts)
-            for mentorship in due:
+            streaks = _missed_streaks(session, new_prompts, now)
+            for mentorship in on_time:
                 assert mentorship.next_due_at is not None
                 prompt_id = new_prompts.get(mentorship.id)
                 if prompt_id is not None:
@@ -201,25 +222,42 @@ def record_due_prompts(db: Database, now: datetime) -> int:
                 school = mentorship.student.school
                 mentorship.schedule_next(max(now, mentorship.next_due_at), calendars.of(school))
             for prompts in by_mentor.values():
-                _queue_prompt(session, prompts, now, reminder=False)
+                _queue_prompt(session, prompts, now, "prompts")
             recorded += sum(len(p) for p in by_mentor.values())
 
 
-def _queue_prompt(session: Session, prompts: list[Due], now: datetime, reminder: bool) -> None:
+def _day_passed(due: datetime, now: datetime, school: School) -> bool:
+    """True when the school day `due` fell on is over: the clock was down all the rest of it."""
+    zone = ZoneInfo(school.timezone)
+    return now.astimezone(zone).date() > due.astimezone(zone).date()
+
+
+def _catch_up_slot(missed: datetime, now: datetime, school: School, calendars: Calendars) -> datetime:
+    """Where a prompt the clock was down for is asked: the next school day at its own time of day."""
+    at = missed.astimezone(ZoneInfo(school.timezone)).time()
+    return next_slot(calendars.of(school), school.timezone, now, at)
+
+
+def _queue_prompt(session: Session, prompts: list[Due], now: datetime, kind: str) -> None:
+    """One message to the mentor about `prompts`: kind "prompts", "again" (after a snooze) or "reminder"."""
     first = prompts[0]
     mentor, school = first.mentorship.mentor, first.mentorship.student.school
     mentees = [DueMentee(d.mentorship.student.code, _label(d.mentorship.student), d.due_at) for d in prompts]
+    reminder = kind == "reminder"
     notification = Notification(
         Recipient.person(mentor.user_id),
         DuePrompt(school.timezone, mentees, reminder=reminder),
         language=language_of(mentor),
     )
-    kind = "reminder" if reminder else "prompts"
+    # A prompt is asked again after each snooze: the time it was asked for tells the rounds apart.
+    key = f"{kind}:{mentor.id}:{first.prompt_id}"
+    if kind == "again":
+        key += f":{first.due_at.isoformat()}"
     enqueue(
         session,
         school,
         notification,
-        f"{kind}:{mentor.id}:{first.prompt_id}",
+        key,
         prompt_ids=[] if reminder else [d.prompt_id for d in prompts],
         now=now,
     )
@@ -291,5 +329,45 @@ def record_reminders(db: Database, now: datetime, after_school_hours: float) -> 
                         Due(prompt.id, prompt.mentorship, prompt.due_at)
                     )
             for due_prompts in by_mentor.values():
-                _queue_prompt(session, due_prompts, now, reminder=True)
+                _queue_prompt(session, due_prompts, now, "reminder")
                 reminded += len(due_prompts)
+
+
+def record_snoozes_ended(db: Database, now: datetime) -> int:
+    """Ask again about every snoozed prompt whose time has come, one message per mentor; returns how many.
+
+    The prompt becomes pending again and the outbox marks it sent, so the reminder counts from then.
+    """
+    ended = (Prompt.status == PromptStatus.SNOOZED, Prompt.snoozed_until <= now)
+    asked = 0
+    while True:
+        with db.transaction() as session:
+            mentor_ids = _lock_mentors(session, select(Mentorship.mentor_id).join(Prompt).where(*ended))
+            if not mentor_ids:
+                return asked
+            prompts = session.scalars(
+                select(Prompt)
+                .join(Prompt.mentorship)
+                .where(Mentorship.mentor_id.in_(mentor_ids), *ended)
+                .order_by(Prompt.id)
+                .options(
+                    contains_eager(Prompt.mentorship)
+                    .joinedload(Mentorship.student)
+                    .joinedload(Student.school),
+                    contains_eager(Prompt.mentorship).joinedload(Mentorship.mentor),
+                )
+            ).all()
+            calendars = Calendars()
+            by_mentor: dict[int, list[Due]] = defaultdict(list)
+            for prompt in prompts:
+                assert prompt.snoozed_until is not None
+                school = prompt.mentorship.student.school
+                if _day_passed(prompt.snoozed_until, now, school):
+                    prompt.snoozed_until = _catch_up_slot(prompt.snoozed_until, now, school, calendars)
+                    continue
+                prompt.status, prompt.sent_at, prompt.reminded_at = PromptStatus.PENDING, None, None
+                due = Due(prompt.id, prompt.mentorship, prompt.snoozed_until)
+                by_mentor[prompt.mentorship.mentor_id].append(due)
+            for due_prompts in by_mentor.values():
+                _queue_prompt(session, due_prompts, now, "again")
+                asked += len(due_prompts)

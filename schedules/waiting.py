@@ -20,7 +20,7 @@ from models import ClockRoutine, Mentorship, OutboxMessage, OutboxStatus, Prompt
 from models.base import UTCDateTime
 from models.cadence import previous_occurrence
 from models.db import Database
-from schedules import daily, digests, retention
+from schedules import daily, digests, follow_ups, retention
 from schedules.outbox import CLAIM_LEASE
 
 if TYPE_CHECKING:
@@ -30,10 +30,12 @@ if TYPE_CHECKING:
 @dataclass(frozen=True)
 class Waiting:
     prompts: bool = True
+    snoozed: bool = True
     reminders: bool = True
     digests: bool = True
     retention: bool = True
     daily: bool = True
+    follow_ups: bool = True
     outbox: bool = True
 
 
@@ -52,6 +54,12 @@ QUESTION = select(
     .label("prompts"),
     exists()
     .where(
+        Prompt.status == PromptStatus.SNOOZED,
+        Prompt.snoozed_until <= bindparam("now", type_=UTCDateTime),
+    )
+    .label("snoozed"),
+    exists()
+    .where(
         Prompt.status == PromptStatus.SENT,
         Prompt.reminded_at.is_(None),
         Prompt.sent_at <= bindparam("sent_before", type_=UTCDateTime),
@@ -60,6 +68,7 @@ QUESTION = select(
     (_flag("in_digest_week") & _not_run(digests.ROUTINE, "digest_week")).label("digests"),
     _not_run(retention.ROUTINE, "retention_day").label("retention"),
     (_flag("after_daily_hour") & _not_run(daily.ROUTINE, "daily_day")).label("daily"),
+    (_flag("after_daily_hour") & _not_run(follow_ups.ROUTINE, "daily_day")).label("follow_ups"),
     # Two lookups rather than one OR, so each can use the (status, claimed_at) index.
     (
         exists().where(

@@ -10,8 +10,12 @@ import re
 from pathlib import Path
 
 import pytest
+from sqlalchemy import select
 
 from handlers.home import HomeSummary, home
+from models import Mentorship, Student
+from schedules.clock import Clock
+from tests.clock_support import RecordingNotifier
 from tests.driver import Driver
 
 # Actors: coordinator, mentor (anna mentors 7B-03; bo mentors 8A-11), eht (erik), nobody (nils).
@@ -67,6 +71,11 @@ def school(bot: Driver) -> Driver:
     bot.say("admin", "role add @erik eht")
     bot.say("admin", "eht #eht")
     bot.check_in("bo", "9A-07", affective="1")  # raises alert #1 for 9A-07
+    # The clock prompts anna about 7B-03, so there is a check-in to snooze.
+    with bot.db.transaction() as session:
+        own = select(Mentorship.next_due_at).join(Student).where(Student.code == "7B-03")
+        due = session.scalars(own).one()
+    Clock(bot.db, RecordingNotifier(), worker="test").tick(due)
     return bot
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -10,6 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from models import CheckIn, CheckInKind, Mentorship
+from schedules.clock import Clock
+from tests.clock_support import RecordingNotifier
 from tests.driver import GOOD_CHECK_IN, Driver
 
 
@@ -169,17 +171,18 @@ def test_check_ins_are_counted_per_student(school: Driver) -> None:
         assert session.scalar(select(func.count()).select_from(CheckIn)) == 2
 
 
-def test_snooze_moves_the_due_time_a_day(school: Driver) -> None:
-    with school.db.transaction() as session:
-        before = (
-            session.scalars(select(Mentorship).where(Mentorship.mentor.has(user_id="anna"))).one().next_due_at
-        )
-    assert "again tomorrow" in school.say("anna", "snooze 7B-03").text
-    with school.db.transaction() as session:
-        after = (
-            session.scalars(select(Mentorship).where(Mentorship.mentor.has(user_id="anna"))).one().next_due_at
-        )
-    assert after - before == timedelta(days=1)
+def test_snooze_keeps_the_cadence_and_needs_a_waiting_check_in(school: Driver) -> None:
+    def next_due() -> datetime | None:
+        with school.db.transaction() as session:
+            anna = Mentorship.mentor.has(user_id="anna")
+            return session.scalars(select(Mentorship.next_due_at).where(anna)).one()
+
+    assert "nothing to snooze" in school.say("anna", "snooze 7B-03").text
+    before = next_due()
+    assert before is not None
+    Clock(school.db, RecordingNotifier(), worker="test").tick(before)
+    assert "again on" in school.say("anna", "snooze 7B-03").text
+    assert next_due() is not None and next_due() > before  # the regular round after this one
     assert school.say("bo", "snooze 7B-03").outcome.refused
 
 

@@ -1,4 +1,4 @@
-"""Buttons: Check in / Snooze one day / Did not meet on a due prompt (and Check in on App Home).
+"""Buttons: Check in / Snooze / Did not meet on a due prompt (and Check in on App Home).
 
 They call the same use cases as the commands `checkin`, `snooze CODE` and `notmet CODE`. Each
 press is keyed by the message and button, so a double click (or a second press on an old prompt)

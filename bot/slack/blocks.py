@@ -200,7 +200,7 @@ def prompt_content(language: str, prompt: DuePrompt) -> Content:
                 block_id=f"prompt:{mentee.code}",
                 elements=[
                     _button(language, N_("Check in"), ACTION_CHECKIN, mentee.code, style="primary"),
-                    _button(language, N_("Snooze one day"), ACTION_SNOOZE, mentee.code),
+                    _button(language, N_("Snooze to next school day"), ACTION_SNOOZE, mentee.code),
                     _button(language, N_("Did not meet"), ACTION_NOTMET, mentee.code),
                 ],
             )

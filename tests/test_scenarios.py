@@ -20,6 +20,7 @@ from typing import Any, Protocol
 from urllib.parse import parse_qs
 
 import pytest
+import time_machine
 from sqlalchemy import func, select
 
 from bot.config import Settings
@@ -400,3 +401,29 @@ def test_unexcused_absence_is_never_more_than_the_absence_given(platform: Scenar
         assert session.scalar(select(func.count()).select_from(CheckIn)) == 0
     reply = platform.check_in("anna", "7B-03", {**WORRYING, "absent_lessons": "2", "unexcused_lessons": "2"})
     assert "Check-in for 7B-03 saved" in reply
+
+
+def test_a_snooze_on_friday_asks_again_on_monday_at_the_cadence_time(platform: ScenarioDriver) -> None:
+    platform.say("admin", "student add 7B-03 Alex grade=7 class=7B")
+    platform.say("admin", "assign 7B-03 @anna")
+    platform.say("admin", "cadence 7B-03 weekly fri 08:30")
+    start_mentorships(platform.db, at(2026, 10, 11, 12))
+    platform.tick(at(2026, 10, 16, 8, 31))  # Friday 16 October
+    prompts = len(platform.sent_to("@anna"))
+    assert "Time to check in" in platform.sent_to("@anna")[-1]
+
+    # Anna snoozes on Friday morning: people act at the same (simulated) moment as the clock.
+    with time_machine.travel(at(2026, 10, 16, 9, 15), tick=True):
+        reply = platform.say("anna", "snooze 7B-03")
+    assert "again on Monday 19 October at 08:30" in reply
+
+    # Not on Saturday or Sunday; once on Monday at the cadence's time; the cadence keeps its Friday.
+    for moment in (at(2026, 10, 17, 9), at(2026, 10, 18, 9), at(2026, 10, 19, 8, 0)):
+        platform.tick(moment)
+    assert len(platform.sent_to("@anna")) == prompts
+    platform.tick(at(2026, 10, 19, 8, 31))
+    platform.tick(at(2026, 10, 19, 9, 31))
+    assert len(platform.sent_to("@anna")) == prompts + 1
+    assert "7B-03 Alex" in platform.sent_to("@anna")[-1]
+    platform.tick(at(2026, 10, 23, 8, 31))  # the regular Friday round still comes
+    assert len(platform.sent_to("@anna")) == prompts + 2

@@ -58,16 +58,7 @@ def render_reply(language: str, reply: Reply) -> list[str]:
     if isinstance(reply, Help):
         return render_help(language, reply.command)
     if isinstance(reply, StudentList):
-        if not reply.rows:
-            return [_g(language, "No students yet. Add one with: student add CODE")]
-        lines = [_g(language, "Students:")]
-        for row in reply.rows:
-            mentor = f"@{row.mentor_user_id}" if row.mentor_user_id else _g(language, "no mentor")
-            details = " ".join(
-                str(p) for p in (row.display_name, _grade(language, row.grade), row.class_name) if p
-            )
-            lines.append(f"  {row.code:<12} {details:<28} {mentor}")
-        return lines
+        return _render_students(language, reply)
     if isinstance(reply, MenteeList):
         return _render_mentees(language, reply)
     if isinstance(reply, AlertList):
@@ -115,6 +106,32 @@ def _render_alerts(language: str, alerts: AlertList) -> list[str]:
 
 def _rule(language: str, rule: str) -> str:
     return _g(language, RULES_BY_ID[rule].title) if rule in RULES_BY_ID else rule
+
+
+
+def _render_students(language: str, students: StudentList) -> list[str]:
+    if students.removed:
+        if not students.rows:
+            return [_g(language, N_("No removed students."))]
+        lines = [_g(language, N_("Removed students (bring one back with: student reactivate CODE):"))]
+    elif not students.rows:
+        return [_g(language, "No students yet. Add one with: student add CODE")]
+    else:
+        lines = [_g(language, "Students:")]
+    for row in students.rows:
+        if row.removed_at is not None:
+            status = translate(
+                language,
+                msg(N_("removed {date}"), date=local_date(language, row.removed_at, students.timezone)),
+            )
+        elif row.mentor_user_id:
+            status = f"@{row.mentor_user_id}"
+        else:
+            status = _g(language, "no mentor")
+        parts = (row.display_name, _grade(language, row.grade), row.class_name)
+        details = " ".join(str(p) for p in parts if p)
+        lines.append(f"  {row.code:<12} {details:<28} {status}")
+    return lines
 
 
 def _grade(language: str, grade: int | None) -> str:

@@ -159,11 +159,16 @@ class StudentRow:
     grade: int | None
     class_name: str
     mentor_user_id: str | None
+    # Set for a student taken off the programme (`students removed`).
+    removed_at: datetime | None = None
 
 
 @dataclass(frozen=True)
 class StudentList:
     rows: list[StudentRow]
+    timezone: str = "Europe/Stockholm"
+    # The removed students, who can be brought back with `student reactivate`.
+    removed: bool = False
 
 
 @dataclass(frozen=True)

@@ -67,6 +67,10 @@ def test_every_spelling_reaches_its_command(text: str, command: str) -> None:
         ("mentees anna", "mentees"),
         ("checkin", "checkin"),
         ("language", "language"),
+        ("student add 7B 09 Ali", "student add"),
+        ("student add 7B-01 Ali extra=ja", "student add"),
+        ("student edit 7B-01 Åsa", "student edit"),
+        ("student edit 7B-01 name=Åsa namn=Åsa", "student edit"),
     ],
 )
 def test_missing_or_bad_arguments_give_that_commands_usage(text: str, usage: str) -> None:

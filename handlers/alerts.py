@@ -283,4 +283,6 @@ def check_in_history(session: Session, actor: Member, now: datetime, code: str) 
         for c in check_ins
     ]
     trend = engagement_trend(list(reversed(check_ins)))
-    return Outcome(reply=[CheckInHistory(student.code, actor.school.timezone, trend.sparkline, rows)])
+    return Outcome(
+        reply=[CheckInHistory(student.code, actor.school.timezone, trend.sparkline, rows, trend.direction)]
+    )

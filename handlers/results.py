@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from models.alert import AlertStatus
 from models.messages import Message
+from models.trends import Direction
 
 
 class RecipientKind(StrEnum):
@@ -282,6 +283,7 @@ class CheckInHistory:
     timezone: str
     sparkline: str
     rows: list[HistoryRow]
+    direction: Direction = Direction.UNKNOWN
 
 
 Reply = (

@@ -192,3 +192,30 @@ def test_did_not_meet_is_logged_as_a_check_in_without_contact(school: Driver) ->
     assert not check_in.met and check_in.kind is CheckInKind.SCHEDULED and check_in.behavioural is None
     assert "(did not meet)" in school.say("anna", "mentees").text
     assert school.say("bo", "träffades inte 7B-03").outcome.refused
+
+
+def test_history_trend_word_matches_the_numbers_and_every_number_is_named(school: Driver) -> None:
+    for _ in range(3):
+        school.check_in("anna", "7B-03", behavioural="4", academic="4", cognitive="4", affective="4")
+    reply = school.check_in(
+        "anna",
+        "7B-03",
+        behavioural="2",
+        academic="4",
+        cognitive="4",
+        affective="4",
+        absent_days="2",
+        unexcused_days="1",
+    )
+    assert "declining" in reply.text and "steady" not in reply.text
+    history = school.say("anna", "history 7B-03").text
+    assert "Engagement trend:" in history and "declining" in history and "steady" not in history
+    newest = history.splitlines()[1]
+    assert "days absent 2 (1 unexcused)" in newest
+    assert "behaviour 2 · school work 4 · meaning 4 · belonging 4" in newest
+    assert "no absence" in history.splitlines()[2]
+    assert "B A C Af" not in history
+    school.say("anna", "language sv")
+    history = school.say("anna", "historik 7B-03").text
+    assert "nedåt" in history and "stabil" not in history
+    assert "frånvarodagar 2 (1 ogiltiga)" in history and "beteende 2 · skolarbete 4" in history

@@ -162,17 +162,21 @@ def _render_mentees(language: str, mentees: MenteeList) -> list[str]:
                     date=local_date(language, row.last_check_in_at, mentees.timezone),
                 ),
             )
-        due = (
-            translate(
+        if row.waiting_since is not None:
+            due = translate(
                 language,
                 msg(
-                    N_("next due {when}"),
-                    when=local_time(language, row.next_due_at, mentees.timezone),
+                    N_("check-in waiting now (due {when})"),
+                    when=local_time(language, row.waiting_since, mentees.timezone),
                 ),
             )
-            if row.next_due_at
-            else _g(language, "no check-ins scheduled")
-        )
+        elif row.next_due_at:
+            due = translate(
+                language,
+                msg(N_("next due {when}"), when=local_time(language, row.next_due_at, mentees.timezone)),
+            )
+        else:
+            due = _g(language, "no check-ins scheduled")
         name = f" {row.display_name}" if row.display_name else ""
         lines.append(f"  {row.code}{name} · {last} · {due}")
     return lines

@@ -181,6 +181,8 @@ class MenteeRow:
     last_check_in_at: datetime | None
     last_met: bool | None
     next_due_at: datetime | None
+    # Set when a check-in is due and not yet answered: when it fell due.
+    waiting_since: datetime | None = None
 
 
 @dataclass(frozen=True)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -10,8 +10,8 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from models import CheckIn, CheckInKind, Mentorship
-from schedules.clock import Clock
-from tests.clock_support import RecordingNotifier
+from schedules.clock import Clock, ClockSettings
+from tests.clock_support import RecordingNotifier, start_mentorships
 from tests.driver import GOOD_CHECK_IN, Driver
 
 
@@ -219,3 +219,19 @@ def test_history_trend_word_matches_the_numbers_and_every_number_is_named(school
     history = school.say("anna", "historik 7B-03").text
     assert "nedåt" in history and "stabil" not in history
     assert "frånvarodagar 2 (1 ogiltiga)" in history and "beteende 2 · skolarbete 4" in history
+
+
+def test_mentees_says_a_check_in_is_waiting_now_while_a_prompt_is_open(school: Driver) -> None:
+    monday = datetime(2027, 3, 1, 7, 30, tzinfo=UTC)  # 08:30 in Stockholm
+    school.now = monday - timedelta(days=3)
+    start_mentorships(school.db, school.now)
+    Clock(school.db, RecordingNotifier(), ClockSettings(), worker="test").tick(monday + timedelta(minutes=1))
+    school.now = monday + timedelta(hours=3)
+    text = school.say("anna", "mentees").text
+    assert "7B-03 Alex" in text and "check-in waiting now (due Mon 1 Mar 08:30)" in text
+    assert "8 Mar" not in text
+    school.say("anna", "language sv")
+    assert "avstämning väntar nu" in school.say("anna", "adepter").text
+    school.check_in("anna", "7B-03")
+    text = school.say("anna", "mentees").text
+    assert "väntar" not in text and "nästa mån 8 mars 08:30" in text

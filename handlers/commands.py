@@ -17,7 +17,18 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from handlers import alerts, checkins, mentorships, privacy, prompts, roles, schedule, students, thresholds
+from handlers import (
+    alerts,
+    checkins,
+    corrections,
+    mentorships,
+    privacy,
+    prompts,
+    roles,
+    schedule,
+    students,
+    thresholds,
+)
 from handlers.results import Help, Outcome
 from handlers.typed_fields import NOT_A_PERSONNUMMER, UNREADABLE
 from models import Member
@@ -450,6 +461,25 @@ COMMANDS: tuple[CommandSpec, ...] = (
         N_("checkin CODE"),
         N_("Log a check-in for one of your mentees."),
         _bind_code(checkins.start_check_in, "checkin"),
+    ),
+    CommandSpec(
+        "checkin undo",
+        (
+            "checkin undo",
+            "check-in undo",
+            "undo",
+            "avstämning ångra",
+            "avstamning angra",
+            "ångra avstämning",
+            "ångra",
+            "angra",
+        ),
+        N_("checkin undo CODE"),
+        N_(
+            "Withdraw your latest check-in of a mentee within 24 hours; to correct it, "
+            "log it again with checkin CODE."
+        ),
+        _bind_code(corrections.withdraw_check_in, "checkin undo"),
     ),
     CommandSpec(
         "snooze",

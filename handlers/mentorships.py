@@ -110,7 +110,7 @@ def mentees(session: Session, actor: Member, now: datetime, mentor_user_id: str 
         for mentorship in mentorships:
             last = session.scalars(
                 select(CheckIn)
-                .where(CheckIn.student_id == mentorship.student_id)
+                .where(CheckIn.student_id == mentorship.student_id, CheckIn.withdrawn_at.is_(None))
                 .order_by(CheckIn.recorded_at.desc(), CheckIn.id.desc())
                 .limit(1)
             ).first()

@@ -42,6 +42,7 @@ MATRIX: list[tuple[str, dict[str, bool]]] = [
     ("checkin {OWN}", {"admin": N, "anna": Y, "erik": N, "nils": N}),
     ("checkin {OTHER}", {"admin": N, "anna": N, "erik": N, "nils": N}),
     ("snooze {OWN}", {"admin": N, "anna": Y, "erik": N, "nils": N}),
+    ("checkin undo {OWN}", {"admin": N, "anna": Y, "erik": N, "nils": N}),
     ("notmet {OTHER}", {"admin": N, "anna": N, "erik": N, "nils": N}),
     ("cadence {OWN} mon 09:00", {"admin": Y, "anna": Y, "erik": N, "nils": N}),
     ("cadence {OTHER} mon 09:00", {"admin": Y, "anna": N, "erik": N, "nils": N}),
@@ -77,6 +78,7 @@ def school(bot: Driver) -> Driver:
     bot.say("admin", "role add @erik eht")
     bot.say("admin", "eht #eht")
     bot.check_in("bo", "9A-07", affective="1")  # raises alert #1 for 9A-07
+    bot.check_in("anna", "7B-03")  # one anna may withdraw
     # The clock prompts anna about 7B-03, so there is a check-in to snooze.
     with bot.db.transaction() as session:
         own = select(Mentorship.next_due_at).join(Student).where(Student.code == "7B-03")
@@ -155,6 +157,7 @@ README_ROWS: dict[str, list[str]] = {
         "snooze {OWN}",
         "notmet {OTHER}",
     ],
+    "withdraw one's own check-in within 24 hours (`checkin undo`)": ["checkin undo {OWN}"],
     "change a mentee's cadence": ["cadence {OWN} mon 09:00", "cadence {OTHER} mon 09:00"],
     "read a student's check-in history (never the note)": ["history {OWN}", "history {ALERTED}"],
     "list open alerts": ["alerts"],

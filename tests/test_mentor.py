@@ -9,7 +9,7 @@ import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from models import CheckIn, CheckInKind, Mentorship
+from models import AuditEvent, CheckIn, CheckInKind, Mentorship
 from schedules.clock import Clock, ClockSettings
 from tests.clock_support import RecordingNotifier, start_mentorships
 from tests.driver import GOOD_CHECK_IN, Driver
@@ -235,3 +235,55 @@ def test_mentees_says_a_check_in_is_waiting_now_while_a_prompt_is_open(school: D
     school.check_in("anna", "7B-03")
     text = school.say("anna", "mentees").text
     assert "väntar" not in text and "nästa mån 8 mars 08:30" in text
+
+
+def test_a_mentor_withdraws_their_own_check_in_within_a_day_and_alerts_follow(school: Driver) -> None:
+    school.say("admin", "eht #eht")
+    school.now = datetime(2027, 3, 1, 9, tzinfo=UTC)
+    school.check_in("anna", "7B-03", affective="1")  # low rating: alert #1, rightly
+    school.now += timedelta(days=2)
+    mistaken = school.check_in("anna", "7B-03", affective="1", concern="yes", concern_domain="school")
+    assert "Concern" in mistaken.text
+    school.now += timedelta(hours=3)
+    assert school.say("bo", "checkin undo 7B-03").outcome.refused
+    reply = school.say("anna", "checkin undo 7B-03")
+    assert not reply.outcome.refused
+    assert "Your check-in of 7B-03 from 2027-03-03 10:00 is withdrawn" in reply.text
+    assert "checkin 7B-03" in reply.text and "The alerts it raised are closed: Concern" in reply.text
+    # The channel's cards are updated: the concern closed with the reason, the low rating's evidence
+    # without the withdrawn check-in.
+    low, concern = reply.sent
+    assert "Low engagement" in low and "(latest ratings 1)" in low
+    assert "Concern" in concern and "outcome: the check-in behind it was withdrawn" in concern
+    # The rules see what is left: the earlier low rating still holds, the concern is gone.
+    open_alerts = school.say("admin", "alerts").text
+    assert "Low engagement" in open_alerts and "Concern" not in open_alerts
+    history = school.say("anna", "history 7B-03").text
+    assert len(history.splitlines()) == 2 and "1 Mar" in history and "concern" not in history
+    assert "last check-in 1 Mar" in school.say("anna", "mentees").text
+    # Kept as a record, marked withdrawn, and audited.
+    records = saved(school)
+    assert len(records) == 2 and records[1].withdrawn_at is not None and records[0].withdrawn_at is None
+    with school.db.transaction() as session:
+        actions = session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
+        assert "checkin.withdraw" in actions and "alert.withdraw" in actions
+    # Correcting it: log it again with the right answers.
+    school.check_in("anna", "7B-03", affective="2")
+    assert "Check-ins of 7B-03" in school.say("anna", "history 7B-03").text
+    assert len(saved(school)) == 3
+
+
+def test_withdrawing_is_refused_after_a_day_or_with_nothing_to_withdraw(school: Driver) -> None:
+    school.now = datetime(2027, 3, 1, 9, tzinfo=UTC)
+    reply = school.say("anna", "checkin undo 7B-03")
+    assert reply.outcome.refused and "You have no check-in of 7B-03 to withdraw." in reply.text
+    school.check_in("anna", "7B-03")
+    school.now += timedelta(hours=25)
+    reply = school.say("anna", "checkin undo 7B-03")
+    assert reply.outcome.refused and "more than 24 hours old" in reply.text
+    assert saved(school)[0].withdrawn_at is None
+    school.say("anna", "language sv")
+    reply = school.say("anna", "ångra 7B-03")
+    assert "mer än 24 timmar gammal och kan inte längre tas tillbaka" in reply.text
+    school.check_in("anna", "7B-03")
+    assert "är tillbakatagen" in school.say("anna", "ångra avstämning 7B-03").text

@@ -45,6 +45,13 @@ def refusal(text: str) -> Refused:
         ("roll ta bort @erik koordinator", "role remove"),
         ("mentor assign 7B-03 @anna", "assign"),
         ("language en", "language"),
+        ("checkin undo 7B-03", "checkin undo"),
+        ("ångra 7B-03", "checkin undo"),
+        ("ångra avstämning 7B-03", "checkin undo"),
+        ("students removed", "students removed"),
+        ("elever borttagna", "students removed"),
+        ("student reactivate 7B-03", "student reactivate"),
+        ("elev återaktivera 7B-03", "student reactivate"),
     ],
 )
 def test_every_spelling_reaches_its_command(text: str, command: str) -> None:

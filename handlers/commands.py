@@ -30,7 +30,7 @@ from handlers import (
     thresholds,
 )
 from handlers.results import Help, Outcome
-from handlers.typed_fields import NOT_A_PERSONNUMMER, UNREADABLE
+from handlers.typed_fields import NOT_A_PERSONNUMMER, UNREADABLE, check_name
 from models import Member
 from models.messages import N_, Refused
 from models.typed_text import typed_id_is_personnummer, unreadable, usable_id, without_unreadable
@@ -158,6 +158,7 @@ def _student_fields(tokens: list[str], command: str, *, bare_name: bool) -> _Stu
     if len(classes) > 1:
         raise Refused(N_("Give the class only once."), usage=command)
     if grades and not (_NUMBER.match(grades[0]) and 5 <= int(grades[0]) <= 9):
+        check_name(grades[0])  # a long number may be a personal identity number: say so first
         raise Refused(N_("The grade must be between 5 and 9."), usage=command)
     name = " ".join(named) if named is not None else " ".join(bare) if bare else None
     return _StudentFields(
@@ -179,6 +180,7 @@ def _bind_student_add(args: list[str], _c: frozenset[str]) -> Action:
     code, rest = args[0], args[1:]
     if rest and _NUMBER.match(rest[0]) and not any(sep in code for sep in _CODE_SEPARATORS):
         # `student add 7B 09 Ali`: the code was typed with a space where its dash belongs.
+        check_name(rest[0])  # never echo a personal identity number back as a code
         raise Refused(
             N_("A student code cannot contain a space. Did you mean {code}?"),
             usage="student add",

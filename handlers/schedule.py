@@ -119,12 +119,6 @@ def add_break(session: Session, actor: Member, now: datetime, start: str, end: s
         raise Refused(N_("The break ends before it starts."), usage="break add")
     if (ends_on - starts_on).days > LONGEST_BREAK_DAYS:
         raise Refused(N_("A break can be at most {days} days long."), days=LONGEST_BREAK_DAYS)
-    today = now.astimezone(ZoneInfo(actor.school.timezone)).date()
-    if ends_on < today:
-        raise Refused(
-            N_("That break is already over: {end} has passed. Only breaks still to come change prompts."),
-            end=ends_on.isoformat(),
-        )
     name = check_name(" ".join(name.split()))[:BREAK_NAME_MAX]
     if not name:
         # A name is what `break list` shows and what `break remove` can use.
@@ -133,6 +127,12 @@ def add_break(session: Session, actor: Member, now: datetime, start: str, end: s
             start=starts_on.isoformat(),
             end=ends_on.isoformat(),
             usage="break add",
+        )
+    today = now.astimezone(ZoneInfo(actor.school.timezone)).date()
+    if ends_on < today:
+        raise Refused(
+            N_("That break is already over: {end} has passed. Only breaks still to come change prompts."),
+            end=ends_on.isoformat(),
         )
     for other in actor.school.breaks:
         if other.starts_on <= ends_on and starts_on <= other.ends_on:

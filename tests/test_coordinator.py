@@ -276,3 +276,11 @@ def test_removed_students_are_listed_and_can_be_reactivated(bot: Driver) -> None
     with bot.db.transaction() as session:
         actions = session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
         assert actions.count("student.reactivate") == 2
+
+
+def test_a_number_that_looks_like_an_identity_number_is_never_taken_for_a_grade_or_code(bot: Driver) -> None:
+    for command in ("student add 7B-11 Kim 121212121212", "student add 7B 1212121212 Kim"):
+        reply = bot.say("admin", command)
+        assert reply.outcome.refused and "personal identity number" in reply.text, command
+        assert "1212121212" not in reply.text
+    assert students_in_db(bot) == []

@@ -127,6 +127,7 @@ def _student_fields(tokens: list[str], command: str, *, bare_name: bool) -> _Stu
             key, _, value = token.partition("=")
             field = _OPTION_NAMES.get(key.lower())
             if field is None:
+                check_name(key)  # the refusal names the option: never an identity number
                 raise Refused(
                     N_("I do not know the option \u201c{option}=\u201d. Use name=, grade= or class=."),
                     usage=command,

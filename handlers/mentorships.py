@@ -14,7 +14,7 @@ from handlers.results import MenteeList, MenteeRow, Notification, Outcome, Recip
 from models import CheckIn, Member, Mentorship, Prompt, PromptStatus, Role, Student
 from models.audit import record
 from models.messages import N_, Refused, msg
-from models.prompt import close_open_prompts
+from models.prompt import OPEN, close_open_prompts
 
 
 def assign(
@@ -148,7 +148,7 @@ def _waiting_since(session: Session, mentorship_ids: list[int]) -> dict[int, dat
         select(Prompt.mentorship_id, func.min(Prompt.due_at))
         .where(
             Prompt.mentorship_id.in_(mentorship_ids),
-            Prompt.status.in_([PromptStatus.PENDING, PromptStatus.SENT]),
+            Prompt.status.in_(OPEN),
         )
         .group_by(Prompt.mentorship_id)
     ).all()

@@ -6,6 +6,7 @@ from babel.dates import format_date
 
 from bot.i18n import LOCALES, local_date, local_percent, local_time, translate
 from bot.i18n import gettext as _g
+from handlers.checkins import DIRECTION_WORDS
 from handlers.commands import COMMANDS, spec_named
 from handlers.results import (
     AlertList,
@@ -16,6 +17,7 @@ from handlers.results import (
     Digest,
     DuePrompt,
     Help,
+    HistoryRow,
     MenteeList,
     Notification,
     OpenCheckIn,
@@ -58,16 +60,7 @@ def render_reply(language: str, reply: Reply) -> list[str]:
     if isinstance(reply, Help):
         return render_help(language, reply.command)
     if isinstance(reply, StudentList):
-        if not reply.rows:
-            return [_g(language, "No students yet. Add one with: student add CODE")]
-        lines = [_g(language, "Students:")]
-        for row in reply.rows:
-            mentor = f"@{row.mentor_user_id}" if row.mentor_user_id else _g(language, "no mentor")
-            details = " ".join(
-                str(p) for p in (row.display_name, _grade(language, row.grade), row.class_name) if p
-            )
-            lines.append(f"  {row.code:<12} {details:<28} {mentor}")
-        return lines
+        return _render_students(language, reply)
     if isinstance(reply, MenteeList):
         return _render_mentees(language, reply)
     if isinstance(reply, AlertList):
@@ -117,6 +110,32 @@ def _rule(language: str, rule: str) -> str:
     return _g(language, RULES_BY_ID[rule].title) if rule in RULES_BY_ID else rule
 
 
+
+def _render_students(language: str, students: StudentList) -> list[str]:
+    if students.removed:
+        if not students.rows:
+            return [_g(language, N_("No removed students."))]
+        lines = [_g(language, N_("Removed students (bring one back with: student reactivate CODE):"))]
+    elif not students.rows:
+        return [_g(language, "No students yet. Add one with: student add CODE")]
+    else:
+        lines = [_g(language, "Students:")]
+    for row in students.rows:
+        if row.removed_at is not None:
+            status = translate(
+                language,
+                msg(N_("removed {date}"), date=local_date(language, row.removed_at, students.timezone)),
+            )
+        elif row.mentor_user_id:
+            status = f"@{row.mentor_user_id}"
+        else:
+            status = _g(language, "no mentor")
+        parts = (row.display_name, _grade(language, row.grade), row.class_name)
+        details = " ".join(str(p) for p in parts if p)
+        lines.append(f"  {row.code:<12} {details:<28} {status}")
+    return lines
+
+
 def _grade(language: str, grade: int | None) -> str:
     return translate(language, msg(N_("grade {grade}"), grade=grade)) if grade else ""
 
@@ -143,17 +162,21 @@ def _render_mentees(language: str, mentees: MenteeList) -> list[str]:
                     date=local_date(language, row.last_check_in_at, mentees.timezone),
                 ),
             )
-        due = (
-            translate(
+        if row.waiting_since is not None:
+            due = translate(
                 language,
                 msg(
-                    N_("next due {when}"),
-                    when=local_time(language, row.next_due_at, mentees.timezone),
+                    N_("check-in waiting now (due {when})"),
+                    when=local_time(language, row.waiting_since, mentees.timezone),
                 ),
             )
-            if row.next_due_at
-            else _g(language, "no check-ins scheduled")
-        )
+        elif row.next_due_at:
+            due = translate(
+                language,
+                msg(N_("next due {when}"), when=local_time(language, row.next_due_at, mentees.timezone)),
+            )
+        else:
+            due = _g(language, "no check-ins scheduled")
         name = f" {row.display_name}" if row.display_name else ""
         lines.append(f"  {row.code}{name} · {last} · {due}")
     return lines
@@ -330,6 +353,10 @@ def _rating(value: int | None) -> str:
     return "-" if value is None else str(value)
 
 
+# Short names of the four engagement dimensions for a history row, in ENGAGEMENT_DIMENSIONS order.
+DIMENSION_LABELS = (N_("behaviour"), N_("school work"), N_("meaning"), N_("belonging"))
+
+
 def _render_history(language: str, history: CheckInHistory) -> list[str]:
     if not history.rows:
         return [translate(language, msg(N_("{code} has no check-ins yet."), code=history.student_code))]
@@ -337,27 +364,50 @@ def _render_history(language: str, history: CheckInHistory) -> list[str]:
         translate(
             language,
             msg(
-                N_("Check-ins of {code}, newest first: {sparkline}"),
+                N_("Check-ins of {code}, newest first. Engagement trend: {sparkline} {direction}"),
                 code=history.student_code,
-                sparkline=history.sparkline,
+                sparkline=history.sparkline or "-",
+                direction=msg(DIRECTION_WORDS[history.direction]),
             ),
-        ),
-        "  "
-        + _g(language, N_("date · met · days absent (unexcused) · lessons (unexcused) · late · B A C Af")),
+        )
     ]
     for row in history.rows:
-        met = _g(language, N_("met")) if row.met else _g(language, N_("not met"))
-        ratings = " ".join(_rating(r) for r in row.ratings)
-        line = (
-            f"  {local_date(language, row.recorded_at, history.timezone)} · {met} · "
-            f"{row.absent_days} ({row.unexcused_days}) · {row.absent_lessons} ({row.unexcused_lessons}) · "
-            f"{row.late_arrivals} · {ratings}"
-        )
+        parts = [
+            local_date(language, row.recorded_at, history.timezone),
+            _g(language, N_("met")) if row.met else _g(language, N_("not met")),
+            *_absence(language, row),
+            *(
+                f"{_g(language, label)} {_rating(rating)}"
+                for label, rating in zip(DIMENSION_LABELS, row.ratings, strict=True)
+            ),
+        ]
         if row.concern:
-            line += " · " + _g(language, N_("concern raised"))
+            parts.append(_g(language, N_("concern raised")))
         if row.guardians_told is not None:
-            line += " · " + _g(
-                language, N_("guardians told") if row.guardians_told else N_("guardians not told")
+            parts.append(
+                _g(language, N_("guardians told") if row.guardians_told else N_("guardians not told"))
             )
-        lines.append(line)
+        lines.append("  " + " · ".join(parts))
     return lines
+
+
+def _absence(language: str, row: HistoryRow) -> list[str]:
+    """Absence in words, each number named; "no absence" when there was none."""
+    parts = []
+    if row.absent_days:
+        template = (
+            N_("days absent {count} ({unexcused} unexcused)")
+            if row.unexcused_days
+            else N_("days absent {count}")
+        )
+        parts.append(msg(template, count=row.absent_days, unexcused=row.unexcused_days))
+    if row.absent_lessons:
+        template = (
+            N_("lessons missed {count} ({unexcused} unexcused)")
+            if row.unexcused_lessons
+            else N_("lessons missed {count}")
+        )
+        parts.append(msg(template, count=row.absent_lessons, unexcused=row.unexcused_lessons))
+    if row.late_arrivals:
+        parts.append(msg(N_("late arrivals {count}"), count=row.late_arrivals))
+    return [translate(language, part) for part in parts] or [_g(language, N_("no absence"))]

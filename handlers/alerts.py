@@ -262,7 +262,7 @@ def check_in_history(session: Session, actor: Member, now: datetime, code: str) 
         )
     check_ins = session.scalars(
         select(CheckIn)
-        .where(CheckIn.student_id == student.id)
+        .where(CheckIn.student_id == student.id, CheckIn.withdrawn_at.is_(None))
         .order_by(CheckIn.recorded_at.desc(), CheckIn.id.desc())
         .limit(HISTORY_ROWS)
     ).all()
@@ -283,4 +283,6 @@ def check_in_history(session: Session, actor: Member, now: datetime, code: str) 
         for c in check_ins
     ]
     trend = engagement_trend(list(reversed(check_ins)))
-    return Outcome(reply=[CheckInHistory(student.code, actor.school.timezone, trend.sparkline, rows)])
+    return Outcome(
+        reply=[CheckInHistory(student.code, actor.school.timezone, trend.sparkline, rows, trend.direction)]
+    )

@@ -71,7 +71,10 @@ def log_check_in(
     replies, notifications = save_check_in(session, actor, check_in, "checkin.create")
 
     history = session.scalars(
-        select(CheckIn).where(CheckIn.student_id == student.id).order_by(CheckIn.recorded_at.desc()).limit(6)
+        select(CheckIn)
+        .where(CheckIn.student_id == student.id, CheckIn.withdrawn_at.is_(None))
+        .order_by(CheckIn.recorded_at.desc(), CheckIn.id.desc())
+        .limit(6)
     ).all()
     trend = engagement_trend(list(reversed(history)))
     outcome = Outcome(reply=list(answers.warnings))

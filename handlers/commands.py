@@ -17,9 +17,20 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from handlers import alerts, checkins, mentorships, privacy, prompts, roles, schedule, students, thresholds
+from handlers import (
+    alerts,
+    checkins,
+    corrections,
+    mentorships,
+    privacy,
+    prompts,
+    roles,
+    schedule,
+    students,
+    thresholds,
+)
 from handlers.results import Help, Outcome
-from handlers.typed_fields import NOT_A_PERSONNUMMER, UNREADABLE
+from handlers.typed_fields import NOT_A_PERSONNUMMER, UNREADABLE, check_name
 from models import Member
 from models.messages import N_, Refused
 from models.typed_text import typed_id_is_personnummer, unreadable, usable_id, without_unreadable
@@ -39,8 +50,20 @@ class CommandSpec:
 
 _MENTION = re.compile(r"^<@([A-Za-z0-9._-]+)(?:\|([^>]*))?>$|^@([\wÅÄÖåäö.-]+)$")
 _CHANNEL = re.compile(r"^<#([A-Za-z0-9._-]+)(?:\|([^>]*))?>$|^#([\wÅÄÖåäö.-]+)$")
-_OPTION = re.compile(r"^(name|namn|grade|årskurs|arskurs|class|klass)=(.*)$", re.IGNORECASE)
-_OPTION_NAMES = {"namn": "name", "årskurs": "grade", "arskurs": "grade", "klass": "class"}
+# Options of the student commands, in English and Swedish.
+_OPTION_NAMES = {
+    "name": "name",
+    "namn": "name",
+    "grade": "grade",
+    "årskurs": "grade",
+    "arskurs": "grade",
+    "class": "class",
+    "klass": "class",
+}
+# After a student's code a bare number is the grade and a number with letters (7B, 9ab) the class.
+_NUMBER = re.compile(r"^\d+$")
+_CLASS = re.compile(r"^\d{1,2}[A-Za-zÅÄÖåäö]{1,4}$")
+_CODE_SEPARATORS = ("-", "_", ".")
 
 
 def _id(value: str, typed: bool) -> str:
@@ -80,19 +103,70 @@ def _exactly(args: list[str], count: int, name: str) -> list[str]:
     return args
 
 
-def _options(tokens: list[str], name: str) -> tuple[list[str], dict[str, str]]:
-    """Split `key=value` options (name=, grade=, class=, or Swedish) from plain words."""
-    words, options = [], {}
+@dataclass
+class _StudentFields:
+    name: str | None = None
+    grade: int | None = None
+    class_name: str | None = None
+
+
+def _student_fields(tokens: list[str], command: str, *, bare_name: bool) -> _StudentFields:
+    """What follows a student's code: `Åsa Öberg 7 7B`, or options `name=Åsa Öberg grade=7 class=7B`.
+
+    A bare number is the grade, a number with letters the class; `name=` takes the words up to the
+    next option, so quotes are only needed for a name with digits. `bare_name`: plain words are the
+    name (student add); otherwise a name needs `name=` (student edit), so a stray word is refused.
+    """
+    bare: list[str] = []
+    named: list[str] | None = None
+    after_name = False
+    grades: list[str] = []
+    classes: list[str] = []
     for token in tokens:
-        match = _OPTION.match(token)
-        if match:
-            key = match.group(1).lower()
-            options[_OPTION_NAMES.get(key, key)] = match.group(2)
+        if "=" in token:
+            key, _, value = token.partition("=")
+            field = _OPTION_NAMES.get(key.lower())
+            if field is None:
+                check_name(key)  # the refusal names the option: never an identity number
+                raise Refused(
+                    N_("I do not know the option \u201c{option}=\u201d. Use name=, grade= or class=."),
+                    usage=command,
+                    option=key[:20],
+                )
+            after_name = field == "name"
+            if field == "name":
+                if named is not None:
+                    raise Refused(N_("Give the name only once."), usage=command)
+                named = [value] if value else []
+            else:
+                (grades if field == "grade" else classes).append(value)
+        elif _NUMBER.match(token):
+            grades.append(token)
+        elif _CLASS.match(token):
+            classes.append(token)
+        elif after_name and named is not None:
+            named.append(token)
+        elif bare_name:
+            bare.append(token)
         else:
-            words.append(token)
-    if "grade" in options and not (options["grade"].isdigit() and 5 <= int(options["grade"]) <= 9):
-        raise Refused(N_("The grade must be between 5 and 9."), usage=name)
-    return words, options
+            raise Refused(
+                N_("To change the name, write name= before it, for example: name=Åsa Öberg"), usage=command
+            )
+    if bare and named is not None:
+        raise Refused(N_("Give the name only once."), usage=command)
+    if len(grades) > 1:
+        raise Refused(N_("Give the grade only once."), usage=command)
+    if len(classes) > 1:
+        raise Refused(N_("Give the class only once."), usage=command)
+    if grades and not (_NUMBER.match(grades[0]) and 5 <= int(grades[0]) <= 9):
+        check_name(grades[0])  # a long number may be a personal identity number: say so first
+        raise Refused(N_("The grade must be between 5 and 9."), usage=command)
+    name = " ".join(named) if named is not None else " ".join(bare) if bare else None
+    return _StudentFields(
+        name=name,
+        grade=int(grades[0]) if grades else None,
+        class_name=classes[0] if classes else None,
+    )
 
 
 def _bind_help(args: list[str], _c: frozenset[str]) -> Action:
@@ -104,31 +178,35 @@ def _bind_help(args: list[str], _c: frozenset[str]) -> Action:
 def _bind_student_add(args: list[str], _c: frozenset[str]) -> Action:
     if not args:
         raise _usage("student add")
-    words, options = _options(args[1:], "student add")
-    name = options.get("name", " ".join(words))
-    grade = int(options["grade"]) if "grade" in options else None
+    code, rest = args[0], args[1:]
+    if rest and _NUMBER.match(rest[0]) and not any(sep in code for sep in _CODE_SEPARATORS):
+        # `student add 7B 09 Ali`: the code was typed with a space where its dash belongs.
+        check_name(rest[0])  # never echo a personal identity number back as a code
+        raise Refused(
+            N_("A student code cannot contain a space. Did you mean {code}?"),
+            usage="student add",
+            code=f"{code}-{rest[0]}".upper()[:30],
+        )
+    fields = _student_fields(rest, "student add", bare_name=True)
     return partial(
         students.add_student,
-        code=args[0],
-        name=name,
-        grade=grade,
-        class_name=options.get("class", ""),
+        code=code,
+        name=fields.name,
+        grade=fields.grade,
+        class_name=fields.class_name,
     )
 
 
 def _bind_student_edit(args: list[str], _c: frozenset[str]) -> Action:
     if not args:
         raise _usage("student edit")
-    words, options = _options(args[1:], "student edit")
-    if words:
-        raise _usage("student edit")
-    grade = int(options["grade"]) if "grade" in options else None
+    fields = _student_fields(args[1:], "student edit", bare_name=False)
     return partial(
         students.edit_student,
         code=args[0],
-        name=options.get("name"),
-        grade=grade,
-        class_name=options.get("class"),
+        name=fields.name,
+        grade=fields.grade,
+        class_name=fields.class_name,
     )
 
 
@@ -307,15 +385,21 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "student add",
         ("student add", "elev ny", "elev lägg till"),
-        N_("student add CODE [name] [grade=5-9] [class=7B]"),
-        N_("Register a student by pseudonymous code (coordinators)."),
+        N_("student add CODE [name] [grade] [class]"),
+        N_(
+            "Register a student by pseudonymous code, e.g. student add 7B-03 Åsa Öberg 7 7B; "
+            "name=, grade= and class= work too (coordinators)."
+        ),
         _bind_student_add,
     ),
     CommandSpec(
         "student edit",
         ("student edit", "elev ändra"),
-        N_("student edit CODE [name=...] [grade=5-9] [class=...]"),
-        N_("Change a student's name, grade or class (coordinators)."),
+        N_("student edit CODE [name=Åsa Öberg] [grade=5-9] [class=7B]"),
+        N_(
+            "Change a student's name, grade or class. The name runs to the next option; "
+            'quotes work too: name="Åsa Öberg" (coordinators).'
+        ),
         _bind_student_edit,
     ),
     CommandSpec(
@@ -324,6 +408,13 @@ COMMANDS: tuple[CommandSpec, ...] = (
         N_("student remove CODE"),
         N_("Take a student off the programme; records are kept (coordinators)."),
         _bind_code(students.remove_student, "student remove"),
+    ),
+    CommandSpec(
+        "student reactivate",
+        ("student reactivate", "student restore", "elev återaktivera", "elev tillbaka", "elev återställ"),
+        N_("student reactivate CODE"),
+        N_("Bring a removed student back, with their records, name, grade and class (coordinators)."),
+        _bind_code(students.reactivate_student, "student reactivate"),
     ),
     CommandSpec(
         "student export",
@@ -338,6 +429,13 @@ COMMANDS: tuple[CommandSpec, ...] = (
         N_("students"),
         N_("List all students and their mentors (coordinators)."),
         _bind_no_args(students.list_students, "students"),
+    ),
+    CommandSpec(
+        "students removed",
+        ("students removed", "removed students", "elever borttagna", "borttagna elever"),
+        N_("students removed"),
+        N_("Students taken off the programme whose records are kept (coordinators)."),
+        _bind_no_args(students.list_removed_students, "students removed"),
     ),
     CommandSpec(
         "assign",
@@ -366,6 +464,25 @@ COMMANDS: tuple[CommandSpec, ...] = (
         N_("checkin CODE"),
         N_("Log a check-in for one of your mentees."),
         _bind_code(checkins.start_check_in, "checkin"),
+    ),
+    CommandSpec(
+        "checkin undo",
+        (
+            "checkin undo",
+            "check-in undo",
+            "undo",
+            "avstämning ångra",
+            "avstamning angra",
+            "ångra avstämning",
+            "ångra",
+            "angra",
+        ),
+        N_("checkin undo CODE"),
+        N_(
+            "Withdraw your latest check-in of a mentee within 24 hours; to correct it, "
+            "log it again with checkin CODE."
+        ),
+        _bind_code(corrections.withdraw_check_in, "checkin undo"),
     ),
     CommandSpec(
         "snooze",
@@ -468,7 +585,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "break add",
         ("break add", "lov ny", "lov lägg till"),
-        N_("break add YYYY-MM-DD YYYY-MM-DD [name]"),
+        N_("break add YYYY-MM-DD YYYY-MM-DD NAME"),
         N_("Add a school break: no prompts on its days (coordinators)."),
         _bind_break_add,
     ),

@@ -46,6 +46,8 @@ OUTCOME_WORDS = {
     "referral": N_("referral"),
     "other": N_("other"),
 }
+# The outcome no person chooses: the check-in behind the alert was withdrawn by its author.
+WITHDRAWN = "withdrawn"
 
 
 def local_today(school: School, now: datetime) -> date:
@@ -57,7 +59,7 @@ def situation_of(session: Session, student: Student, now: datetime) -> Situation
     check_ins = session.scalars(
         select(CheckIn)
         .where(CheckIn.student_id == student.id, CheckIn.recorded_at > now - HISTORY)
-        .where(CheckIn.recorded_at <= now)
+        .where(CheckIn.recorded_at <= now, CheckIn.withdrawn_at.is_(None))
         .order_by(CheckIn.recorded_at, CheckIn.id)
     ).all()
     mentorship = active_mentorship(session, student)
@@ -95,12 +97,18 @@ def alert_notice(alert: Alert, reraised: bool = False) -> AlertNotice:
         timezone=student.school.timezone,
         acknowledged_by=alert.acknowledged_by.user_id if alert.acknowledged_by else None,
         owner=alert.owner.user_id if alert.owner else None,
-        outcome=msg(OUTCOME_WORDS[alert.outcome]) if alert.outcome in OUTCOME_WORDS else None,
+        outcome=_outcome_words(alert.outcome),
         follow_up_on=alert.follow_up_on,
         asks_investigation=rule.about_absence,
         investigation_started=alert.investigation_started,
         reraised=reraised,
     )
+
+
+def _outcome_words(outcome: str | None) -> Message | None:
+    if outcome == WITHDRAWN:
+        return msg(N_("the check-in behind it was withdrawn"))
+    return msg(OUTCOME_WORDS[outcome]) if outcome in OUTCOME_WORDS else None
 
 
 def channel_notice(alert: Alert, reraised: bool = False) -> Notification | None:
@@ -208,7 +216,7 @@ def on_check_in(
         replies.append(
             msg(
                 N_("This check-in raised an alert for the student health team: {rules}."),
-                rules=_titles(evaluation.raised),
+                rules=alert_titles(evaluation.raised),
             )
         )
         if not school.eht_channel:
@@ -243,7 +251,7 @@ def on_check_in(
     return replies, notifications
 
 
-def _titles(alerts: list[Alert]) -> Message:
+def alert_titles(alerts: list[Alert]) -> Message:
     # A list of translatable titles joined as one message: "{0}, {1}" with each title nested.
     names = {f"t{i}": msg(RULES_BY_ID[a.rule].title) for i, a in enumerate(alerts)}
     return msg(", ".join("{" + name + "}" for name in names), **names)
@@ -264,7 +272,7 @@ def _improvement(session: Session, student: Student, now: datetime) -> str | Non
         reversed(
             session.scalars(
                 select(CheckIn)
-                .where(CheckIn.student_id == student.id)
+                .where(CheckIn.student_id == student.id, CheckIn.withdrawn_at.is_(None))
                 .order_by(CheckIn.recorded_at.desc(), CheckIn.id.desc())
                 .limit(7)
             ).all()
@@ -396,7 +404,9 @@ def backtest_school(
         select(Student).where(Student.school_id == school.id).order_by(Student.id)
     ):
         check_ins = session.scalars(
-            select(CheckIn).where(CheckIn.student_id == student.id).order_by(CheckIn.recorded_at, CheckIn.id)
+            select(CheckIn)
+            .where(CheckIn.student_id == student.id, CheckIn.withdrawn_at.is_(None))
+            .order_by(CheckIn.recorded_at, CheckIn.id)
         ).all()
         mentorships = session.scalars(
             select(Mentorship).where(Mentorship.student_id == student.id).order_by(Mentorship.started_at)

@@ -81,7 +81,7 @@ def _caseload_row(session: Session, mentorship: Mentorship) -> CaseloadRow:
     recent = list(
         session.scalars(
             select(CheckIn)
-            .where(CheckIn.student_id == student.id)
+            .where(CheckIn.student_id == student.id, CheckIn.withdrawn_at.is_(None))
             .order_by(CheckIn.recorded_at.desc(), CheckIn.id.desc())
             .limit(TREND_WINDOW)
         )

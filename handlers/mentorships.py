@@ -4,17 +4,17 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from handlers.access import active_mentorship, require_role
 from handlers.actors import find_or_create_member
 from handlers.lookups import find_member, find_student
 from handlers.results import MenteeList, MenteeRow, Notification, Outcome, Recipient
-from models import CheckIn, Member, Mentorship, PromptStatus, Role, Student
+from models import CheckIn, Member, Mentorship, Prompt, PromptStatus, Role, Student
 from models.audit import record
 from models.messages import N_, Refused, msg
-from models.prompt import close_open_prompts
+from models.prompt import OPEN, close_open_prompts
 
 
 def assign(
@@ -106,10 +106,11 @@ def mentees(session: Session, actor: Member, now: datetime, mentor_user_id: str 
             )
             .order_by(Student.code)
         ).all()
+        waiting = _waiting_since(session, [m.id for m in mentorships])
         for mentorship in mentorships:
             last = session.scalars(
                 select(CheckIn)
-                .where(CheckIn.student_id == mentorship.student_id)
+                .where(CheckIn.student_id == mentorship.student_id, CheckIn.withdrawn_at.is_(None))
                 .order_by(CheckIn.recorded_at.desc(), CheckIn.id.desc())
                 .limit(1)
             ).first()
@@ -123,7 +124,32 @@ def mentees(session: Session, actor: Member, now: datetime, mentor_user_id: str 
                     last_check_in_at=last.recorded_at if last else None,
                     last_met=last.met if last else None,
                     next_due_at=mentorship.next_due_at,
+                    waiting_since=waiting.get(mentorship.id)
+                    or (
+                        mentorship.next_due_at
+                        if mentorship.next_due_at is not None and mentorship.next_due_at <= now
+                        else None
+                    ),
                 )
             )
     user_id = mentor.user_id if mentor is not None else (mentor_user_id or "")
     return Outcome(reply=[MenteeList(user_id, own, actor.school.timezone, rows)])
+
+
+def _waiting_since(session: Session, mentorship_ids: list[int]) -> dict[int, datetime]:
+    """When each mentorship's oldest unanswered prompt fell due: that check-in is waiting now.
+
+    Once a prompt is sent, `next_due_at` already points at the next round, so it alone would show
+    next week's date while this week's check-in is still open.
+    """
+    if not mentorship_ids:
+        return {}
+    rows = session.execute(
+        select(Prompt.mentorship_id, func.min(Prompt.due_at))
+        .where(
+            Prompt.mentorship_id.in_(mentorship_ids),
+            Prompt.status.in_(OPEN),
+        )
+        .group_by(Prompt.mentorship_id)
+    ).all()
+    return {mentorship_id: due_at for mentorship_id, due_at in rows}

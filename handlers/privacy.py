@@ -133,6 +133,7 @@ def export_student(session: Session, actor: Member, now: datetime, code: str) ->
                         "concern",
                         "concern_domain",
                         "note",
+                        "withdrawn_at",
                     ),
                 ),
             }

@@ -8,6 +8,7 @@ from enum import StrEnum
 
 from models.alert import AlertStatus
 from models.messages import Message
+from models.trends import Direction
 
 
 class RecipientKind(StrEnum):
@@ -159,11 +160,16 @@ class StudentRow:
     grade: int | None
     class_name: str
     mentor_user_id: str | None
+    # Set for a student taken off the programme (`students removed`).
+    removed_at: datetime | None = None
 
 
 @dataclass(frozen=True)
 class StudentList:
     rows: list[StudentRow]
+    timezone: str = "Europe/Stockholm"
+    # The removed students, who can be brought back with `student reactivate`.
+    removed: bool = False
 
 
 @dataclass(frozen=True)
@@ -175,6 +181,8 @@ class MenteeRow:
     last_check_in_at: datetime | None
     last_met: bool | None
     next_due_at: datetime | None
+    # Set when a check-in is due and not yet answered: when it fell due.
+    waiting_since: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -277,6 +285,7 @@ class CheckInHistory:
     timezone: str
     sparkline: str
     rows: list[HistoryRow]
+    direction: Direction = Direction.UNKNOWN
 
 
 Reply = (

@@ -75,7 +75,16 @@ def import_row(session: Session, actor: Member, now: datetime, row: RosterRow) -
         if not row.grade.isdigit():
             raise Refused(N_("The grade must be between 5 and 9."))
         grade = int(row.grade)
-    outcome = add_student(session, actor, now, row.code, row.name, grade, row.class_name)
+    # An empty cell leaves a returning student's earlier value as it was.
+    outcome = add_student(
+        session,
+        actor,
+        now,
+        code=row.code,
+        name=row.name or None,
+        grade=grade,
+        class_name=row.class_name or None,
+    )
     if row.mentor:
         mentor = row.mentor if row.mentor.startswith(("@", "<@")) else "@" + row.mentor
         try:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -20,6 +21,9 @@ from models.messages import N_, Message, Refused, msg
 _CADENCE_PROBLEMS = {
     "interval": N_("Say how many weeks between check-ins, from 1 to 8, e.g. every 2 weeks."),
     "time": N_("End with a time, e.g. 08:30."),
+    "invalid_time": N_(
+        "{word} is not a time of day: hours go from 00 to 23 and minutes from 00 to 59, e.g. 08:30."
+    ),
     "day": N_("Name school days: mon, tue, wed, thu, fri (or mån, tis, ons, tor, fre)."),
     "weekend": N_("Check-ins are only on school days, not weekends."),
 }
@@ -50,7 +54,7 @@ def _parse(words: list[str]) -> str:
     try:
         return parse_cadence(words)
     except CadenceError as problem:
-        raise Refused(_CADENCE_PROBLEMS[problem.reason], usage="cadence") from None
+        raise Refused(_CADENCE_PROBLEMS[problem.reason], usage="cadence", word=problem.word) from None
 
 
 def _reschedule_school(session: Session, actor: Member, now: datetime) -> None:
@@ -116,6 +120,31 @@ def add_break(session: Session, actor: Member, now: datetime, start: str, end: s
     if (ends_on - starts_on).days > LONGEST_BREAK_DAYS:
         raise Refused(N_("A break can be at most {days} days long."), days=LONGEST_BREAK_DAYS)
     name = check_name(" ".join(name.split()))[:BREAK_NAME_MAX]
+    if not name:
+        # A name is what `break list` shows and what `break remove` can use.
+        raise Refused(
+            N_("Give the break a name, e.g. break add {start} {end} Sportlov"),
+            start=starts_on.isoformat(),
+            end=ends_on.isoformat(),
+            usage="break add",
+        )
+    today = now.astimezone(ZoneInfo(actor.school.timezone)).date()
+    if ends_on < today:
+        raise Refused(
+            N_("That break is already over: {end} has passed. Only breaks still to come change prompts."),
+            end=ends_on.isoformat(),
+        )
+    for other in actor.school.breaks:
+        if other.starts_on <= ends_on and starts_on <= other.ends_on:
+            raise Refused(
+                N_(
+                    "That break overlaps {name} ({start} to {end}). Choose other dates, "
+                    "or remove that break first with: break remove {start}"
+                ),
+                name=other.name or "-",
+                start=other.starts_on.isoformat(),
+                end=other.ends_on.isoformat(),
+            )
     school_break = SchoolBreak(school=actor.school, starts_on=starts_on, ends_on=ends_on, name=name)
     session.add(school_break)
     session.flush()

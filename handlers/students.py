@@ -42,12 +42,15 @@ def _clean_class(class_name: str) -> str:
 
 def add_student(
     session: Session,
-    actor: Member, now: datetime,
+    actor: Member,
+    now: datetime,
+    *,
     code: str,
-    name: str = "",
+    name: str | None = None,
     grade: int | None = None,
-    class_name: str = "",
+    class_name: str | None = None,
 ) -> Outcome:
+    """Register a student; a removed student's code brings them back (see `reactivate_student`)."""
     require_role(actor, Role.COORDINATOR)
     code = normalise_code(code)
     existing = session.scalar(
@@ -55,20 +58,17 @@ def add_student(
     )
     if existing is not None and existing.active:
         raise Refused(N_("{code} is already registered."), code=code)
-    values = {
-        "display_name": _clean_name(name),
-        "grade": _clean_grade(grade),
-        "class_name": _clean_class(class_name),
-    }
     if existing is not None:
-        # A returning student gets their old record back, history included.
-        for key, value in values.items():
-            setattr(existing, key, value)
-        existing.active, existing.deactivated_at = True, None
-        student = existing
-    else:
-        student = Student(school_id=actor.school_id, code=code, created_at=now, **values)
-        session.add(student)
+        return _reactivate(session, actor, now, existing, name, grade, class_name)
+    student = Student(
+        school_id=actor.school_id,
+        code=code,
+        created_at=now,
+        display_name=_clean_name(name or ""),
+        grade=_clean_grade(grade),
+        class_name=_clean_class(class_name or ""),
+    )
+    session.add(student)
     session.flush()
     record(session, actor, actor.school_id, "student.add", "student", student.id, now)
     return Outcome.say(
@@ -76,9 +76,52 @@ def add_student(
     )
 
 
+def reactivate_student(session: Session, actor: Member, now: datetime, *, code: str) -> Outcome:
+    """Bring a removed student back onto the programme, with their records, name, grade and class."""
+    require_role(actor, Role.COORDINATOR)
+    student = find_student(session, actor.school_id, code, include_inactive=True)
+    if student.active:
+        raise Refused(N_("{code} is already on the programme."), code=student.code)
+    return _reactivate(session, actor, now, student, None, None, None)
+
+
+def _reactivate(
+    session: Session,
+    actor: Member,
+    now: datetime,
+    student: Student,
+    name: str | None,
+    grade: int | None,
+    class_name: str | None,
+) -> Outcome:
+    """A returning student gets their old record back; only what is given now is changed."""
+    if name is not None:
+        student.display_name = _clean_name(name)
+    if grade is not None:
+        student.grade = _clean_grade(grade)
+    if class_name is not None:
+        student.class_name = _clean_class(class_name)
+    student.active, student.deactivated_at = True, None
+    record(session, actor, actor.school_id, "student.reactivate", "student", student.id, now)
+    return Outcome(
+        reply=[
+            msg(
+                N_(
+                    "{code} was removed earlier and is now back on the programme, with their earlier "
+                    "records. Assign a mentor with: assign {code} @mentor"
+                ),
+                code=student.code,
+            ),
+            StudentList([_row(student, None)], timezone=actor.school.timezone),
+        ]
+    )
+
+
 def edit_student(
     session: Session,
-    actor: Member, now: datetime,
+    actor: Member,
+    now: datetime,
+    *,
     code: str,
     name: str | None = None,
     grade: int | None = None,
@@ -118,6 +161,17 @@ def remove_student(session: Session, actor: Member, now: datetime, code: str) ->
     return outcome
 
 
+def _row(student: Student, mentor_user_id: str | None) -> StudentRow:
+    return StudentRow(
+        student.code,
+        student.display_name,
+        student.grade,
+        student.class_name,
+        mentor_user_id,
+        removed_at=None if student.active else student.deactivated_at,
+    )
+
+
 def list_students(session: Session, actor: Member, now: datetime) -> Outcome:
     require_role(actor, Role.COORDINATOR)
     rows = session.execute(
@@ -128,12 +182,16 @@ def list_students(session: Session, actor: Member, now: datetime) -> Outcome:
         .order_by(Student.code)
     ).all()
     return Outcome(
-        reply=[
-            StudentList(
-                [
-                    StudentRow(s.code, s.display_name, s.grade, s.class_name, mentor_user_id)
-                    for s, mentor_user_id in rows
-                ]
-            )
-        ]
+        reply=[StudentList([_row(s, mentor_user_id) for s, mentor_user_id in rows], actor.school.timezone)]
     )
+
+
+def list_removed_students(session: Session, actor: Member, now: datetime) -> Outcome:
+    """Students taken off the programme whose records are still kept, to bring one back."""
+    require_role(actor, Role.COORDINATOR)
+    removed = session.scalars(
+        select(Student)
+        .where(Student.school_id == actor.school_id, Student.active.is_(False))
+        .order_by(Student.code)
+    ).all()
+    return Outcome(reply=[StudentList([_row(s, None) for s in removed], actor.school.timezone, removed=True)])

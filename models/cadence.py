@@ -112,14 +112,17 @@ _DAY_BY_WORD = {word: code for code, words in _DAYS.items() for word in words}
 _WEEKEND = {"sat", "saturday", "sun", "sunday", "lör", "lördag", "sön", "söndag"}
 _DAY_ORDER = list(_DAYS)
 _TIME = re.compile(r"^([01]?\d|2[0-3])[:.]([0-5]\d)$")
+# Shaped like a time but out of range, such as 25:00 or 08:75.
+_TIME_SHAPED = re.compile(r"^\d{1,2}[:.]\d{2}$")
 
 
 class CadenceError(ValueError):
     """The words do not describe a cadence; `reason` says which part is wrong."""
 
-    def __init__(self, reason: str) -> None:
+    def __init__(self, reason: str, word: str = "") -> None:
         super().__init__(reason)
         self.reason = reason
+        self.word = word  # the word that is wrong, where there is one
 
 
 @dataclass(frozen=True)
@@ -167,6 +170,8 @@ def parse_cadence(words: list[str]) -> str:
         interval, tokens = int(count), tokens[3:]
     if not 1 <= interval <= MAX_INTERVAL_WEEKS:
         raise CadenceError("interval")
+    if tokens and _TIME_SHAPED.match(tokens[-1]) and not _TIME.match(tokens[-1]):
+        raise CadenceError("invalid_time", tokens[-1])
     if not tokens or not _TIME.match(tokens[-1]):
         raise CadenceError("time")
     time_match = _TIME.match(tokens[-1])

@@ -82,6 +82,10 @@ class CheckIn(Base):
     )
     # The most sensitive field: encrypted, never logged, never sent to a shared channel.
     note: Mapped[str] = mapped_column(EncryptedText, default="")
+    # Set when the author took the check-in back (`checkin undo`): the record is kept, as records
+    # are deleted only under the records plan, but it no longer counts anywhere (rules, trends,
+    # history, caseload, digests). Queries that count check-ins filter on `withdrawn_at IS NULL`.
+    withdrawn_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
     student: Mapped[Student] = relationship()
     mentorship: Mapped[Mentorship | None] = relationship()

@@ -149,6 +149,7 @@ def build_digest(session: Session, school: School, start: datetime, end: datetim
         .select_from(CheckIn)
         .join(Student, CheckIn.student_id == Student.id)
         .where(Student.school_id == school.id, CheckIn.recorded_at > start, CheckIn.recorded_at <= end)
+        .where(CheckIn.withdrawn_at.is_(None))
     )
     open_alerts = session.scalar(
         select(func.count())

@@ -7,6 +7,7 @@ action changes nothing; a student in another school is unknown, never revealed.
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -21,14 +22,19 @@ from tests.driver import Driver
 # Actors: coordinator, mentor (anna mentors 7B-03; bo mentors 8A-11), eht (erik), nobody (nils).
 ACTORS = ("admin", "anna", "erik", "nils")
 Y, N = True, False
+# A break still to come, whatever the date the suite runs at (one that is over is refused).
+BREAK_ADD = f"break add {datetime.now(UTC).year + 1}-02-15 {datetime.now(UTC).year + 1}-02-19 Sportlov"
 
-# (command, {actor: allowed}); {OWN} is anna's mentee, {OTHER} is bo's, {ALERTED} has an open alert.
+# (command, {actor: allowed}); {OWN} is anna's mentee, {OTHER} is bo's, {ALERTED} has an open alert,
+# {REMOVED} was taken off the programme.
 MATRIX: list[tuple[str, dict[str, bool]]] = [
     ("help", {"admin": Y, "anna": Y, "erik": Y, "nils": Y}),
     ("student add 9C-01", {"admin": Y, "anna": N, "erik": N, "nils": N}),
     ("student edit {OWN} grade=8", {"admin": Y, "anna": N, "erik": N, "nils": N}),
     ("student export {OWN}", {"admin": Y, "anna": N, "erik": N, "nils": N}),
     ("students", {"admin": Y, "anna": N, "erik": N, "nils": N}),
+    ("students removed", {"admin": Y, "anna": N, "erik": N, "nils": N}),
+    ("student reactivate {REMOVED}", {"admin": Y, "anna": N, "erik": N, "nils": N}),
     ("assign {OTHER} @anna", {"admin": Y, "anna": N, "erik": N, "nils": N}),
     ("unassign {OTHER}", {"admin": Y, "anna": N, "erik": N, "nils": N}),
     ("mentees", {"admin": Y, "anna": Y, "erik": Y, "nils": Y}),
@@ -36,6 +42,7 @@ MATRIX: list[tuple[str, dict[str, bool]]] = [
     ("checkin {OWN}", {"admin": N, "anna": Y, "erik": N, "nils": N}),
     ("checkin {OTHER}", {"admin": N, "anna": N, "erik": N, "nils": N}),
     ("snooze {OWN}", {"admin": N, "anna": Y, "erik": N, "nils": N}),
+    ("checkin undo {OWN}", {"admin": N, "anna": Y, "erik": N, "nils": N}),
     ("notmet {OTHER}", {"admin": N, "anna": N, "erik": N, "nils": N}),
     ("cadence {OWN} mon 09:00", {"admin": Y, "anna": Y, "erik": N, "nils": N}),
     ("cadence {OTHER} mon 09:00", {"admin": Y, "anna": N, "erik": N, "nils": N}),
@@ -51,7 +58,7 @@ MATRIX: list[tuple[str, dict[str, bool]]] = [
     ("eht #eht2", {"admin": Y, "anna": N, "erik": N, "nils": N}),
     ("role add @nils mentor", {"admin": Y, "anna": N, "erik": N, "nils": N}),
     ("role remove @erik eht", {"admin": Y, "anna": N, "erik": N, "nils": N}),
-    ("break add 2027-02-15 2027-02-19 Sportlov", {"admin": Y, "anna": N, "erik": N, "nils": N}),
+    (BREAK_ADD, {"admin": Y, "anna": N, "erik": N, "nils": N}),
     ("break list", {"admin": Y, "anna": Y, "erik": Y, "nils": N}),
     ("retention set 400 IHP 2024:3", {"admin": Y, "anna": N, "erik": N, "nils": N}),
     ("student remove {OTHER}", {"admin": Y, "anna": N, "erik": N, "nils": N}),
@@ -71,16 +78,19 @@ def school(bot: Driver) -> Driver:
     bot.say("admin", "role add @erik eht")
     bot.say("admin", "eht #eht")
     bot.check_in("bo", "9A-07", affective="1")  # raises alert #1 for 9A-07
+    bot.check_in("anna", "7B-03")  # one anna may withdraw
     # The clock prompts anna about 7B-03, so there is a check-in to snooze.
     with bot.db.transaction() as session:
         own = select(Mentorship.next_due_at).join(Student).where(Student.code == "7B-03")
         due = session.scalars(own).one()
     Clock(bot.db, RecordingNotifier(), worker="test").tick(due)
+    bot.say("admin", "student add 6A-01")
+    bot.say("admin", "student remove 6A-01")
     return bot
 
 
 def fill(command: str) -> str:
-    return command.format(OWN="7B-03", OTHER="8A-11", ALERTED="9A-07")
+    return command.format(OWN="7B-03", OTHER="8A-11", ALERTED="9A-07", REMOVED="6A-01")
 
 
 @pytest.mark.parametrize(("command", "actor", "allowed"), CELLS, ids=[f"{a}:{c}" for c, a, _ in CELLS])
@@ -129,11 +139,13 @@ def test_the_home_shows_each_role_only_what_the_matrix_lets_them_list(school: Dr
 
 # Each row of the README's table, and the commands of MATRIX it speaks for.
 README_ROWS: dict[str, list[str]] = {
-    "register, edit, remove students; list all students": [
+    "register, edit, remove, reactivate students; list all students and removed ones": [
         "student add 9C-01",
         "student edit {OWN} grade=8",
         "students",
         "student remove {OTHER}",
+        "students removed",
+        "student reactivate {REMOVED}",
     ],
     "assign, reassign, unassign mentors": ["assign {OTHER} @anna", "unassign {OTHER}"],
     "export everything about a student (`student export`)": ["student export {OWN}"],
@@ -145,6 +157,7 @@ README_ROWS: dict[str, list[str]] = {
         "snooze {OWN}",
         "notmet {OTHER}",
     ],
+    "withdraw one's own check-in within 24 hours (`checkin undo`)": ["checkin undo {OWN}"],
     "change a mentee's cadence": ["cadence {OWN} mon 09:00", "cadence {OTHER} mon 09:00"],
     "read a student's check-in history (never the note)": ["history {OWN}", "history {ALERTED}"],
     "list open alerts": ["alerts"],
@@ -162,7 +175,7 @@ README_ROWS: dict[str, list[str]] = {
         "role add @nils mentor",
         "role remove @erik eht",
         "cadence default tue 09:00",
-        "break add 2027-02-15 2027-02-19 Sportlov",
+        BREAK_ADD,
         "retention set 400 IHP 2024:3",
     ],
 }

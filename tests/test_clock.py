@@ -103,6 +103,7 @@ def test_holidays_and_breaks_move_prompts_to_the_next_school_day(
     bot: Driver, clock: Clock, notifier: RecordingNotifier
 ) -> None:
     one_student(bot)
+    bot.now = at(2027, 2, 5, 12)
     bot.say("admin", "break add 2027-02-15 2027-02-19 Sportlov")
     start_mentorships(bot.db, at(2027, 2, 5, 12))
     run(clock, at(2027, 2, 5, 12), at(2027, 2, 23, 12), step=timedelta(hours=2))

@@ -45,6 +45,13 @@ def refusal(text: str) -> Refused:
         ("roll ta bort @erik koordinator", "role remove"),
         ("mentor assign 7B-03 @anna", "assign"),
         ("language en", "language"),
+        ("checkin undo 7B-03", "checkin undo"),
+        ("ångra 7B-03", "checkin undo"),
+        ("ångra avstämning 7B-03", "checkin undo"),
+        ("students removed", "students removed"),
+        ("elever borttagna", "students removed"),
+        ("student reactivate 7B-03", "student reactivate"),
+        ("elev återaktivera 7B-03", "student reactivate"),
     ],
 )
 def test_every_spelling_reaches_its_command(text: str, command: str) -> None:
@@ -67,6 +74,10 @@ def test_every_spelling_reaches_its_command(text: str, command: str) -> None:
         ("mentees anna", "mentees"),
         ("checkin", "checkin"),
         ("language", "language"),
+        ("student add 7B 09 Ali", "student add"),
+        ("student add 7B-01 Ali extra=ja", "student add"),
+        ("student edit 7B-01 Åsa", "student edit"),
+        ("student edit 7B-01 name=Åsa namn=Åsa", "student edit"),
     ],
 )
 def test_missing_or_bad_arguments_give_that_commands_usage(text: str, usage: str) -> None:

@@ -381,7 +381,7 @@ def test_more_unexcused_lessons_than_absences_is_asked_again_at_that_question(tm
     out = result.stdout
     assert "Check-in for 7B-01 saved" in out
     history = out.split("anna> history 7B-01", 1)[1]
-    assert "1 (1)" in history  # one lesson missed, one of them unexcused
+    assert "lessons missed 1 (1 unexcused)" in history
     asked = "Of those lessons, how many were unexcused? [0-1]\n  > 2\n"
     assert asked + "  Cannot be more than the absences given (1)." in out
     assert "Type :cancel at any question to stop" in out
@@ -435,7 +435,7 @@ def test_an_answer_the_core_refuses_is_asked_again_with_the_others_kept(
     )
     assert again.count("?") == 1  # only that question was asked again
     assert "Check-in for 7B-01 saved" in again
-    assert "0 (0) · 0 (0) · 2" in text.split("anna> history 7B-01", 1)[1]
+    assert "late arrivals 2" in text.split("anna> history 7B-01", 1)[1]
 
 
 # -- names: a typo is not a new person -----------------------------------------------------------

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 from sqlalchemy import func, select
 
 from models import AuditEvent, Mentorship, Student
@@ -170,3 +172,115 @@ def test_schools_do_not_see_each_other(bot: Driver) -> None:
     assert bot.say("admin", "assign 7B-03 @bo", workspace="school-b").outcome.refused
     assert "7B-03" in bot.say("anna", "mentees").text
     assert "no mentees" in bot.say("anna", "mentees", workspace="school-b").text
+
+
+def students_in_db(bot: Driver) -> list[tuple[str, str, int | None, str, bool]]:
+    with bot.db.transaction() as session:
+        return [
+            (s.code, s.display_name, s.grade, s.class_name, s.active)
+            for s in session.scalars(select(Student).order_by(Student.code))
+        ]
+
+
+def test_a_code_typed_with_a_space_is_refused_with_the_code_meant(bot: Driver) -> None:
+    reply = bot.say("admin", "student add 7B 09 Ali")
+    assert reply.outcome.refused
+    assert "cannot contain a space. Did you mean 7B-09?" in reply.text
+    bot.say("admin", "language sv")
+    assert "kan inte innehålla mellanslag. Menade du 7B-09?" in bot.say("admin", "elev ny 7B 09 Ali").text
+    assert students_in_db(bot) == []
+
+
+def test_a_bare_grade_and_class_after_the_name_are_understood(bot: Driver) -> None:
+    assert not bot.say("admin", "student add 7B-01 Åsa 7 7B").outcome.refused
+    assert not bot.say("admin", "student add 7B-02 Åsa Öberg 8C").outcome.refused
+    assert students_in_db(bot) == [("7B-01", "Åsa", 7, "7B", True), ("7B-02", "Åsa Öberg", None, "8C", True)]
+    reply = bot.say("admin", "student add 7B-03 Åsa 12 7B")
+    assert reply.outcome.refused and "between 5 and 9" in reply.text
+    reply = bot.say("admin", "student add 7B-03 Åsa 7 grade=8")
+    assert reply.outcome.refused and "grade only once" in reply.text
+
+
+def test_an_unknown_option_is_refused_naming_the_allowed_ones(bot: Driver) -> None:
+    reply = bot.say("admin", "student add 7B-01 Ali extra=ja")
+    assert reply.outcome.refused
+    assert "I do not know the option “extra=”. Use name=, grade= or class=." in reply.text
+    bot.say("admin", "language sv")
+    reply = bot.say("admin", "elev ny 7B-01 Ali extra=ja")
+    assert "Jag känner inte till tillvalet ”extra=”. Använd namn=, årskurs= eller klass=." in reply.text
+    assert students_in_db(bot) == []
+
+
+def test_edit_takes_a_name_of_several_words_up_to_the_next_option(bot: Driver) -> None:
+    bot.say("admin", "student add 7B-01 Åsa")
+    assert "updated" in bot.say("admin", "student edit 7B-01 name=Åsa Öberg").text
+    assert "updated" in bot.say("admin", "elev ändra 7B-01 namn=Åsa Maria Öberg klass=7C").text
+    assert students_in_db(bot) == [("7B-01", "Åsa Maria Öberg", None, "7C", True)]
+    reply = bot.say("admin", "student edit 7B-01 Åsa")
+    assert reply.outcome.refused and "write name= before it" in reply.text
+    assert 'quotes work too: name="Åsa Öberg"' in bot.say("admin", "help student edit").text
+
+
+def test_a_time_that_does_not_exist_is_named(bot: Driver) -> None:
+    reply = bot.say("admin", "cadence default mon 25:00")
+    assert reply.outcome.refused
+    assert "25:00 is not a time of day" in reply.text and "End with a time" not in reply.text
+    bot.say("admin", "language sv")
+    assert "25:00 är ingen tid på dygnet" in bot.say("admin", "rytm standard mån 25:00").text
+
+
+def test_breaks_that_overlap_are_over_or_have_no_name_are_refused(bot: Driver) -> None:
+    bot.now = datetime(2027, 1, 10, 12, tzinfo=UTC)
+    assert not bot.say("admin", "break add 2027-02-15 2027-02-19 Sportlov").outcome.refused
+    reply = bot.say("admin", "break add 2027-02-18 2027-02-24 Extra")
+    assert reply.outcome.refused and "overlaps Sportlov (2027-02-15 to 2027-02-19)" in reply.text
+    reply = bot.say("admin", "break add 2026-10-26 2026-10-30 Höstlov")
+    assert reply.outcome.refused and "already over: 2026-10-30 has passed" in reply.text
+    reply = bot.say("admin", "break add 2027-04-06 2027-04-09")
+    assert reply.outcome.refused and "Give the break a name" in reply.text
+    bot.say("admin", "language sv")
+    assert "Lovet överlappar Sportlov" in bot.say("admin", "lov ny 2027-02-19 2027-02-19 Extra").text
+    assert "Det lovet är redan slut" in bot.say("admin", "lov ny 2026-10-26 2026-10-30 Höstlov").text
+    assert bot.say("admin", "lov").text.count("..") == 1
+
+
+def test_registering_a_removed_code_again_reactivates_and_keeps_grade_and_class(bot: Driver) -> None:
+    bot.say("admin", "student add 7B-01 Åsa grade=7 class=7B")
+    bot.say("admin", "student remove 7B-01")
+    reply = bot.say("admin", "student add 7B-01")
+    assert "now back on the programme, with their earlier records" in reply.text
+    assert students_in_db(bot) == [("7B-01", "Åsa", 7, "7B", True)]
+    bot.say("admin", "student remove 7B-01")
+    bot.say("admin", "student add 7B-01 class=8B")
+    assert students_in_db(bot) == [("7B-01", "Åsa", 7, "8B", True)]
+
+
+def test_removed_students_are_listed_and_can_be_reactivated(bot: Driver) -> None:
+    bot.now = datetime(2027, 3, 1, 12, tzinfo=UTC)
+    bot.say("admin", "student add 7B-01 Åsa grade=7 class=7B")
+    bot.say("admin", "student add 7B-02")
+    assert "No removed students" in bot.say("admin", "students removed").text
+    bot.say("admin", "student remove 7B-01")
+    listing = bot.say("admin", "students removed").text
+    assert "student reactivate CODE" in listing and "7B-01" in listing and "removed 1 Mar" in listing
+    assert "7B-02" not in listing
+    reply = bot.say("admin", "student reactivate 7B-01")
+    assert "7B-01 was removed earlier and is now back" in reply.text
+    assert "7B-01" in bot.say("admin", "students").text
+    assert "already on the programme" in bot.say("admin", "student reactivate 7B-01").text
+    assert bot.say("anna", "students removed").outcome.refused
+    bot.say("admin", "language sv")
+    bot.say("admin", "elev ta bort 7B-02")
+    assert "borttagen 1 mars" in bot.say("admin", "elever borttagna").text
+    assert "nu tillbaka i programmet" in bot.say("admin", "elev återaktivera 7B-02").text
+    with bot.db.transaction() as session:
+        actions = session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
+        assert actions.count("student.reactivate") == 2
+
+
+def test_a_number_that_looks_like_an_identity_number_is_never_taken_for_a_grade_or_code(bot: Driver) -> None:
+    for command in ("student add 7B-11 Kim 121212121212", "student add 7B 1212121212 Kim"):
+        reply = bot.say("admin", command)
+        assert reply.outcome.refused and "personal identity number" in reply.text, command
+        assert "1212121212" not in reply.text
+    assert students_in_db(bot) == []

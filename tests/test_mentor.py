@@ -2,16 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
-from models import CheckIn, CheckInKind, Mentorship
-from schedules.clock import Clock
-from tests.clock_support import RecordingNotifier
+from models import AuditEvent, CheckIn, CheckInKind, Mentorship
+from schedules.clock import Clock, ClockSettings
+from tests.clock_support import RecordingNotifier, start_mentorships
 from tests.driver import GOOD_CHECK_IN, Driver
 
 
@@ -192,3 +192,98 @@ def test_did_not_meet_is_logged_as_a_check_in_without_contact(school: Driver) ->
     assert not check_in.met and check_in.kind is CheckInKind.SCHEDULED and check_in.behavioural is None
     assert "(did not meet)" in school.say("anna", "mentees").text
     assert school.say("bo", "träffades inte 7B-03").outcome.refused
+
+
+def test_history_trend_word_matches_the_numbers_and_every_number_is_named(school: Driver) -> None:
+    for _ in range(3):
+        school.check_in("anna", "7B-03", behavioural="4", academic="4", cognitive="4", affective="4")
+    reply = school.check_in(
+        "anna",
+        "7B-03",
+        behavioural="2",
+        academic="4",
+        cognitive="4",
+        affective="4",
+        absent_days="2",
+        unexcused_days="1",
+    )
+    assert "declining" in reply.text and "steady" not in reply.text
+    history = school.say("anna", "history 7B-03").text
+    assert "Engagement trend:" in history and "declining" in history and "steady" not in history
+    newest = history.splitlines()[1]
+    assert "days absent 2 (1 unexcused)" in newest
+    assert "behaviour 2 · school work 4 · meaning 4 · belonging 4" in newest
+    assert "no absence" in history.splitlines()[2]
+    assert "B A C Af" not in history
+    school.say("anna", "language sv")
+    history = school.say("anna", "historik 7B-03").text
+    assert "nedåt" in history and "stabil" not in history
+    assert "frånvarodagar 2 (1 ogiltiga)" in history and "beteende 2 · skolarbete 4" in history
+
+
+def test_mentees_says_a_check_in_is_waiting_now_while_a_prompt_is_open(school: Driver) -> None:
+    monday = datetime(2027, 3, 1, 7, 30, tzinfo=UTC)  # 08:30 in Stockholm
+    school.now = monday - timedelta(days=3)
+    start_mentorships(school.db, school.now)
+    Clock(school.db, RecordingNotifier(), ClockSettings(), worker="test").tick(monday + timedelta(minutes=1))
+    school.now = monday + timedelta(hours=3)
+    text = school.say("anna", "mentees").text
+    assert "7B-03 Alex" in text and "check-in waiting now (due Mon 1 Mar 08:30)" in text
+    assert "8 Mar" not in text
+    school.say("anna", "language sv")
+    assert "avstämning väntar nu" in school.say("anna", "adepter").text
+    school.check_in("anna", "7B-03")
+    text = school.say("anna", "mentees").text
+    assert "väntar" not in text and "nästa mån 8 mars 08:30" in text
+
+
+def test_a_mentor_withdraws_their_own_check_in_within_a_day_and_alerts_follow(school: Driver) -> None:
+    school.say("admin", "eht #eht")
+    school.now = datetime(2027, 3, 1, 9, tzinfo=UTC)
+    school.check_in("anna", "7B-03", affective="1")  # low rating: alert #1, rightly
+    school.now += timedelta(days=2)
+    mistaken = school.check_in("anna", "7B-03", affective="1", concern="yes", concern_domain="school")
+    assert "Concern" in mistaken.text
+    school.now += timedelta(hours=3)
+    assert school.say("bo", "checkin undo 7B-03").outcome.refused
+    reply = school.say("anna", "checkin undo 7B-03")
+    assert not reply.outcome.refused
+    assert "Your check-in of 7B-03 from 2027-03-03 10:00 is withdrawn" in reply.text
+    assert "checkin 7B-03" in reply.text and "The alerts it raised are closed: Concern" in reply.text
+    # The channel's cards are updated: the concern closed with the reason, the low rating's evidence
+    # without the withdrawn check-in.
+    low, concern = reply.sent
+    assert "Low engagement" in low and "(latest ratings 1)" in low
+    assert "Concern" in concern and "outcome: the check-in behind it was withdrawn" in concern
+    # The rules see what is left: the earlier low rating still holds, the concern is gone.
+    open_alerts = school.say("admin", "alerts").text
+    assert "Low engagement" in open_alerts and "Concern" not in open_alerts
+    history = school.say("anna", "history 7B-03").text
+    assert len(history.splitlines()) == 2 and "1 Mar" in history and "concern" not in history
+    assert "last check-in 1 Mar" in school.say("anna", "mentees").text
+    # Kept as a record, marked withdrawn, and audited.
+    records = saved(school)
+    assert len(records) == 2 and records[1].withdrawn_at is not None and records[0].withdrawn_at is None
+    with school.db.transaction() as session:
+        actions = session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
+        assert "checkin.withdraw" in actions and "alert.withdraw" in actions
+    # Correcting it: log it again with the right answers.
+    school.check_in("anna", "7B-03", affective="2")
+    assert "Check-ins of 7B-03" in school.say("anna", "history 7B-03").text
+    assert len(saved(school)) == 3
+
+
+def test_withdrawing_is_refused_after_a_day_or_with_nothing_to_withdraw(school: Driver) -> None:
+    school.now = datetime(2027, 3, 1, 9, tzinfo=UTC)
+    reply = school.say("anna", "checkin undo 7B-03")
+    assert reply.outcome.refused and "You have no check-in of 7B-03 to withdraw." in reply.text
+    school.check_in("anna", "7B-03")
+    school.now += timedelta(hours=25)
+    reply = school.say("anna", "checkin undo 7B-03")
+    assert reply.outcome.refused and "more than 24 hours old" in reply.text
+    assert saved(school)[0].withdrawn_at is None
+    school.say("anna", "language sv")
+    reply = school.say("anna", "ångra 7B-03")
+    assert "mer än 24 timmar gammal och kan inte längre tas tillbaka" in reply.text
+    school.check_in("anna", "7B-03")
+    assert "är tillbakatagen" in school.say("anna", "ångra avstämning 7B-03").text

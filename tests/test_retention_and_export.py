@@ -169,6 +169,26 @@ def test_audit_export_csv_names_actions_never_content(bot: Driver, db: Database)
     assert export_csv(db, date(2020, 1, 1), date(2020, 12, 31), io.StringIO()) == 0
 
 
+def test_audit_export_names_students_by_code_not_internal_ids(bot: Driver, db: Database) -> None:
+    for code in ("6A-01", "7B-03"):
+        bot.say("admin", f"student add {code}")
+    bot.say("admin", "assign 7B-03 @anna")
+    bot.say("admin", "eht #eht")
+    bot.check_in("anna", "7B-03", affective="1")
+    bot.say("admin", "history 7B-03")
+    out = io.StringIO()
+    today = datetime.now(UTC).date()
+    export_csv(db, today, today, out)
+    rows = list(csv.DictReader(io.StringIO(out.getvalue())))
+    about = {r["action"]: (r["student"], r["object_type"], r["object_id"]) for r in rows}
+    assert about["student.history"] == ("7B-03", "student", "7B-03")
+    assert about["mentorship.assign"][0] == "7B-03"
+    assert about["checkin.create"][0] == "7B-03"
+    assert about["alert.raise"][0] == "7B-03"
+    assert about["school.eht_channel"][0] == ""
+    assert [r["object_id"] for r in rows if r["action"] == "student.add"] == ["6A-01", "7B-03"]
+
+
 def test_audit_export_and_retention_commands(tmp_path: Path) -> None:
     run("student add 7B-03\n", tmp_path, "console", "--as", "admin", MENTORBOT_COORDINATORS="admin")
     today = datetime.now(UTC).date().isoformat()

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -333,11 +334,10 @@ def test_the_console_clock_prints_due_prompts_and_dispatch_reports(tmp_path: Pat
     import sqlite3
 
     with sqlite3.connect(tmp_path / "data" / "mentorbot.sqlite3") as connection:
-        # Due a second ago by the real clock the console runs on (SQLite's own 'now', which the
-        # suite's fake date does not move): a prompt the clock sees the same day is sent at once.
-        connection.execute(
-            "UPDATE mentorship SET next_due_at = strftime('%Y-%m-%d %H:%M:%S.000000', 'now', '-1 second')"
-        )
+        # Due a second ago by the clock the console runs on (the suite's, also at a simulated date;
+        # not SQLite's own 'now'): a prompt the clock sees the same day is sent at once.
+        due = (datetime.now(UTC) - timedelta(seconds=1)).strftime("%Y-%m-%d %H:%M:%S.%f")
+        connection.execute("UPDATE mentorship SET next_due_at = ?", (due,))
     result = run(":tick\n:tick\n", tmp_path, "console", "--as", "admin", **env)
     assert "[→ @anna] Time to check in:" in result.stdout
     assert "checkin 7B-03 | snooze 7B-03 | notmet 7B-03" in result.stdout

@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
+from typing import Any
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import Select, func, select
@@ -303,18 +304,7 @@ def record_reminders(db: Database, now: datetime, after_school_hours: float) -> 
             if not mentor_ids:
                 return reminded
             done.update(mentor_ids)
-            prompts = session.scalars(
-                select(Prompt)
-                .join(Prompt.mentorship)
-                .where(Mentorship.mentor_id.in_(mentor_ids), *waiting)
-                .order_by(Prompt.id)
-                .options(
-                    contains_eager(Prompt.mentorship)
-                    .joinedload(Mentorship.student)
-                    .joinedload(Student.school),
-                    contains_eager(Prompt.mentorship).joinedload(Mentorship.mentor),
-                )
-            ).all()
+            prompts = _prompts_of(session, mentor_ids, *waiting)
             calendars = Calendars()
             by_mentor: dict[int, list[Due]] = defaultdict(list)
             for prompt in prompts:
@@ -333,6 +323,22 @@ def record_reminders(db: Database, now: datetime, after_school_hours: float) -> 
                 reminded += len(due_prompts)
 
 
+def _prompts_of(session: Session, mentor_ids: list[int], *conditions: Any) -> list[Prompt]:
+    """The locked mentors' prompts that meet `conditions`, with mentorship, student, school and mentor."""
+    return list(
+        session.scalars(
+            select(Prompt)
+            .join(Prompt.mentorship)
+            .where(Mentorship.mentor_id.in_(mentor_ids), *conditions)
+            .order_by(Prompt.id)
+            .options(
+                contains_eager(Prompt.mentorship).joinedload(Mentorship.student).joinedload(Student.school),
+                contains_eager(Prompt.mentorship).joinedload(Mentorship.mentor),
+            )
+        )
+    )
+
+
 def record_snoozes_ended(db: Database, now: datetime) -> int:
     """Ask again about every snoozed prompt whose time has come, one message per mentor; returns how many.
 
@@ -345,18 +351,7 @@ def record_snoozes_ended(db: Database, now: datetime) -> int:
             mentor_ids = _lock_mentors(session, select(Mentorship.mentor_id).join(Prompt).where(*ended))
             if not mentor_ids:
                 return asked
-            prompts = session.scalars(
-                select(Prompt)
-                .join(Prompt.mentorship)
-                .where(Mentorship.mentor_id.in_(mentor_ids), *ended)
-                .order_by(Prompt.id)
-                .options(
-                    contains_eager(Prompt.mentorship)
-                    .joinedload(Mentorship.student)
-                    .joinedload(Student.school),
-                    contains_eager(Prompt.mentorship).joinedload(Mentorship.mentor),
-                )
-            ).all()
+            prompts = _prompts_of(session, mentor_ids, *ended)
             calendars = Calendars()
             by_mentor: dict[int, list[Due]] = defaultdict(list)
             for prompt in prompts:

@@ -7,6 +7,7 @@ audited and updates the alert's message in the EHT channel in place.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
@@ -49,6 +50,11 @@ HISTORY_ROWS = 12
 FOLLOW_UP_LISTED = timedelta(days=14)
 
 
+def _row(alert: Alert, code: str) -> AlertRow:
+    owner = alert.owner.user_id if alert.owner else None
+    return AlertRow(code, alert.rule, alert.status.value, alert.opened_at, alert_id=alert.id, owner=owner)
+
+
 def open_alert_rows(session: Session, school_id: int) -> list[AlertRow]:
     """The school's unresolved alerts, oldest first."""
     rows = session.execute(
@@ -57,17 +63,7 @@ def open_alert_rows(session: Session, school_id: int) -> list[AlertRow]:
         .where(Student.school_id == school_id, Alert.status != AlertStatus.RESOLVED)
         .order_by(Alert.opened_at, Alert.id)
     ).all()
-    return [
-        AlertRow(
-            code,
-            alert.rule,
-            alert.status.value,
-            alert.opened_at,
-            alert_id=alert.id,
-            owner=alert.owner.user_id if alert.owner else None,
-        )
-        for alert, code in rows
-    ]
+    return [_row(alert, code) for alert, code in rows]
 
 
 def follow_up_rows(session: Session, school_id: int, today: date) -> list[AlertRow]:
@@ -83,18 +79,7 @@ def follow_up_rows(session: Session, school_id: int, today: date) -> list[AlertR
         )
         .order_by(Alert.follow_up_on, Alert.id)
     ).all()
-    return [
-        AlertRow(
-            code,
-            alert.rule,
-            alert.status.value,
-            alert.opened_at,
-            alert_id=alert.id,
-            owner=alert.owner.user_id if alert.owner else None,
-            follow_up_on=alert.follow_up_on,
-        )
-        for alert, code in rows
-    ]
+    return [replace(_row(alert, code), follow_up_on=alert.follow_up_on) for alert, code in rows]
 
 
 def open_alerts(session: Session, actor: Member, now: datetime) -> Outcome:

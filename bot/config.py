@@ -55,6 +55,12 @@ class Settings(BaseSettings):
     coordinators: Annotated[frozenset[str], NoDecode] = Field(
         default=frozenset(), alias="MENTORBOT_COORDINATORS"
     )
+    # Organisation admins (create schools, appoint each school's first coordinator; no child data) and
+    # the programme's project leads (aggregate figures across schools), in the same two forms.
+    admins: Annotated[frozenset[str], NoDecode] = Field(default=frozenset(), alias="MENTORBOT_ADMINS")
+    programme_leads: Annotated[frozenset[str], NoDecode] = Field(
+        default=frozenset(), alias="MENTORBOT_PROGRAMME_LEADS"
+    )
     tick_seconds: int = Field(default=30, ge=5, le=3600, alias="MENTORBOT_TICK_SECONDS")
     reminder_after_hours: int = Field(default=24, ge=1, le=240, alias="MENTORBOT_REMINDER_AFTER_HOURS")
     digest_at: str = Field(default="fri 14:00", alias="MENTORBOT_DIGEST_AT")
@@ -138,7 +144,7 @@ class Settings(BaseSettings):
     def _lower_language(cls, value: object) -> object:
         return value.strip().lower() if isinstance(value, str) else value
 
-    @field_validator("coordinators", mode="before")
+    @field_validator("coordinators", "admins", "programme_leads", mode="before")
     @classmethod
     def _split_ids(cls, value: object) -> object:
         if isinstance(value, str):

@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
-from typing import TextIO
+from typing import TextIO, cast
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -45,7 +45,7 @@ from handlers.checkin_form import (
     is_asked,
     parse_field,
 )
-from handlers.commands import Action, parse
+from handlers.commands import Action, PersonAction, parse, refusing
 from handlers.dispatch import Core
 from handlers.failures import SOMETHING_WENT_WRONG, log_failure
 from handlers.lookups import closest_names, known_person, member_named
@@ -54,7 +54,7 @@ from handlers.roles import lead_new_school
 from handlers.roster import RosterRow, import_row, may_import, parse_roster
 from models import Member, School
 from models.db import Database
-from models.messages import N_, Message, msg
+from models.messages import N_, Message, Refused, msg
 from models.typed_text import typed_id_is_personnummer, usable_id
 from schedules.clock import Clock
 
@@ -139,7 +139,7 @@ class Console:
         if first.lower() in IMPORT_WORDS:
             self._import(rest)
             return
-        self.show(self.core.run(self.caller, console_command(line, self.defaults.coordinators)))
+        self.show(self.core.run(self.caller, console_command(line, self.defaults)))
 
     def _safely(self, where: str, work: Callable[..., None], *args: str) -> None:
         """A failure is logged as where it happened, never what was typed; the session goes on."""
@@ -277,23 +277,27 @@ class Console:
             self.say(line)
 
 
-def console_command(text: str, coordinators: frozenset[str]) -> Action:
+def console_command(text: str, defaults: SchoolDefaults) -> Action | PersonAction:
     """A typed line as an action, with the console's rule for names (see the module's docstring)."""
+    try:
+        invocation = parse(text, defaults)
+    except Refused as refusal:
+        return refusing(refusal)
+    if invocation.spec.name not in NAMES_PEOPLE:
+        return invocation.action
+    may_add = invocation.spec.name == "role add"
 
     def action(session: Session, actor: Member, now: datetime) -> Outcome:
-        invocation = parse(text, coordinators)
-        if invocation.spec.name in NAMES_PEOPLE:
-            may_add = invocation.spec.name == "role add"
+        def person(named: re.Match[str]) -> str:
+            typed = named.group(1)
+            if may_add:
+                member = member_named(session, actor.school_id, typed)
+                return "@" + (member.user_id if member is not None else typed)
+            return "@" + known_person(session, actor.school_id, typed).user_id
 
-            def person(named: re.Match[str]) -> str:
-                typed = named.group(1)
-                if may_add:
-                    member = member_named(session, actor.school_id, typed)
-                    return "@" + (member.user_id if member is not None else typed)
-                return "@" + known_person(session, actor.school_id, typed).user_id
-
-            invocation = parse(_NAMED.sub(person, text), coordinators)
-        return invocation.action(session, actor, now)
+        # The commands that name people all act inside a school.
+        named = cast(Action, parse(_NAMED.sub(person, text), defaults).action)
+        return named(session, actor, now)
 
     return action
 

@@ -7,7 +7,7 @@ from babel.dates import format_date
 from bot.i18n import LOCALES, local_date, local_percent, local_time, translate
 from bot.i18n import gettext as _g
 from handlers.checkins import DIRECTION_WORDS
-from handlers.commands import COMMANDS, spec_named
+from handlers.commands import COMMANDS, CommandSpec, spec_named
 from handlers.results import (
     AlertList,
     AlertNotice,
@@ -40,13 +40,17 @@ STATUS_WORDS = {
 }
 
 
-def render_help(language: str, command: str | None) -> list[str]:
+def shown_commands(hidden: tuple[str, ...]) -> list[CommandSpec]:
+    return [spec for spec in COMMANDS if spec.name not in hidden]
+
+
+def render_help(language: str, command: str | None, hidden: tuple[str, ...] = ()) -> list[str]:
     if command is not None:
         spec = spec_named(command)
         usage = translate(language, msg(N_("Usage: {usage}"), usage=msg(spec.usage)))
         return [usage, "  " + _g(language, spec.summary)]
     lines = [_g(language, N_("Commands (type help COMMAND for one of them):"))]
-    for spec in COMMANDS:
+    for spec in shown_commands(hidden):
         usage, summary = _g(language, spec.usage), _g(language, spec.summary)
         lines.append(f"  {usage:<48} {summary}")
     return lines
@@ -58,7 +62,7 @@ def render_reply(language: str, reply: Reply) -> list[str]:
     if isinstance(reply, TypedHint):
         return [translate(language, reply.message)]
     if isinstance(reply, Help):
-        return render_help(language, reply.command)
+        return render_help(language, reply.command, reply.hidden)
     if isinstance(reply, StudentList):
         return _render_students(language, reply)
     if isinstance(reply, MenteeList):

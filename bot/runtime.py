@@ -30,7 +30,11 @@ class StartupError(Exception):
 
 def school_defaults(settings: Settings) -> SchoolDefaults:
     return SchoolDefaults(
-        timezone=settings.timezone, language=settings.language, coordinators=settings.coordinators
+        timezone=settings.timezone,
+        language=settings.language,
+        coordinators=settings.coordinators,
+        admins=settings.admins,
+        programme_leads=settings.programme_leads,
     )
 
 

@@ -1,9 +1,17 @@
-"""Who is acting: a platform's (workspace, user) as a School and Member, created on first contact.
+"""Who is acting: a platform's (workspace, user) as a Person of an Organisation, and the Member
+of the school they act in; created on first contact.
 
-A school is one workspace: a Slack team (also inside an Enterprise Grid org, where the org's id is
-kept beside it), a Teams tenant, or the console. Nobody is coordinator of a school unless a
-coordinator of that school appointed them, they installed the app there first, or the
-configuration names them for it (see `configured_here`).
+A workspace (a Slack team, also inside an Enterprise Grid org, where the org's id is kept beside
+it; a Teams tenant; the console) is one organisation, e.g. a municipality, holding one or more
+schools. The first contact makes the organisation and its first school, so a single-school
+workspace never sees the concept. Where there are several, a person acts in the school they chose
+(`school NAME`, remembered on the Person), else in the one school where they hold a role; a button
+or form acts in the school its message came from (`Caller.school_id`). Someone with no role in any
+of several schools acts in none: only organisation-level commands answer them.
+
+Nobody is coordinator of a school unless a coordinator of that school (or an organisation admin)
+appointed them, they installed the app there first, or the configuration names them for it (see
+`configured_here`).
 """
 
 from __future__ import annotations
@@ -32,6 +40,9 @@ class Caller:
     display_name: str = ""
     # The Slack Enterprise Grid org the workspace belongs to; None elsewhere.
     enterprise_id: str | None = None
+    # The school a pressed button or submitted form belongs to (the adapter reads it from the
+    # card's own data); None: the school the person acts in now.
+    school_id: int | None = None
 
 
 @dataclass(frozen=True)
@@ -42,6 +53,16 @@ class SchoolDefaults:
     language: str = "sv"
     # MENTORBOT_COORDINATORS: "WORKSPACE:USER" for one workspace, or a bare "USER" (see configured_here).
     coordinators: frozenset[str] = field(default_factory=frozenset)
+    # MENTORBOT_ADMINS and MENTORBOT_PROGRAMME_LEADS, in the same two forms (see `configured_for`).
+    admins: frozenset[str] = field(default_factory=frozenset)
+    programme_leads: frozenset[str] = field(default_factory=frozenset)
+
+
+NO_SCHOOL = N_(
+    "You have no role in any school here yet. Ask your school's coordinator to give you one; "
+    "type schools to see the schools."
+)
+NOT_YOUR_SCHOOL = N_("That message belongs to a school where you no longer have a role.")
 
 
 def find_or_create_organisation(
@@ -59,15 +80,16 @@ def find_or_create_organisation(
     return organisation
 
 
-def remember_person(session: Session, school: School, user_id: str, now: datetime) -> Person:
-    """The person across the organisation's schools, acting in `school` now."""
+def find_or_create_person(
+    session: Session, organisation: Organisation, user_id: str, now: datetime
+) -> Person:
     person = session.scalar(
-        select(Person).where(Person.organisation_id == school.organisation_id, Person.user_id == user_id)
+        select(Person).where(Person.organisation_id == organisation.id, Person.user_id == user_id)
     )
     if person is None:
-        person = Person(organisation_id=school.organisation_id, user_id=user_id, created_at=now)
+        person = Person(organisation_id=organisation.id, user_id=user_id, created_at=now)
         session.add(person)
-    person.current_school_id = school.id
+        session.flush()
     return person
 
 
@@ -119,21 +141,104 @@ def find_or_create_member(
     return member
 
 
-def resolve_actor(session: Session, caller: Caller, defaults: SchoolDefaults, now: datetime) -> Member:
+def resolve_person(session: Session, caller: Caller, defaults: SchoolDefaults, now: datetime) -> Person:
+    """The caller as a person of their organisation (made with its first school on first contact)."""
     if not (usable_id(caller.workspace_id) and usable_id(caller.user_id)):
         raise Refused(N_("I cannot tell who you are from this message."))
     school = find_or_create_school(
         session, caller.platform, caller.workspace_id, defaults, now, caller.enterprise_id
     )
+    person = find_or_create_person(session, school.organisation, caller.user_id, now)
+    if not person.is_admin and configured_for(caller.workspace_id, caller.user_id, defaults.admins):
+        person.is_admin = True
+    return person
+
+
+def schools_of(session: Session, organisation_id: int) -> list[School]:
+    return list(
+        session.scalars(select(School).where(School.organisation_id == organisation_id).order_by(School.id))
+    )
+
+
+def role_school_ids(session: Session, person: Person) -> list[int]:
+    """The schools of the person's organisation where they hold a role, oldest first."""
+    return list(
+        session.scalars(
+            select(Member.school_id)
+            .join(School, School.id == Member.school_id)
+            .where(
+                School.organisation_id == person.organisation_id,
+                Member.user_id == person.user_id,
+                Member.is_coordinator | Member.is_mentor | Member.is_eht,
+            )
+            .order_by(Member.school_id)
+        )
+    )
+
+
+def acting_school(session: Session, person: Person, wanted: int | None = None) -> School | None:
+    """The school the person acts in: `wanted` (a card's school) if they may, else the one they
+    chose, else the first where they hold a role; the only school of a single-school workspace."""
+    schools = schools_of(session, person.organisation_id)
+    if len(schools) == 1:
+        return schools[0]
+    allowed = {s.id for s in schools} if person.is_admin else set(role_school_ids(session, person))
+    if wanted is not None:
+        if wanted not in allowed:
+            raise Refused(NOT_YOUR_SCHOOL)
+        return next(s for s in schools if s.id == wanted)
+    for school_id in (person.current_school_id, *sorted(allowed)):
+        if school_id in allowed:
+            return next(s for s in schools if s.id == school_id)
+    return None
+
+
+def sees_several_schools(session: Session, person: Person) -> bool:
+    """Whether schools are a concept for this person: they work in (or administer) more than one."""
+    if len(schools_of(session, person.organisation_id)) < 2:
+        return False
+    return person.is_admin or len(role_school_ids(session, person)) > 1
+
+
+def resolve_actor(session: Session, caller: Caller, defaults: SchoolDefaults, now: datetime) -> Member:
+    return member_in_school(session, caller, defaults, now, resolve_person(session, caller, defaults, now))
+
+
+def member_in_school(
+    session: Session, caller: Caller, defaults: SchoolDefaults, now: datetime, person: Person
+) -> Member:
+    """The person's Member row in the school they act in; refused when they act in none."""
+    school = acting_school(session, person, caller.school_id)
+    if school is None:
+        raise Refused(NO_SCHOOL)
+    if caller.school_id is None:
+        person.current_school_id = school.id
     member = find_or_create_member(session, school, caller.user_id, now, caller.display_name)
-    remember_person(session, school, caller.user_id, now)
     # Configured coordinators are coordinators from their first message on (and bound to this
     # school even if already coordinator here); so is the installer of an org-wide install, in
     # the first school of the org where they act.
     configured = configured_here(session, school, caller.user_id, defaults.coordinators, bind=True)
     if not member.is_coordinator and (configured or _claims_org_install(session, school, member, now)):
         member.is_coordinator = True
+        if not configured:  # the org-wide installer also administers the organisation
+            person.is_admin = True
     return member
+
+
+def administers(session: Session, member: Member) -> bool:
+    """Whether the member's person administers the organisation the member's school is in."""
+    return bool(
+        session.scalar(
+            select(Person.is_admin).where(
+                Person.organisation_id == member.school.organisation_id, Person.user_id == member.user_id
+            )
+        )
+    )
+
+
+def configured_for(workspace_id: str, user_id: str, configured: frozenset[str]) -> bool:
+    """Whether a configured list ("WORKSPACE:USER" or a bare "USER") names this person."""
+    return f"{workspace_id}:{user_id}" in configured or user_id in configured
 
 
 def configured_here(
@@ -141,12 +246,17 @@ def configured_here(
 ) -> bool:
     """Whether MENTORBOT_COORDINATORS makes `user_id` a coordinator of this school.
 
-    "WORKSPACE:USER" names them for that workspace only. A bare "USER" is bound to the first school
-    where they act (`bind`) and names them for no other, so the same id in a second workspace (a
-    Grid user is the same person in every workspace of the org) gains nothing there.
+    "WORKSPACE:USER" names them for that workspace's first school only (the workspace's school
+    before it held several; later schools get their coordinators from an organisation admin). A
+    bare "USER" is bound to the first school where they act (`bind`) and names them for no other,
+    so the same id in a second workspace (a Grid user is the same person in every workspace of the
+    org) gains nothing there.
     """
     if f"{school.workspace_id}:{user_id}" in coordinators:
-        return True
+        first = session.scalar(
+            select(School.id).where(School.organisation_id == school.organisation_id).order_by(School.id)
+        )
+        return first == school.id
     if user_id not in coordinators:
         return False
     bound = session.scalar(

@@ -26,12 +26,14 @@ from handlers import (
     prompts,
     roles,
     schedule,
+    schools,
     students,
     thresholds,
 )
+from handlers.actors import SchoolDefaults, sees_several_schools
 from handlers.results import Help, Outcome
 from handlers.typed_fields import NOT_A_PERSONNUMMER, UNREADABLE, check_name
-from models import Member
+from models import Member, Person
 from models.messages import N_, Refused
 from models.typed_text import typed_id_is_personnummer, unreadable, usable_id, without_unreadable
 
@@ -40,12 +42,33 @@ Action = Callable[[Session, Member, datetime], Outcome]
 
 
 @dataclass(frozen=True)
+class PersonAction:
+    """A use case on the organisation, not inside one school (schools, school NAME, school add, help):
+    run with the Person, so it answers someone who acts in no school yet, and sees no child's data."""
+
+    run: Callable[[Session, Person, datetime], Outcome]
+
+
+def refusing(refusal: Refused) -> PersonAction:
+    """An action that only answers with the refusal: a line that did not parse is answered in the
+    person's language even where they act in no school."""
+
+    def answer(_session: Session, _person: Person, _now: datetime) -> Outcome:
+        raise refusal
+
+    return PersonAction(answer)
+
+
+Binder = Callable[[list[str], SchoolDefaults], "Action | PersonAction"]
+
+
+@dataclass(frozen=True)
 class CommandSpec:
     name: str
     spellings: tuple[str, ...]
     usage: str
     summary: str
-    bind: Callable[[list[str], frozenset[str]], Action]
+    bind: Binder
 
 
 _MENTION = re.compile(r"^<@([A-Za-z0-9._-]+)(?:\|([^>]*))?>$|^@([\wÅÄÖåäö.-]+)$")
@@ -169,13 +192,19 @@ def _student_fields(tokens: list[str], command: str, *, bare_name: bool) -> _Stu
     )
 
 
-def _bind_help(args: list[str], _c: frozenset[str]) -> Action:
+def _bind_help(args: list[str], _c: SchoolDefaults) -> PersonAction:
     topic = " ".join(args).lower()
     spec = find_spec(topic) if topic else None
-    return lambda _s, _a, _n: Outcome(reply=[Help(spec.name if spec else None)])
+
+    def show(session: Session, person: Person, _now: datetime) -> Outcome:
+        # Schools are a concept only where someone works in (or administers) several.
+        hidden = () if person.is_admin or sees_several_schools(session, person) else SCHOOL_COMMANDS
+        return Outcome(reply=[Help(spec.name if spec else None, hidden=hidden)])
+
+    return PersonAction(show)
 
 
-def _bind_student_add(args: list[str], _c: frozenset[str]) -> Action:
+def _bind_student_add(args: list[str], _c: SchoolDefaults) -> Action:
     if not args:
         raise _usage("student add")
     code, rest = args[0], args[1:]
@@ -197,7 +226,7 @@ def _bind_student_add(args: list[str], _c: frozenset[str]) -> Action:
     )
 
 
-def _bind_student_edit(args: list[str], _c: frozenset[str]) -> Action:
+def _bind_student_edit(args: list[str], _c: SchoolDefaults) -> Action:
     if not args:
         raise _usage("student edit")
     fields = _student_fields(args[1:], "student edit", bare_name=False)
@@ -210,25 +239,23 @@ def _bind_student_edit(args: list[str], _c: frozenset[str]) -> Action:
     )
 
 
-def _bind_code(function: Callable[..., Outcome], name: str) -> Callable[[list[str], frozenset[str]], Action]:
-    def bind(args: list[str], _c: frozenset[str]) -> Action:
+def _bind_code(function: Callable[..., Outcome], name: str) -> Binder:
+    def bind(args: list[str], _c: SchoolDefaults) -> Action:
         (code,) = _exactly(args, 1, name)
         return partial(function, code=code)
 
     return bind
 
 
-def _bind_no_args(
-    function: Callable[..., Outcome], name: str
-) -> Callable[[list[str], frozenset[str]], Action]:
-    def bind(args: list[str], _c: frozenset[str]) -> Action:
+def _bind_no_args(function: Callable[..., Outcome], name: str) -> Binder:
+    def bind(args: list[str], _c: SchoolDefaults) -> Action:
         _exactly(args, 0, name)
         return function
 
     return bind
 
 
-def _bind_assign(args: list[str], _c: frozenset[str]) -> Action:
+def _bind_assign(args: list[str], _c: SchoolDefaults) -> Action:
     code, mention = _exactly(args, 2, "assign")
     try:
         user_id, name = parse_mention(mention)
@@ -237,7 +264,7 @@ def _bind_assign(args: list[str], _c: frozenset[str]) -> Action:
     return partial(mentorships.assign, code=code, mentor_user_id=user_id, mentor_name=name)
 
 
-def _bind_mentees(args: list[str], _c: frozenset[str]) -> Action:
+def _bind_mentees(args: list[str], _c: SchoolDefaults) -> Action:
     if len(args) > 1:
         raise _usage("mentees")
     if not args:
@@ -249,7 +276,7 @@ def _bind_mentees(args: list[str], _c: frozenset[str]) -> Action:
     return partial(mentorships.mentees, mentor_user_id=user_id)
 
 
-def _bind_eht(args: list[str], _c: frozenset[str]) -> Action:
+def _bind_eht(args: list[str], _c: SchoolDefaults) -> Action:
     (channel,) = _exactly(args, 1, "eht")
     try:
         channel_id = parse_channel(channel)
@@ -258,8 +285,8 @@ def _bind_eht(args: list[str], _c: frozenset[str]) -> Action:
     return partial(roles.set_eht_channel, channel_id=channel_id)
 
 
-def _bind_role(granted: bool, name: str) -> Callable[[list[str], frozenset[str]], Action]:
-    def bind(args: list[str], coordinators: frozenset[str]) -> Action:
+def _bind_role(granted: bool, name: str) -> Binder:
+    def bind(args: list[str], defaults: SchoolDefaults) -> Action:
         mention, role_name = _exactly(args, 2, name)
         try:
             user_id, _display = parse_mention(mention)
@@ -273,7 +300,7 @@ def _bind_role(granted: bool, name: str) -> Callable[[list[str], frozenset[str]]
             user_id=user_id,
             role=role,
             granted=granted,
-            configured_coordinators=coordinators,
+            configured_coordinators=defaults.coordinators,
         )
 
     return bind
@@ -292,15 +319,15 @@ def _alert_id(token: str, name: str) -> int:
     return int(match.group(1))
 
 
-def _bind_alert(function: Callable[..., Outcome], name: str) -> Callable[[list[str], frozenset[str]], Action]:
-    def bind(args: list[str], _c: frozenset[str]) -> Action:
+def _bind_alert(function: Callable[..., Outcome], name: str) -> Binder:
+    def bind(args: list[str], _c: SchoolDefaults) -> Action:
         (token,) = _exactly(args, 1, name)
         return partial(function, alert_id=_alert_id(token, name))
 
     return bind
 
 
-def _bind_alert_resolve(args: list[str], _c: frozenset[str]) -> Action:
+def _bind_alert_resolve(args: list[str], _c: SchoolDefaults) -> Action:
     if len(args) not in (2, 3):
         raise _usage("alert resolve")
     alert_id = _alert_id(args[0], "alert resolve")
@@ -324,7 +351,7 @@ def _bind_alert_resolve(args: list[str], _c: frozenset[str]) -> Action:
     return partial(alerts.resolve, alert_id=alert_id, outcome=outcome, follow_up_on=follow_up)
 
 
-def _bind_alert_investigation(args: list[str], _c: frozenset[str]) -> Action:
+def _bind_alert_investigation(args: list[str], _c: SchoolDefaults) -> Action:
     token, answer = _exactly(args, 2, "alert investigation")
     alert_id = _alert_id(token, "alert investigation")
     if answer.lower() not in _YES | _NO:
@@ -332,12 +359,12 @@ def _bind_alert_investigation(args: list[str], _c: frozenset[str]) -> Action:
     return partial(alerts.record_investigation, alert_id=alert_id, started=answer.lower() in _YES)
 
 
-def _bind_threshold_set(args: list[str], _c: frozenset[str]) -> Action:
+def _bind_threshold_set(args: list[str], _c: SchoolDefaults) -> Action:
     name, value = _exactly(args, 2, "threshold set")
     return partial(thresholds.set_threshold, name=name, value=value)
 
 
-def _bind_cadence(args: list[str], _c: frozenset[str]) -> Action:
+def _bind_cadence(args: list[str], _c: SchoolDefaults) -> Action:
     if not args:
         raise _usage("cadence")
     if args[0].lower() in ("default", "standard"):
@@ -345,31 +372,68 @@ def _bind_cadence(args: list[str], _c: frozenset[str]) -> Action:
     return partial(schedule.set_cadence, code=args[0], words=args[1:])
 
 
-def _bind_break_add(args: list[str], _c: frozenset[str]) -> Action:
+def _bind_break_add(args: list[str], _c: SchoolDefaults) -> Action:
     if len(args) < 2:
         raise _usage("break add")
     return partial(schedule.add_break, start=args[0], end=args[1], name=" ".join(args[2:]))
 
 
-def _bind_break_remove(args: list[str], _c: frozenset[str]) -> Action:
+def _bind_break_remove(args: list[str], _c: SchoolDefaults) -> Action:
     if not args:
         raise _usage("break remove")
     return partial(schedule.remove_break, which=" ".join(args))
 
 
-def _bind_retention(args: list[str], _c: frozenset[str]) -> Action:
+def _bind_retention(args: list[str], _c: SchoolDefaults) -> Action:
     if args:
         raise _usage("retention set")  # a period alone is not enough: it needs its decision
     return privacy.set_retention
 
 
-def _bind_retention_set(args: list[str], _c: frozenset[str]) -> Action:
+def _bind_retention_set(args: list[str], _c: SchoolDefaults) -> Action:
     if not args:
         raise _usage("retention set")
     return partial(privacy.set_retention, days=args[0], decision=" ".join(args[1:]))
 
 
-def _bind_language(args: list[str], _c: frozenset[str]) -> Action:
+def _bind_schools(args: list[str], _d: SchoolDefaults) -> PersonAction:
+    _exactly(args, 0, "schools")
+    return PersonAction(schools.list_schools)
+
+
+def _bind_school(args: list[str], _d: SchoolDefaults) -> PersonAction:
+    if not args:
+        return PersonAction(schools.list_schools)
+    return PersonAction(partial(schools.choose_school, name=" ".join(args)))
+
+
+def _bind_school_add(args: list[str], _d: SchoolDefaults) -> PersonAction:
+    coordinator: tuple[str, str] | None = None
+    if len(args) > 1 and args[-1].startswith(("@", "<@")):
+        try:
+            coordinator = parse_mention(args[-1])
+        except ValueError:
+            raise _usage("school add") from None
+        args = args[:-1]
+    if not args:
+        raise _usage("school add")
+    return PersonAction(
+        partial(
+            schools.add_school,
+            name=" ".join(args),
+            coordinator_id=coordinator[0] if coordinator else None,
+            coordinator_name=coordinator[1] if coordinator else "",
+        )
+    )
+
+
+def _bind_school_rename(args: list[str], _d: SchoolDefaults) -> Action:
+    if not args:
+        raise _usage("school rename")
+    return partial(schools.rename_school, name=" ".join(args))
+
+
+def _bind_language(args: list[str], _c: SchoolDefaults) -> Action:
     (language,) = _exactly(args, 1, "language")
     return partial(roles.set_language, language=language.lower())
 
@@ -621,6 +685,34 @@ COMMANDS: tuple[CommandSpec, ...] = (
         _bind_retention_set,
     ),
     CommandSpec(
+        "schools",
+        ("schools", "skolor"),
+        N_("schools"),
+        N_("The schools here, your roles in each, and the one you act in."),
+        _bind_schools,
+    ),
+    CommandSpec(
+        "school",
+        ("school", "skola"),
+        N_("school NAME"),
+        N_("Act in another of your schools; I remember your choice."),
+        _bind_school,
+    ),
+    CommandSpec(
+        "school add",
+        ("school add", "skola ny", "skola lägg till"),
+        N_("school add NAME [@coordinator]"),
+        N_("Add a school here and appoint its first coordinator (organisation admins)."),
+        _bind_school_add,
+    ),
+    CommandSpec(
+        "school rename",
+        ("school rename", "skola byt namn", "skola namn"),
+        N_("school rename NAME"),
+        N_("Name the school you act in (its coordinators, organisation admins)."),
+        _bind_school_rename,
+    ),
+    CommandSpec(
         "language",
         ("language", "språk", "sprak"),
         N_("language sv|en"),
@@ -628,6 +720,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
         _bind_language,
     ),
 )
+# Left out of help for people who work in one school and administer none.
+SCHOOL_COMMANDS = ("schools", "school", "school add", "school rename")
 _BY_SPELLING = {spelling: spec for spec in COMMANDS for spelling in spec.spellings}
 
 
@@ -642,7 +736,7 @@ def spec_named(name: str) -> CommandSpec:
 @dataclass(frozen=True)
 class Invocation:
     spec: CommandSpec
-    action: Action
+    action: Action | PersonAction
 
 
 def tokenize(text: str) -> list[str]:
@@ -655,17 +749,20 @@ def tokenize(text: str) -> list[str]:
     return tokens
 
 
-def parse(text: str, coordinators: frozenset[str] = frozenset()) -> Invocation:
+NO_DEFAULTS = SchoolDefaults()
+
+
+def parse(text: str, defaults: SchoolDefaults = NO_DEFAULTS) -> Invocation:
     """Find the command (longest spelling first) and bind its arguments; refuse with usage otherwise."""
     if unreadable(text):
         raise _unreadable(text)
     tokens = tokenize(text)
     if not tokens:
-        return Invocation(spec_named("help"), _bind_help([], coordinators))
+        return Invocation(spec_named("help"), _bind_help([], defaults))
     for length in (3, 2, 1):
         spec = find_spec(" ".join(tokens[:length]))
         if spec is not None and len(tokens) >= length:
-            return Invocation(spec, spec.bind(tokens[length:], coordinators))
+            return Invocation(spec, spec.bind(tokens[length:], defaults))
     raise _unknown(tokens)
 
 

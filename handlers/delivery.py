@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from datetime import date, datetime
 from typing import Any, Protocol
 
+from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -80,6 +81,46 @@ def from_json(value: Any) -> Any:
         fields = {k: from_json(v) for k, v in value.items() if k != "type"}
         return CONTENT_TYPES[value["type"]](**fields)
     return {k: from_json(v) for k, v in value.items()}
+
+
+def school_label(school_id: int, name: str) -> str:
+    """How a school is named to people: its name, or its number until someone names it."""
+    return name or f"#{school_id}"
+
+
+def destinations(session: Session, school_ids: Iterable[int]) -> dict[int, Destination]:
+    """Where each school's messages go, in two queries; named where its workspace holds several."""
+    rows = session.execute(
+        select(
+            School.id,
+            School.platform,
+            School.workspace_id,
+            School.enterprise_id,
+            School.name,
+            School.organisation_id,
+        ).where(School.id.in_(set(school_ids)))
+    ).all()
+    sizes = dict(
+        session.execute(
+            select(School.organisation_id, func.count(School.id))
+            .where(School.organisation_id.in_({row.organisation_id for row in rows}))
+            .group_by(School.organisation_id)
+        ).all()
+    )
+    return {
+        row.id: Destination(
+            row.platform,
+            row.workspace_id,
+            row.enterprise_id,
+            row.id,
+            school_label(row.id, row.name) if sizes.get(row.organisation_id, 0) > 1 else None,
+        )
+        for row in rows
+    }
+
+
+def destination_of(session: Session, school: School) -> Destination:
+    return destinations(session, [school.id])[school.id]
 
 
 def enqueue(

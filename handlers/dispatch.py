@@ -21,14 +21,23 @@ from datetime import datetime
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
 
-from handlers.actors import Caller, SchoolDefaults, language_of, resolve_actor
+from handlers.actors import (
+    Caller,
+    SchoolDefaults,
+    acting_school,
+    language_of,
+    member_in_school,
+    resolve_person,
+    schools_of,
+    sees_several_schools,
+)
 from handlers.checkin_form import InvalidCheckIn
 from handlers.checkins import log_check_in
-from handlers.commands import Action, parse
-from handlers.delivery import Notifier, enqueue
+from handlers.commands import Action, PersonAction, parse, refusing
+from handlers.delivery import Notifier, destination_of, enqueue
 from handlers.lookups import find_member
-from handlers.results import Destination, Help, Notification, Outcome, RecipientKind, Reply
-from models import CheckInKind, HandledRequest, Member
+from handlers.results import Help, Notification, Outcome, RecipientKind, Reply
+from models import CheckInKind, HandledRequest, Member, Person, School
 from models.base import utcnow
 from models.db import Database
 from models.messages import N_, Refused, msg
@@ -51,7 +60,7 @@ class Core:
     notifier: Notifier | None = None
     clock: Callable[[], datetime] = utcnow
 
-    def run(self, caller: Caller, action: Action, *, key: str | None = None) -> Outcome:
+    def run(self, caller: Caller, action: Action | PersonAction, *, key: str | None = None) -> Outcome:
         """Run one action for the caller, once per key; deliver what it decided to send."""
         now = self.clock()
         outcome, created = perform(self.db, caller, self.defaults, action, now, key)
@@ -64,10 +73,10 @@ class Core:
 
     def command(self, caller: Caller, text: str, *, key: str | None = None) -> Outcome:
         """A line of the command language, as typed."""
-
-        def action(session: Session, actor: Member, now: datetime) -> Outcome:
-            return parse(text, self.defaults.coordinators).action(session, actor, now)
-
+        try:
+            action = parse(text, self.defaults).action
+        except Refused as refusal:
+            action = refusing(refusal)
         return self.run(caller, action, key=key)
 
     def check_in(
@@ -94,7 +103,7 @@ def perform(
     db: Database,
     caller: Caller,
     defaults: SchoolDefaults,
-    action: Action,
+    action: Action | PersonAction,
     now: datetime,
     key: str | None = None,
 ) -> tuple[Outcome, list[int]]:
@@ -118,26 +127,35 @@ def _perform_once(
     db: Database,
     caller: Caller,
     defaults: SchoolDefaults,
-    action: Action,
+    action: Action | PersonAction,
     now: datetime,
     key: str | None,
 ) -> tuple[Outcome, list[int]]:
     language = defaults.language
     try:
         with db.transaction() as session:
-            actor = resolve_actor(session, caller, defaults, now)
-            language = language_of(actor)
-            if key is not None:
-                _remember(session, key[:KEY_MAX], now)
-            outcome = action(session, actor, now)
-            outcome.language = language_of(actor)  # the action may have changed it (`language en`)
-            outcome.notifications = [_in_reader_language(session, actor, n) for n in outcome.notifications]
-            created = [
-                enqueue(session, actor.school, notification, now=now)
-                for notification in outcome.notifications
-            ]
-            school = actor.school
-            outcome.destination = Destination(school.platform, school.workspace_id, school.enterprise_id)
+            person = resolve_person(session, caller, defaults, now)
+            if isinstance(action, PersonAction):
+                # Organisation-level: no school's Member; notifications go out through the school
+                # the person acts in (any school of the workspace reaches the same people).
+                school = acting_school(session, person) or schools_of(session, person.organisation_id)[0]
+                language = _person_language(session, person, school)
+                if key is not None:
+                    _remember(session, key[:KEY_MAX], now)
+                outcome = action.run(session, person, now)
+                outcome.language = language
+            else:
+                actor = member_in_school(session, caller, defaults, now, person)
+                school, language = actor.school, language_of(actor)
+                if key is not None:
+                    _remember(session, key[:KEY_MAX], now)
+                outcome = action(session, actor, now)
+                outcome.language = language_of(actor)  # the action may have changed it (`language en`)
+            outcome.notifications = [_in_reader_language(session, school, n) for n in outcome.notifications]
+            created = [enqueue(session, school, n, now=now) for n in outcome.notifications]
+            outcome.destination = destination_of(session, school)
+            if not sees_several_schools(session, person):
+                outcome.destination = replace(outcome.destination, school_name=None)
             return outcome, [outbox_id for outbox_id in created if outbox_id is not None]
     except Refused as refusal:
         reply: list[Reply] = [refusal.message]
@@ -160,10 +178,15 @@ def _remember(session: Session, key: str, now: datetime) -> None:
     session.flush()
 
 
-def _in_reader_language(session: Session, actor: Member, notification: Notification) -> Notification:
-    language = actor.school.language
+def _person_language(session: Session, person: Person, school: School) -> str:
+    member = find_member(session, school.id, person.user_id)
+    return language_of(member) if member is not None else school.language
+
+
+def _in_reader_language(session: Session, school: School, notification: Notification) -> Notification:
+    language = school.language
     if notification.to.kind is RecipientKind.PERSON:
-        reader = find_member(session, actor.school_id, notification.to.id)
+        reader = find_member(session, school.id, notification.to.id)
         if reader is not None:
             language = language_of(reader)
     return replace(notification, language=language)

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from handlers.access import active_mentorship
 from handlers.actors import language_of
+from handlers.delivery import destination_of
 from handlers.results import AlertNotice, Destination, Notification, Recipient
 from models import Alert, AlertStatus, CheckIn, Member, Mentorship, School, Student
 from models.audit import record
@@ -285,10 +286,6 @@ def _improvement(session: Session, student: Student, now: datetime) -> str | Non
     return None
 
 
-def _destination(school: School) -> Destination:
-    return Destination(school.platform, school.workspace_id, school.enterprise_id)
-
-
 def evaluate_all(session: Session, now: datetime) -> list[tuple[Destination, Notification]]:
     """The daily run of the time-based rules (no contact) for every student with a mentor."""
     sent: list[tuple[Destination, Notification]] = []
@@ -309,12 +306,13 @@ def evaluate_all(session: Session, now: datetime) -> list[tuple[Destination, Not
             evaluation = apply_results(
                 session, student, evaluate(situation, thresholds, calendar, daily=True), now
             )
-            sent += [(_destination(school), n) for n in evaluation.notifications]
+            sent += [(destination_of(session, school), n) for n in evaluation.notifications]
             if evaluation.raised:
                 raised_codes.append(student.code)
         if raised_codes and not school.eht_channel:
             sent += [
-                (_destination(school), n) for n in _no_channel_notifications(session, school, raised_codes)
+                (destination_of(session, school), n)
+                for n in _no_channel_notifications(session, school, raised_codes)
             ]
     return sent
 
@@ -335,10 +333,10 @@ def reraise_due(session: Session, now: datetime) -> list[tuple[Destination, Noti
         record(session, None, school.id, "alert.reraise", "alert", alert.id, now)
         notice = channel_notice(alert, reraised=True)
         if notice is not None:
-            sent.append((_destination(school), notice))
+            sent.append((destination_of(session, school), notice))
         else:
             sent += [
-                (_destination(school), n)
+                (destination_of(session, school), n)
                 for n in _no_channel_notifications(session, school, [alert.student.code])
             ]
     return sent

@@ -14,7 +14,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handlers.actors import Caller, SchoolDefaults
+from handlers.actors import Caller, SchoolDefaults, find_or_create_person
 from handlers.dispatch import Core
 from handlers.lookups import find_member
 from handlers.results import Outcome
@@ -59,6 +59,8 @@ def workspace_installed(session: Session, actor: Member, now: datetime) -> Outco
         )
     )
     actor.is_coordinator = True
+    # The installer also administers the organisation: adds its schools, appoints their coordinators.
+    find_or_create_person(session, school.organisation, actor.user_id, now).is_admin = True
     record(session, actor, school.id, "app.install", "workspace", school.workspace_id, now)
     return Outcome()
 

@@ -151,6 +151,11 @@ class Destination:
     workspace_id: str
     # The Slack Enterprise Grid org of the workspace: an org-wide install's bot token is the org's.
     enterprise_id: str | None = None
+    # The school inside the workspace: buttons and forms carry its id back, so a press acts in the
+    # school the message came from. Its name is shown only where the workspace holds several
+    # schools (None otherwise: a single-school workspace never sees the concept).
+    school_id: int | None = None
+    school_name: str | None = None
 
 
 @dataclass(frozen=True)
@@ -217,6 +222,8 @@ class Help:
     """The command overview, or one command's usage when `command` is set."""
 
     command: str | None = None
+    # Commands the overview leaves out for this reader (the school commands, for one-school people).
+    hidden: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers.access import require_role
-from handlers.actors import configured_here, find_or_create_member
+from handlers.actors import administers, configured_here, find_or_create_member, find_or_create_person
 from handlers.results import Notification, Outcome, Recipient
 from models import Member, Role
 from models.audit import record
@@ -30,13 +30,15 @@ LANGUAGES = ("sv", "en")
 
 def change_role(
     session: Session,
-    actor: Member, now: datetime,
+    actor: Member,
+    now: datetime,
     user_id: str,
     role: Role,
     granted: bool,
     configured_coordinators: frozenset[str] = frozenset(),
 ) -> Outcome:
-    require_role(actor, Role.COORDINATOR)
+    if not (role is Role.COORDINATOR and administers(session, actor)):
+        require_role(actor, Role.COORDINATOR)  # an organisation admin appoints coordinators only
     if (
         not granted
         and role is Role.COORDINATOR
@@ -125,6 +127,8 @@ def lead_new_school(session: Session, actor: Member, now: datetime) -> Outcome:
     if led is not None:
         return Outcome()
     actor.set_role(Role.COORDINATOR, True)
+    # ... and, trying it out, may add schools too (`school add`).
+    find_or_create_person(session, actor.school.organisation, actor.user_id, now).is_admin = True
     record(session, actor, actor.school_id, "role.grant.coordinator", "member", actor.id, now)
     return Outcome.say(
         msg(N_("This school had no coordinator yet: @{user} is now its coordinator."), user=actor.user_id)

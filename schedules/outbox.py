@@ -19,10 +19,10 @@ from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
 
-from handlers.delivery import Notifier, from_json
+from handlers.delivery import Notifier, destinations, from_json
 from handlers.early_warning import remember_message
 from handlers.results import AlertNotice, Destination, Notification, Recipient, RecipientKind
-from models import OutboxMessage, OutboxStatus, Prompt, PromptStatus, School
+from models import OutboxMessage, OutboxStatus, Prompt, PromptStatus
 from models.db import Database
 
 log = logging.getLogger("mentorbot.outbox")
@@ -91,14 +91,7 @@ def _claim(
             .with_for_update(skip_locked=True)
         ).all()
         # One query for the schools of the batch, not one lazy load per message.
-        schools = {
-            school_id: Destination(platform, workspace_id, enterprise_id)
-            for school_id, platform, workspace_id, enterprise_id in session.execute(
-                select(School.id, School.platform, School.workspace_id, School.enterprise_id).where(
-                    School.id.in_({row.school_id for row in rows})
-                )
-            )
-        }
+        schools = destinations(session, {row.school_id for row in rows})
         claimed = []
         for row in rows:
             row.status, row.claimed_at, row.claimed_by = OutboxStatus.SENDING, stamp, claim.token

@@ -155,7 +155,7 @@ def reply_blocks(language: str, replies: Iterable[Reply]) -> Content:
         if isinstance(reply, OpenCheckIn):
             continue  # shown as a modal, not as text
         if isinstance(reply, Help):
-            lines = render_help(language, reply.command)
+            lines = render_help(language, reply.command, reply.hidden)
             blocks.extend(_sections(lines[:1]))
             blocks.extend(_sections(lines[1:], code=True))
         else:

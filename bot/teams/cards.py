@@ -28,9 +28,9 @@ from microsoft_teams.cards import (
 
 from bot.i18n import gettext as _g
 from bot.i18n import local_time, translate
-from bot.render_text import alert_lines, render_alert, render_content, render_help
+from bot.render_text import alert_lines, render_alert, render_content, render_help, shown_commands
 from handlers.checkin_form import FIELDS, RATING_WORDS, FieldKind, FormField
-from handlers.commands import COMMANDS, spec_named
+from handlers.commands import spec_named
 from handlers.early_warning import OUTCOME_WORDS
 from handlers.results import AlertNotice, AlertStep, DuePrompt, Help
 from models.messages import N_, Message, msg
@@ -63,7 +63,7 @@ def lines_card(lines: list[str]) -> AdaptiveCard:
 
 
 def help_card(language: str, help_: Help) -> AdaptiveCard:
-    fallback = render_help(language, help_.command)
+    fallback = render_help(language, help_.command, help_.hidden)
     if help_.command is not None:
         spec = spec_named(help_.command)
         return _card(
@@ -73,7 +73,10 @@ def help_card(language: str, help_: Help) -> AdaptiveCard:
             ],
             fallback,
         )
-    facts = [Fact(title=_g(language, spec.usage), value=_g(language, spec.summary)) for spec in COMMANDS]
+    facts = [
+        Fact(title=_g(language, spec.usage), value=_g(language, spec.summary))
+        for spec in shown_commands(help_.hidden)
+    ]
     return _card(
         [
             _text(_g(language, N_("What I can do")), size="Large", weight="Bolder"),

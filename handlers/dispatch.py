@@ -17,6 +17,7 @@ import logging
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, replace
 from datetime import datetime
+from functools import partial
 
 from sqlalchemy.exc import IntegrityError, OperationalError
 from sqlalchemy.orm import Session
@@ -36,7 +37,7 @@ from handlers.checkins import log_check_in
 from handlers.commands import Action, PersonAction, parse, refusing
 from handlers.delivery import Notifier, destination_of, enqueue
 from handlers.lookups import find_member
-from handlers.results import Help, Notification, Outcome, RecipientKind, Reply
+from handlers.results import Destination, Help, Notification, Outcome, RecipientKind, Reply
 from models import CheckInKind, HandledRequest, Member, Person, School
 from models.base import utcnow
 from models.db import Database
@@ -132,6 +133,7 @@ def _perform_once(
     key: str | None,
 ) -> tuple[Outcome, list[int]]:
     language = defaults.language
+    where: Destination | None = None  # known once the actor is: a refusal names the school too
     try:
         with db.transaction() as session:
             person = resolve_person(session, caller, defaults, now)
@@ -140,34 +142,39 @@ def _perform_once(
                 # the person acts in (any school of the workspace reaches the same people).
                 school = acting_school(session, person) or schools_of(session, person.organisation_id)[0]
                 language = _person_language(session, person, school)
-                if key is not None:
-                    _remember(session, key[:KEY_MAX], now)
-                outcome = action.run(session, person, now)
-                outcome.language = language
+                run: Callable[[], Outcome] = partial(action.run, session, person, now)
             else:
                 actor = member_in_school(session, caller, defaults, now, person)
                 school, language = actor.school, language_of(actor)
-                if key is not None:
-                    _remember(session, key[:KEY_MAX], now)
-                outcome = action(session, actor, now)
-                outcome.language = language_of(actor)  # the action may have changed it (`language en`)
+                run = partial(action, session, actor, now)
+            where = _destination(session, person, school)
+            if key is not None:
+                _remember(session, key[:KEY_MAX], now)
+            outcome = run()
+            if not isinstance(action, PersonAction):
+                language = language_of(actor)  # the action may have changed it (`language en`)
+            outcome.language = language
             outcome.notifications = [_in_reader_language(session, school, n) for n in outcome.notifications]
             created = [enqueue(session, school, n, now=now) for n in outcome.notifications]
-            outcome.destination = destination_of(session, school)
-            if not sees_several_schools(session, person):
-                outcome.destination = replace(outcome.destination, school_name=None)
+            outcome.destination = _destination(session, person, school)
             return outcome, [outbox_id for outbox_id in created if outbox_id is not None]
     except Refused as refusal:
         reply: list[Reply] = [refusal.message]
         if refusal.usage:
             reply.append(Help(refusal.usage))
-        return Outcome(reply=reply, language=language, refused=True), []
+        return Outcome(reply=reply, language=language, refused=True, destination=where), []
     except InvalidCheckIn as invalid:
-        return Outcome(language=language, refused=True, form_errors=invalid.errors), []
+        return Outcome(language=language, refused=True, form_errors=invalid.errors, destination=where), []
     except OperationalError as error:
         # The database is briefly away (restarting, locked, network): say so, keep running.
         log.warning("database unavailable: %s", type(error.orig).__name__)
         return Outcome(reply=[msg(UNAVAILABLE)], language=language, refused=True), []
+
+
+def _destination(session: Session, person: Person, school: School) -> Destination:
+    """Where the answer goes; it names the school only for someone who works in several."""
+    destination = destination_of(session, school)
+    return destination if sees_several_schools(session, person) else replace(destination, school_name=None)
 
 
 def _remember(session: Session, key: str, now: datetime) -> None:

@@ -32,10 +32,6 @@ def run_daily_early_warning(db: Database, now: datetime, settings: ClockSettings
             return 0
         queued = 0
         for destination, notification in [*evaluate_all(session, now), *reraise_due(session, now)]:
-            school = (
-                session.query(School)
-                .filter_by(platform=destination.platform, workspace_id=destination.workspace_id)
-                .one()
-            )
+            school = session.get_one(School, destination.school_id)
             queued += enqueue(session, school, notification, now=now) is not None
         return queued

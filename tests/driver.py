@@ -48,10 +48,14 @@ COORDINATORS = frozenset({"admin", "school-b:admin"})
 
 class Driver:
     def __init__(
-        self, db: Database, language: str = "en", coordinators: frozenset[str] = COORDINATORS
+        self,
+        db: Database,
+        language: str = "en",
+        coordinators: frozenset[str] = COORDINATORS,
+        admins: frozenset[str] = frozenset(),
     ) -> None:
         self.db = db
-        self.defaults = SchoolDefaults("Europe/Stockholm", language, coordinators)
+        self.defaults = SchoolDefaults("Europe/Stockholm", language, coordinators, admins)
         # People act at this moment when set (a simulated date), else at the real time.
         self.now: datetime | None = None
         self.core = Core(db, self.defaults, clock=lambda: self.now or utcnow())
@@ -63,8 +67,13 @@ class Driver:
         return Reply(self.core.command(self.caller(user, workspace), text))
 
     def check_in(
-        self, user: str, code: str, answers: Mapping[str, object] | None = None, **changes: object
+        self,
+        user: str,
+        code: str,
+        answers: Mapping[str, object] | None = None,
+        workspace: str = "school-a",
+        **changes: object,
     ) -> Reply:
         form = dict(GOOD_CHECK_IN if answers is None else answers)
         form.update(changes)
-        return Reply(self.core.check_in(self.caller(user), code, form))
+        return Reply(self.core.check_in(self.caller(user, workspace), code, form))

@@ -4,8 +4,9 @@ Assign a mentee, the clock prompts the mentor, the mentor checks in with a worry
 alert reaches the student health team's channel, a member of the team acknowledges it.
 
 A platform joins by implementing `ScenarioDriver` (seven small methods) and adding itself to
-`DRIVERS`. People are short names ("admin", "anna"); "admin" is a configured coordinator. A
-recipient is "@name" for a person or "#eht" for the EHT channel. Texts are what a reader sees.
+`DRIVERS`. People are short names ("admin", "anna"); "admin" is a configured coordinator and the
+organisation's admin. A recipient is "@name" for a person or "#eht" (a second school: "#eht2") for
+an EHT channel. Texts are what a reader sees.
 """
 
 from __future__ import annotations
@@ -46,8 +47,9 @@ class ScenarioDriver(Protocol):
     def say(self, user: str, text: str) -> str:
         """A command in the shared command language, as `user` types it; the bot's reply as text."""
 
-    def set_eht_channel(self, user: str) -> str:
-        """`user` makes the platform's EHT channel the one that gets alerts (Slack: `eht #eht`)."""
+    def set_eht_channel(self, user: str, channel: str = "#eht") -> str:
+        """`user` makes the platform's channel (#eht, #eht2) the one that gets their school's alerts
+        (Slack: `eht #eht`)."""
 
     def check_in(self, user: str, code: str, answers: Mapping[str, str]) -> str:
         """`user` opens the check-in form for `code`, fills in `answers` and submits; the reply."""
@@ -62,7 +64,8 @@ class ScenarioDriver(Protocol):
         """One pass of the clock at `now`, delivering through this platform's notifier."""
 
     def sent_to(self, recipient: str) -> list[str]:
-        """What the bot sent to "@name" or "#eht" on its own, oldest first, as it reads now (with updates)."""
+        """What the bot sent to "@name" or a channel ("#eht", "#eht2") on its own, oldest first, as
+        it reads now (with updates)."""
 
 
 WORRYING = {
@@ -107,7 +110,7 @@ class TextRecorder:
 class ConsoleDriver:
     def __init__(self, db: Database) -> None:
         self.db = db
-        self.defaults = SchoolDefaults("Europe/Stockholm", "en", frozenset({"admin"}))
+        self.defaults = SchoolDefaults("Europe/Stockholm", "en", frozenset({"admin"}), frozenset({"admin"}))
         self.notifier = TextRecorder()
         self.core = Core(db, self.defaults, self.notifier)
 
@@ -122,8 +125,8 @@ class ConsoleDriver:
     def say(self, user: str, text: str) -> str:
         return self._shown(self.core.command(self._caller(user), text))
 
-    def set_eht_channel(self, user: str) -> str:
-        return self.say(user, "eht #eht")
+    def set_eht_channel(self, user: str, channel: str = "#eht") -> str:
+        return self.say(user, f"eht {channel}")
 
     def check_in(self, user: str, code: str, answers: Mapping[str, str]) -> str:
         self.say(user, f"checkin {code}")
@@ -148,6 +151,7 @@ class ConsoleDriver:
 # -- Teams (over HTTP against the fake Bot Framework) ------------------------------------------
 
 EHT_CHANNEL = "19:eht-scenario@thread.tacv2"
+TEAMS_CHANNELS = {"#eht": EHT_CHANNEL, "#eht2": "19:eht2-scenario@thread.tacv2"}
 
 
 class TeamsDriver:
@@ -169,9 +173,10 @@ class TeamsDriver:
         person.say(text, mentions=mentioned)
         return "\n".join(p.text for p in self.world.fake.in_conversation(person.personal_chat)[before:])
 
-    def set_eht_channel(self, user: str) -> str:
-        self._user(user).say_in_channel("eht", EHT_CHANNEL, "EHT")
-        return self.world.fake.in_conversation(f"{EHT_CHANNEL};messageid=root")[-1].text
+    def set_eht_channel(self, user: str, channel: str = "#eht") -> str:
+        conversation = TEAMS_CHANNELS[channel]
+        self._user(user).say_in_channel("eht", conversation, channel.removeprefix("#").upper())
+        return self.world.fake.in_conversation(f"{conversation};messageid=root")[-1].text
 
     def check_in(self, user: str, code: str, answers: Mapping[str, str]) -> str:
         person = self._user(user)
@@ -196,8 +201,8 @@ class TeamsDriver:
         Clock(self.db, self.world.notifier, worker="scenario").tick(now)
 
     def sent_to(self, recipient: str) -> list[str]:
-        if recipient == "#eht":
-            conversation = EHT_CHANNEL
+        if recipient.startswith("#"):
+            conversation = TEAMS_CHANNELS[recipient]
         else:
             conversation = self._user(recipient.removeprefix("@")).personal_chat
         # Proactive messages are the ones that do not answer anything.
@@ -221,14 +226,19 @@ class SlackDriver:
     def _id(name: str) -> str:
         return "U" + name.upper()
 
+    @staticmethod
+    def _channel(name: str) -> str:
+        """#eht is C0EHT, #eht2 is C0EHT2."""
+        return "C0" + name.removeprefix("#").upper()
+
     def _escaped(self, text: str) -> str:
         """Mentions as Slack sends them in a slash command: <@U123|name>, <#C123|name>."""
         words = []
         for word in text.split():
             if word.startswith("@"):
                 word = f"<@{self._id(word[1:])}|{word[1:]}>"
-            elif word == "#eht":
-                word = f"<#{SLACK_EHT}|eht>"
+            elif word.startswith("#"):
+                word = f"<#{self._channel(word)}|{word[1:]}>"
             words.append(word)
         return " ".join(words)
 
@@ -251,8 +261,8 @@ class SlackDriver:
     def say(self, user: str, text: str) -> str:
         return self._settled(self.sim.reply_to(self.sim.command(self._id(user), self._escaped(text))))
 
-    def set_eht_channel(self, user: str) -> str:
-        return self.say(user, "eht #eht")
+    def set_eht_channel(self, user: str, channel: str = "#eht") -> str:
+        return self.say(user, f"eht {channel}")
 
     def check_in(self, user: str, code: str, answers: Mapping[str, str]) -> str:
         member = self._id(user)
@@ -281,8 +291,9 @@ class SlackDriver:
             self.sim.submit_view(member, view, modal_values(dict(answers)))
             reply = self.sim.fake.wait_for(
                 "chat.postMessage",
-                lambda c, before=before: c.args["channel"] == member
-                and c in self.sim.fake.of("chat.postMessage")[before:],
+                lambda c, before=before: (
+                    c.args["channel"] == member and c in self.sim.fake.of("chat.postMessage")[before:]
+                ),
             )
             replies.append(self._settled(text_of(reply)))
         return replies[0], replies[1]
@@ -298,7 +309,9 @@ class SlackDriver:
         Clock(self.db, self.notifier, worker="scenario").tick(now)
 
     def sent_to(self, recipient: str) -> list[str]:
-        channel = SLACK_EHT if recipient == "#eht" else self._id(recipient.removeprefix("@"))
+        channel = (
+            self._channel(recipient) if recipient.startswith("#") else self._id(recipient.removeprefix("@"))
+        )
         posts = [c for c in self.sim.fake.of("chat.postMessage") if c.args["channel"] == channel]
         latest = {c.args["ts"]: c for c in self.sim.fake.of("chat.update") if c.args["channel"] == channel}
         return [self._readable(text_of(latest.get(post.answer.get("ts"), post))) for post in posts]
@@ -307,7 +320,7 @@ class SlackDriver:
 @contextmanager
 def slack(db: Database) -> Iterator[ScenarioDriver]:
     fake, server = start_fake_slack()
-    settings = slack_settings(fake)
+    settings = slack_settings(fake, MENTORBOT_ADMINS="UADMIN")
     try:
         for base_url in serve(settings, db):
             sim = SlackSim(base_url, fake, db)
@@ -326,7 +339,7 @@ def console(db: Database) -> Iterator[ScenarioDriver]:
 
 @contextmanager
 def teams(db: Database) -> Iterator[ScenarioDriver]:
-    with teams_world(db, frozenset({aad_of("admin")})) as world:
+    with teams_world(db, frozenset({aad_of("admin")}), admins=frozenset({aad_of("admin")})) as world:
         yield TeamsDriver(world)
 
 
@@ -427,3 +440,53 @@ def test_a_snooze_on_friday_asks_again_on_monday_at_the_cadence_time(platform: S
     assert "7B-03 Alex" in platform.sent_to("@anna")[-1]
     platform.tick(at(2026, 10, 23, 8, 31))  # the regular Friday round still comes
     assert len(platform.sent_to("@anna")) == prompts + 2
+
+
+def test_two_schools_in_one_workspace_keep_to_their_own(platform: ScenarioDriver) -> None:
+    # The week before, the organisation's admin names the first school and adds a second.
+    with time_machine.travel(at(2026, 10, 16, 10), tick=True):
+        assert "now called Ekskolan" in platform.say("admin", "school rename Ekskolan")
+        assert "Björkskolan is added" in platform.say("admin", "school add Björkskolan @bea")
+        assert any("coordinator of Björkskolan" in text for text in platform.sent_to("@bea"))
+        # Each school registers a student with the same code, its own mentor, EHT and channel.
+        for coordinator, name, mentor, eht, channel in (
+            ("admin", "Alex", "anna", "erik", "#eht"),
+            ("bea", "Bo", "mia", "eva", "#eht2"),
+        ):
+            assert "registered" in platform.say(coordinator, f"student add 7B-03 {name} grade=7 class=7B")
+            assert "now mentored by" in platform.say(coordinator, f"assign 7B-03 @{mentor}")
+            assert "now has the role" in platform.say(coordinator, f"role add @{eht} eht")
+            assert "will be posted in" in platform.set_eht_channel(coordinator, channel)
+
+    # Monday 08:30 each mentor is prompted about their own school's 7B-03.
+    start_mentorships(platform.db, at(2026, 10, 18, 12))
+    platform.tick(at(2026, 10, 19, 8, 31))
+    assert "7B-03 Alex" in platform.sent_to("@anna")[-1]
+    assert "7B-03 Bo" in platform.sent_to("@mia")[-1]
+
+    # Worrying check-ins: each alert lands in its own school's channel only.
+    with time_machine.travel(at(2026, 10, 19, 9), tick=True):
+        assert "saved" in platform.check_in("anna", "7B-03", WORRYING)
+        bo = {**WORRYING, "affective": "3", "behavioural": "1"}
+        assert "saved" in platform.check_in("mia", "7B-03", bo)
+    ek_alerts = [text for text in platform.sent_to("#eht") if "Alert #" in text]
+    bjork_alerts = [text for text in platform.sent_to("#eht2") if "Alert #" in text]
+    assert ek_alerts and bjork_alerts
+    assert all("affective engagement rated 1" in text for text in ek_alerts)
+    assert not any("affective engagement rated 1" in text for text in bjork_alerts)
+
+    # Each team sees its own school's alerts; erik, EHT in both, switches and sees each in turn.
+    assert "Alex" not in platform.say("eva", "alerts") and "7B-03" in platform.say("eva", "alerts")
+    platform.say("bea", "role add @erik eht")
+    ek = platform.say("erik", "alerts")
+    assert "now act in Björkskolan" in platform.say("erik", "school Björkskolan")
+    bjork = platform.say("erik", "alerts")
+    assert ek != bjork and "Björkskolan" in platform.say("erik", "schools")
+    assert "now act in Ekskolan" in platform.say("erik", "school Ekskolan")
+    assert platform.say("erik", "alerts") == ek
+
+    # Coordinators see only their own roster; the Friday digest goes to each school's coordinator.
+    assert "Bo" not in platform.say("admin", "students") and "Alex" not in platform.say("bea", "students")
+    platform.tick(at(2026, 10, 23, 14, 1))
+    assert any("Weekly digest" in text for text in platform.sent_to("@admin"))
+    assert any("Weekly digest" in text for text in platform.sent_to("@bea"))

@@ -215,6 +215,28 @@ def cmd_audit_export(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_programme_report(settings: Settings, args: argparse.Namespace) -> int:
+    """The programme figures per school (what the programme's project leads see), as a table or CSV."""
+    from bot.programme_report import text_table, write_csv
+    from handlers.programme import MIN_STUDENTS, programme_figures
+    from models.base import utcnow
+
+    now = utcnow()
+    with database(settings) as db, db.transaction() as session:
+        figures = programme_figures(session, now, days=args.days)
+    if args.format == "csv":
+        write_csv(figures, sys.stdout)
+        return 0
+    print(
+        f"Programme figures, the {args.days} days to {now:%Y-%m-%d %H:%M} UTC against the {args.days} days "
+        f"before; < {MIN_STUDENTS}: fewer than {MIN_STUDENTS} students behind the figure, not shown"
+    )
+    print()
+    for line in text_table(figures):
+        print(line)
+    return 0
+
+
 def cmd_teams_package(settings: Settings, args: argparse.Namespace) -> int:
     """The Teams app package (manifest.json and icons in a zip) from the configuration."""
     from bot.teams.package import build_package
@@ -433,6 +455,20 @@ def build_parser() -> argparse.ArgumentParser:
         help="skip running the term through the early-warning rules (about 5 ms a student)",
     )
     seed.set_defaults(handler=cmd_seed)
+
+    programme = sub.add_parser("programme", help="the programme across schools and organisations")
+    programme_sub = programme.add_subparsers(dest="programme_command", metavar="ACTION", required=True)
+    report = programme_sub.add_parser(
+        "report",
+        help="aggregate figures per school, no figure from fewer than 5 students",
+        description="Per school of every organisation: students, active mentorships, check-ins per "
+        "student a month, alerts raised and acknowledged within 2 school days, alerts resolved by "
+        "outcome, and the medians of absent days and engagement per check-in against the period "
+        "before. No student is named; a figure based on fewer than 5 students is not shown.",
+    )
+    report.add_argument("--days", type=_positive, default=30, help="the period: the last N days (default 30)")
+    report.add_argument("--format", choices=("text", "csv"), default="text", help="default text")
+    report.set_defaults(handler=cmd_programme_report)
 
     teams = sub.add_parser(
         "teams-package",

@@ -23,6 +23,7 @@ from handlers import (
     corrections,
     mentorships,
     privacy,
+    programme,
     prompts,
     roles,
     schedule,
@@ -192,13 +193,15 @@ def _student_fields(tokens: list[str], command: str, *, bare_name: bool) -> _Stu
     )
 
 
-def _bind_help(args: list[str], _c: SchoolDefaults) -> PersonAction:
+def _bind_help(args: list[str], defaults: SchoolDefaults) -> PersonAction:
     topic = " ".join(args).lower()
     spec = find_spec(topic) if topic else None
 
     def show(session: Session, person: Person, _now: datetime) -> Outcome:
         # Schools are a concept only where someone works in (or administers) several.
         hidden = () if person.is_admin or sees_several_schools(session, person) else SCHOOL_COMMANDS
+        if not programme.leads_programme(session, person, defaults.programme_leads):
+            hidden += ("programme",)
         return Outcome(reply=[Help(spec.name if spec else None, hidden=hidden)])
 
     return PersonAction(show)
@@ -431,6 +434,11 @@ def _bind_school_rename(args: list[str], _d: SchoolDefaults) -> Action:
     if not args:
         raise _usage("school rename")
     return partial(schools.rename_school, name=" ".join(args))
+
+
+def _bind_programme(args: list[str], defaults: SchoolDefaults) -> PersonAction:
+    _exactly(args, 0, "programme")
+    return PersonAction(partial(programme.show_programme, leads=defaults.programme_leads))
 
 
 def _bind_language(args: list[str], _c: SchoolDefaults) -> Action:
@@ -711,6 +719,13 @@ COMMANDS: tuple[CommandSpec, ...] = (
         N_("school rename NAME"),
         N_("Name the school you act in (its coordinators, organisation admins)."),
         _bind_school_rename,
+    ),
+    CommandSpec(
+        "programme",
+        ("programme", "program", "programmet"),
+        N_("programme"),
+        N_("Figures per school across the programme, never about one child (the programme's project leads)."),
+        _bind_programme,
     ),
     CommandSpec(
         "language",

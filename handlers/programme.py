@@ -27,6 +27,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session, contains_eager, selectinload
 
+from handlers.actors import configured_for
 from handlers.checkins import DIRECTION_WORDS
 from handlers.early_warning import OUTCOME_WORDS, WITHDRAWN
 from handlers.results import Outcome
@@ -287,15 +288,15 @@ def _direction(
     return Direction.STEADY
 
 
-def is_programme_lead(organisation: Organisation, person: Person, leads: Collection[str]) -> bool:
-    """Named in the configuration, as `WORKSPACE:USER` or as a bare user id."""
-    return f"{organisation.workspace_id}:{person.user_id}" in leads or person.user_id in leads
+def leads_programme(session: Session, person: Person, leads: frozenset[str]) -> bool:
+    """Named in MENTORBOT_PROGRAMME_LEADS, as `WORKSPACE:USER` or as a bare user id."""
+    organisation = session.get(Organisation, person.organisation_id)
+    return organisation is not None and configured_for(organisation.workspace_id, person.user_id, leads)
 
 
 def show_programme(session: Session, person: Person, now: datetime, *, leads: frozenset[str]) -> Outcome:
     """The programme figures per school, for the programme's project leads only."""
-    organisation = session.get(Organisation, person.organisation_id)
-    if organisation is None or not is_programme_lead(organisation, person, leads):
+    if not leads_programme(session, person, leads):
         raise Refused(N_("Only the programme's project leads can see the programme figures."))
     days = 30
     figures = programme_figures(session, now, days=days)

@@ -53,9 +53,10 @@ class Driver:
         language: str = "en",
         coordinators: frozenset[str] = COORDINATORS,
         admins: frozenset[str] = frozenset(),
+        programme_leads: frozenset[str] = frozenset(),
     ) -> None:
         self.db = db
-        self.defaults = SchoolDefaults("Europe/Stockholm", language, coordinators, admins)
+        self.defaults = SchoolDefaults("Europe/Stockholm", language, coordinators, admins, programme_leads)
         # People act at this moment when set (a simulated date), else at the real time.
         self.now: datetime | None = None
         self.core = Core(db, self.defaults, clock=lambda: self.now or utcnow())

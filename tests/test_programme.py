@@ -46,6 +46,7 @@ from models.calendar import SchoolCalendar
 from models.db import Database
 from models.messages import Refused
 from models.trends import Direction
+from tests.driver import Driver
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)  # a Monday; the period is from 24 October 12:00 UTC
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
@@ -660,3 +661,17 @@ def test_the_report_takes_a_longer_period(cli_database: None, capsys: pytest.Cap
     assert (bjork["alerts_raised"], bjork["absent_days_median"]) == ("9", "2.0")
     with pytest.raises(SystemExit):
         main(["programme", "report", "--days", "0"])
+
+
+def test_the_programme_command_answers_its_leads_and_is_in_their_help_only(db: Database) -> None:
+    bot = Driver(db, programme_leads=frozenset({"region:lena"}))
+    for n in range(6):
+        bot.say("admin", f"student add 7B-{n:02}")
+    # Lena leads the programme from the region's own workspace, where she has no school role.
+    figures = bot.say("lena", "programme", workspace="region")
+    assert not figures.outcome.refused
+    assert "6 students" in figures.text and "7B-0" not in figures.text
+    assert "Figures per school across the programme" in bot.say("lena", "help", workspace="region").text
+    refused = bot.say("admin", "programme")
+    assert refused.outcome.refused and "project leads" in refused.text
+    assert "Figures per school across the programme" not in bot.say("admin", "help").text

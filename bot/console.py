@@ -173,15 +173,14 @@ class Console:
         Only reads: acting as someone new creates them on their first command, as a first message does
         in Slack or Teams, and never gives them a role."""
         with self.db.transaction() as session:
-            school = session.scalar(
+            schools = session.scalars(
                 select(School.id).where(School.platform == PLATFORM, School.workspace_id == WORKSPACE)
-            )
-            if school is None:
-                return typed, []
-            member = member_named(session, school, typed)
-            if member is not None:
-                return member.user_id, []
-            return typed, closest_names(session, school, typed)
+            ).all()
+            for school in schools:  # every school of the console's organisation
+                member = member_named(session, school, typed)
+                if member is not None:
+                    return member.user_id, []
+            return typed, [name for school in schools for name in closest_names(session, school, typed)]
 
     def show(self, outcome: Outcome) -> None:
         self.language = outcome.language

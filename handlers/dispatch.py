@@ -156,7 +156,7 @@ def _perform_once(
             outcome.language = language
             outcome.notifications = [_in_reader_language(session, school, n) for n in outcome.notifications]
             created = [enqueue(session, school, n, now=now) for n in outcome.notifications]
-            outcome.destination = _destination(session, person, school)
+            outcome.destination = where
             return outcome, [outbox_id for outbox_id in created if outbox_id is not None]
     except Refused as refusal:
         reply: list[Reply] = [refusal.message]

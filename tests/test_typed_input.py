@@ -74,7 +74,7 @@ def test_no_name_or_id_holds_an_identity_number(school: Driver, command: str) ->
 
 
 def test_a_display_name_from_the_platform_that_is_an_identity_number_is_not_kept(school: Driver) -> None:
-    Core(school.db, school.defaults).command(Caller("console", "school-a", "kim", "19121212-1212"), "help")
+    Core(school.db, school.defaults).command(Caller("console", "school-a", "kim", "19121212-1212"), "mentees")
     school.say("admin", "assign 7B-03 <@U0BO|121212\u20131212>")
     school.say("admin", "student add 8A-01")
     school.say("admin", "assign 8A-01 <@U0EVA|121212-1213>")  # a near miss
@@ -88,14 +88,14 @@ def test_slack_and_teams_display_names_holding_an_identity_number_are_not_kept(d
     try:
         for base_url in serve(slack_settings(fake), db):
             slack = SlackSim(base_url, fake, db)
-            assert "Commands" in slack.reply_to(slack.command("UKIM", "help", user_name="19121212-1212"))
+            assert "no mentees" in slack.reply_to(slack.command("UKIM", "mentees", user_name="19121212-1212"))
             slack.http.close()
     finally:
         server.shutdown()
         server.server_close()
     with teams_world(db) as world:
         eva = world.user("eva")
-        activity = eva.personal(type="message", text="help")
+        activity = eva.personal(type="message", text="mentees")
         activity["from"]["name"] = "121212\u20131212"
         assert eva.send(activity).status == 200
     with db.transaction() as session:

@@ -115,13 +115,18 @@ def _school_overview(session: Session, actor: Member, now: datetime) -> SchoolOv
     open_alerts = [AlertRow(code, a.rule, a.status.value, a.opened_at) for a, code in alerts]
     if not actor.has_role(Role.COORDINATOR):
         return SchoolOverview(open_alerts)
-    active_mentor = select(Mentorship.student_id).where(Mentorship.ended_at.is_(None))
+    # NOT EXISTS, correlated per student: it grows with this school, not with every mentorship.
+    has_mentor = (
+        select(Mentorship.id)
+        .where(Mentorship.student_id == Student.id, Mentorship.ended_at.is_(None))
+        .exists()
+    )
     unassigned = session.scalars(
         select(Student.code)
         .where(
             Student.school_id == actor.school_id,
             Student.active.is_(True),
-            Student.id.not_in(active_mentor),
+            ~has_mentor,
         )
         .order_by(Student.code)
     ).all()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from handlers.access import active_mentorship, require_role
 from handlers.actors import find_or_create_member
@@ -99,6 +99,7 @@ def mentees(session: Session, actor: Member, now: datetime, mentor_user_id: str 
         mentorships = session.scalars(
             select(Mentorship)
             .join(Student)
+            .options(contains_eager(Mentorship.student))
             .where(
                 Mentorship.mentor_id == mentor.id,
                 Mentorship.ended_at.is_(None),
@@ -107,13 +108,9 @@ def mentees(session: Session, actor: Member, now: datetime, mentor_user_id: str 
             .order_by(Student.code)
         ).all()
         waiting = _waiting_since(session, [m.id for m in mentorships])
+        last_check_ins = _last_check_ins(session, [m.student_id for m in mentorships])
         for mentorship in mentorships:
-            last = session.scalars(
-                select(CheckIn)
-                .where(CheckIn.student_id == mentorship.student_id, CheckIn.withdrawn_at.is_(None))
-                .order_by(CheckIn.recorded_at.desc(), CheckIn.id.desc())
-                .limit(1)
-            ).first()
+            last = last_check_ins.get(mentorship.student_id)
             student = mentorship.student
             rows.append(
                 MenteeRow(
@@ -121,8 +118,8 @@ def mentees(session: Session, actor: Member, now: datetime, mentor_user_id: str 
                     display_name=student.display_name,
                     grade=student.grade,
                     class_name=student.class_name,
-                    last_check_in_at=last.recorded_at if last else None,
-                    last_met=last.met if last else None,
+                    last_check_in_at=last[0] if last else None,
+                    last_met=last[1] if last else None,
                     next_due_at=mentorship.next_due_at,
                     waiting_since=waiting.get(mentorship.id)
                     or (
@@ -134,6 +131,29 @@ def mentees(session: Session, actor: Member, now: datetime, mentor_user_id: str 
             )
     user_id = mentor.user_id if mentor is not None else (mentor_user_id or "")
     return Outcome(reply=[MenteeList(user_id, own, actor.school.timezone, rows)])
+
+
+def _last_check_ins(session: Session, student_ids: list[int]) -> dict[int, tuple[datetime, bool]]:
+    """Each student's latest check-in that counts (when, and whether they met), in one statement;
+    only these two columns are read, so no note is loaded or decrypted."""
+    if not student_ids:
+        return {}
+    ranked = (
+        select(
+            CheckIn.student_id,
+            CheckIn.recorded_at,
+            CheckIn.met,
+            func.row_number()
+            .over(partition_by=CheckIn.student_id, order_by=(CheckIn.recorded_at.desc(), CheckIn.id.desc()))
+            .label("newest"),
+        )
+        .where(CheckIn.student_id.in_(student_ids), CheckIn.withdrawn_at.is_(None))
+        .subquery()
+    )
+    rows = session.execute(
+        select(ranked.c.student_id, ranked.c.recorded_at, ranked.c.met).where(ranked.c.newest == 1)
+    )
+    return {student_id: (recorded_at, met) for student_id, recorded_at, met in rows}
 
 
 def _waiting_since(session: Session, mentorship_ids: list[int]) -> dict[int, datetime]:

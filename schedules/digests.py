@@ -18,7 +18,6 @@ from models import (
     CheckIn,
     Member,
     Mentorship,
-    OutboxMessage,
     Prompt,
     PromptStatus,
     School,
@@ -58,18 +57,16 @@ def record_digests(db: Database, now: datetime, digest_rule: str, timezone: str 
             if occurrence < school.created_at:
                 continue
             key = f"digest:{school.id}:{occurrence.date().isoformat()}"
-            if _already_decided(session, key) or not _has_students(session, school):
+            # The school's own marker: one lookup on a unique index, however big the outbox.
+            if not _has_students(session, school) or not claim_day(
+                session, f"digest:{school.id}", occurrence.date()
+            ):
                 continue
             queued += _queue_coordinator_digests(session, school, occurrence, key, now)
             queued += _queue_eht_summary(session, school, key, now)
         if complete:
             claim_day(session, ROUTINE, week_day)
     return queued
-
-
-def _already_decided(session: Session, key: str) -> bool:
-    found = session.scalar(select(OutboxMessage.id).where(OutboxMessage.dedupe_key.startswith(key)).limit(1))
-    return found is not None
 
 
 def _has_students(session: Session, school: School) -> bool:

@@ -6,10 +6,12 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 from sqlalchemy.orm import joinedload
 
-from models import AuditEvent, CheckIn, CheckInKind, Mentorship
+from bot.render_text import render_reply
+from handlers.mentorships import mentees
+from models import AuditEvent, CheckIn, CheckInKind, Member, Mentorship
 from schedules.clock import Clock, ClockSettings
 from tests.clock_support import RecordingNotifier, start_mentorships
 from tests.driver import GOOD_CHECK_IN, Driver
@@ -287,3 +289,35 @@ def test_withdrawing_is_refused_after_a_day_or_with_nothing_to_withdraw(school: 
     assert "mer än 24 timmar gammal och kan inte längre tas tillbaka" in reply.text
     school.check_in("anna", "7B-03")
     assert "är tillbakatagen" in school.say("anna", "ångra avstämning 7B-03").text
+
+
+def test_mentees_reads_the_caseload_in_a_fixed_number_of_statements(school: Driver) -> None:
+    """However many mentees, the list costs the same few statements (no query per mentee)."""
+
+    def statements_for_mentees() -> tuple[int, str]:
+        seen: list[str] = []
+
+        def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+            seen.append(statement)
+
+        with school.db.transaction() as session:
+            # As the dispatcher hands it over: the member with their school.
+            anna = session.scalars(
+                select(Member).options(joinedload(Member.school)).where(Member.user_id == "anna")
+            ).one()
+            event.listen(school.db.engine, "before_cursor_execute", count)
+            try:
+                [listing] = mentees(session, anna, datetime.now(UTC)).reply
+            finally:
+                event.remove(school.db.engine, "before_cursor_execute", count)
+        return len(seen), "\n".join(render_reply("en", listing))
+
+    school.check_in("anna", "7B-03")
+    few, _ = statements_for_mentees()
+    for n in range(8):
+        school.say("admin", f"student add 9X-{n:02}")
+        school.say("admin", f"assign 9X-{n:02} @anna")
+        school.check_in("anna", f"9X-{n:02}", met="no")
+    many, shown = statements_for_mentees()
+    assert many == few <= 3
+    assert shown.count("9X-") == 8 and "7B-03" in shown and "did not meet" in shown.lower()

@@ -382,7 +382,10 @@ def teams_settings(fake_url: str) -> Any:
 
 @contextmanager
 def teams_world(
-    db: Any, coordinators: frozenset[str] = frozenset(), language: str = "en"
+    db: Any,
+    coordinators: frozenset[str] = frozenset(),
+    language: str = "en",
+    admins: frozenset[str] = frozenset(),
 ) -> Iterator[TeamsWorld]:
     from bot.notify import PlatformNotifier
     from bot.teams.app import teams_router
@@ -394,7 +397,7 @@ def teams_world(
     with serving(fake.app) as fake_url, httpx.Client() as http:
         settings = teams_settings(fake_url)
         notifier = PlatformNotifier({"teams": TeamsNotifier(db, build_connector(settings, http))})
-        defaults = SchoolDefaults("Europe/Stockholm", language, coordinators)
+        defaults = SchoolDefaults("Europe/Stockholm", language, coordinators, admins)
         app = FastAPI()
         app.include_router(teams_router(settings, db, defaults, notifier, http))
         with serving(app) as bot_url:

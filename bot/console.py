@@ -33,6 +33,7 @@ from bot.i18n import gettext as _g
 from bot.i18n import translate
 from bot.render_text import render_reply
 from bot.roster_import import PROGRESS_FROM, import_roster, started
+from bot.schools import in_school, with_school_prefix
 from handlers.actors import Caller, SchoolDefaults
 from handlers.checkin_form import (
     CHOICE_WORDS,
@@ -173,31 +174,41 @@ class Console:
         Only reads: acting as someone new creates them on their first command, as a first message does
         in Slack or Teams, and never gives them a role."""
         with self.db.transaction() as session:
+            # Every school of the console's workspace: someone may work in the second one only.
             schools = session.scalars(
-                select(School.id).where(School.platform == PLATFORM, School.workspace_id == WORKSPACE)
+                select(School.id)
+                .where(School.platform == PLATFORM, School.workspace_id == WORKSPACE)
+                .order_by(School.id)
             ).all()
-            for school in schools:  # every school of the console's organisation
+            for school in schools:
                 member = member_named(session, school, typed)
                 if member is not None:
                     return member.user_id, []
-            return typed, [name for school in schools for name in closest_names(session, school, typed)]
+            return typed, closest_names(session, schools[0], typed) if schools else []
 
     def show(self, outcome: Outcome) -> None:
+        """The outcome's replies, the first starting with its school (`[Norrskolan] …`) where the
+        person works in several."""
         self.language = outcome.language
+        first = True
         for reply in outcome.reply:
             for text in render_reply(outcome.language, reply):
-                self.say(text)
+                self.say(with_school_prefix(text, outcome.destination) if first else text)
+                first = False
             if isinstance(reply, Help) and reply.command is None:
                 self.say("  " + _g(outcome.language, CONSOLE_HELP))
             if isinstance(reply, OpenCheckIn):
-                self._ask_check_in(reply.student_code)
+                school = outcome.destination.school_id if outcome.destination else None
+                self._ask_check_in(reply.student_code, school)
         for error in outcome.form_errors.values():
             self.say(translate(outcome.language, error))
 
     # -- the check-in form ---------------------------------------------------------------------
 
-    def _ask_check_in(self, code: str) -> None:
-        """Ask each question; submit; ask again only what the core still refuses, keeping the rest."""
+    def _ask_check_in(self, code: str, school: int | None = None) -> None:
+        """Ask each question; submit; ask again only what the core still refuses, keeping the rest.
+
+        Saved in `school`, where the form was opened (the same code may exist in another school)."""
         self.say("  " + _g(self.language, CANCEL_HINT))
         answers: dict[str, Answer] = {}
         wrong: dict[str, Message] = {}
@@ -213,7 +224,7 @@ class Console:
                     self.say(_g(self.language, "Check-in cancelled; nothing was saved."))
                     return
                 answers[form_field.name] = answer  # type: ignore[assignment]
-            outcome = self.core.check_in(self.caller, code, answers)
+            outcome = self.core.check_in(in_school(self.caller, school), code, answers)
             wrong = {name: error for name, error in outcome.form_errors.items() if name in answers}
             if not wrong:
                 self.show(outcome)

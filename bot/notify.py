@@ -6,12 +6,14 @@ import threading
 from typing import TextIO
 
 from bot.render_text import render_notification
+from bot.schools import with_school_prefix
 from handlers.delivery import DeliveryFailed, Notifier
 from handlers.results import Destination, Notification
 
 
 class TextNotifier:
-    """Console schools: print what would be sent, as `[→ @anna] ...`."""
+    """Console schools: print what would be sent, as `[→ @anna] ...` (`[Norrskolan] [→ @anna] ...`
+    where the workspace holds several schools)."""
 
     def __init__(self, out: TextIO) -> None:
         self.out = out
@@ -19,7 +21,8 @@ class TextNotifier:
 
     def deliver(self, destination: Destination, notification: Notification) -> str | None:
         with self._lock:
-            print(render_notification(notification.language or "sv", notification), file=self.out, flush=True)
+            text = render_notification(notification.language or "sv", notification)
+            print(with_school_prefix(text, destination), file=self.out, flush=True)
         return None
 
 

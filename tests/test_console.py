@@ -569,3 +569,39 @@ def _read_terminal(fd: int, until: str, seconds: float = 60) -> str:
                 break
             seen += chunk
     return seen.decode(errors="replace")
+
+
+# -- several schools in the console's workspace ------------------------------------------------
+
+
+def test_replies_and_notifications_name_the_school_only_where_there_are_several(db: Database) -> None:
+    out = io.StringIO()
+    clock = Clock(db, TextNotifier(out))
+    admins = SchoolDefaults("Europe/Stockholm", "en", frozenset({"admin"}), admins=frozenset({"admin"}))
+    script = [
+        "role add @mia mentor",
+        "student add 7B-01",
+        "assign 7B-01 @mia",
+        "school rename Söderskolan",
+        "school add Norrskolan @bea",
+        "students",
+        ":as bea",
+        "role add @mia mentor",
+        "student add 7B-01",
+        "assign 7B-01 @mia",
+        ":as mia",
+        "mentees",
+    ]
+    Console(db, admins, "admin", io.StringIO("\n".join(script) + "\n"), out, clock=clock).run()
+    one_school, several = out.getvalue().split("admin> school add Norrskolan @bea", 1)
+    # One school: no names, neither on replies nor on what is sent.
+    assert "\n[→ @mia] You are now the mentor of 7B-01" in one_school
+    assert "\nStudent 7B-01 registered" in one_school and "skolan]" not in one_school
+    # The admin works across schools: each answer says which school it is about.
+    assert "admin> students\n[Söderskolan] Students:" in several
+    # Bea works in Norrskolan only: her answers carry no name, but what Mia is sent names it.
+    assert "bea> student add 7B-01\nStudent 7B-01 registered" in several
+    assert "\n[Norrskolan] [→ @mia] You are now the mentor of 7B-01" in several
+    assert "\n7B-01 is now mentored by @mia." in several
+    # Mia mentors in both: her answers name the school she acts in.
+    assert "mia> mentees\n[Söderskolan] Your mentees:" in several

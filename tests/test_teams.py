@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.teams.messages import with_names
-from models import Alert, AlertStatus, CheckIn, ConversationReference, Student
+from models import Alert, AlertStatus, CheckIn, ConversationReference, School, Student
 from models.db import Database
 from schedules.clock import Clock
 from tests.clock_support import at, start_mentorships
@@ -248,10 +248,16 @@ def test_the_clock_prompts_through_the_stored_conversation(school: TeamsWorld) -
     assert "Time to check in" in prompt.text and "7B-03 Alex" in prompt.text
     actions = buttons(card_of(prompt.activity))
     assert set(actions) == {"Check in", "Snooze", "Did not meet"}
+    # One school in the tenant: no school's name anywhere, yet every button carries the school.
+    assert card_of(prompt.activity)["body"][0]["text"] == "Time to check in:"
+    with school.db.transaction() as session:
+        [school_id] = session.scalars(select(School.id))
+    assert {data["school"] for data in actions.values()} == {school_id}
     answer = anna.press(actions["Check in"])
-    assert "form for 7B-03 is below" in answer.text
+    assert answer.text == "The check-in form for 7B-03 is below."
     form = card_of(school.fake.in_conversation(anna.personal_chat)[-1].activity)
     assert buttons(form)["Save check-in"]["kind"] == "scheduled"
+    assert form["body"][0]["text"].startswith("Check-in for 7B-03")
     assert "again on" in anna.press(actions["Snooze"]).text
 
 

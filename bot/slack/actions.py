@@ -45,7 +45,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
         outcome = await off_loop(deps.core.run, caller, partial(start_check_in, code=code))
         form = next((r for r in outcome.reply if isinstance(r, OpenCheckIn)), None)
         if form is None:
-            await press.answer(outcome.language, outcome.reply)
+            await press.answer(outcome.language, outcome.reply, outcome.destination)
             return
         ts = _message_ts(press.body)
         # From a prompt: a scheduled check-in, saved once per prompt however many modals are opened
@@ -59,6 +59,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
             form.student_label,
             kind,
             prompt,
+            outcome.destination,
         )
 
     for action_id, use_case in ((ACTION_SNOOZE, snooze), (ACTION_NOTMET, did_not_meet)):
@@ -72,4 +73,4 @@ def _register_prompt_button(app: AsyncApp, deps: Deps, action_id: str, use_case:
         ts = _message_ts(press.body) or str(press.body.get("trigger_id") or "")
         key = f"slack:{action_id}:{caller.workspace_id}:{caller.user_id}:{ts}:{code}"
         outcome = await off_loop(deps.core.run, caller, partial(use_case, code=code), key=key)
-        await press.answer(outcome.language, outcome.reply)
+        await press.answer(outcome.language, outcome.reply, outcome.destination)

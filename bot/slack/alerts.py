@@ -26,6 +26,7 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.i18n import translate
+from bot.schools import in_school, school_id, school_id_in_text
 from bot.slack.answer import answer_message, answer_replies
 from bot.slack.blocks import (
     ACTION_ALERT_ACK,
@@ -43,6 +44,7 @@ from bot.slack.blocks import (
 )
 from bot.slack.buttons import Press, on_press
 from bot.slack.deps import SOMETHING_WENT_WRONG, Deps, caller_of, log, log_failure, off_loop
+from bot.slack.stamps import stamp_view
 from bot.slack.views import LANGUAGES
 from handlers.actors import Caller
 from handlers.alerts import acknowledge, before_resolving, record_investigation, resolve, take_ownership
@@ -122,7 +124,7 @@ def _register_step(app: AsyncApp, deps: Deps, action_id: str, use_case: AlertSte
         key = f"slack:{action_id}:{caller.workspace_id}:{caller.user_id}:{where}:{alert_id}"
         # The core also delivers the use case's notice: chat.update of the alert message.
         outcome = await off_loop(deps.core.run, caller, partial(use_case, alert_id=alert_id), key=key)
-        await press.answer(outcome.language, outcome.reply)
+        await press.answer(outcome.language, outcome.reply, outcome.destination)
 
 
 def _register_resolve(app: AsyncApp, deps: Deps) -> None:
@@ -138,10 +140,11 @@ def _register_resolve(app: AsyncApp, deps: Deps) -> None:
         if outcome.refused or heading is None:
             await press.answer(outcome.language, outcome.reply)
             return
-        metadata = alert_metadata(alert_id, outcome.language, _channel_of(press.body))
-        await _open_modal(
-            press.client, press.body.get("trigger_id"), resolve_modal(outcome.language, heading, metadata)
-        )
+        # The form remembers the alert's school, where the submission acts.
+        where = outcome.destination
+        metadata = alert_metadata(alert_id, outcome.language, _channel_of(press.body), school_id(where))
+        modal = stamp_view(resolve_modal(outcome.language, heading, metadata), where)
+        await _open_modal(press.client, press.body.get("trigger_id"), modal)
 
     @app.view(RESOLVE_CALLBACK)
     async def resolve_submitted(
@@ -158,6 +161,7 @@ def _register_resolve(app: AsyncApp, deps: Deps) -> None:
         caller = caller_of(context, body)
         if caller is None:
             return
+        caller = in_school(caller, school_id_in_text(meta.get("school")))
         # Answered privately in the channel the button was pressed in (a DM when unknown).
         where = {"channel_id": meta["channel"]} if meta.get("channel") else {}
         try:
@@ -169,7 +173,9 @@ def _register_resolve(app: AsyncApp, deps: Deps) -> None:
             key = f"slack:{RESOLVE_CALLBACK}:{str(view.get('id') or body.get('trigger_id'))[:ID_MAX]}"
             action = partial(resolve, alert_id=alert_id, outcome=outcome_key, follow_up_on=follow_up_on)
             outcome = await off_loop(deps.core.run, caller, action, key=key)
-            await answer_replies(where, None, client, caller.user_id, outcome.language, outcome.reply)
+            await answer_replies(
+                where, None, client, caller.user_id, outcome.language, outcome.reply, outcome.destination
+            )
         except Exception as exc:
             log_failure("alert resolve form", exc)
             await answer_message(where, None, client, caller.user_id, language, msg(SOMETHING_WENT_WRONG))

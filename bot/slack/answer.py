@@ -13,7 +13,8 @@ from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.blocks import Content, message_content, reply_blocks
-from handlers.results import Reply
+from bot.slack.stamps import stamp
+from handlers.results import Destination, Reply
 from models.messages import Message
 
 log = logging.getLogger("mentorbot.slack")
@@ -52,8 +53,11 @@ async def answer_replies(
     user_id: str,
     language: str,
     replies: Iterable[Reply],
+    destination: Destination | None = None,
 ) -> None:
-    await answer(body, respond, client, user_id, reply_blocks(language, replies))
+    """`destination`: the school the answer is about (`Outcome.destination`), named where one has several."""
+    content = reply_blocks(language, replies)
+    await answer(body, respond, client, user_id, stamp(content, destination))
 
 
 async def answer_message(

@@ -269,9 +269,11 @@ def alert_content(language: str, notice: AlertNotice) -> Content:
     return _content(alert_lines(language, notice)[0], blocks)
 
 
-def alert_metadata(alert_id: int, language: str, channel: str) -> str:
-    """What the resolve modal must remember: the alert, the presser's language, where to answer."""
-    return json.dumps({"alert": str(alert_id), "lang": language, "channel": channel})
+def alert_metadata(alert_id: int, language: str, channel: str, school: int | None = None) -> str:
+    """What the resolve modal must remember: the alert, the presser's language, where to answer,
+    and the school the alert belongs to (read back as untrusted, see `bot.schools`)."""
+    data = {"alert": str(alert_id), "lang": language, "channel": channel}
+    return json.dumps(data | ({"school": str(school)} if school is not None else {}))
 
 
 def resolve_modal(language: str, heading: Message, metadata: str) -> View:
@@ -327,12 +329,14 @@ def resolve_answers(state: object) -> tuple[str, str]:
 # --- the check-in modal -------------------------------------------------------------------------
 
 
-def checkin_metadata(code: str, kind: str, prompt: str, language: str) -> str:
+def checkin_metadata(code: str, kind: str, prompt: str, language: str, school: int | None = None) -> str:
     """What the modal must remember between opening and submit (Slack echoes it back, signed).
 
-    The language lets wrong answers be explained before the ack, without a database round trip.
+    The language lets wrong answers be explained before the ack, without a database round trip;
+    the school is the one the student belongs to (the same code may exist in another school).
     """
-    return json.dumps({"code": code, "kind": kind, "prompt": prompt, "lang": language})
+    data = {"code": code, "kind": kind, "prompt": prompt, "lang": language}
+    return json.dumps(data | ({"school": str(school)} if school is not None else {}))
 
 
 def read_metadata(raw: object) -> dict[str, str]:
@@ -396,7 +400,9 @@ def _field_hint(language: str, form_field: FormField) -> str | None:
     return None
 
 
-def checkin_modal(language: str, code: str, label: str, kind: str = "adhoc", prompt: str = "") -> View:
+def checkin_modal(
+    language: str, code: str, label: str, kind: str = "adhoc", prompt: str = "", school: int | None = None
+) -> View:
     blocks: list[Block] = [
         SectionBlock(
             text=MarkdownTextObject(
@@ -424,7 +430,7 @@ def checkin_modal(language: str, code: str, label: str, kind: str = "adhoc", pro
             title=PlainTextObject(text=_g(language, N_("Check-in"))[:24]),
             submit=PlainTextObject(text=_g(language, N_("Save"))),
             close=PlainTextObject(text=_g(language, N_("Cancel"))),
-            private_metadata=checkin_metadata(code, kind, prompt, language),
+            private_metadata=checkin_metadata(code, kind, prompt, language, school),
             blocks=blocks,
         )
     )
@@ -462,11 +468,17 @@ def form_errors(language: str, errors: Mapping[str, Message]) -> dict[str, str]:
 # --- the roster import modal --------------------------------------------------------------------
 
 
-def import_modal(language: str) -> View:
+def school_metadata(school: int | None) -> str:
+    """A modal's memory of the school it was opened in (read back as untrusted, see `bot.schools`)."""
+    return json.dumps({"school": str(school)}) if school is not None else ""
+
+
+def import_modal(language: str, metadata: str = "") -> View:
     return _validated(
         View(
             type="modal",
             callback_id=IMPORT_CALLBACK,
+            private_metadata=metadata or None,
             title=PlainTextObject(text=_g(language, N_("Import students"))[:24]),
             submit=PlainTextObject(text=_g(language, N_("Import"))),
             close=PlainTextObject(text=_g(language, N_("Cancel"))),

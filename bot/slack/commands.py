@@ -50,11 +50,14 @@ def register(app: AsyncApp, deps: Deps) -> None:
                         outcome.language,
                         reply.student_code,
                         reply.student_label,
+                        destination=outcome.destination,
                     )
             shown = [r for r in outcome.reply if not isinstance(r, OpenCheckIn)]
             if any(isinstance(r, Help) and r.command is None for r in shown):
                 shown.append(msg(IMPORT_HELP))
-            await answer_replies(body, respond, client, caller.user_id, outcome.language, shown)
+            await answer_replies(
+                body, respond, client, caller.user_id, outcome.language, shown, outcome.destination
+            )
         except Exception as exc:
             log_failure("/mentor", exc)
             await answer_message(

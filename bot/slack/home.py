@@ -12,6 +12,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.blocks import home_view
 from bot.slack.deps import Deps, caller_of, log, log_failure, off_loop
+from bot.slack.stamps import stamp_view
 from handlers.actors import Caller
 from handlers.home import HomeSummary, home
 
@@ -22,7 +23,9 @@ async def publish_home(deps: Deps, client: AsyncWebClient, caller: Caller) -> No
     if summary is None:
         return
     try:
-        await client.views_publish(user_id=caller.user_id, view=home_view(outcome.language, summary))
+        # Its Check in buttons carry the school; its name is on top where the person has several.
+        view = stamp_view(home_view(outcome.language, summary), outcome.destination)
+        await client.views_publish(user_id=caller.user_id, view=view)
     except (SlackApiError, SlackClientError) as exc:
         log.warning("App Home not published: %s", type(exc).__name__)
 

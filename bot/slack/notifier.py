@@ -18,6 +18,7 @@ from slack_sdk.http_retry.builtin_handlers import RateLimitErrorRetryHandler
 from bot.config import Settings
 from bot.slack.blocks import notification_content
 from bot.slack.oauth import bot_token_finder
+from bot.slack.stamps import stamp
 from handlers.delivery import DeliveryFailed
 from handlers.results import Destination, Notification
 from models.db import Database
@@ -59,7 +60,8 @@ class SlackNotifier:
 
     def deliver(self, destination: Destination, notification: Notification) -> str | None:
         client = self._client(destination)
-        content = notification_content(self.language, notification)
+        # Its buttons carry the school, so a press acts there (`bot/slack/stamps.py`).
+        content = stamp(notification_content(self.language, notification), destination)
         try:
             if notification.replaces:
                 channel, ts = split_ref(notification.replaces, notification.to.id)

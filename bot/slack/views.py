@@ -18,6 +18,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.i18n import translate
 from bot.roster_import import PROGRESS_FROM, import_roster, started
+from bot.schools import in_school, school_id, school_id_in_text
 from bot.slack.answer import answer, answer_replies
 from bot.slack.blocks import (
     CHECKIN_CALLBACK,
@@ -31,11 +32,14 @@ from bot.slack.blocks import (
     message_content,
     read_metadata,
     roster_text,
+    school_metadata,
 )
 from bot.slack.deps import SOMETHING_WENT_WRONG, Deps, caller_of, log, log_failure, off_loop
 from bot.slack.home import publish_home
+from bot.slack.stamps import stamp_view
 from handlers.actors import Caller
 from handlers.checkin_form import InvalidCheckIn, validate
+from handlers.results import Destination
 from handlers.roster import may_import, parse_roster
 from models import CheckInKind
 from models.messages import N_, Message, msg
@@ -51,10 +55,13 @@ async def open_checkin_modal(
     label: str,
     kind: str = "adhoc",
     prompt: str = "",
+    destination: Destination | None = None,
 ) -> None:
+    """The form for one student of the school in `destination` (the outcome that allowed it), which
+    the submission acts in: the same code may belong to a student of another school too."""
     if not isinstance(trigger_id, str) or not trigger_id:
         return
-    view = checkin_modal(language, code, label, kind, prompt)
+    view = stamp_view(checkin_modal(language, code, label, kind, prompt, school_id(destination)), destination)
     try:
         await client.views_open(trigger_id=trigger_id, view=view)
     except (SlackApiError, SlackClientError) as exc:
@@ -74,7 +81,8 @@ async def open_import_modal(
     trigger_id = body.get("trigger_id")
     if isinstance(trigger_id, str) and trigger_id:
         try:
-            await client.views_open(trigger_id=trigger_id, view=import_modal(outcome.language))
+            view = import_modal(outcome.language, school_metadata(school_id(outcome.destination)))
+            await client.views_open(trigger_id=trigger_id, view=stamp_view(view, outcome.destination))
         except (SlackApiError, SlackClientError) as exc:
             log.warning("import modal not opened: %s", type(exc).__name__)
 
@@ -102,14 +110,23 @@ def register(app: AsyncApp, deps: Deps) -> None:
                 await _dm(client, caller.user_id, language, msg(FORM_UNREADABLE))
                 return
             kind = CheckInKind.SCHEDULED if meta.get("kind") == "scheduled" else CheckInKind.ADHOC
+            # Saved in the school the form was opened for (its metadata), not where one acts now.
+            in_form_school = in_school(caller, school_id_in_text(meta.get("school")))
             outcome = await off_loop(
-                deps.core.check_in, caller, code, answers, kind, key=_check_in_key(caller, meta, view, body)
+                deps.core.check_in,
+                in_form_school,
+                code,
+                answers,
+                kind,
+                key=_check_in_key(caller, meta, view, body),
             )
             replies = list(outcome.reply)
             replies.extend(outcome.form_errors.values())
-            await answer_replies(body, None, client, caller.user_id, outcome.language, replies)
+            await answer_replies(
+                body, None, client, caller.user_id, outcome.language, replies, outcome.destination
+            )
             if not outcome.refused:
-                await publish_home(deps, client, caller)
+                await publish_home(deps, client, caller)  # the school the person acts in, as App Home shows
         except Exception as exc:
             log_failure("check-in submission", exc)
             await _dm(client, caller.user_id, language, msg(SOMETHING_WENT_WRONG))
@@ -130,8 +147,10 @@ def register(app: AsyncApp, deps: Deps) -> None:
         caller = caller_of(context, body)
         if caller is None:
             return
+        # Into the school the form was opened in, not one chosen in between.
+        school = school_id_in_text(read_metadata(view.get("private_metadata")).get("school"))
         try:
-            await _import(deps, client, caller, rows, str(view.get("id") or ""))
+            await _import(deps, client, in_school(caller, school), rows, str(view.get("id") or ""))
         except Exception as exc:
             log_failure("roster import", exc)
             await _dm(client, caller.user_id, language, msg(SOMETHING_WENT_WRONG))

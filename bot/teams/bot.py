@@ -34,10 +34,12 @@ from bot.i18n import gettext as _g
 from bot.i18n import translate
 from bot.render_text import render_reply
 from bot.roster_import import PROGRESS_FROM, import_roster, started
+from bot.schools import in_school, school_id_of, with_school_prefix
 from bot.teams import references
 from bot.teams.cards import card_json, check_in_form, confirmation_card, lines_card
 from bot.teams.connector import Connector
 from bot.teams.messages import card_activity, reply_activities, text_activity, with_names
+from bot.teams.stamps import stamp_activity, stamp_card
 from handlers.actors import Caller, SchoolDefaults
 from handlers.alerts import acknowledge, record_investigation, resolve, take_ownership
 from handlers.checkin_form import FIELDS
@@ -49,7 +51,7 @@ from handlers.early_warning import OUTCOME_WORDS
 from handlers.failures import log_failure
 from handlers.lookups import CODE_PATTERN
 from handlers.prompts import did_not_meet, snooze
-from handlers.results import OpenCheckIn, Outcome, TypedHint
+from handlers.results import Destination, OpenCheckIn, Outcome, TypedHint
 from handlers.roles import set_eht_channel
 from handlers.roster import RosterRow, import_row, may_import, parse_roster
 from models import CheckInKind, ReferenceKind
@@ -101,8 +103,10 @@ def _kind(activity: Any) -> str:
     return kind if isinstance(kind, str) and kind.isidentifier() else "?"
 
 
-def card_response(card: Any) -> dict[str, Any]:
-    return {"statusCode": 200, "type": "application/vnd.microsoft.card.adaptive", "value": card_json(card)}
+def card_response(card: Any, destination: Destination | None = None) -> dict[str, Any]:
+    """A card as the answer to a press; `destination`: its school (see `bot/teams/stamps.py`)."""
+    value = stamp_card(card_json(card), destination)
+    return {"statusCode": 200, "type": "application/vnd.microsoft.card.adaptive", "value": value}
 
 
 def message_response(text: str) -> dict[str, Any]:
@@ -396,6 +400,8 @@ class TeamsBot:
                     outcome.language, reply.student_code, reply.student_label, CheckInKind.ADHOC
                 )
                 outgoing.append(card_activity(form))
+        # Cards carry the school they belong to; its name is on top where the person has several.
+        outgoing = [stamp_activity(item, outcome.destination) for item in outgoing]
         self._send(activity, outgoing, outcome.language)
 
     def _import(self, activity: Any, user_id: str) -> None:
@@ -422,7 +428,8 @@ class TeamsBot:
             key=self._key(activity, user_id),
             row_action=_mentioned_mentor,
         )
-        self._send(activity, [card_activity(lines_card(report.lines()))], allowed.language)
+        report_card = stamp_activity(card_activity(lines_card(report.lines())), allowed.destination)
+        self._send(activity, [report_card], allowed.language)
 
     def _eht_here(self, activity: Any) -> Action:
         """Make this channel the EHT channel, confirmed by its name (Teams gives none for General)."""
@@ -459,7 +466,8 @@ class TeamsBot:
 
     def _card_action(self, activity: Any, user_id: str, data: dict[str, Any]) -> dict[str, Any] | None:
         do = data.get("do")
-        caller = self._caller(activity, user_id)
+        # The school the card came from (stamped by bot/teams/stamps.py); None: an older card.
+        caller = in_school(self._caller(activity, user_id), school_id_of(data.get("school")))
         key = self._key(activity, user_id)
         if isinstance(do, str) and (do.startswith("checkin.") or do in ("snooze", "notmet")):
             if not self._is_personal(activity):
@@ -476,11 +484,11 @@ class TeamsBot:
                     form = check_in_form(
                         outcome.language, code, opened[0].student_label, CheckInKind.SCHEDULED
                     )
-                    self._send(activity, [card_activity(form)], outcome.language)
+                    form_activity = stamp_activity(card_activity(form), outcome.destination)
+                    self._send(activity, [form_activity], outcome.language)
+                    below = msg(N_("The check-in form for {code} is below."), code=code)
                     return message_response(
-                        translate(
-                            outcome.language, msg(N_("The check-in form for {code} is below."), code=code)
-                        )
+                        with_school_prefix(translate(outcome.language, below), outcome.destination)
                     )
                 return self._outcome_response(outcome)
             use_case = snooze if do == "snooze" else did_not_meet
@@ -521,7 +529,8 @@ class TeamsBot:
         """The answer to a button press, without what to type: the card pressed has the buttons."""
         replies = [reply for reply in outcome.reply if not isinstance(reply, TypedHint)]
         lines = [line for reply in replies for line in render_reply(outcome.language, reply)]
-        return message_response(self._named("\n".join(lines), outcome.language))
+        text = with_school_prefix("\n".join(lines), outcome.destination)
+        return message_response(self._named(text, outcome.language))
 
     def _submit(self, caller: Caller, code: str, data: dict[str, Any], key: str | None) -> dict[str, Any]:
         kind = CheckInKind.SCHEDULED if data.get("kind") == CheckInKind.SCHEDULED.value else CheckInKind.ADHOC
@@ -530,11 +539,12 @@ class TeamsBot:
         if outcome.form_errors:
             label = data.get("label") if isinstance(data.get("label"), str) else code
             form = check_in_form(outcome.language, code, label[:80], kind, answers, outcome.form_errors)
-            return card_response(form)
+            # Asked again for the same school's student: the form keeps the school it was sent with.
+            return card_response(form, Destination(PLATFORM, self.tenant_id, school_id=caller.school_id))
         if outcome.refused:
             return self._outcome_response(outcome)
         lines = [line for reply in outcome.reply for line in render_reply(outcome.language, reply)]
-        return card_response(confirmation_card(outcome.language, lines))
+        return card_response(confirmation_card(outcome.language, lines), outcome.destination)
 
 
 def _mentioned_mentor(row: RosterRow) -> Action:

@@ -11,6 +11,7 @@ from __future__ import annotations
 from bot.teams import references
 from bot.teams.connector import Connector
 from bot.teams.messages import content_activity, with_names
+from bot.teams.stamps import stamp_activity
 from handlers.delivery import DeliveryFailed
 from handlers.results import Destination, Notification
 from models import ReferenceKind
@@ -29,7 +30,8 @@ class TeamsNotifier:
         if reference is None:
             raise DeliveryFailed(f"no Teams conversation with this {kind.value} yet")
         language = notification.language or "sv"
-        activity = content_activity(language, notification.content)
+        # Its buttons carry the school, so a press acts there (bot/teams/stamps.py).
+        activity = stamp_activity(content_activity(language, notification.content), destination)
         activity = with_names(activity, references.display_names(self.db, tenant), language)
         if notification.replaces:
             self.connector.update(

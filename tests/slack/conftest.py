@@ -127,7 +127,9 @@ class SlackSim:
         value: Any,
         message_ts: str | None = "1700000000.000001",
         channel: str = "D0DM",
+        block_id: str | None = None,
     ) -> httpx.Response:
+        """Press a button; `block_id` as the message has it (default: an unstamped prompt's)."""
         n = next(self._ids)
         container: dict[str, Any] = (
             {"type": "message", "message_ts": message_ts, "channel_id": channel, "is_ephemeral": False}
@@ -147,7 +149,7 @@ class SlackSim:
                 {
                     "type": "button",
                     "action_id": action_id,
-                    "block_id": f"prompt:{value}",
+                    "block_id": block_id or f"prompt:{value}",
                     "value": value,
                     "action_ts": str(time.time()),
                 }
@@ -175,10 +177,13 @@ class SlackSim:
 
     def reply_to(self, response: httpx.Response, timeout: float = 10) -> str:
         """The ephemeral answer sent to the response_url of the command just posted."""
+        return text_of(self.answer_to(response, timeout))
+
+    def answer_to(self, response: httpx.Response, timeout: float = 10) -> Any:
+        """That answer as the fake recorded it (a `Call`: its text and blocks)."""
         assert response.status_code == 200, response.text
         name = _response_name(response)
-        call = self.fake.wait_for("response_url", lambda c: c.args.get("_name") == name, timeout)
-        return text_of(call)
+        return self.fake.wait_for("response_url", lambda c: c.args.get("_name") == name, timeout)
 
 
 def _response_name(response: httpx.Response) -> str:

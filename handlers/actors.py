@@ -180,6 +180,8 @@ def acting_school(session: Session, person: Person, wanted: int | None = None) -
     """The school the person acts in: `wanted` (a card's school) if they may, else the one they
     chose, else the first where they hold a role; the only school of a single-school workspace."""
     schools = schools_of(session, person.organisation_id)
+    if wanted is not None and wanted not in {s.id for s in schools}:
+        raise Refused(NOT_YOUR_SCHOOL)  # another organisation's school: never acted in
     if len(schools) == 1:
         return schools[0]
     allowed = {s.id for s in schools} if person.is_admin else set(role_school_ids(session, person))

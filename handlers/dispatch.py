@@ -137,27 +137,16 @@ def _perform_once(
     try:
         with db.transaction() as session:
             person = resolve_person(session, caller, defaults, now)
-            if isinstance(action, PersonAction):
-                # Organisation-level: no school's Member; notifications go out through the school
-                # the person acts in (any school of the workspace reaches the same people).
-                school = acting_school(session, person) or schools_of(session, person.organisation_id)[0]
-                language = _person_language(session, person, school)
-                run: Callable[[], Outcome] = partial(action.run, session, person, now)
-            else:
-                actor = member_in_school(session, caller, defaults, now, person)
-                school, language = actor.school, language_of(actor)
-                run = partial(action, session, actor, now)
-            where = _destination(session, person, school)
+            school, run, speaks = _bind(session, caller, defaults, now, person, action)
+            language = speaks()
+            where = _destination(session, person, school, about_school=not isinstance(action, PersonAction))
             if key is not None:
                 _remember(session, key[:KEY_MAX], now)
             outcome = run()
-            if not isinstance(action, PersonAction):
-                language = language_of(actor)  # the action may have changed it (`language en`)
-            outcome.language = language
-            outcome.notifications = [_in_reader_language(session, school, n) for n in outcome.notifications]
-            created = [enqueue(session, school, n, now=now) for n in outcome.notifications]
+            outcome.language = language = speaks()  # the action may have changed it (`language en`)
+            outcome.notifications, created = _enqueue(session, school, outcome.notifications, now)
             outcome.destination = where
-            return outcome, [outbox_id for outbox_id in created if outbox_id is not None]
+            return outcome, created
     except Refused as refusal:
         reply: list[Reply] = [refusal.message]
         if refusal.usage:
@@ -171,10 +160,50 @@ def _perform_once(
         return Outcome(reply=[msg(UNAVAILABLE)], language=language, refused=True), []
 
 
-def _destination(session: Session, person: Person, school: School) -> Destination:
-    """Where the answer goes; it names the school only for someone who works in several."""
+def _bind(
+    session: Session,
+    caller: Caller,
+    defaults: SchoolDefaults,
+    now: datetime,
+    person: Person,
+    action: Action | PersonAction,
+) -> tuple[School, Callable[[], Outcome], Callable[[], str]]:
+    """The school the action runs in, the action bound to its actor, and the actor's language.
+
+    An organisation-level action runs with the person; its notifications go out through the school
+    they act in (any school of the workspace reaches the same people)."""
+    if isinstance(action, PersonAction):
+        school = acting_school(session, person) or schools_of(session, person.organisation_id)[0]
+        return (
+            school,
+            partial(action.run, session, person, now),
+            partial(_person_language, session, person, school),
+        )
+    actor = member_in_school(session, caller, defaults, now, person)
+    return actor.school, partial(action, session, actor, now), partial(language_of, actor)
+
+
+def _destination(session: Session, person: Person, school: School, about_school: bool) -> Destination:
+    """Where the answer goes; it names the school only for someone who works in several, and only
+    when it is about that school (not `schools` or `school add`)."""
     destination = destination_of(session, school)
-    return destination if sees_several_schools(session, person) else replace(destination, school_name=None)
+    if about_school and sees_several_schools(session, person):
+        return destination
+    return replace(destination, school_name=None)
+
+
+def _enqueue(
+    session: Session, school: School, notifications: list[Notification], now: datetime
+) -> tuple[list[Notification], list[int]]:
+    """Each notification in its reader's language, written to the outbox of the school it is about."""
+    readable, created = [], []
+    for notification in notifications:
+        about = _school_of(session, notification, school)
+        readable.append(_in_reader_language(session, about, notification))
+        outbox_id = enqueue(session, about, readable[-1], now=now)
+        if outbox_id is not None:
+            created.append(outbox_id)
+    return readable, created
 
 
 def _remember(session: Session, key: str, now: datetime) -> None:
@@ -183,6 +212,12 @@ def _remember(session: Session, key: str, now: datetime) -> None:
         raise Refused(ALREADY_DONE)
     session.add(HandledRequest(key=key, handled_at=now))
     session.flush()
+
+
+def _school_of(session: Session, notification: Notification, acting: School) -> School:
+    """The school a notification goes out from: the one it names, if in the actor's organisation."""
+    named = session.get(School, notification.school_id) if notification.school_id is not None else None
+    return named if named is not None and named.organisation_id == acting.organisation_id else acting
 
 
 def _person_language(session: Session, person: Person, school: School) -> str:

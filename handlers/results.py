@@ -141,6 +141,9 @@ class Notification:
     language: str | None = None
     # A reference to an earlier message (e.g. a Slack ts) to update in place instead of posting anew.
     replaces: str | None = None
+    # The school it is about when that is not the one the actor acts in (an admin's `school add`
+    # tells the new school's coordinator); None: the actor's school.
+    school_id: int | None = None
 
 
 @dataclass(frozen=True)

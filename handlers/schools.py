@@ -122,7 +122,8 @@ def add_school(
         notifications.append(
             Notification(
                 Recipient.person(coordinator_id),
-                msg(
+                school_id=school.id,
+                content=msg(
                     N_("You are now the coordinator of {school} in mentorbot. Type help to begin."),
                     school=name,
                 ),

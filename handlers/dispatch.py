@@ -3,8 +3,8 @@
 A run takes who is acting (`Caller`), what they do (an `Action`, a use case with its arguments
 bound), and, where the platform may deliver the same request twice or a person double-clicks, an
 idempotency key derived on the server from the request. In one transaction it resolves the actor,
-records the key (a repeat is refused politely and changes nothing), runs the use case with the
-caller's `now`, and writes the use case's notifications to the outbox. After the commit it
+refuses a repeat of the key politely (it changes nothing), runs the use case with the caller's
+`now`, writes the use case's notifications to the outbox, and records the key. After the commit it
 delivers exactly the outbox rows *this* action created; anything else waiting is the clock's.
 
 Time has one source: `now` comes from the caller (the request's clock, or a simulated clock in
@@ -141,10 +141,12 @@ def _perform_once(
             language = speaks()
             where = _destination(session, person, school, about_school=not isinstance(action, PersonAction))
             if key is not None:
-                _remember(session, key[:KEY_MAX], now)
+                _refuse_repeat(session, key[:KEY_MAX])
             outcome = run()
             outcome.language = language = speaks()  # the action may have changed it (`language en`)
             outcome.notifications, created = _enqueue(session, school, outcome.notifications, now)
+            if key is not None:
+                _remember(session, key[:KEY_MAX], now)
             outcome.destination = where
             return outcome, created
     except Refused as refusal:
@@ -206,10 +208,19 @@ def _enqueue(
     return readable, created
 
 
-def _remember(session: Session, key: str, now: datetime) -> None:
-    """Record the request's key in the action's own transaction, or refuse a repeat."""
+def _refuse_repeat(session: Session, key: str) -> None:
+    """A repeat of a handled request is refused before it runs: a read, so no write lock is taken."""
     if session.get(HandledRequest, key) is not None:
         raise Refused(ALREADY_DONE)
+
+
+def _remember(session: Session, key: str, now: datetime) -> None:
+    """Record the request's key at the end of the action's own transaction.
+
+    On SQLite the first write takes the database's write lock until the commit: written last, the
+    key holds it only for the commit, not across the use case. Two copies racing past the check
+    both run; the key's primary key fails one at this flush, and its retry is refused as a repeat.
+    """
     session.add(HandledRequest(key=key, handled_at=now))
     session.flush()
 

@@ -195,7 +195,7 @@ def cmd_retention_run(settings: Settings, args: argparse.Namespace) -> int:
                 )
                 continue
             print(
-                f"{school}: deleted {report.check_ins} check-in(s), {report.alerts} resolved alert(s), "
+                f"{school}: deleted {report.check_ins} check-in(s), {report.alerts} resolved case(s), "
                 f"{report.students} inactive student(s), {report.audit_events} audit event(s)"
             )
     return 0

@@ -11,9 +11,11 @@ from handlers.commands import COMMANDS, CommandSpec, spec_named
 from handlers.results import (
     AlertList,
     AlertNotice,
+    AlertRow,
     AlertStep,
     AlertSummary,
     CheckInHistory,
+    CrossedRule,
     Digest,
     DuePrompt,
     Help,
@@ -23,13 +25,15 @@ from handlers.results import (
     OpenCheckIn,
     RecipientKind,
     Reply,
+    RuleState,
     StudentExport,
     StudentList,
     ThresholdList,
     TypedHint,
 )
 from models.alert import AlertStatus
-from models.messages import N_, Message, msg
+from models.messages import N_, Message, listing, msg
+from models.risk import RISK_MARKS, RISK_WORDS
 from models.rules import RULES_BY_ID
 
 STATUS_WORDS = {
@@ -92,27 +96,50 @@ def render_reply(language: str, reply: Reply) -> list[str]:
 
 
 def _render_alerts(language: str, alerts: AlertList) -> list[str]:
-    lines = [_g(language, "Open alerts:") if alerts.rows else _g(language, "No open alerts.")]
+    """The open cases, one line each: number, student, risk, where it stands, the rules crossed."""
+    lines = [_g(language, N_("Open cases:")) if alerts.rows else _g(language, N_("No open cases."))]
     for row in alerts.rows:
         opened = local_date(language, row.opened_at, alerts.timezone)
         status = _g(language, STATUS_WORDS.get(row.status, row.status))
         owner = f" @{row.owner}" if row.owner else ""
-        rule = _rule(language, row.rule)
-        lines.append(f"  #{row.alert_id:<4} {row.student_code:<12} {rule:<22} {status}{owner} · {opened}")
+        lines.append(
+            f"{_case_start(language, row)} {status}{owner} · {opened} · {_rules(language, row.rules)}"
+        )
     if alerts.follow_ups:
         lines.append(_g(language, N_("Follow-ups due:")))
     for row in alerts.follow_ups:
         assert row.follow_up_on is not None
         day = format_date(row.follow_up_on, "d MMM", locale=LOCALES[language])
         owner = f"@{row.owner} · " if row.owner else ""
-        rule = _rule(language, row.rule)
-        lines.append(f"  #{row.alert_id:<4} {row.student_code:<12} {rule:<22} {owner}{day}")
+        lines.append(
+            f"  #{row.case_id:<4} {row.student_code:<12} {owner}{day} · {_rules(language, row.rules)}"
+        )
     return lines
 
 
-def _rule(language: str, rule: str) -> str:
-    return _g(language, RULES_BY_ID[rule].title) if rule in RULES_BY_ID else rule
+def _case_start(language: str, row: AlertRow) -> str:
+    return f"  #{row.case_id:<4} {row.student_code:<12} {risk_words(language, row.risk):<15}"
 
+
+def _summary_row(language: str, row: AlertRow) -> str:
+    """A case in the weekly summary: how long it has been open and who owns it."""
+    if row.age_days is None or row.age_days <= 0:
+        age = _g(language, N_("opened today"))
+    elif row.age_days == 1:
+        age = _g(language, N_("open 1 day"))
+    else:
+        age = translate(language, msg(N_("open {days} days"), days=row.age_days))
+    owner = f"@{row.owner}" if row.owner else _g(language, N_("no owner"))
+    return f"{_case_start(language, row)} {age} · {owner} · {_rules(language, row.rules)}"
+
+
+def _rules(language: str, rules: list[str]) -> str:
+    return ", ".join(_g(language, RULES_BY_ID[rule].title) if rule in RULES_BY_ID else rule for rule in rules)
+
+
+def risk_words(language: str, risk: str) -> str:
+    """The risk level as a reader sees it first: its colour, then its word."""
+    return f"{RISK_MARKS.get(risk, '')} {_g(language, RISK_WORDS.get(risk, risk))}".strip()
 
 
 def _render_students(language: str, students: StudentList) -> list[str]:
@@ -201,15 +228,10 @@ def render_content(language: str, content: object) -> list[str]:
     if isinstance(content, AlertNotice):
         return render_alert(language, content)
     if isinstance(content, AlertSummary):
-        header = _g(language, N_("Weekly summary of open alerts:"))
-        return (
-            [header, *render_reply(language, AlertList(content.timezone, content.rows))[1:]]
-            if content.rows
-            else [
-                header,
-                _g(language, "No open alerts."),
-            ]
-        )
+        header = _g(language, N_("Weekly summary of open cases, the most urgent first:"))
+        if not content.rows:
+            return [header, _g(language, N_("No open cases."))]
+        return [header, *(_summary_row(language, row) for row in content.rows)]
     if isinstance(content, Message):
         return [translate(language, content)]
     raise TypeError(f"cannot render {type(content).__name__}")
@@ -237,7 +259,7 @@ def render_digest(language: str, digest: Digest) -> list[str]:
                 check_ins=digest.check_ins,
             ),
         ),
-        "  " + translate(language, msg(N_("Open alerts: {count}"), count=digest.open_alerts)),
+        "  " + translate(language, msg(N_("Open cases: {count}"), count=digest.open_alerts)),
     ]
     if digest.overdue:
         lines.append("  " + _g(language, N_("Overdue check-ins by mentor:")))
@@ -259,16 +281,23 @@ def render_prompt(language: str, prompt: DuePrompt) -> list[str]:
     return lines
 
 
-# The typed command for each next step of an alert, for plain text (cards have buttons instead).
+# The typed command for each next step of a case, for plain text (cards have buttons instead).
 STEP_COMMANDS = {
     AlertStep.ACKNOWLEDGE: N_("alert ack {id}"),
     AlertStep.TAKE_OWNERSHIP: N_("alert own {id}"),
     AlertStep.RESOLVE: N_("alert resolve {id} OUTCOME"),
 }
+# How a rule on a case's card stands, next to its title (nothing for one that is as it was).
+STATE_WORDS = {
+    RuleState.NEW.value: N_("new"),
+    RuleState.UPDATED.value: N_("updated"),
+    RuleState.CLEARED.value: N_("cleared"),
+    RuleState.WITHDRAWN.value: N_("withdrawn"),
+}
 
 
 def render_alert(language: str, notice: AlertNotice) -> list[str]:
-    """An alert for the EHT channel as plain text: `alert_lines`, then its next steps as typed commands."""
+    """A case's card as plain text: `alert_lines`, then its next steps as typed commands."""
     shown = alert_lines(language, notice)
     lines = [shown[0]] + ["  " + line for line in shown[1:]]
     steps = notice.next_steps
@@ -278,11 +307,11 @@ def render_alert(language: str, notice: AlertNotice) -> list[str]:
                 "Repeated or long absence: has an investigation (Skollagen 7 kap. 19 a §) been "
                 "started? Answer with: alert investigation {id} yes|no"
             ),
-            id=notice.alert_id,
+            id=notice.case_id,
         )
         lines[-1] = "  " + translate(language, question)
     commands = [
-        translate(language, msg(STEP_COMMANDS[s], id=notice.alert_id)) for s in steps if s in STEP_COMMANDS
+        translate(language, msg(STEP_COMMANDS[s], id=notice.case_id)) for s in steps if s in STEP_COMMANDS
     ]
     if commands:
         history = translate(language, msg(N_("history {code}"), code=notice.student_code))
@@ -291,20 +320,42 @@ def render_alert(language: str, notice: AlertNotice) -> list[str]:
 
 
 def alert_lines(language: str, notice: AlertNotice) -> list[str]:
-    """What every platform shows of an alert: who, which rule, the evidence in numbers, where it stands."""
-    lines = [
-        f"⚠ {alert_heading(language, notice)} · {translate(language, notice.title)}",
-        translate(language, notice.explanation),
-        alert_evidence(language, notice),
-        translate(language, msg(N_("Status: {status}"), status=alert_status(language, notice))),
-    ]
+    """What every platform shows of a case: risk and who first, what is new, each rule with the
+    student's numbers and trend, and where the case stands."""
+    lines = [alert_heading(language, notice)]
+    news = alert_news(language, notice)
+    if news:
+        lines.append(news)
+    for rule in notice.rules:
+        lines.append(rule_line(language, rule))
+        if rule.state not in (RuleState.CLEARED.value, RuleState.WITHDRAWN.value):
+            lines.append("  " + translate(language, rule.explanation))
+    lines.append(translate(language, msg(N_("Status: {status}"), status=alert_status(language, notice))))
     if notice.asks_investigation:
         lines.append(investigation_state(language, notice))
     return lines
 
 
+def alert_news(language: str, notice: AlertNotice) -> str | None:
+    """What is new on an updated card: the rules just crossed."""
+    new = notice.new_rules
+    if not new:
+        return None
+    return translate(language, msg(N_("New: {rules}"), rules=listing(r.title for r in new)))
+
+
+def rule_line(language: str, rule: CrossedRule) -> str:
+    """One rule of a case: its title (and state), the student's numbers and the trend."""
+    title = translate(language, rule.title)
+    if rule.state in STATE_WORDS:
+        title += f" ({_g(language, STATE_WORDS[rule.state])})"
+    evidence = translate(language, rule.evidence)
+    line = f"• {title}: {evidence}"
+    return f"{line} {rule.sparkline}" if rule.sparkline else line
+
+
 def investigation_state(language: str, notice: AlertNotice) -> str:
-    """The 7 kap. 19 a § question on an absence alert: its answer, the question, or that none came."""
+    """The 7 kap. 19 a § question on a case about absence: its answer, the question, or that none came."""
     if notice.investigation_started is not None:
         return investigation_answer(language, notice.investigation_started)
     if AlertStep.ANSWER_INVESTIGATION in notice.next_steps:
@@ -322,17 +373,22 @@ def alert_student(language: str, notice: AlertNotice) -> str:
 
 
 def alert_heading(language: str, notice: AlertNotice) -> str:
-    header = N_("Alert raised again, not yet acknowledged") if notice.reraised else N_("Alert")
-    return f"{_g(language, header)} #{notice.alert_id} · {alert_student(language, notice)}"
-
-
-def alert_evidence(language: str, notice: AlertNotice) -> str:
-    evidence = translate(language, msg(N_("Evidence: {evidence}"), evidence=notice.evidence))
-    return f"{evidence} {notice.sparkline}" if notice.sparkline else evidence
+    """The card's first line, what a phone shows: the risk first, the case, the student, the rules."""
+    resolved = notice.status == AlertStatus.RESOLVED.value
+    risk = _g(language, RISK_WORDS.get(notice.risk, notice.risk))
+    mark = "✅" if resolved else RISK_MARKS.get(notice.risk, "⚠")
+    parts = [f"{mark} {risk}", f"{_g(language, N_('Case'))} #{notice.case_id}"]
+    if notice.reraised:
+        parts.append(_g(language, N_("raised again, not yet acknowledged")))
+    parts.append(alert_student(language, notice))
+    crossed = notice.crossed or notice.rules
+    if crossed:
+        parts.append(", ".join(translate(language, rule.title) for rule in crossed))
+    return " · ".join(parts)
 
 
 def alert_status(language: str, notice: AlertNotice) -> str:
-    """Where the alert stands: status, who acknowledged and owns it, and how it was resolved."""
+    """Where the case stands: status, who acknowledged and owns it, and how it was resolved."""
     status = _g(language, STATUS_WORDS.get(notice.status, notice.status))
     if notice.acknowledged_by:
         status += " · " + translate(language, msg(N_("acknowledged by @{user}"), user=notice.acknowledged_by))

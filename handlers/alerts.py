@@ -1,8 +1,10 @@
-"""Student health team use cases on early-warning alerts, and reading a student's check-in history.
+"""Student health team use cases on a student's case, and reading a student's check-in history.
 
-An alert goes open → acknowledged (by whom) → owned (by whom) → resolved (with an outcome and an
-optional follow-up date). Only EHT members act on alerts; coordinators may look. Every step is
-audited and updates the alert's message in the EHT channel in place.
+A case (one per student, holding every rule the student crosses) goes open → acknowledged (by
+whom) → owned (by whom) → resolved (with an outcome and an optional follow-up date). Only EHT
+members act on cases; coordinators may look. Every step is audited and updates the case's one card
+in the EHT channel in place. The commands keep their words (`alert ack ID`, `larm kvittera ID`):
+the number is the case's, as its card shows it ("Case #12").
 """
 
 from __future__ import annotations
@@ -11,17 +13,17 @@ from dataclasses import replace
 from datetime import date, datetime, timedelta
 
 from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, selectinload
 
 from handlers.access import active_mentorship, require_role
-from handlers.early_warning import OUTCOME_WORDS, channel_notice, local_today
+from handlers.early_warning import OUTCOME_WORDS, about_absence, alert_titles, channel_notice, local_today
 from handlers.lookups import find_student
 from handlers.results import AlertList, AlertRow, CheckInHistory, HistoryRow, Outcome, TypedHint
-from models import Alert, AlertStatus, CheckIn, Member, Role, Student
+from models import AlertCase, AlertStatus, CheckIn, Member, Role, School, Student
 from models.audit import record
 from models.checkin import ENGAGEMENT_DIMENSIONS
 from models.messages import N_, Refused, listing, msg
-from models.rules import RULES_BY_ID
+from models.risk import RISK_ORDER, RiskLevel
 from models.trends import engagement_trend
 
 # What the EHT may type for an outcome, in English or Swedish.
@@ -50,123 +52,146 @@ HISTORY_ROWS = 12
 FOLLOW_UP_LISTED = timedelta(days=14)
 
 
-def _row(alert: Alert, code: str) -> AlertRow:
-    owner = alert.owner.user_id if alert.owner else None
-    return AlertRow(code, alert.rule, alert.status.value, alert.opened_at, alert_id=alert.id, owner=owner)
+def case_row(case: AlertCase, code: str, school: School, today: date | None = None) -> AlertRow:
+    """A case in a list: the rules it crosses now (all of them once none is), and its age on `today`."""
+    shown = case.live or [a for a in case.alerts if a.withdrawn_at is None] or case.alerts
+    age = None if today is None else (today - local_today(school, case.opened_at)).days
+    return AlertRow(
+        code,
+        [a.rule for a in shown],
+        case.status.value,
+        case.opened_at,
+        case_id=case.id,
+        risk=RiskLevel(case.risk).value,
+        owner=case.owner.user_id if case.owner else None,
+        follow_up_on=case.follow_up_on,
+        age_days=age,
+    )
 
 
-def open_alert_rows(session: Session, school_id: int) -> list[AlertRow]:
-    """The school's unresolved alerts, oldest first."""
+def _most_worrying_first(case: AlertCase) -> tuple[int, datetime, int]:
+    return (-RISK_ORDER.index(RiskLevel(case.risk)), case.opened_at, case.id)
+
+
+def open_case_rows(session: Session, school: School, today: date | None = None) -> list[AlertRow]:
+    """The school's open cases, one per student: the most urgent first, then the oldest.
+
+    With `today`, each row says how many days its case has been open.
+    """
     rows = session.execute(
-        select(Alert, Student.code)
-        .join(Student)
-        .where(Student.school_id == school_id, Alert.status != AlertStatus.RESOLVED)
-        .order_by(Alert.opened_at, Alert.id)
+        select(AlertCase, Student.code)
+        .join(Student, Student.id == AlertCase.student_id)
+        .where(Student.school_id == school.id, AlertCase.status != AlertStatus.RESOLVED)
+        .options(selectinload(AlertCase.alerts), selectinload(AlertCase.owner))
     ).all()
-    return [_row(alert, code) for alert, code in rows]
+    ordered = sorted(rows, key=lambda row: _most_worrying_first(row[0]))
+    return [case_row(case, code, school, today) for case, code in ordered]
 
 
-def follow_up_rows(session: Session, school_id: int, today: date) -> list[AlertRow]:
-    """Resolved alerts whose follow-up date has come in the last two weeks, earliest first."""
+def follow_up_rows(session: Session, school: School, today: date) -> list[AlertRow]:
+    """Resolved cases whose follow-up date has come in the last two weeks, earliest first."""
     rows = session.execute(
-        select(Alert, Student.code)
-        .join(Student)
+        select(AlertCase, Student.code)
+        .join(Student, Student.id == AlertCase.student_id)
         .where(
-            Student.school_id == school_id,
-            Alert.status == AlertStatus.RESOLVED,
-            Alert.follow_up_on <= today,
-            Alert.follow_up_on > today - FOLLOW_UP_LISTED,
+            Student.school_id == school.id,
+            AlertCase.status == AlertStatus.RESOLVED,
+            AlertCase.follow_up_on <= today,
+            AlertCase.follow_up_on > today - FOLLOW_UP_LISTED,
         )
-        .order_by(Alert.follow_up_on, Alert.id)
+        .order_by(AlertCase.follow_up_on, AlertCase.id)
+        .options(selectinload(AlertCase.alerts), selectinload(AlertCase.owner))
     ).all()
-    return [replace(_row(alert, code), follow_up_on=alert.follow_up_on) for alert, code in rows]
+    return [replace(case_row(case, code, school), follow_up_on=case.follow_up_on) for case, code in rows]
 
 
 def open_alerts(session: Session, actor: Member, now: datetime) -> Outcome:
-    """The school's unresolved alerts, and the follow-ups that are due."""
+    """The school's open cases, and the follow-ups that are due."""
     require_role(actor, Role.EHT, Role.COORDINATOR)
     school = actor.school
     return Outcome(
         reply=[
             AlertList(
                 school.timezone,
-                open_alert_rows(session, actor.school_id),
-                follow_ups=follow_up_rows(session, actor.school_id, local_today(school, now)),
+                open_case_rows(session, school),
+                follow_ups=follow_up_rows(session, school, local_today(school, now)),
             )
         ]
     )
 
 
-def _find_alert(session: Session, actor: Member, alert_id: int) -> Alert:
-    """An alert of the actor's own school; another school's alert is as unknown as a missing one."""
-    alert = session.scalar(
-        select(Alert).join(Student).where(Alert.id == alert_id, Student.school_id == actor.school_id)
+def _find_case(session: Session, actor: Member, case_id: int) -> AlertCase:
+    """A case of the actor's own school; another school's case is as unknown as a missing one."""
+    case = session.scalar(
+        select(AlertCase)
+        .join(Student, Student.id == AlertCase.student_id)
+        .where(AlertCase.id == case_id, Student.school_id == actor.school_id)
     )
-    if alert is None:
-        raise Refused(N_("There is no alert #{id}. Type alerts to see the open ones."), id=alert_id)
-    return alert
+    if case is None:
+        raise Refused(N_("There is no case #{id}. Type alerts to see the open ones."), id=case_id)
+    return case
 
 
-def _unresolved(alert: Alert) -> None:
-    if alert.status is AlertStatus.RESOLVED:
-        raise Refused(N_("Alert #{id} is already resolved."), id=alert.id)
+def _unresolved(case: AlertCase) -> None:
+    if case.status is AlertStatus.RESOLVED:
+        raise Refused(N_("Case #{id} is already resolved."), id=case.id)
 
 
-def _updated(alert: Alert, reply: str) -> Outcome:
-    outcome = Outcome.say(msg(reply, id=alert.id, code=alert.student.code))
-    notice = channel_notice(alert)
+def _updated(case: AlertCase, reply: str) -> Outcome:
+    outcome = Outcome.say(msg(reply, id=case.id, code=case.student.code))
+    notice = channel_notice(case)
     if notice is not None:
         outcome.notifications.append(notice)
     return outcome
 
 
-def acknowledge(session: Session, actor: Member, now: datetime, alert_id: int) -> Outcome:
+def acknowledge(session: Session, actor: Member, now: datetime, case_id: int) -> Outcome:
     require_role(actor, Role.EHT)
-    alert = _find_alert(session, actor, alert_id)
-    _unresolved(alert)
-    if alert.status is not AlertStatus.OPEN:
-        who = alert.acknowledged_by.user_id if alert.acknowledged_by else "?"
-        return Outcome.say(msg(N_("Alert #{id} was already acknowledged by @{user}."), id=alert.id, user=who))
-    alert.status = AlertStatus.ACKNOWLEDGED
-    alert.acknowledged_by, alert.acknowledged_at = actor, now
-    alert.updated_at = alert.acknowledged_at
-    record(session, actor, actor.school_id, "alert.acknowledge", "alert", alert.id, now)
-    outcome = _updated(alert, N_("Alert #{id} for {code} acknowledged."))
-    outcome.reply.append(TypedHint(msg(N_("Take it on with: alert own {id}"), id=alert.id)))
+    case = _find_case(session, actor, case_id)
+    _unresolved(case)
+    if case.status is not AlertStatus.OPEN:
+        who = case.acknowledged_by.user_id if case.acknowledged_by else "?"
+        return Outcome.say(msg(N_("Case #{id} was already acknowledged by @{user}."), id=case.id, user=who))
+    case.status = AlertStatus.ACKNOWLEDGED
+    case.acknowledged_by, case.acknowledged_at = actor, now
+    case.updated_at = case.acknowledged_at
+    record(session, actor, actor.school_id, "case.acknowledge", "case", case.id, now)
+    outcome = _updated(case, N_("Case #{id} for {code} acknowledged."))
+    outcome.reply.append(TypedHint(msg(N_("Take it on with: alert own {id}"), id=case.id)))
     return outcome
 
 
-def take_ownership(session: Session, actor: Member, now: datetime, alert_id: int) -> Outcome:
+def take_ownership(session: Session, actor: Member, now: datetime, case_id: int) -> Outcome:
     require_role(actor, Role.EHT)
-    alert = _find_alert(session, actor, alert_id)
-    _unresolved(alert)
-    if alert.owner_id == actor.id:
-        return Outcome.say(msg(N_("You already own alert #{id}."), id=alert.id))
-    if alert.acknowledged_by is None:
-        alert.acknowledged_by, alert.acknowledged_at = actor, now
-    alert.status, alert.owner, alert.updated_at = AlertStatus.OWNED, actor, now
-    record(session, actor, actor.school_id, "alert.own", "alert", alert.id, now)
-    outcome = _updated(alert, N_("You own alert #{id} for {code}."))
-    hint = msg(N_("When it is done: alert resolve {id} OUTCOME [YYYY-MM-DD]"), id=alert.id)
+    case = _find_case(session, actor, case_id)
+    _unresolved(case)
+    if case.owner_id == actor.id:
+        return Outcome.say(msg(N_("You already own case #{id}."), id=case.id))
+    if case.acknowledged_by is None:
+        case.acknowledged_by, case.acknowledged_at = actor, now
+    case.status, case.owner, case.updated_at = AlertStatus.OWNED, actor, now
+    record(session, actor, actor.school_id, "case.own", "case", case.id, now)
+    outcome = _updated(case, N_("You own case #{id} for {code}."))
+    hint = msg(N_("When it is done: alert resolve {id} OUTCOME [YYYY-MM-DD]"), id=case.id)
     outcome.reply.append(TypedHint(hint))
     return outcome
 
 
-def before_resolving(session: Session, actor: Member, now: datetime, alert_id: int) -> Outcome:
+def before_resolving(session: Session, actor: Member, now: datetime, case_id: int) -> Outcome:
     """The checks `resolve` makes, for a platform that asks for the outcome in a form first.
 
-    So a person who may not resolve (or an alert already resolved) is told at once, not after
-    filling in the form. Changes nothing; the reply names the alert for the form's heading.
+    So a person who may not resolve (or a case already resolved) is told at once, not after
+    filling in the form. Changes nothing; the reply names the case for the form's heading.
     """
     require_role(actor, Role.EHT)
-    alert = _find_alert(session, actor, alert_id)
-    _unresolved(alert)
+    case = _find_case(session, actor, case_id)
+    _unresolved(case)
     return Outcome.say(
         msg(
-            N_("Resolve alert #{id} for {code}: {rule}"),
-            id=alert.id,
-            code=alert.student.code,
-            rule=msg(RULES_BY_ID[alert.rule].title),
+            N_("Resolve case #{id} for {code}: {rules}"),
+            id=case.id,
+            code=case.student.code,
+            rules=alert_titles(case.live or case.alerts),
         )
     )
 
@@ -175,51 +200,51 @@ def resolve(
     session: Session,
     actor: Member,
     now: datetime,
-    alert_id: int,
+    case_id: int,
     outcome: str,
     follow_up_on: date | None = None,
 ) -> Outcome:
     require_role(actor, Role.EHT)
     if outcome not in OUTCOME_WORDS:
         raise Refused(N_("Say what was done: {outcomes}."), usage="alert resolve", outcomes=OUTCOME_CHOICES)
-    alert = _find_alert(session, actor, alert_id)
-    _unresolved(alert)
+    case = _find_case(session, actor, case_id)
+    _unresolved(case)
     school = actor.school
     if follow_up_on is not None and follow_up_on < local_today(school, now):
         raise Refused(N_("The follow-up date cannot be in the past."), usage="alert resolve")
-    if alert.acknowledged_by is None:
-        alert.acknowledged_by, alert.acknowledged_at = actor, now
-    if alert.owner is None:
-        alert.owner = actor
-    alert.status, alert.resolved_by, alert.resolved_at = AlertStatus.RESOLVED, actor, now
-    alert.outcome, alert.follow_up_on, alert.updated_at = outcome, follow_up_on, now
-    record(session, actor, actor.school_id, "alert.resolve", "alert", alert.id, now)
-    return _updated(alert, N_("Alert #{id} for {code} resolved. Thank you."))
+    if case.acknowledged_by is None:
+        case.acknowledged_by, case.acknowledged_at = actor, now
+    if case.owner is None:
+        case.owner = actor
+    case.status, case.resolved_by, case.resolved_at = AlertStatus.RESOLVED, actor, now
+    case.outcome, case.follow_up_on, case.updated_at = outcome, follow_up_on, now
+    record(session, actor, actor.school_id, "case.resolve", "case", case.id, now)
+    return _updated(case, N_("Case #{id} for {code} resolved. Thank you."))
 
 
 def record_investigation(
-    session: Session, actor: Member, now: datetime, alert_id: int, started: bool
+    session: Session, actor: Member, now: datetime, case_id: int, started: bool
 ) -> Outcome:
     """Record the answer to: has an investigation under Skollagen 7 kap. 19 a § been started?"""
     require_role(actor, Role.EHT)
-    alert = _find_alert(session, actor, alert_id)
-    if not RULES_BY_ID[alert.rule].about_absence:
+    case = _find_case(session, actor, case_id)
+    if not about_absence(case):
         raise Refused(
-            N_("Alert #{id} is not about absence; the investigation question does not apply."), id=alert.id
+            N_("Case #{id} is not about absence; the investigation question does not apply."), id=case.id
         )
-    alert.investigation_started, alert.investigation_recorded_at = started, now
-    alert.updated_at = alert.investigation_recorded_at
-    record(session, actor, actor.school_id, "alert.investigation", "alert", alert.id, now)
+    case.investigation_started, case.investigation_recorded_at = started, now
+    case.updated_at = case.investigation_recorded_at
+    record(session, actor, actor.school_id, "case.investigation", "case", case.id, now)
     return _updated(
-        alert,
-        N_("Noted on alert #{id}: an investigation (7 kap. 19 a §) has been started.")
+        case,
+        N_("Noted on case #{id}: an investigation (7 kap. 19 a §) has been started.")
         if started
-        else N_("Noted on alert #{id}: no investigation (7 kap. 19 a §) has been started yet."),
+        else N_("Noted on case #{id}: no investigation (7 kap. 19 a §) has been started yet."),
     )
 
 
 def check_in_history(session: Session, actor: Member, now: datetime, code: str) -> Outcome:
-    """A student's recent check-ins, for their mentor, coordinators, and the EHT while an alert is open.
+    """A student's recent check-ins, for their mentor, coordinators, and the EHT while a case is open.
 
     The note is never shown here; reading is audited because it is personal data about a child.
     """
@@ -229,15 +254,15 @@ def check_in_history(session: Session, actor: Member, now: datetime, code: str) 
     if not allowed and actor.is_eht:
         allowed = (
             session.scalar(
-                select(Alert.id)
-                .where(Alert.student_id == student.id, Alert.status != AlertStatus.RESOLVED)
+                select(AlertCase.id)
+                .where(AlertCase.student_id == student.id, AlertCase.status != AlertStatus.RESOLVED)
                 .limit(1)
             )
             is not None
         )
         if not allowed:
             raise Refused(
-                N_("The student health team can open {code}'s history while {code} has an open alert."),
+                N_("The student health team can open {code}'s history while {code} has an open case."),
                 code=student.code,
             )
     if not allowed:

@@ -309,23 +309,23 @@ def _bind_role(granted: bool, name: str) -> Binder:
     return bind
 
 
-_ALERT_ID = re.compile(r"^#?(\d{1,9})$")
+_CASE_ID = re.compile(r"^#?(\d{1,9})$")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 _YES = {"yes", "ja", "y", "j"}
 _NO = {"no", "nej", "n"}
 
 
-def _alert_id(token: str, name: str) -> int:
-    match = _ALERT_ID.match(token)
+def _case_id(token: str, name: str) -> int:
+    match = _CASE_ID.match(token)
     if not match:
-        raise Refused(N_("An alert is named by its number, for example 12 or #12."), usage=name)
+        raise Refused(N_("A case is named by its number, for example 12 or #12."), usage=name)
     return int(match.group(1))
 
 
 def _bind_alert(function: Callable[..., Outcome], name: str) -> Binder:
     def bind(args: list[str], _c: SchoolDefaults) -> Action:
         (token,) = _exactly(args, 1, name)
-        return partial(function, alert_id=_alert_id(token, name))
+        return partial(function, case_id=_case_id(token, name))
 
     return bind
 
@@ -333,7 +333,7 @@ def _bind_alert(function: Callable[..., Outcome], name: str) -> Binder:
 def _bind_alert_resolve(args: list[str], _c: SchoolDefaults) -> Action:
     if len(args) not in (2, 3):
         raise _usage("alert resolve")
-    alert_id = _alert_id(args[0], "alert resolve")
+    case_id = _case_id(args[0], "alert resolve")
     outcome = alerts.OUTCOME_NAMES.get(args[1].lower())
     if outcome is None:
         raise Refused(
@@ -351,15 +351,15 @@ def _bind_alert_resolve(args: list[str], _c: SchoolDefaults) -> Action:
             raise Refused(
                 N_("Write the follow-up date as YYYY-MM-DD, for example 2026-03-15."), usage="alert resolve"
             ) from None
-    return partial(alerts.resolve, alert_id=alert_id, outcome=outcome, follow_up_on=follow_up)
+    return partial(alerts.resolve, case_id=case_id, outcome=outcome, follow_up_on=follow_up)
 
 
 def _bind_alert_investigation(args: list[str], _c: SchoolDefaults) -> Action:
     token, answer = _exactly(args, 2, "alert investigation")
-    alert_id = _alert_id(token, "alert investigation")
+    case_id = _case_id(token, "alert investigation")
     if answer.lower() not in _YES | _NO:
         raise _usage("alert investigation")
-    return partial(alerts.record_investigation, alert_id=alert_id, started=answer.lower() in _YES)
+    return partial(alerts.record_investigation, case_id=case_id, started=answer.lower() in _YES)
 
 
 def _bind_threshold_set(args: list[str], _c: SchoolDefaults) -> Action:
@@ -574,28 +574,28 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "alerts",
         ("alerts", "larm"),
         N_("alerts"),
-        N_("Open early-warning alerts (student health team)."),
+        N_("Open cases, one per student, most urgent first; follow-ups due (student health team)."),
         _bind_no_args(alerts.open_alerts, "alerts"),
     ),
     CommandSpec(
         "alert ack",
         ("alert ack", "alert acknowledge", "larm kvittera", "larm kvitto"),
         N_("alert ack ID"),
-        N_("Acknowledge an alert: you have seen it (student health team)."),
+        N_("Acknowledge a case: you have seen it (student health team)."),
         _bind_alert(alerts.acknowledge, "alert ack"),
     ),
     CommandSpec(
         "alert own",
         ("alert own", "alert take", "larm ta", "larm äg", "larm ansvar"),
         N_("alert own ID"),
-        N_("Take responsibility for an alert (student health team)."),
+        N_("Take responsibility for a case (student health team)."),
         _bind_alert(alerts.take_ownership, "alert own"),
     ),
     CommandSpec(
         "alert resolve",
         ("alert resolve", "alert close", "larm lös", "larm avsluta", "larm klart"),
         N_("alert resolve ID talked|guardians|eht_meeting|referral|other [YYYY-MM-DD]"),
-        N_("Resolve an alert with what was done and an optional follow-up date (student health team)."),
+        N_("Resolve a case with what was done and an optional follow-up date (student health team)."),
         _bind_alert_resolve,
     ),
     CommandSpec(
@@ -609,7 +609,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "history",
         ("history", "historik"),
         N_("history CODE"),
-        N_("A student's recent check-ins (mentor, coordinators, EHT while an alert is open)."),
+        N_("A student's recent check-ins (mentor, coordinators, EHT while a case is open)."),
         _bind_code(alerts.check_in_history, "history"),
     ),
     CommandSpec(

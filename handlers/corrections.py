@@ -3,8 +3,9 @@
 A wrong answer (the wrong student, 5 days absent instead of 0) must not keep an alert open or
 skew a trend, but school records are deleted only under the records plan: so the check-in is
 kept, marked withdrawn, and no longer counted anywhere. The rules run again for the student at
-once, so alerts reflect what is left: an alert that the withdrawn check-in raised and that no
-longer holds is closed with that reason, and its card in the EHT channel says so. To correct a
+once, so the student's case reflects what is left: a rule that the withdrawn check-in raised and
+that no longer holds is withdrawn from the case (a case it opened with nothing else is closed with
+that reason), and the case's card in the EHT channel says so. To correct a
 check-in, withdraw it and log it again (`checkin undo CODE`, then `checkin CODE`).
 """
 
@@ -16,14 +17,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handlers.early_warning import WITHDRAWN, alert_titles, apply_results, channel_notice, situation_of
+from handlers.early_warning import alert_titles, apply_results, situation_of
 from handlers.lookups import find_student
 from handlers.results import Notification, Outcome
-from models import Alert, AlertStatus, CheckIn, Member, Student
+from models import CheckIn, Member, Student
 from models.audit import record
 from models.calendar import SchoolCalendar
 from models.messages import N_, Message, Refused, msg
-from models.rules import RULES, evaluate, thresholds_for
+from models.rules import evaluate, thresholds_for
 
 WITHDRAW_WITHIN = timedelta(hours=24)
 
@@ -76,44 +77,24 @@ def withdraw_check_in(session: Session, actor: Member, now: datetime, *, code: s
 def _run_rules_again(
     session: Session, student: Student, withdrawn: CheckIn, now: datetime
 ) -> tuple[list[Message], list[Notification]]:
-    """Alerts after the withdrawal: evidence updated; those the check-in raised and no longer hold closed."""
+    """The student's case after the withdrawal: evidence updated; the rules the check-in raised
+    that no longer hold withdrawn, and the case closed when it had nothing else."""
     school = student.school
-    results = evaluate(
-        situation_of(session, student, now),
-        thresholds_for(school.thresholds),
-        SchoolCalendar.for_school(school),
+    situation = situation_of(session, student, now)
+    results = evaluate(situation, thresholds_for(school.thresholds), SchoolCalendar.for_school(school))
+    evaluation = apply_results(
+        session, student, results, now, situation, withdrawn_since=withdrawn.recorded_at
     )
-    evaluation = apply_results(session, student, results, now)
-    notifications = list(evaluation.notifications)
-    # The time-based rules (no contact) are the daily run's to judge, not this one's.
-    gone = [rule.id for rule in RULES if not rule.daily and rule.id not in {r.rule for r in results}]
-    closed = session.scalars(
-        select(Alert)
-        .where(
-            Alert.student_id == student.id,
-            Alert.status != AlertStatus.RESOLVED,
-            Alert.opened_at >= withdrawn.recorded_at,
-            Alert.rule.in_(gone),
-        )
-        .order_by(Alert.id)
-    ).all()
-    for alert in closed:
-        alert.status, alert.resolved_at, alert.updated_at = AlertStatus.RESOLVED, now, now
-        alert.outcome = WITHDRAWN
-        record(session, None, school.id, "alert.withdraw", "alert", alert.id, now)
-        notice = channel_notice(alert)
-        if notice is not None:
-            notifications.append(notice)
     replies = []
-    if closed:
+    if evaluation.withdrawn:
         replies.append(
-            msg(N_("The alerts it raised are closed: {rules}."), rules=alert_titles(closed)),
+            msg(N_("The alerts it raised are closed: {rules}."), rules=alert_titles(evaluation.withdrawn)),
         )
-    if evaluation.raised:
+    if evaluation.new:
         replies.append(
             msg(
                 N_("Without it, the rules raise an alert for the student health team: {rules}."),
-                rules=alert_titles(evaluation.raised),
+                rules=alert_titles(evaluation.new),
             )
         )
-    return replies, notifications
+    return replies, list(evaluation.notifications)

@@ -26,6 +26,7 @@ from handlers.results import (
     AlertNotice,
     AlertRow,
     AlertSummary,
+    CrossedRule,
     Destination,
     Digest,
     DueMentee,
@@ -49,7 +50,17 @@ class Notifier(Protocol):
 
 CONTENT_TYPES: dict[str, type] = {
     cls.__name__: cls
-    for cls in (Message, DuePrompt, DueMentee, Digest, MentorOverdue, AlertSummary, AlertRow, AlertNotice)
+    for cls in (
+        Message,
+        DuePrompt,
+        DueMentee,
+        Digest,
+        MentorOverdue,
+        AlertSummary,
+        AlertRow,
+        AlertNotice,
+        CrossedRule,
+    )
 }
 
 

@@ -13,8 +13,9 @@ from datetime import datetime
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from handlers.alerts import open_case_rows
 from handlers.results import AlertRow, Outcome
-from models import Alert, AlertStatus, CheckIn, Member, Mentorship, Role, Student
+from models import Alert, AlertCase, AlertStatus, CheckIn, Member, Mentorship, Role, Student
 from models.trends import Direction, engagement_trend
 
 TREND_WINDOW = 6
@@ -29,6 +30,7 @@ class CaseloadRow:
     next_due_at: datetime | None
     sparkline: str
     direction: Direction
+    # The rules the student's open case crosses now (0: no open case).
     open_alerts: int
 
 
@@ -90,7 +92,13 @@ def _caseload_row(session: Session, mentorship: Mentorship) -> CaseloadRow:
     alerts = session.scalar(
         select(func.count())
         .select_from(Alert)
-        .where(Alert.student_id == student.id, Alert.status != AlertStatus.RESOLVED)
+        .join(AlertCase, AlertCase.id == Alert.case_id)
+        .where(
+            AlertCase.student_id == student.id,
+            AlertCase.status != AlertStatus.RESOLVED,
+            Alert.cleared_at.is_(None),
+            Alert.withdrawn_at.is_(None),
+        )
     )
     last = recent[0] if recent else None
     return CaseloadRow(
@@ -106,13 +114,7 @@ def _caseload_row(session: Session, mentorship: Mentorship) -> CaseloadRow:
 
 
 def _school_overview(session: Session, actor: Member, now: datetime) -> SchoolOverview:
-    alerts = session.execute(
-        select(Alert, Student.code)
-        .join(Student)
-        .where(Student.school_id == actor.school_id, Alert.status != AlertStatus.RESOLVED)
-        .order_by(Alert.opened_at)
-    ).all()
-    open_alerts = [AlertRow(code, a.rule, a.status.value, a.opened_at) for a, code in alerts]
+    open_alerts: list[AlertRow] = open_case_rows(session, actor.school)
     if not actor.has_role(Role.COORDINATOR):
         return SchoolOverview(open_alerts)
     # NOT EXISTS, correlated per student: it grows with this school, not with every mentorship.

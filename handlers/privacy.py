@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from handlers.access import require_role
 from handlers.lookups import find_student
 from handlers.results import Outcome, StudentExport
-from models import Alert, AuditEvent, CheckIn, Member, Mentorship, Role, School
+from models import AlertCase, AuditEvent, CheckIn, Member, Mentorship, Role, School
 from models.audit import record
 from models.messages import N_, Message, Refused, msg
 from models.personnummer import contains_personnummer
@@ -96,8 +96,10 @@ def export_student(session: Session, actor: Member, now: datetime, code: str) ->
     check_ins = session.scalars(
         select(CheckIn).where(CheckIn.student_id == student.id).order_by(CheckIn.recorded_at)
     ).all()
-    alerts = session.scalars(
-        select(Alert).where(Alert.student_id == student.id).order_by(Alert.opened_at)
+    cases = session.scalars(
+        select(AlertCase)
+        .where(AlertCase.student_id == student.id)
+        .order_by(AlertCase.opened_at, AlertCase.id)
     ).all()
     audit = session.scalars(
         select(AuditEvent)
@@ -139,9 +141,27 @@ def export_student(session: Session, actor: Member, now: datetime, code: str) ->
             }
             for c in check_ins
         ],
-        "alerts": [
-            _row(a, ("rule", "status", "evidence", "opened_at", "resolved_at", "outcome", "follow_up_on"))
-            for a in alerts
+        "cases": [
+            {
+                **_row(
+                    c,
+                    (
+                        "status",
+                        "risk",
+                        "opened_at",
+                        "resolved_at",
+                        "outcome",
+                        "follow_up_on",
+                        "investigation_started",
+                    ),
+                ),
+                "owner": c.owner.user_id if c.owner else None,
+                "alerts": [
+                    _row(a, ("rule", "evidence", "opened_at", "updated_at", "cleared_at", "withdrawn_at"))
+                    for a in c.alerts
+                ],
+            }
+            for c in cases
         ],
         "audit": [_row(e, ("at", "action")) for e in audit],
         # How long this is kept, and under which deletion decision (none: nothing is deleted).

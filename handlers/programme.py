@@ -31,7 +31,7 @@ from handlers.actors import configured_for
 from handlers.checkins import DIRECTION_WORDS
 from handlers.early_warning import OUTCOME_WORDS, WITHDRAWN
 from handlers.results import Outcome
-from models import Alert, CheckIn, Mentorship, Organisation, Person, School, Student
+from models import AlertCase, CheckIn, Mentorship, Organisation, Person, School, Student
 from models.calendar import SchoolCalendar
 from models.checkin import ENGAGEMENT_DIMENSIONS
 from models.messages import N_, Message, Refused, listing, msg
@@ -152,24 +152,25 @@ def programme_figures(session: Session, now: datetime, *, days: int = 30) -> lis
         check_ins[school_id].append(
             _CheckInRow(school_id, student_id, recorded_at, absent_days, tuple(ratings))
         )
+    # One case per student: what the team gets, acknowledges and closes.
     alerts: dict[int, list[_AlertRow]] = defaultdict(list)
     for row in session.execute(
         select(
             Student.school_id,
-            Alert.student_id,
-            Alert.opened_at,
-            Alert.acknowledged_at,
-            Alert.resolved_at,
-            Alert.outcome,
+            AlertCase.student_id,
+            AlertCase.opened_at,
+            AlertCase.acknowledged_at,
+            AlertCase.resolved_at,
+            AlertCase.outcome,
         )
-        .join(Student, Student.id == Alert.student_id)
+        .join(Student, Student.id == AlertCase.student_id)
         .where(
             or_(
-                and_(Alert.opened_at >= start, Alert.opened_at < now),
-                and_(Alert.resolved_at >= start, Alert.resolved_at < now),
+                and_(AlertCase.opened_at >= start, AlertCase.opened_at < now),
+                and_(AlertCase.resolved_at >= start, AlertCase.resolved_at < now),
             ),
             # Raised by a check-in its author took back: it no longer counts anywhere.
-            or_(Alert.outcome.is_(None), Alert.outcome != WITHDRAWN),
+            or_(AlertCase.outcome.is_(None), AlertCase.outcome != WITHDRAWN),
         )
     ):
         alerts[row[0]].append(_AlertRow(*row))

@@ -47,7 +47,7 @@ class DuePrompt:
 
 
 class AlertStep(StrEnum):
-    """A next step the student health team can take on an alert (see `AlertNotice.next_steps`)."""
+    """A next step the student health team can take on a case (see `AlertNotice.next_steps`)."""
 
     ACKNOWLEDGE = "acknowledge"
     TAKE_OWNERSHIP = "take_ownership"
@@ -56,30 +56,51 @@ class AlertStep(StrEnum):
     ANSWER_INVESTIGATION = "answer_investigation"
 
 
+class RuleState(StrEnum):
+    """How a rule on a case's card stands, compared with the card before."""
+
+    STEADY = "steady"
+    NEW = "new"  # crossed for the first time in this case, or again after it cleared
+    UPDATED = "updated"  # still crossed, with new numbers
+    CLEARED = "cleared"  # no longer holds (`models.rules.clears`)
+    WITHDRAWN = "withdrawn"  # the check-in behind it was withdrawn
+
+
 @dataclass(frozen=True)
-class AlertNotice:
-    """An early-warning alert as posted in the EHT channel: numbers and a trend, never free text.
+class CrossedRule:
+    """One rule on a case's card: what it means, the student's own numbers, the trend, and its state."""
 
-    Platforms render it with its `next_steps` (buttons, or typed commands in plain text); a later
-    change to the alert is posted as a new AlertNotice that replaces the earlier message.
-    """
-
-    alert_id: int
-    student_code: str
-    grade: int | None
-    class_name: str
     rule: str
     title: Message
     explanation: Message
     evidence: Message
-    sparkline: str
+    sparkline: str = ""
+    state: str = RuleState.STEADY.value
+
+
+@dataclass(frozen=True)
+class AlertNotice:
+    """A student's case as its one card in the EHT channel: the risk level first, then every rule
+    crossed with its numbers and trend, then where the case stands; never free text.
+
+    Platforms render it with its `next_steps` (buttons, or typed commands in plain text); a later
+    change to the case is posted as a new AlertNotice that replaces the earlier message.
+    """
+
+    case_id: int
+    student_code: str
+    grade: int | None
+    class_name: str
+    risk: str
     status: str
     timezone: str
+    rules: list[CrossedRule] = field(default_factory=list)
     acknowledged_by: str | None = None  # user ids
     owner: str | None = None
     outcome: Message | None = None
     follow_up_on: date | None = None
-    # Repeated or long absence only: has an investigation (7 kap. 19 a §) started? None: not answered.
+    # A rule about repeated or long absence is crossed: has an investigation (7 kap. 19 a §)
+    # started? None: not answered.
     asks_investigation: bool = False
     investigation_started: bool | None = None
     # Posted again because nobody acknowledged it in time.
@@ -89,8 +110,8 @@ class AlertNotice:
     def next_steps(self) -> tuple[AlertStep, ...]:
         """What the team can do next, the one definition every platform draws its buttons from.
 
-        A resolved alert offers nothing (its outcome is final). Take ownership stays on an owned
-        alert, so a colleague can take it over; Acknowledge only until someone has.
+        A resolved case offers nothing (its outcome is final). Take ownership stays on an owned
+        case, so a colleague can take it over; Acknowledge only until someone has.
         """
         if self.status == AlertStatus.RESOLVED.value:
             return ()
@@ -99,6 +120,16 @@ class AlertNotice:
         if self.asks_investigation and self.investigation_started is None:
             steps.append(AlertStep.ANSWER_INVESTIGATION)
         return tuple(steps)
+
+    @property
+    def new_rules(self) -> list[CrossedRule]:
+        return [r for r in self.rules if r.state == RuleState.NEW.value]
+
+    @property
+    def crossed(self) -> list[CrossedRule]:
+        """The rules the student crosses now."""
+        gone = (RuleState.CLEARED.value, RuleState.WITHDRAWN.value)
+        return [r for r in self.rules if r.state not in gone]
 
 
 @dataclass(frozen=True)
@@ -118,6 +149,7 @@ class Digest:
     prompts_answered: int
     check_ins: int
     overdue: list[MentorOverdue]
+    # Open cases (one per student).
     open_alerts: int
 
     @property
@@ -127,7 +159,8 @@ class Digest:
 
 @dataclass(frozen=True)
 class AlertSummary:
-    """The weekly list of open alerts for the student health team's channel."""
+    """The weekly list for the student health team's channel: each open case once, with its age
+    and owner, the most worrying first."""
 
     timezone: str
     rows: list[AlertRow]
@@ -203,20 +236,27 @@ class MenteeList:
 
 @dataclass(frozen=True)
 class AlertRow:
+    """One case in a list: the student, its risk, where it stands, and the rules it crosses now."""
+
     student_code: str
-    rule: str
+    rules: list[str]
     status: str
     opened_at: datetime
-    alert_id: int = 0
+    case_id: int = 0
+    risk: str = "watch"
     owner: str | None = None
     follow_up_on: date | None = None
+    # Days since it opened (the weekly summary says how long a case has waited).
+    age_days: int | None = None
 
 
 @dataclass(frozen=True)
 class AlertList:
+    """The open cases, the most worrying first."""
+
     timezone: str
     rows: list[AlertRow]
-    # Resolved alerts whose follow-up date has come (recently): the owner has something to do.
+    # Resolved cases whose follow-up date has come (recently): the owner has something to do.
     follow_ups: list[AlertRow] = field(default_factory=list)
 
 

@@ -3,7 +3,7 @@
 Nothing here knows about chat platforms; `handlers/` builds use cases on top of it.
 """
 
-from models.alert import Alert, AlertStatus
+from models.alert import Alert, AlertCase, AlertStatus
 from models.audit import AuditEvent
 from models.base import Base
 from models.bootstrap import BoundCoordinator, FirstInstall
@@ -15,11 +15,13 @@ from models.organisation import Organisation, Person
 from models.outbox import ClockRoutine, OutboxMessage, OutboxStatus
 from models.people import Member, Role
 from models.prompt import Prompt, PromptStatus
+from models.risk import RiskLevel
 from models.school import School, SchoolBreak
 from models.student import Student
 
 __all__ = [
     "Alert",
+    "AlertCase",
     "AlertStatus",
     "AuditEvent",
     "Base",
@@ -40,6 +42,7 @@ __all__ = [
     "Prompt",
     "PromptStatus",
     "ReferenceKind",
+    "RiskLevel",
     "Role",
     "School",
     "SchoolBreak",

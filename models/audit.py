@@ -9,7 +9,7 @@ from typing import TextIO
 from sqlalchemy import ForeignKey, Index, String, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
-from models.alert import Alert
+from models.alert import Alert, AlertCase
 from models.base import Base, UTCDateTime
 from models.checkin import CheckIn
 from models.db import Database
@@ -60,6 +60,7 @@ _STUDENT_OF = {
     "check_in": (CheckIn, CheckIn.student_id),
     "mentorship": (Mentorship, Mentorship.student_id),
     "alert": (Alert, Alert.student_id),
+    "case": (AlertCase, AlertCase.student_id),
 }
 _BATCH = 500
 

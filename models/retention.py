@@ -3,7 +3,7 @@
 Swedish public-records law decides when school records may go: only under the school provider's
 deletion decision (gallringsbeslut). So deletion follows the period of a decision a coordinator
 has recorded for the school, never an ad-hoc request, and where no decision is recorded nothing is
-deleted. What goes: check-ins (with their notes), resolved alerts and audit events older than the
+deleted. What goes: check-ins (with their notes), resolved cases and audit events older than the
 period, and students inactive for longer, with everything about them.
 """
 
@@ -15,7 +15,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from models.alert import Alert, AlertStatus
+from models.alert import AlertCase, AlertStatus
 from models.audit import AuditEvent
 from models.checkin import CheckIn
 from models.school import School
@@ -59,9 +59,12 @@ def apply_retention(session: Session, school: School, now: datetime) -> Retentio
     check_ins = session.execute(
         delete(CheckIn).where(CheckIn.student_id.in_(students), CheckIn.recorded_at < cutoff)
     ).rowcount
+    # A resolved case goes whole, with the rules it held (the foreign key cascades).
     alerts = session.execute(
-        delete(Alert).where(
-            Alert.student_id.in_(students), Alert.status == AlertStatus.RESOLVED, Alert.updated_at < cutoff
+        delete(AlertCase).where(
+            AlertCase.student_id.in_(students),
+            AlertCase.status == AlertStatus.RESOLVED,
+            AlertCase.updated_at < cutoff,
         )
     ).rowcount
     if gone_students:

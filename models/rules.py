@@ -12,6 +12,10 @@ can never reach an alert.
 Rules that read check-ins run when a check-in is logged; `no_contact` depends on time passing and
 runs daily (`Rule.daily`). The count and attendance rules speak only when the newest check-in adds
 to what they count: absences that already raised an alert the EHT resolved do not raise it again.
+
+A rule that no longer holds for a student *clears* (`clears`): back above the attendance threshold,
+fewer counted in the last 30 days, no low rating any more, contact again. A case shows it as cleared
+rather than forgetting it; a concern never clears by itself (only the EHT can close it).
 """
 
 from __future__ import annotations
@@ -62,7 +66,33 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("drop_points", 2, 1, 4, N_("A drop of this many points against the student's average alerts.")),
     Parameter("average_of", 3, 1, 10, N_("How many earlier ratings make the student's own average.")),
     Parameter("no_contact_weeks", 3, 1, 20, N_("School weeks without a check-in with contact that alert.")),
-    Parameter("reraise_days", 3, 1, 30, N_("School days before an unacknowledged alert is raised again.")),
+    Parameter(
+        "reraise_days",
+        3,
+        1,
+        30,
+        N_(
+            "School days before an unacknowledged case is raised again, once; then its coordinators are told."
+        ),
+    ),
+    Parameter(
+        "urgent_attendance_percent",
+        80,
+        50,
+        100,
+        N_("A case is urgent when attendance falls below this percentage."),
+    ),
+    Parameter("at_risk_rules", 3, 2, 8, N_("This many rules crossed at once make a case at least at risk.")),
+    Parameter(
+        "channel_risk",
+        1,
+        1,
+        3,
+        N_(
+            "The lowest risk posted in the EHT channel at once (1 watch, 2 at risk, 3 urgent); "
+            "lower cases wait for the weekly summary."
+        ),
+    ),
 )
 PARAMETERS_BY_NAME = {p.name: p for p in PARAMETERS}
 # Each threshold's Swedish name, shown to Swedish readers (rules.po translates the English name to
@@ -80,6 +110,9 @@ SWEDISH_NAMES = {
     N_("average_of"): "snitt_av",
     N_("no_contact_weeks"): "veckor_utan_kontakt",
     N_("reraise_days"): "larma_igen_dagar",
+    N_("urgent_attendance_percent"): "akut_närvaro",
+    N_("at_risk_rules"): "risk_antal_regler",
+    N_("channel_risk"): "kanal_risknivå",
 }
 
 
@@ -312,12 +345,24 @@ def _attendance(s: Situation, t: Thresholds, calendar: SchoolCalendar) -> RuleRe
     )
 
 
+# The monthly markers: rule id -> (what the check-in counts, the threshold's name).
+MONTHLY = {
+    "absent_days": ("absent_days", "absent_days_month"),
+    "skipped_lessons": ("unexcused_lessons", "skipped_lessons_month"),
+    "late_arrivals": ("late_arrivals", "late_arrivals_month"),
+}
+
+
+def _in_the_month(s: Situation, attribute: str) -> list[int]:
+    return [getattr(c, attribute) for c in s.history if s.today - MONTH < c.on <= s.today]
+
+
 def _monthly(rule_id: str, attribute: str, threshold: str) -> Check:
     def check(s: Situation, t: Thresholds, _calendar: SchoolCalendar) -> RuleResult | None:
         latest = s.latest
         if latest is None or getattr(latest, attribute) == 0:
             return None
-        recent = [getattr(c, attribute) for c in s.history if s.today - MONTH < c.on <= s.today]
+        recent = _in_the_month(s, attribute)
         if sum(recent) < t[threshold]:
             return None
         return RuleResult(
@@ -422,21 +467,21 @@ RULES: tuple[Rule, ...] = (
         "absent_days",
         N_("Full-day absences"),
         N_("{absent_days_month} or more full days absent in a month."),
-        _monthly("absent_days", "absent_days", "absent_days_month"),
+        _monthly("absent_days", *MONTHLY["absent_days"]),
         about_absence=True,
     ),
     Rule(
         "skipped_lessons",
         N_("Skipped lessons"),
         N_("{skipped_lessons_month} or more unexcused lessons in a month."),
-        _monthly("skipped_lessons", "unexcused_lessons", "skipped_lessons_month"),
+        _monthly("skipped_lessons", *MONTHLY["skipped_lessons"]),
         about_absence=True,
     ),
     Rule(
         "late_arrivals",
         N_("Late arrivals"),
         N_("{late_arrivals_month} or more late arrivals in a month."),
-        _monthly("late_arrivals", "late_arrivals", "late_arrivals_month"),
+        _monthly("late_arrivals", *MONTHLY["late_arrivals"]),
     ),
     Rule(
         "low_rating",
@@ -468,6 +513,39 @@ RULES: tuple[Rule, ...] = (
     ),
 )
 RULES_BY_ID = {rule.id: rule for rule in RULES}
+
+
+def clears(
+    rule_id: str,
+    evidence: Mapping[str, Any],
+    s: Situation,
+    t: Thresholds,
+    calendar: SchoolCalendar,
+) -> bool:
+    """Whether a rule the student crossed (with this evidence) no longer holds on `s.today`.
+
+    Judged only on what is known: an attendance rate over too few school days, a check-in without
+    ratings or a "did not meet" leaves a crossing as it was. A concern never clears by itself.
+    """
+    latest = s.latest
+    if rule_id == "attendance":
+        rate = attendance_rate(s.history, s.today, t["attendance_weeks"] * SCHOOL_WEEK, calendar)
+        return rate is not None and rate.rate * 100 >= t["attendance_percent"]
+    if rule_id in MONTHLY:
+        attribute, threshold = MONTHLY[rule_id]
+        return sum(_in_the_month(s, attribute)) < t[threshold]
+    if rule_id == "low_rating":
+        rated = latest is not None and any(r is not None for r in latest.ratings)
+        return rated and _low_rating(s, t, calendar) is None
+    if rule_id == "rating_drop":
+        dimension = evidence.get("dimension")
+        if latest is None or dimension not in ENGAGEMENT_DIMENSIONS:
+            return False
+        rating = latest.rating(dimension)
+        return rating is not None and float(evidence.get("average", 0)) - rating < t["drop_points"]
+    if rule_id == "no_contact":
+        return _no_contact(s, t, calendar) is None
+    return False
 
 
 def evaluate(

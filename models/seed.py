@@ -32,12 +32,12 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import Table, func, insert, select, text
 from sqlalchemy.orm import Session
 
-from models import Alert, CheckIn, Member, Mentorship, Organisation, Prompt, School, Student
+from models import Alert, AlertCase, CheckIn, Member, Mentorship, Organisation, Prompt, School, Student
 from models.cadence import DEFAULT_CADENCE, next_due
 from models.calendar import SchoolCalendar
 from models.db import Database
 from models.rules import thresholds_for
-from models.seed_alerts import Team, term_alerts
+from models.seed_alerts import Team, term_cases
 
 BATCH = 5_000
 TIMEZONE = "Europe/Stockholm"
@@ -105,14 +105,16 @@ class SeedReport:
     mentorships: int = 0
     check_ins: int = 0
     prompts: int = 0
-    alerts: int = 0
+    cases: int = 0
+    alerts: int = 0  # the rules crossed in the cases
     seconds: float = 0.0
 
     def summary(self) -> str:
         return (
             f"seeded {self.schools} school(s), {self.members} member(s), {self.students} student(s), "
             f"{self.mentorships} mentorship(s), {self.check_ins} check-in(s), {self.prompts} prompt(s), "
-            f"{self.alerts} alert(s) in namespace {self.namespace!r} in {self.seconds:.1f} s"
+            f"{self.cases} case(s) with {self.alerts} rule(s) crossed in namespace {self.namespace!r} "
+            f"in {self.seconds:.1f} s"
         )
 
 
@@ -274,9 +276,10 @@ def seed(
         2 + 2 * size.check_ins_per_student
     )
     progress = Progress(total_rows, progress_out)
-    models = (Organisation, School, Member, Student, Mentorship, CheckIn, Prompt, Alert)
+    models = (Organisation, School, Member, Student, Mentorship, CheckIn, Prompt, AlertCase, Alert)
     tables = [model.__table__ for model in models]
-    organisation_t, school_t, member_t, student_t, mentorship_t, check_in_t, prompt_t, alert_t = tables
+    organisation_t, school_t, member_t, student_t, mentorship_t, check_in_t, prompt_t = tables[:7]
+    case_t, alert_t = tables[7:]
     with db.transaction() as session:
         run = _run_number(session)
         namespace = f"{NAMESPACE}-{run}"
@@ -420,11 +423,17 @@ def seed(
                 for prompt in prompts:
                     batch.add(prompt_t, {**prompt, "id": ids["prompt"], "mentorship_id": mentorship_id})
                     ids["prompt"] += 1
-                raised = term_alerts(rng, team, check_ins, term_days[0], now) if with_alerts else []
-                for alert in raised:
-                    batch.add(alert_t, {**alert, "id": ids["alert"], "student_id": student_id})
-                    ids["alert"] += 1
-                    report.alerts += 1
+                cases = term_cases(rng, team, check_ins, term_days[0], now) if with_alerts else []
+                for seeded in cases:
+                    case_id = ids["alert_case"]
+                    ids["alert_case"] += 1
+                    batch.add(case_t, {**seeded.case, "id": case_id, "student_id": student_id})
+                    report.cases += 1
+                    for alert in seeded.alerts.values():
+                        row = {**alert, "id": ids["alert"], "case_id": case_id, "student_id": student_id}
+                        batch.add(alert_t, row)
+                        ids["alert"] += 1
+                        report.alerts += 1
                 report.check_ins += len(check_ins)
                 report.prompts += len(prompts)
                 report.students += 1

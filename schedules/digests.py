@@ -1,4 +1,6 @@
-"""Weekly digests: participation and overdue check-ins for coordinators, open alerts for the EHT."""
+"""Weekly digests: participation and overdue check-ins for coordinators; for the EHT each open
+case once, the most worrying first, with its age and owner (cases below the channel's risk level
+reach the team here)."""
 
 from __future__ import annotations
 
@@ -9,11 +11,12 @@ from sqlalchemy import case, func, select
 from sqlalchemy.orm import Session
 
 from handlers.actors import language_of
-from handlers.alerts import open_alert_rows
+from handlers.alerts import open_case_rows
 from handlers.delivery import enqueue
+from handlers.early_warning import local_today
 from handlers.results import AlertSummary, Digest, MentorOverdue, Notification, Recipient
 from models import (
-    Alert,
+    AlertCase,
     AlertStatus,
     CheckIn,
     Member,
@@ -95,7 +98,7 @@ def _queue_coordinator_digests(
 def _queue_eht_summary(session: Session, school: School, key: str, now: datetime) -> int:
     if not school.eht_channel:
         return 0
-    summary = AlertSummary(school.timezone, open_alert_rows(session, school.id))
+    summary = AlertSummary(school.timezone, open_case_rows(session, school, local_today(school, now)))
     enqueue(
         session,
         school,
@@ -150,9 +153,9 @@ def build_digest(session: Session, school: School, start: datetime, end: datetim
     )
     open_alerts = session.scalar(
         select(func.count())
-        .select_from(Alert)
-        .join(Student, Alert.student_id == Student.id)
-        .where(Student.school_id == school.id, Alert.status != AlertStatus.RESOLVED)
+        .select_from(AlertCase)
+        .join(Student, AlertCase.student_id == Student.id)
+        .where(Student.school_id == school.id, AlertCase.status != AlertStatus.RESOLVED)
     )
     return Digest(
         timezone=school.timezone,

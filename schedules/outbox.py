@@ -189,8 +189,8 @@ def _mark_sent(db: Database, sent: list[tuple[int, str | None]], now: datetime) 
             row.status, row.sent_at, row.message_ref = OutboxStatus.SENT, now, references[row.id]
             content = row.content
             if content.get("type") == AlertNotice.__name__ and not row.replaces:
-                # Later changes to the alert update this message in place.
-                remember_message(session, content["alert_id"], references[row.id])
+                # Later changes to the case update this message in place.
+                remember_message(session, content["case_id"], references[row.id])
             prompt_ids += row.prompt_ids or []
         if prompt_ids:
             session.execute(

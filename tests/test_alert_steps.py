@@ -1,4 +1,4 @@
-"""An alert offers the same next steps in Slack, in Teams and in the console, in every state.
+"""A case offers the same next steps in Slack, in Teams and in the console, in every state.
 
 Rendered from plain `AlertNotice`s, so every combination of status and investigation answer is
 covered without a database; test_teams.py and tests/slack/test_alerts.py press the buttons.
@@ -14,23 +14,28 @@ import pytest
 from bot.render_text import render_alert
 from bot.slack.blocks import alert_content
 from bot.teams.cards import alert_card, card_json
-from handlers.results import AlertNotice
+from handlers.results import AlertNotice, CrossedRule
 from models.messages import msg
 from models.rules import RULES_BY_ID, evidence_message
 from tests.teams_support import buttons
 
 ABSENCE = AlertNotice(
-    alert_id=7,
+    case_id=7,
     student_code="7B-03",
     grade=7,
     class_name="7B",
-    rule="absent_days",
-    title=msg(RULES_BY_ID["absent_days"].title),
-    explanation=msg("{absent_days_month} or more full days absent in a month.", absent_days_month=3),
-    evidence=evidence_message("absent_days", {"count": 4}),
-    sparkline="▆▃",
+    risk="at_risk",
     status="open",
     timezone="Europe/Stockholm",
+    rules=[
+        CrossedRule(
+            rule="absent_days",
+            title=msg(RULES_BY_ID["absent_days"].title),
+            explanation=msg("{absent_days_month} or more full days absent in a month.", absent_days_month=3),
+            evidence=evidence_message("absent_days", {"count": 4}),
+            sparkline="▆▃",
+        )
+    ],
     asks_investigation=True,
 )
 
@@ -82,7 +87,7 @@ EVERY_STEP = {"acknowledge", "take over", "resolve", "investigation"}
     [
         ({}, EVERY_STEP),
         ({"status": "acknowledged", "acknowledged_by": "eva"}, EVERY_STEP - {"acknowledge"}),
-        # A colleague can take over an alert someone owns.
+        # A colleague can take over a case someone owns.
         ({"status": "owned", "acknowledged_by": "eva", "owner": "lis"}, EVERY_STEP - {"acknowledge"}),
         ({"status": "owned", "owner": "lis", "investigation_started": False}, {"take over", "resolve"}),
         # Resolved is final: no buttons at all, not even the unanswered investigation question.
@@ -98,7 +103,7 @@ def test_every_platform_offers_the_same_next_steps(
 
 
 @pytest.mark.parametrize("language", ["en", "sv"])
-def test_a_resolved_alert_says_the_investigation_question_went_unanswered(language: str) -> None:
+def test_a_resolved_case_says_the_investigation_question_went_unanswered(language: str) -> None:
     resolved = replace(ABSENCE, status="resolved", owner="lis")
     said = {
         "en": "Investigation (7 kap. 19 a §): not answered.",

@@ -353,7 +353,7 @@ def test_two_workers_on_a_slow_platform_prompt_each_mentor_once(
     assert Counter(to for to, _ in platform.prompts()) == Counter(f"mentor{n}" for n in range(12))
 
 
-def test_the_clock_runs_early_warning_daily_and_alerts_update_in_place(
+def test_the_clock_runs_early_warning_daily_and_the_card_updates_in_place(
     bot: Driver, clock: Clock, notifier: RecordingNotifier
 ) -> None:
     one_student(bot)
@@ -364,7 +364,7 @@ def test_the_clock_runs_early_warning_daily_and_alerts_update_in_place(
         mentorship.started_at = at(2026, 3, 2, 9)
         mentorship.cadence = "off"
         mentorship.next_due_at = None
-    # Before 07:00 nothing runs; after, the no-contact rule raises one alert, once that day.
+    # Before 07:00 nothing runs; after, the no-contact rule opens one case, posted once that day.
     clock.tick(at(2026, 3, 23, 6, 30))
     clock.tick(at(2026, 3, 23, 7, 5))
     clock.tick(at(2026, 3, 23, 12, 0))
@@ -372,9 +372,9 @@ def test_the_clock_runs_early_warning_daily_and_alerts_update_in_place(
     assert len(alerts) == 1
     position, destination, notice = alerts[0]
     assert (destination.platform, notice.to.id, notice.replaces) == ("console", "eht", None)
-    assert notice.content.rule == "no_contact"
+    assert [rule.rule for rule in notice.content.rules] == ["no_contact"]
     # The EHT acknowledges: the channel message is updated in place, not posted again.
-    bot.say("erik", f"alert ack {notice.content.alert_id}")
+    bot.say("erik", f"alert ack {notice.content.case_id}")
     clock.deliver(at(2026, 3, 23, 12, 5))
     update = notifier.sent[-1][1]
     assert isinstance(update.content, AlertNotice) and update.replaces == f"ref-{position + 1}"

@@ -151,7 +151,7 @@ def test_personal_identity_number_is_redacted_from_free_text(school: Driver) -> 
 def test_alerts_are_for_the_student_health_team(school: Driver) -> None:
     assert school.say("anna", "alerts").outcome.refused
     school.say("admin", "role add @erik eht")
-    assert "No open alerts" in school.say("erik", "alerts").text
+    assert "No open cases" in school.say("erik", "alerts").text
 
 
 def test_language_is_per_person(school: Driver) -> None:
@@ -239,10 +239,10 @@ def test_mentees_says_a_check_in_is_waiting_now_while_a_prompt_is_open(school: D
     assert "väntar" not in text and "nästa mån 8 mars 08:30" in text
 
 
-def test_a_mentor_withdraws_their_own_check_in_within_a_day_and_alerts_follow(school: Driver) -> None:
+def test_a_mentor_withdraws_their_own_check_in_within_a_day_and_the_case_follows(school: Driver) -> None:
     school.say("admin", "eht #eht")
     school.now = datetime(2027, 3, 1, 9, tzinfo=UTC)
-    school.check_in("anna", "7B-03", affective="1")  # low rating: alert #1, rightly
+    school.check_in("anna", "7B-03", affective="1")  # low rating: case #1, rightly
     school.now += timedelta(days=2)
     mistaken = school.check_in("anna", "7B-03", affective="1", concern="yes", concern_domain="school")
     assert "Concern" in mistaken.text
@@ -252,14 +252,14 @@ def test_a_mentor_withdraws_their_own_check_in_within_a_day_and_alerts_follow(sc
     assert not reply.outcome.refused
     assert "Your check-in of 7B-03 from 2027-03-03 10:00 is withdrawn" in reply.text
     assert "checkin 7B-03" in reply.text and "The alerts it raised are closed: Concern" in reply.text
-    # The channel's cards are updated: the concern closed with the reason, the low rating's evidence
-    # without the withdrawn check-in.
-    low, concern = reply.sent
-    assert "Low engagement" in low and "(latest ratings 1)" in low
-    assert "Concern" in concern and "outcome: the check-in behind it was withdrawn" in concern
+    # The case's one card is updated: the concern withdrawn, the low rating's evidence without the
+    # withdrawn check-in.
+    [card] = reply.sent
+    assert "• Low engagement (updated): affective engagement rated 1 (latest ratings 1)" in card
+    assert "• Concern raised (withdrawn)" in card and card.splitlines()[0].endswith("· Low engagement")
     # The rules see what is left: the earlier low rating still holds, the concern is gone.
-    open_alerts = school.say("admin", "alerts").text
-    assert "Low engagement" in open_alerts and "Concern" not in open_alerts
+    open_cases = school.say("admin", "alerts").text
+    assert "Low engagement" in open_cases and "Concern" not in open_cases
     history = school.say("anna", "history 7B-03").text
     assert len(history.splitlines()) == 2 and "1 Mar" in history and "concern" not in history
     assert "last check-in 1 Mar" in school.say("anna", "mentees").text
@@ -268,11 +268,19 @@ def test_a_mentor_withdraws_their_own_check_in_within_a_day_and_alerts_follow(sc
     assert len(records) == 2 and records[1].withdrawn_at is not None and records[0].withdrawn_at is None
     with school.db.transaction() as session:
         actions = session.scalars(select(AuditEvent.action).order_by(AuditEvent.id)).all()
-        assert "checkin.withdraw" in actions and "alert.withdraw" in actions
+        assert "checkin.withdraw" in actions and "case.withdraw" in actions
     # Correcting it: log it again with the right answers.
     school.check_in("anna", "7B-03", affective="2")
     assert "Check-ins of 7B-03" in school.say("anna", "history 7B-03").text
     assert len(saved(school)) == 3
+
+
+def test_a_case_opened_by_a_withdrawn_check_in_alone_is_closed_with_the_reason(school: Driver) -> None:
+    school.say("admin", "eht #eht")
+    school.check_in("anna", "7B-03", concern="yes", concern_domain="school")
+    [card] = school.say("anna", "checkin undo 7B-03").sent
+    assert "✅ Watch · Case #1" in card and "outcome: the check-in behind it was withdrawn" in card
+    assert "No open cases." in school.say("admin", "alerts").text
 
 
 def test_withdrawing_is_refused_after_a_day_or_with_nothing_to_withdraw(school: Driver) -> None:

@@ -7,7 +7,16 @@ from datetime import UTC, date, datetime
 from sqlalchemy import func, select
 
 from handlers.delivery import enqueue, from_json, to_json
-from handlers.results import AlertNotice, DueMentee, DuePrompt, Notification, Recipient
+from handlers.results import (
+    AlertNotice,
+    AlertRow,
+    AlertSummary,
+    CrossedRule,
+    DueMentee,
+    DuePrompt,
+    Notification,
+    Recipient,
+)
 from models import Organisation, OutboxMessage, School
 from models.db import Database
 from models.messages import msg
@@ -39,20 +48,31 @@ def test_content_round_trips_through_json() -> None:
         "Europe/Stockholm", [DueMentee("7B-03", "7B-03 Alex", datetime(2026, 11, 23, 7, 30, tzinfo=UTC))]
     )
     notice = AlertNotice(
-        alert_id=1,
+        case_id=1,
         student_code="7B-03",
         grade=7,
         class_name="7B",
-        rule="low_rating",
-        title=msg("Low engagement"),
-        explanation=msg("x {n}", n=1),
-        evidence=msg("rated {n}", n=msg("one")),
-        sparkline="▁▃",
+        risk="at_risk",
         status="open",
         timezone="Europe/Stockholm",
+        rules=[
+            CrossedRule(
+                rule="low_rating",
+                title=msg("Low engagement"),
+                explanation=msg("x {n}", n=1),
+                evidence=msg("rated {n}", n=msg("one")),
+                sparkline="▁▃",
+                state="new",
+            ),
+            CrossedRule("concern", msg("Concern raised"), msg("x"), msg("a concern"), state="cleared"),
+        ],
         follow_up_on=date(2026, 12, 1),
     )
-    for content in (prompt, notice, msg("Plain")):
+    summary = AlertSummary(
+        "Europe/Stockholm",
+        [AlertRow("7B-03", ["low_rating"], "owned", datetime(2026, 11, 23, tzinfo=UTC), 1, "urgent", "eva")],
+    )
+    for content in (prompt, notice, summary, msg("Plain")):
         assert from_json(to_json(content)) == content
 
 

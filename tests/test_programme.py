@@ -31,6 +31,7 @@ from handlers.programme import (
 )
 from models import (
     Alert,
+    AlertCase,
     AlertStatus,
     CheckIn,
     CheckInKind,
@@ -152,18 +153,26 @@ class Builder:
             status = AlertStatus.RESOLVED
         else:
             status = AlertStatus.ACKNOWLEDGED if acknowledged else AlertStatus.OPEN
+        # A student's case, with the one rule it was raised for.
+        case = AlertCase(
+            student=student,
+            status=status,
+            opened_at=opened,
+            updated_at=resolved or acknowledged or opened,
+            raised_at=opened,
+            acknowledged_at=acknowledged,
+            resolved_at=resolved,
+            outcome=outcome,
+        )
+        self.session.add(case)
         self.session.add(
             Alert(
+                case=case,
                 student=student,
                 rule=rule,
-                status=status,
                 evidence={"trend": "▅▃▁"},
                 opened_at=opened,
-                updated_at=resolved or acknowledged or opened,
-                raised_at=opened,
-                acknowledged_at=acknowledged,
-                resolved_at=resolved,
-                outcome=outcome,
+                updated_at=opened,
             )
         )
 
@@ -446,7 +455,8 @@ students = st.builds(
     mentored=picked(True, True, False, None),
     check_ins=st.integers(0, 5).flatmap(lambda n: st.lists(check_ins, min_size=n, max_size=n)),
     alerts=st.integers(0, 3).flatmap(lambda n: st.lists(alerts, min_size=n, max_size=n)),
-)
+    # A student has at most one open case at a time.
+).filter(lambda student: sum(stored_alert(a)[2] is None for a in student.alerts) <= 1)
 # 0 to 9 students a school, as likely as each other: around 5 is where it matters.
 schools = st.integers(0, 9).flatmap(lambda n: st.lists(students, min_size=n, max_size=n))
 programmes = st.lists(schools, min_size=1, max_size=3)

@@ -184,7 +184,7 @@ def test_audit_export_names_students_by_code_not_internal_ids(bot: Driver, db: D
     assert about["student.history"] == ("7B-03", "student", "7B-03")
     assert about["mentorship.assign"][0] == "7B-03"
     assert about["checkin.create"][0] == "7B-03"
-    assert about["alert.raise"][0] == "7B-03"
+    assert about["case.open"][:2] == ("7B-03", "case")
     assert about["school.eht_channel"][0] == ""
     assert [r["object_id"] for r in rows if r["action"] == "student.add"] == ["6A-01", "7B-03"]
 

@@ -1,7 +1,9 @@
 """One end-to-end story, run on every adapter, so the platforms cannot drift apart.
 
-Assign a mentee, the clock prompts the mentor, the mentor checks in with a worrying rating, an
-alert reaches the student health team's channel, a member of the team acknowledges it.
+Assign a mentee, the clock prompts the mentor, the mentor checks in with answers that cross two
+early-warning rules, the student's one case reaches the student health team's channel as one card,
+nobody answers and it is raised once more, a member of the team acknowledges it, and it is never
+raised again.
 
 A platform joins by implementing `ScenarioDriver` (seven small methods) and adding itself to
 `DRIVERS`. People are short names ("admin", "anna"); "admin" is a configured coordinator and the
@@ -32,7 +34,7 @@ from bot.slack.blocks import ACTION_ALERT_ACK
 from handlers.actors import Caller, SchoolDefaults
 from handlers.dispatch import Core
 from handlers.results import Destination, Notification, Outcome, RecipientKind
-from models import Alert, CheckIn, OutboxMessage, OutboxStatus
+from models import AlertCase, CheckIn, OutboxMessage, OutboxStatus
 from models.db import Database
 from schedules.clock import Clock
 from tests.clock_support import at, start_mentorships
@@ -58,7 +60,7 @@ class ScenarioDriver(Protocol):
         """The same filled-in form arrives twice (a double click, or the platform re-sending it)."""
 
     def acknowledge(self, user: str, alert_id: int) -> str:
-        """`user` acknowledges the alert as the platform offers it (a button where there is one)."""
+        """`user` acknowledges the case as the platform offers it (a button where there is one)."""
 
     def tick(self, now: datetime) -> None:
         """One pass of the clock at `now`, delivering through this platform's notifier."""
@@ -81,6 +83,8 @@ WORRYING = {
     "concern": "no",
     "note": "Private worry about home",
 }
+# Crosses two rules at once: low engagement (affective 1) and late arrivals (5 in a month).
+TWO_RULES = {**WORRYING, "late_arrivals": "5"}
 
 
 # -- console (the handlers and plain-text rendering) --------------------------------------------
@@ -300,7 +304,7 @@ class SlackDriver:
 
     def acknowledge(self, user: str, alert_id: int) -> str:
         with self.db.transaction() as session:
-            ref = session.get_one(Alert, alert_id).message_ref
+            ref = session.get_one(AlertCase, alert_id).message_ref
         channel, _, ts = str(ref).rpartition(":")
         response = self.sim.click(self._id(user), ACTION_ALERT_ACK, str(alert_id), ts, channel)
         return self._settled(self.sim.reply_to(response))
@@ -356,7 +360,12 @@ def platform(request: pytest.FixtureRequest, db: Database) -> Iterator[ScenarioD
         yield driver
 
 
-def test_assign_prompt_check_in_alert_acknowledge(platform: ScenarioDriver) -> None:
+def case_cards(platform: ScenarioDriver, case: int = 1) -> list[str]:
+    """The cards of a case in the EHT channel, as they read now."""
+    return [text for text in platform.sent_to("#eht") if f"Case #{case} " in text]
+
+
+def test_assign_prompt_check_in_one_case_acknowledge_never_again(platform: ScenarioDriver) -> None:
     # The coordinator sets up the school.
     assert "Student 7B-03 registered" in platform.say("admin", "student add 7B-03 Alex grade=7 class=7B")
     assert "7B-03 is now mentored by" in platform.say("admin", "assign 7B-03 @anna")
@@ -370,22 +379,39 @@ def test_assign_prompt_check_in_alert_acknowledge(platform: ScenarioDriver) -> N
     prompt = platform.sent_to("@anna")[-1]
     assert "Time to check in" in prompt and "7B-03 Alex" in prompt
 
-    # A wrong answer is a question again; then the worrying check-in raises an alert.
+    # A wrong answer is a question again; then the worrying check-in crosses two rules.
     assert "Enter a whole number from 1 to 5." in platform.check_in(
-        "anna", "7B-03", {**WORRYING, "affective": "7"}
+        "anna", "7B-03", {**TWO_RULES, "affective": "7"}
     )
-    reply = platform.check_in("anna", "7B-03", WORRYING)
+    with time_machine.travel(at(2026, 10, 19, 9), tick=True):
+        reply = platform.check_in("anna", "7B-03", TWO_RULES)
     assert "Check-in for 7B-03 saved" in reply
     assert "raised an alert for the student health team" in reply
-    [alert] = [text for text in platform.sent_to("#eht") if "Alert #1" in text]
-    assert "7B-03" in alert and "affective engagement rated 1" in alert
-    assert "Private worry" not in alert and "football" not in alert
+    # Exactly one card for the student, the risk first, both rules with their numbers.
+    [card] = case_cards(platform)
+    assert card.index("Watch") < card.index("Case #1") < card.index("7B-03")
+    assert "Late arrivals" in card and "5 late arrivals in the last 30 days" in card
+    assert "Low engagement" in card and "affective engagement rated 1" in card
+    assert "Private worry" not in card and "football" not in card
 
-    # Only the student health team acknowledges; the alert is updated in place.
+    # Nobody acknowledges it: after three school days it is raised once more, as a new post.
+    platform.tick(at(2026, 10, 21, 9))
+    assert len(case_cards(platform)) == 1
+    platform.tick(at(2026, 10, 22, 9))
+    cards = case_cards(platform)
+    assert len(cards) == 2 and "raised again" in cards[-1]
+
+    # Only the student health team acknowledges; the card is updated in place.
     assert "Only the student health team" in platform.acknowledge("anna", 1)
     assert "acknowledged" in platform.acknowledge("erik", 1)
-    [alert] = [text for text in platform.sent_to("#eht") if "Alert #1" in text]
-    assert "acknowledged by @erik" in alert.lower()
+    assert "acknowledged by @erik" in case_cards(platform)[-1].lower()
+
+    # Acknowledged: never raised again, and the coordinators are not asked to step in.
+    for moment in (at(2026, 10, 23, 9), at(2026, 10, 27, 9), at(2026, 10, 29, 9), at(2026, 11, 4, 9)):
+        platform.tick(moment)
+    assert len(case_cards(platform)) == 2
+    assert not any("Nobody in the student health team" in text for text in platform.sent_to("@admin"))
+    assert not any("Private worry" in text for text in platform.sent_to("#eht"))
 
 
 def test_a_form_that_arrives_twice_is_saved_once(platform: ScenarioDriver) -> None:
@@ -469,8 +495,8 @@ def test_two_schools_in_one_workspace_keep_to_their_own(platform: ScenarioDriver
         assert "saved" in platform.check_in("anna", "7B-03", WORRYING)
         bo = {**WORRYING, "affective": "3", "behavioural": "1"}
         assert "saved" in platform.check_in("mia", "7B-03", bo)
-    ek_alerts = [text for text in platform.sent_to("#eht") if "Alert #" in text]
-    bjork_alerts = [text for text in platform.sent_to("#eht2") if "Alert #" in text]
+    ek_alerts = [text for text in platform.sent_to("#eht") if "Case #" in text]
+    bjork_alerts = [text for text in platform.sent_to("#eht2") if "Case #" in text]
     assert ek_alerts and bjork_alerts
     assert all("affective engagement rated 1" in text for text in ek_alerts)
     assert not any("affective engagement rated 1" in text for text in bjork_alerts)

@@ -247,7 +247,7 @@ def test_a_follow_up_on_a_school_day_reminds_its_owner_that_morning_once(bot: Dr
         (
             at(2026, 4, 28, 7),
             "erik",
-            "[→ @erik] Follow-up for 7B-03 on Tuesday 28 April: alert #1 (Low engagement) "
+            "[→ @erik] Follow-up for 7B-03 on Tuesday 28 April: case #1 (Low engagement) "
             "was resolved with: talked with the student.",
         )
     ]
@@ -268,9 +268,9 @@ def test_alerts_lists_the_follow_ups_that_are_due(bot: Driver, clock: Clock) -> 
     bot.now = at(2026, 4, 28, 9)
     listing = bot.say("erik", "alerts").text
     assert listing.splitlines() == [
-        "No open alerts.",
+        "No open cases.",
         "Follow-ups due:",
-        "  #1    7B-03        Low engagement         @erik · 28 Apr",
+        "  #1    7B-03        @erik · 28 Apr · Low engagement",
     ]
 
 

@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
 
 from bot.render_text import render_notification, render_reply
 from handlers.actors import Caller, SchoolDefaults
 from handlers.dispatch import Core
 from models import (
-    Alert,
+    AlertCase,
     AlertStatus,
     CheckIn,
     Member,
@@ -112,27 +113,31 @@ def as_text(core: Core, user: str, command: str) -> list[str]:
     return [line for reply in outcome.reply for line in render_reply("en", reply)]
 
 
-def test_the_demo_school_has_alerts_in_every_state_for_the_eht(db: Database) -> None:
+def test_the_demo_school_has_cases_in_every_state_for_the_eht(db: Database) -> None:
     core, _driver = console_school(db)
     with db.transaction() as session:
-        alerts = session.scalars(select(Alert)).all()
-        statuses = Counter(alert.status for alert in alerts)
+        cases = session.scalars(select(AlertCase).options(selectinload(AlertCase.alerts))).all()
+        statuses = Counter(case.status for case in cases)
         assert set(statuses) == set(AlertStatus)
-        resolved = [a for a in alerts if a.status is AlertStatus.RESOLVED]
-        assert all(a.outcome and a.owner_id and a.resolved_at for a in resolved)
-        assert any(a.follow_up_on for a in resolved)
-        # The alerts are the rules' own: one unresolved per student and rule, evidence in numbers.
-        unresolved = [(a.student_id, a.rule) for a in alerts if a.status is not AlertStatus.RESOLVED]
-        assert len(unresolved) == len(set(unresolved))
+        resolved = [c for c in cases if c.status is AlertStatus.RESOLVED]
+        assert all(c.outcome and c.owner_id and c.resolved_at for c in resolved)
+        assert any(c.follow_up_on for c in resolved)
+        # At most one open case per student, holding the rules' own crossings, evidence in numbers.
+        open_cases = [c.student_id for c in cases if c.status is not AlertStatus.RESOLVED]
+        assert len(open_cases) == len(set(open_cases))
+        assert all(c.alerts for c in cases)
+        alerts = [a for c in cases for a in c.alerts]
         assert all(a.rule in RULES_BY_ID and "trend" in a.evidence for a in alerts)
+        assert any(a.cleared_at for a in alerts) and len(alerts) > len(cases)
+        assert {c.risk for c in cases} >= {"watch", "at_risk"}
         school = session.scalars(select(School)).one()
         assert (school.name, school.eht_channel) == ("Björkskolan", "eht")
     listing = as_text(core, "eht", "alerts")
-    assert listing[0] == "Open alerts:"
+    assert listing[0] == "Open cases:"
     assert {"open", "acknowledged", "owned"} <= {word for line in listing for word in line.split()}
     # The EHT acts on one: the channel is named once, with one '#'.
-    alert_id = next(line for line in listing if " open " in line).split()[0].lstrip("#")
-    outcome = core.command(Caller("console", "local", "eht"), f"alert own {alert_id}")
+    case_id = next(line for line in listing if " open " in line).split()[0].lstrip("#")
+    outcome = core.command(Caller("console", "local", "eht"), f"alert own {case_id}")
     [notice] = [render_notification("en", n) for n in outcome.notifications]
     assert notice.startswith("[→ #eht] ") and "##" not in notice
 

@@ -38,6 +38,7 @@ from handlers.results import (
     AlertRow,
     AlertSummary,
     CheckInHistory,
+    CrossedRule,
     Digest,
     DueMentee,
     DuePrompt,
@@ -54,7 +55,7 @@ from handlers.results import (
     ThresholdRow,
 )
 from models.messages import Refused, msg
-from models.rules import PARAMETERS, RULES_BY_ID, evidence_message, parse_threshold
+from models.rules import PARAMETERS, RULES_BY_ID, evidence_message, parse_threshold, thresholds_for
 from models.trends import Direction
 from tests.teams_support import card_of, texts_in
 
@@ -146,29 +147,36 @@ def _walk(value: Any) -> Iterator[Any]:
             yield from _walk(inner)
 
 
+def crossed(rule: str, evidence: dict[str, Any], state: str = "steady") -> CrossedRule:
+    return CrossedRule(
+        rule=rule,
+        title=msg(RULES_BY_ID[rule].title),
+        explanation=RULES_BY_ID[rule].explain(thresholds_for({})),
+        evidence=evidence_message(rule, evidence),
+        sparkline="▆▃",
+        state=state,
+    )
+
+
+DROP = crossed("rating_drop", {"dimension": "affective", "rating": 1, "average": 3.3})
+ATTENDANCE = crossed("attendance", {"percent": 84.5, "school_days": 20, "absent": 3})
+
+
 def notice(**changes: Any) -> AlertNotice:
     base = AlertNotice(
-        alert_id=7,
+        case_id=7,
         student_code="7B-02",
         grade=7,
         class_name="7B",
-        rule="rating_drop",
-        title=msg(RULES_BY_ID["rating_drop"].title),
-        explanation=RULES_BY_ID["rating_drop"].explain({"drop_points": 2}),
-        evidence=evidence_message("rating_drop", {"dimension": "affective", "rating": 1, "average": 3.3}),
-        sparkline="▆▃",
+        risk="watch",
         status="open",
         timezone=TZ,
+        rules=[DROP],
     )
     return replace(base, **changes)
 
 
-ABSENCE = {
-    "rule": "attendance",
-    "title": msg(RULES_BY_ID["attendance"].title),
-    "evidence": evidence_message("attendance", {"percent": 84.5, "school_days": 20, "absent": 3}),
-    "asks_investigation": True,
-}
+ABSENCE = {"rules": [ATTENDANCE], "risk": "at_risk", "asks_investigation": True}
 NOTICES = {
     "open": notice(),
     "reraised": notice(reraised=True),
@@ -178,8 +186,22 @@ NOTICES = {
     "absence open": notice(**ABSENCE),
     "absence answered": notice(**ABSENCE, status="owned", owner="lis", investigation_started=False),
     "absence resolved": notice(**ABSENCE, status="resolved", owner="lis", outcome=msg("other")),
+    "updated": notice(
+        risk="urgent",
+        rules=[
+            crossed("concern", {"domain": "home"}, "new"),
+            replace(ATTENDANCE, state="updated"),
+            replace(DROP, state="cleared"),
+            crossed("late_arrivals", {"count": 5}, "withdrawn"),
+        ],
+        asks_investigation=True,
+    ),
 }
-ALERT_ROWS = [AlertRow("7B-02", "attendance", "owned", WHEN, alert_id=7, owner="lis")]
+ALERT_ROWS = [
+    AlertRow("7B-02", ["attendance", "concern"], "owned", WHEN, 7, "urgent", owner="lis", age_days=3),
+    AlertRow("7B-03", ["late_arrivals"], "open", WHEN, case_id=8, risk="watch", age_days=1),
+    AlertRow("7B-04", ["low_rating"], "open", WHEN, case_id=9, risk="at_risk", age_days=0),
+]
 CONTENTS = {
     **{f"alert {name}": content for name, content in NOTICES.items()},
     "prompt": DuePrompt(TZ, [DueMentee("7B-02", "7B-02 Alex", WHEN)]),
@@ -283,7 +305,7 @@ def test_every_form_is_swedish() -> None:
     slack = [
         checkin_modal("sv", "7B-02", "7B-02 Alex").to_dict(),
         resolve_modal(
-            "sv", msg("Resolve alert #{id} for {code}: {rule}", id=7, code="7B-02", rule="x"), "{}"
+            "sv", msg("Resolve case #{id} for {code}: {rules}", id=7, code="7B-02", rules="x"), "{}"
         ).to_dict(),
         import_modal("sv").to_dict(),
         home_view("sv", summary).to_dict(),

@@ -10,7 +10,7 @@ import pytest
 from sqlalchemy import select
 
 from bot.teams.messages import with_names
-from models import Alert, AlertStatus, CheckIn, ConversationReference, School, Student
+from models import AlertCase, AlertStatus, CheckIn, ConversationReference, School, Student
 from models.db import Database
 from schedules.clock import Clock
 from tests.clock_support import at, start_mentorships
@@ -285,7 +285,7 @@ def alert_in_channel(school: TeamsWorld, **answers: object) -> dict:
     posts = school.fake.in_conversation(EHT_CHANNEL)
     assert "receives mentorbot's alerts" in posts[0].text
     alert = posts[-1]
-    assert "Alert #" in alert.text and "· 7B-03" in alert.text and "Secret" not in str(alert.activity)
+    assert "Case #" in alert.text and "· 7B-03" in alert.text and "Secret" not in str(alert.activity)
     return {"post": alert, "buttons": buttons(card_of(alert.activity))}
 
 
@@ -305,16 +305,16 @@ def test_eht_alert_lifecycle_by_card_in_the_channel_updated_in_place(school: Tea
     assert "Acknowledge" not in buttons(card_of(post.current))
 
     answer = erik.press(actions["Take ownership"], channel=EHT_CHANNEL)
-    assert "You own alert" in answer.text and "alert resolve" not in answer.text
+    assert "You own case" in answer.text and "alert resolve" not in answer.text
     assert "owner @Erik" in post.text
 
     assert "Choose what was done" in erik.press(actions["Resolve"], channel=EHT_CHANNEL).text
     answer = erik.press(actions["Resolve"], {"outcome": "talked", "follow_up": ""}, channel=EHT_CHANNEL)
     assert "resolved" in answer.text
     assert "outcome: talked with the student" in post.text and buttons(card_of(post.current)) == {}
-    assert len(school.fake.in_conversation(EHT_CHANNEL)) == 2  # the channel notice and the one alert
+    assert len(school.fake.in_conversation(EHT_CHANNEL)) == 2  # the channel notice and the one card
     with school.db.transaction() as session:
-        assert session.scalars(select(Alert)).one().status is AlertStatus.RESOLVED
+        assert session.scalars(select(AlertCase)).one().status is AlertStatus.RESOLVED
 
 
 def test_a_colleague_can_take_over_an_owned_alert_and_a_resolved_one_has_no_buttons(
@@ -332,7 +332,7 @@ def test_a_colleague_can_take_over_an_owned_alert_and_a_resolved_one_has_no_butt
     bo.press(take_over, channel=EHT_CHANNEL)
     assert "owner @Bo" in post.text
     with school.db.transaction() as session:
-        owned = session.scalars(select(Alert).where(Alert.rule == "absent_days")).one()
+        owned = session.scalars(select(AlertCase)).one()
         assert owned.owner.user_id == aad_of("bo")
 
     bo.press(actions["Resolve"], {"outcome": "talked", "follow_up": ""}, channel=EHT_CHANNEL)

@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import select
 
 from handlers.actors import SchoolDefaults, find_or_create_school
-from models import Alert, AlertStatus, CheckIn, Mentorship, Prompt, PromptStatus, School, Student
+from models import AlertCase, AlertStatus, CheckIn, Mentorship, Prompt, PromptStatus, School, Student
 from models.db import Database
 from schedules.clock import Clock
 from tests.teams_support import Posted, TeamsWorld, aad_of, buttons, card_of, teams_world
@@ -154,7 +154,7 @@ def test_alert_cards_act_in_the_alerts_school_for_someone_in_both(schools: Teams
 
     def status() -> AlertStatus:
         with schools.db.transaction() as session:
-            return session.scalars(select(Alert.status)).one()
+            return session.scalars(select(AlertCase.status)).one()
 
     # A card claiming another organisation's school is refused and changes nothing.
     forged = {**actions["Acknowledge"], "school": elsewhere(schools)}
@@ -162,7 +162,7 @@ def test_alert_cards_act_in_the_alerts_school_for_someone_in_both(schools: Teams
     assert status() is AlertStatus.OPEN and post.updates == []
     # Without the school (a card from before), Eva acts in Söderskolan, where it does not exist.
     unstamped = {k: v for k, v in actions["Acknowledge"].items() if k != "school"}
-    assert "There is no alert" in eva.press(unstamped, channel=CHANNEL_B).text
+    assert "There is no case" in eva.press(unstamped, channel=CHANNEL_B).text
 
     # Eva is EHT in both schools: the card's own school is where she acts.
     answer = eva.press(actions["Acknowledge"], channel=CHANNEL_B)

@@ -1,12 +1,13 @@
-"""The buttons on an EHT alert: Acknowledge, Take ownership, Resolve… and the investigation Yes/No.
+"""The buttons on a case's card in the EHT channel: Acknowledge, Take ownership, Resolve… and the
+investigation Yes/No.
 
 They call the same use cases as `alert ack|own|resolve|investigation` (handlers/alerts.py), so
 only EHT members can act and every step is audited there. The presser gets a private answer in
 their language; the channel message changes through the use case's own notification, which the
-outbox delivers as chat.update of the alert's message. Each press is keyed by presser, message
+outbox delivers as chat.update of the card. Each press is keyed by presser, message
 and button, so a double click (or Slack delivering a press twice) acts once.
 
-Resolve… first checks that the presser may resolve the alert (`before_resolving`), then opens a
+Resolve… first checks that the presser may resolve the case (`before_resolving`), then opens a
 small modal asking what was done and an optional follow-up date; the submission resolves it.
 """
 
@@ -54,11 +55,11 @@ from models import Member
 from models.base import utcnow
 from models.messages import N_, Message, Refused, msg
 
-# An alert id as our buttons carry it; anything else (and ids beyond a 32-bit integer) is not ours.
+# A case number as our buttons carry it; anything else (and ids beyond a 32-bit integer) is not ours.
 ALERT_ID = re.compile(r"[0-9]{1,9}")
 # Slack's ids are short; a longer value in a payload is not from Slack and must not bloat a key.
 ID_MAX = 40
-BUTTON_UNREADABLE = N_("I could not read that button. Type /mentor alerts to see the open alerts.")
+BUTTON_UNREADABLE = N_("I could not read that button. Type /mentor alerts to see the open cases.")
 CHOOSE_OUTCOME = N_("Choose what was done.")
 CHOOSE_DATE = N_("Choose a date with the date picker.")
 PAST_FOLLOW_UP = N_("The follow-up date cannot be in the past.")
@@ -66,7 +67,7 @@ PAST_FOLLOW_UP = N_("The follow-up date cannot be in the past.")
 AlertStep = Callable[..., Outcome]
 
 
-def alert_id_of(value: object) -> int | None:
+def case_id_of(value: object) -> int | None:
     return int(value) if isinstance(value, str) and ALERT_ID.fullmatch(value) else None
 
 
@@ -116,14 +117,14 @@ def _register_step(app: AsyncApp, deps: Deps, action_id: str, use_case: AlertSte
     @on_press(app, deps, action_id)
     async def pressed(press: Press) -> None:
         caller = press.caller
-        alert_id = alert_id_of(press.action.get("value"))
-        if alert_id is None:
+        case_id = case_id_of(press.action.get("value"))
+        if case_id is None:
             await _unreadable(deps, caller, press.body, press.respond, press.client)
             return
         where = _message_ts(press.body)
-        key = f"slack:{action_id}:{caller.workspace_id}:{caller.user_id}:{where}:{alert_id}"
+        key = f"slack:{action_id}:{caller.workspace_id}:{caller.user_id}:{where}:{case_id}"
         # The core also delivers the use case's notice: chat.update of the alert message.
-        outcome = await off_loop(deps.core.run, caller, partial(use_case, alert_id=alert_id), key=key)
+        outcome = await off_loop(deps.core.run, caller, partial(use_case, case_id=case_id), key=key)
         await press.answer(outcome.language, outcome.reply, outcome.destination)
 
 
@@ -131,18 +132,18 @@ def _register_resolve(app: AsyncApp, deps: Deps) -> None:
     @on_press(app, deps, ACTION_ALERT_RESOLVE)
     async def resolve_pressed(press: Press) -> None:
         caller = press.caller
-        alert_id = alert_id_of(press.action.get("value"))
-        if alert_id is None:
+        case_id = case_id_of(press.action.get("value"))
+        if case_id is None:
             await _unreadable(deps, caller, press.body, press.respond, press.client)
             return
-        outcome = await off_loop(deps.core.run, caller, partial(before_resolving, alert_id=alert_id))
+        outcome = await off_loop(deps.core.run, caller, partial(before_resolving, case_id=case_id))
         heading = next((r for r in outcome.reply if isinstance(r, Message)), None)
         if outcome.refused or heading is None:
             await press.answer(outcome.language, outcome.reply)
             return
-        # The form remembers the alert's school, where the submission acts.
+        # The form remembers the case's school, where the submission acts.
         where = outcome.destination
-        metadata = alert_metadata(alert_id, outcome.language, _channel_of(press.body), school_id(where))
+        metadata = alert_metadata(case_id, outcome.language, _channel_of(press.body), school_id(where))
         modal = stamp_view(resolve_modal(outcome.language, heading, metadata), where)
         await _open_modal(press.client, press.body.get("trigger_id"), modal)
 
@@ -165,13 +166,13 @@ def _register_resolve(app: AsyncApp, deps: Deps) -> None:
         # Answered privately in the channel the button was pressed in (a DM when unknown).
         where = {"channel_id": meta["channel"]} if meta.get("channel") else {}
         try:
-            alert_id = alert_id_of(meta.get("alert"))
-            if alert_id is None:
+            case_id = case_id_of(meta.get("alert"))
+            if case_id is None:
                 await _unreadable(deps, caller, where, None, client)
                 return
             # Once per form: a second Save (or Slack's retry) of the same modal resolves nothing more.
             key = f"slack:{RESOLVE_CALLBACK}:{str(view.get('id') or body.get('trigger_id'))[:ID_MAX]}"
-            action = partial(resolve, alert_id=alert_id, outcome=outcome_key, follow_up_on=follow_up_on)
+            action = partial(resolve, case_id=case_id, outcome=outcome_key, follow_up_on=follow_up_on)
             outcome = await off_loop(deps.core.run, caller, action, key=key)
             await answer_replies(
                 where, None, client, caller.user_id, outcome.language, outcome.reply, outcome.destination

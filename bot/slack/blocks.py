@@ -7,14 +7,15 @@ One function per surface: `reply_blocks` (ephemeral answers to /mentor), `notifi
 `bot.render_text`, so a new content type from the domain degrades to text instead of breaking
 delivery.
 
-An EHT alert (`alert_content`) shows the student's code, grade and class, the rule and why it
-fired, the evidence in numbers with the trend, and where the alert stands; never a check-in's
-note or strengths (an `AlertNotice` does not carry them). Its buttons are its `next_steps`, the
-same as Teams draws: Acknowledge (until someone has), Take ownership (an owned alert too, so a
-colleague can take over), Resolve…, and Yes/No for the 7 kap. 19 a § investigation question on
-absence rules until it is answered; a resolved alert has none. Resolve… opens a small modal with
-the outcome (required) and an optional follow-up date, rather than resolving from a select in the
-message: resolving is final and takes the alert's buttons away, so it deserves a deliberate
+A student's case (`alert_content`) is one card: the risk level first, the student's code, grade
+and class, what is new, then each rule crossed with why it fires and the evidence in numbers with
+the trend (a rule that cleared says so), and where the case stands; never a check-in's note or
+strengths (an `AlertNotice` does not carry them). Its buttons are its `next_steps`, the same as
+Teams draws: Acknowledge (until someone has), Take ownership (an owned case too, so a colleague
+can take over), Resolve…, and Yes/No for the 7 kap. 19 a § investigation question on absence
+rules until it is answered; a resolved case has none. Resolve… opens a small modal with the
+outcome (required) and an optional follow-up date, rather than resolving from a select in the
+message: resolving is final and takes the card's buttons away, so it deserves a deliberate
 Save, and the follow-up date the lifecycle asks for needs a date picker anyway.
 """
 
@@ -49,15 +50,15 @@ from slack_sdk.models.views import View
 from bot.i18n import gettext as _g
 from bot.i18n import local_date, local_time, translate
 from bot.render_text import (
-    alert_evidence,
     alert_heading,
-    alert_lines,
+    alert_news,
     alert_status,
     investigation_state,
     render_help,
     render_notification,
     render_prompt,
     render_reply,
+    rule_line,
 )
 from handlers.checkin_form import FIELDS, RATING_WORDS, FieldKind, FormField
 from handlers.checkins import DIRECTION_WORDS
@@ -72,8 +73,8 @@ from handlers.results import (
     Notification,
     OpenCheckIn,
     Reply,
+    RuleState,
 )
-from models.alert import AlertStatus
 from models.messages import N_, Message, msg
 
 CHECKIN_CALLBACK = "checkin"
@@ -83,7 +84,7 @@ ROSTER_FIELD = "roster"
 ACTION_CHECKIN = "prompt_checkin"
 ACTION_SNOOZE = "prompt_snooze"
 ACTION_NOTMET = "prompt_notmet"
-# The buttons on an EHT alert; the value is the alert's id.
+# The buttons on a case's card; the value is the case's number.
 ACTION_ALERT_ACK = "alert_ack"
 ACTION_ALERT_OWN = "alert_own"
 ACTION_ALERT_RESOLVE = "alert_resolve"
@@ -220,7 +221,7 @@ def _button(language: str, label: str, action_id: str, value: str, style: str | 
 # --- EHT alerts ---------------------------------------------------------------------------------
 
 
-# The buttons for an alert's next steps (`AlertNotice.next_steps`), in the order they are offered.
+# The buttons for a case's next steps (`AlertNotice.next_steps`), in the order they are offered.
 STEP_BUTTONS = {
     AlertStep.ACKNOWLEDGE: (N_("Acknowledge"), ACTION_ALERT_ACK, "primary"),
     AlertStep.TAKE_OWNERSHIP: (N_("Take ownership"), ACTION_ALERT_OWN, None),
@@ -229,60 +230,60 @@ STEP_BUTTONS = {
 
 
 def alert_content(language: str, notice: AlertNotice) -> Content:
-    resolved = notice.status == AlertStatus.RESOLVED.value
-    alert_id = str(notice.alert_id)
+    """A case's one card: risk and student first, what is new, each rule, the status, the buttons."""
+    case_id = str(notice.case_id)
+    heading = alert_heading(language, notice)
     status = translate(language, msg(N_("Status: {status}"), status=alert_status(language, notice)))
-    blocks: list[Block] = [
-        HeaderBlock(text=f"{'✅' if resolved else '⚠'} {alert_heading(language, notice)}"[:150]),
-        SectionBlock(
-            text=MarkdownTextObject(
-                text=f"*{escape(translate(language, notice.title))}*\n"
-                f"{escape(translate(language, notice.explanation))}"
-            )
-        ),
-        SectionBlock(text=MarkdownTextObject(text=escape(alert_evidence(language, notice)))),
-        # mrkdwn: "acknowledged by @U123" becomes a real mention, so the team sees who.
-        ContextBlock(elements=[MarkdownTextObject(text=mrkdwn(status))]),
-    ]
+    blocks: list[Block] = [HeaderBlock(text=heading[:150])]
+    news = alert_news(language, notice)
+    if news:
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=f"*{escape(news)}*")))
+    for rule in notice.rules:
+        text = escape(rule_line(language, rule))
+        if rule.state not in (RuleState.CLEARED.value, RuleState.WITHDRAWN.value):
+            text += f"\n_{escape(translate(language, rule.explanation))}_"
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=text[:SECTION_MAX])))
+    # mrkdwn: "acknowledged by @U123" becomes a real mention, so the team sees who.
+    blocks.append(ContextBlock(elements=[MarkdownTextObject(text=mrkdwn(status))]))
     steps = notice.next_steps
     if AlertStep.ANSWER_INVESTIGATION in steps:
         blocks += [
             SectionBlock(text=MarkdownTextObject(text=escape(investigation_state(language, notice)))),
             ActionsBlock(
-                block_id=f"alert_investigation:{alert_id}",
+                block_id=f"alert_investigation:{case_id}",
                 elements=[
-                    _button(language, N_("Yes"), ACTION_ALERT_INVESTIGATION_YES, alert_id),
-                    _button(language, N_("No"), ACTION_ALERT_INVESTIGATION_NO, alert_id),
+                    _button(language, N_("Yes"), ACTION_ALERT_INVESTIGATION_YES, case_id),
+                    _button(language, N_("No"), ACTION_ALERT_INVESTIGATION_NO, case_id),
                 ],
             ),
         ]
     elif notice.asks_investigation:
         blocks.append(_context(investigation_state(language, notice)))
     buttons = [
-        _button(language, label, action_id, alert_id, style=style)
+        _button(language, label, action_id, case_id, style=style)
         for step, (label, action_id, style) in STEP_BUTTONS.items()
         if step in steps
     ]
     if buttons:
-        blocks.append(ActionsBlock(block_id=f"alert:{alert_id}", elements=buttons))
-    # The notification text (what a phone shows) is the heading line: numbers and the rule, no more.
-    return _content(alert_lines(language, notice)[0], blocks)
+        blocks.append(ActionsBlock(block_id=f"alert:{case_id}", elements=buttons))
+    # The notification text (what a phone shows) is the heading line: risk, student and rules, no more.
+    return _content(heading, blocks[: MESSAGE_BLOCKS_MAX - 1])
 
 
-def alert_metadata(alert_id: int, language: str, channel: str, school: int | None = None) -> str:
-    """What the resolve modal must remember: the alert, the presser's language, where to answer,
-    and the school the alert belongs to (read back as untrusted, see `bot.schools`)."""
-    data = {"alert": str(alert_id), "lang": language, "channel": channel}
+def alert_metadata(case_id: int, language: str, channel: str, school: int | None = None) -> str:
+    """What the resolve modal must remember: the case, the presser's language, where to answer,
+    and the school the case belongs to (read back as untrusted, see `bot.schools`)."""
+    data = {"alert": str(case_id), "lang": language, "channel": channel}
     return json.dumps(data | ({"school": str(school)} if school is not None else {}))
 
 
 def resolve_modal(language: str, heading: Message, metadata: str) -> View:
-    """Resolve an alert: what was done (one of the lifecycle's outcomes) and an optional follow-up date."""
+    """Resolve a case: what was done (one of the lifecycle's outcomes) and an optional follow-up date."""
     return _validated(
         View(
             type="modal",
             callback_id=RESOLVE_CALLBACK,
-            title=PlainTextObject(text=_g(language, N_("Resolve alert"))[:24]),
+            title=PlainTextObject(text=_g(language, N_("Resolve case"))[:24]),
             submit=PlainTextObject(text=_g(language, N_("Resolve"))[:24]),
             close=PlainTextObject(text=_g(language, N_("Cancel"))[:24]),
             private_metadata=metadata,
@@ -545,7 +546,7 @@ def home_view(language: str, summary: HomeSummary) -> View:
                 for row in school.overdue[:30]
             ] or ["-"]
             blocks.append(_section([f"*{overdue_title}:*", *overdue], code=False))
-        # The text renderer already knows the words for alert statuses.
+        # The text renderer already knows the words for case statuses and risk levels.
         alerts = render_reply(language, AlertList(summary.timezone, school.open_alerts))
         blocks.extend(_sections(alerts[:31]))
     return _validated(View(type="home", blocks=blocks[:VIEW_BLOCKS_MAX]))
@@ -563,9 +564,7 @@ def _caseload_section(language: str, timezone: str, row: CaseloadRow) -> Section
         else _g(language, "no check-ins scheduled")
     )
     trend = f"{row.sparkline} {_g(language, DIRECTION_WORDS[row.direction])}" if row.sparkline else ""
-    alerts = (
-        translate(language, msg(N_("{count} open alerts"), count=row.open_alerts)) if row.open_alerts else ""
-    )
+    alerts = _g(language, N_("open case with the EHT")) if row.open_alerts else ""
     details = " · ".join(part for part in (last, due, alerts) if part)
     text = f"*{escape(row.label)}*  {escape(trend)}\n{escape(details)}"
     return SectionBlock(

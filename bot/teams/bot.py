@@ -502,27 +502,29 @@ class TeamsBot:
 
     @staticmethod
     def _alert_action(data: dict[str, Any]) -> Action | Message | None:
-        """The use case a button on an alert card stands for; None for a button we do not know."""
+        """The use case a button on a case's card stands for; None for a button we do not know.
+
+        The card's `alert` is the case's number (the name the cards have always carried)."""
         do, alert = data.get("do"), data.get("alert")
         if not isinstance(alert, int) or isinstance(alert, bool) or not 0 < alert < 10**9:
             return None
         if do == "alert.ack":
-            return partial(acknowledge, alert_id=alert)
+            return partial(acknowledge, case_id=alert)
         if do == "alert.own":
-            return partial(take_ownership, alert_id=alert)
+            return partial(take_ownership, case_id=alert)
         if do == "alert.investigation" and isinstance(data.get("started"), bool):
-            return partial(record_investigation, alert_id=alert, started=data["started"])
+            return partial(record_investigation, case_id=alert, started=data["started"])
         if do == "alert.resolve":
             outcome, follow_up = data.get("outcome"), data.get("follow_up") or ""
             if outcome not in OUTCOME_WORDS:
-                return msg(N_("Choose what was done before you resolve the alert."))
+                return msg(N_("Choose what was done before you resolve the case."))
             if not isinstance(follow_up, str) or (follow_up and not _DATE.match(follow_up)):
                 return msg(N_("Write the follow-up date as YYYY-MM-DD, for example 2026-03-15."))
             try:
                 follow_up_on = date.fromisoformat(follow_up) if follow_up else None
             except ValueError:
                 return msg(N_("Write the follow-up date as YYYY-MM-DD, for example 2026-03-15."))
-            return partial(resolve, alert_id=alert, outcome=outcome, follow_up_on=follow_up_on)
+            return partial(resolve, case_id=alert, outcome=outcome, follow_up_on=follow_up_on)
         return None
 
     def _outcome_response(self, outcome: Outcome) -> dict[str, Any]:

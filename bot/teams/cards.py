@@ -177,19 +177,25 @@ def prompt_card(language: str, prompt: DuePrompt) -> AdaptiveCard:
     return _card(body, render_content(language, prompt))
 
 
-# The buttons for an alert's next steps (`AlertNotice.next_steps`); Resolve has its inputs with it.
+# The buttons for a case's next steps (`AlertNotice.next_steps`); Resolve has its inputs with it.
 STEP_BUTTONS = {
     AlertStep.ACKNOWLEDGE: (N_("Acknowledge"), "alert.ack"),
     AlertStep.TAKE_OWNERSHIP: (N_("Take ownership"), "alert.own"),
 }
 
 
+# The heading's colour by risk level: the level is seen before anything is read.
+RISK_COLOURS = {"urgent": "Attention", "at_risk": "Warning", "watch": "Accent"}
+
+
 def alert_card(language: str, notice: AlertNotice) -> AdaptiveCard:
-    """An EHT alert with buttons for its next steps; never the mentor's note or strengths."""
+    """A student's case with buttons for its next steps; never the mentor's note or strengths."""
     lines = alert_lines(language, notice)
-    body: list[Any] = [_text(lines[0], weight="Bolder", color="Attention")]
+    colour = "Good" if notice.status == "resolved" else RISK_COLOURS.get(notice.risk, "Attention")
+    body: list[Any] = [_text(lines[0], weight="Bolder", color=colour)]
     body += [_text(line, spacing="Small") for line in lines[1:]]
-    alert_id = notice.alert_id
+    # The card's buttons carry the case's number as `alert`, the name they have always had.
+    case_id = notice.case_id
     steps = notice.next_steps
     if AlertStep.ANSWER_INVESTIGATION in steps:
         body.append(
@@ -198,17 +204,17 @@ def alert_card(language: str, notice: AlertNotice) -> AdaptiveCard:
                     _button(
                         _g(language, N_("Investigation started")),
                         "alert.investigation",
-                        alert=alert_id,
+                        alert=case_id,
                         started=True,
                     ),
                     _button(
-                        _g(language, N_("Not started")), "alert.investigation", alert=alert_id, started=False
+                        _g(language, N_("Not started")), "alert.investigation", alert=case_id, started=False
                     ),
                 ]
             )
         )
     buttons = [
-        _button(_g(language, label), do, alert=alert_id)
+        _button(_g(language, label), do, alert=case_id)
         for step, (label, do) in STEP_BUTTONS.items()
         if step in steps
     ]
@@ -219,7 +225,7 @@ def alert_card(language: str, notice: AlertNotice) -> AdaptiveCard:
         body += [
             ChoiceSetInput(id="outcome", label=_g(language, N_("What was done?")), choices=outcomes),
             DateInput(id="follow_up", label=_g(language, N_("Follow-up date (optional)"))),
-            ActionSet(actions=[_button(_g(language, N_("Resolve")), "alert.resolve", alert=alert_id)]),
+            ActionSet(actions=[_button(_g(language, N_("Resolve")), "alert.resolve", alert=case_id)]),
         ]
     # The fallback, for a client that cannot show cards (nor press their buttons), has the typed commands.
     return _card(body, render_alert(language, notice))

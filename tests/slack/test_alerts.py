@@ -1,7 +1,8 @@
-"""The student health team's side in Slack: an alert in the EHT channel, and its buttons end to end.
+"""The student health team's side in Slack: a student's case in the EHT channel, and its buttons end
+to end.
 
-Signed requests in, Web API calls out: a worrying check-in posts the alert; Acknowledge, Take
-ownership, Resolve… and the investigation question update that same message in place.
+Signed requests in, Web API calls out: a worrying check-in posts the case's one card; Acknowledge,
+Take ownership, Resolve… and the investigation question update that same message in place.
 """
 
 from __future__ import annotations
@@ -23,8 +24,8 @@ from bot.slack.blocks import (
     RESOLVE_CALLBACK,
     notification_content,
 )
-from handlers.results import AlertNotice, Notification, Recipient
-from models import Alert, AlertStatus, AuditEvent
+from handlers.results import AlertNotice, CrossedRule, Notification, Recipient
+from models import AlertCase, AlertStatus, AuditEvent
 from models.messages import msg
 from models.rules import RULES_BY_ID, evidence_message
 from tests.fake_slack import Call
@@ -58,16 +59,17 @@ def actions_of(call: Call) -> list[str]:
     ]
 
 
-def the_alert(slack: SlackSim) -> Alert:
+def the_alert(slack: SlackSim) -> AlertCase:
+    """The newest case, as stored."""
     with slack.db.transaction() as session:
-        alert = session.scalars(select(Alert).order_by(Alert.id.desc())).first()
-        assert alert is not None
-        session.expunge(alert)
-        return alert
+        case = session.scalars(select(AlertCase).order_by(AlertCase.id.desc())).first()
+        assert case is not None
+        session.expunge(case)
+        return case
 
 
-def raise_alert(slack: SlackSim, **answers: str) -> tuple[Call, Alert]:
-    """The mentor's worrying check-in through the modal; the alert as posted and as stored."""
+def raise_alert(slack: SlackSim, **answers: str) -> tuple[Call, AlertCase]:
+    """The mentor's worrying check-in through the modal; the case's card as posted, the case as stored."""
     response = slack.command("UANNA", "checkin 7B-03")
     trigger = response.request.content.decode().split("trigger_id=")[1]
     view = slack.fake.wait_for("views.open", lambda c: c.args["trigger_id"] == trigger).args["view"]
@@ -82,18 +84,20 @@ def raise_alert(slack: SlackSim, **answers: str) -> tuple[Call, Alert]:
     return post, the_alert(slack)
 
 
-def click_on(slack: SlackSim, user: str, action_id: str, alert: Alert, value: Any = None) -> httpx.Response:
-    """Press a button on the alert's message in the EHT channel."""
+def click_on(
+    slack: SlackSim, user: str, action_id: str, alert: AlertCase, value: Any = None
+) -> httpx.Response:
+    """Press a button on the case's card in the EHT channel."""
     channel, _, ts = str(alert.message_ref).rpartition(":")
     return slack.click(user, action_id, str(alert.id) if value is None else value, ts, channel)
 
 
-def press(slack: SlackSim, user: str, action_id: str, alert: Alert, value: Any = None) -> str:
-    """Press a button on the alert's message; the private answer the presser gets."""
+def press(slack: SlackSim, user: str, action_id: str, alert: AlertCase, value: Any = None) -> str:
+    """Press a button on the case's card; the private answer the presser gets."""
     return slack.reply_to(click_on(slack, user, action_id, alert, value))
 
 
-def update_of(slack: SlackSim, alert: Alert, containing: str) -> Call:
+def update_of(slack: SlackSim, alert: AlertCase, containing: str) -> Call:
     channel, _, ts = str(alert.message_ref).rpartition(":")
     return slack.fake.wait_for(
         "chat.update",
@@ -106,7 +110,7 @@ def audit_count(slack: SlackSim, action: str) -> int:
         return session.scalar(select(func.count()).where(AuditEvent.action == action)) or 0
 
 
-def resolve_form(slack: SlackSim, user: str, alert: Alert) -> dict[str, Any]:
+def resolve_form(slack: SlackSim, user: str, alert: AlertCase) -> dict[str, Any]:
     response = click_on(slack, user, ACTION_ALERT_RESOLVE, alert)
     trigger = response.request.content.decode()
     call = slack.fake.wait_for(
@@ -132,6 +136,8 @@ def test_the_whole_loop_from_check_in_to_resolved(eht: SlackSim) -> None:
         Block.parse(raw).validate_json()
     shown = text_of(post)
     assert "7B-03" in shown and "grade 7" in shown and "7B" in shown
+    # The risk first, then each rule with its evidence.
+    assert post.args["blocks"][0]["text"]["text"].startswith("🟡 Watch · Case #")
     assert "Low engagement" in shown and "affective engagement rated 1 (latest ratings 1) ▁" in shown
     assert NOTE not in shown and STRENGTHS not in shown and "Alex" not in shown
     assert actions_of(post) == [ACTION_ALERT_ACK, ACTION_ALERT_OWN, ACTION_ALERT_RESOLVE]
@@ -143,13 +149,13 @@ def test_the_whole_loop_from_check_in_to_resolved(eht: SlackSim) -> None:
     assert actions_of(acknowledged) == [ACTION_ALERT_OWN, ACTION_ALERT_RESOLVE]
 
     said = press(eht, "ULIS", ACTION_ALERT_OWN, alert)
-    assert "You own alert" in said and "alert resolve" not in said
+    assert "You own case" in said and "alert resolve" not in said
     update_of(eht, alert, "owner <@ULIS>")
 
     future = (date.today() + timedelta(days=14)).isoformat()
     view = resolve_form(eht, "ULIS", alert)
     assert (
-        "Resolve alert" in text_of(Call("views.open", {"view": view}))
+        "Resolve case" in text_of(Call("views.open", {"view": view}))
         and "7B-03" in view["blocks"][0]["text"]["text"]
     )
     assert eht.submit_view("ULIS", view, resolve_values("guardians", future)).status_code == 200
@@ -183,7 +189,7 @@ def test_someone_outside_the_team_is_refused_and_nothing_changes(eht: SlackSim) 
     assert "Det kan bara elevhälsoteamet" in press(eht, "UBO", ACTION_ALERT_OWN, alert)
     time.sleep(0.3)
     assert eht.fake.of("chat.update") == [] and eht.fake.of("views.open") == []
-    assert the_alert(eht).status is AlertStatus.OPEN and audit_count(eht, "alert.acknowledge") == 0
+    assert the_alert(eht).status is AlertStatus.OPEN and audit_count(eht, "case.acknowledge") == 0
 
 
 def test_a_double_click_acknowledges_once(eht: SlackSim) -> None:
@@ -194,13 +200,13 @@ def test_a_double_click_acknowledges_once(eht: SlackSim) -> None:
     assert any("acknowledged" in a for a in answers)
     assert any("already" in a for a in answers)
     update_of(eht, alert, "acknowledged by <@UEVA>")
-    assert audit_count(eht, "alert.acknowledge") == 1
+    assert audit_count(eht, "case.acknowledge") == 1
 
 
 def test_forged_and_odd_presses_get_a_polite_answer(eht: SlackSim) -> None:
     _post, alert = raise_alert(eht, affective="1")
     eht.fake.clear()
-    assert "There is no alert #999999" in press(eht, "UEVA", ACTION_ALERT_ACK, alert, value="999999")
+    assert "There is no case #999999" in press(eht, "UEVA", ACTION_ALERT_ACK, alert, value="999999")
     for odd in (12, ["1"], "1; DROP TABLE alert", "9" * 30, None):
         response = eht.click("UEVA", ACTION_ALERT_OWN, odd, "1700000000.000001", EHT_CHANNEL)
         assert response.status_code == 200
@@ -235,14 +241,14 @@ def test_the_resolve_form_checks_its_answers_inline(eht: SlackSim) -> None:
     eht.submit_view("UEVA", view, resolve_values("talked"))
     update_of(eht, alert, "resolved")
     time.sleep(0.3)
-    assert audit_count(eht, "alert.resolve") == 1
+    assert audit_count(eht, "case.resolve") == 1
     # Once resolved, Resolve… no longer opens a form.
     eht.fake.clear()
     assert "already resolved" in press(eht, "UEVA", ACTION_ALERT_RESOLVE, alert)
     assert eht.fake.of("views.open") == []
 
 
-def test_absence_alerts_ask_whether_an_investigation_has_started(eht: SlackSim) -> None:
+def test_a_case_about_absence_asks_whether_an_investigation_has_started(eht: SlackSim) -> None:
     post, alert = raise_alert(eht, absent_days="4", unexcused_days="0")
     assert "has an investigation (Skollagen 7 kap. 19 a §) been started?" in text_of(post)
     assert ACTION_ALERT_INVESTIGATION_YES in actions_of(post)
@@ -253,17 +259,21 @@ def test_absence_alerts_ask_whether_an_investigation_has_started(eht: SlackSim) 
     assert the_alert(eht).investigation_started is True
 
 
-def test_a_swedish_school_reads_its_alerts_in_swedish() -> None:
-    notice = AlertNotice(
-        alert_id=7,
-        student_code="7B-03",
-        grade=7,
-        class_name="7B",
+def test_a_swedish_school_reads_its_cases_in_swedish() -> None:
+    absent_days = CrossedRule(
         rule="absent_days",
         title=msg(RULES_BY_ID["absent_days"].title),
         explanation=msg("{absent_days_month} or more full days absent in a month.", absent_days_month=3),
         evidence=evidence_message("absent_days", {"count": 4}),
         sparkline="▆▃",
+    )
+    notice = AlertNotice(
+        case_id=7,
+        student_code="7B-03",
+        grade=7,
+        class_name="7B",
+        risk="at_risk",
+        rules=[absent_days],
         status="owned",
         timezone="Europe/Stockholm",
         acknowledged_by="UEVA",
@@ -272,7 +282,7 @@ def test_a_swedish_school_reads_its_alerts_in_swedish() -> None:
     )
     content = notification_content("en", Notification(Recipient.channel("C0EHT"), notice, language="sv"))
     shown = text_of(Call("chat.postMessage", {"text": content.text, "blocks": content.blocks}))
-    assert "Larm #7 · 7B-03 (åk 7, 7B)" in shown and "Heldagsfrånvaro" in shown
+    assert "🟠 I riskzonen · Ärende #7 · 7B-03 (åk 7, 7B)" in shown and "Heldagsfrånvaro" in shown
     assert "kvitterat av <@UEVA>" in shown and "ansvarig <@ULIS>" in shown and "▆▃" in shown
     assert "har en utredning (skollagen 7 kap. 19 a §) inletts?" in shown
     assert "Ta ansvar" in shown and "Avsluta…" in shown and "Kvittera" not in shown

@@ -29,7 +29,7 @@ from bot.slack.blocks import (
 )
 from bot.slack.stamps import NAME_BLOCK_ID
 from handlers.actors import SchoolDefaults, find_or_create_school
-from models import Alert, AlertStatus, CheckIn, Mentorship, Person, Prompt, PromptStatus, School, Student
+from models import AlertCase, AlertStatus, CheckIn, Mentorship, Person, Prompt, PromptStatus, School, Student
 from models.db import Database
 from schedules.clock import Clock
 from tests.fake_slack import Call, FakeSlack
@@ -171,7 +171,7 @@ def test_a_prompt_from_the_other_school_checks_in_that_schools_student(schools: 
     ]
 
 
-def raised_in_norrskolan(sim: SlackSim) -> tuple[Call, Alert]:
+def raised_in_norrskolan(sim: SlackSim) -> tuple[Call, AlertCase]:
     prompt_round(sim)
     view = opened_for(sim, press_on(sim, "UMIA", prompt_to(sim, "UMIA", B), ACTION_CHECKIN))
     sim.submit_checkin("UMIA", view, affective="1")
@@ -182,7 +182,7 @@ def raised_in_norrskolan(sim: SlackSim) -> tuple[Call, Alert]:
     deadline = time.monotonic() + 5
     while time.monotonic() < deadline:
         with sim.db.transaction() as session:
-            alert = session.scalars(select(Alert)).one()
+            alert = session.scalars(select(AlertCase)).one()
             session.expunge(alert)
         if alert.message_ref:
             return post, alert
@@ -192,7 +192,7 @@ def raised_in_norrskolan(sim: SlackSim) -> tuple[Call, Alert]:
 
 def alert_status(sim: SlackSim) -> AlertStatus:
     with sim.db.transaction() as session:
-        return session.scalars(select(Alert.status)).one()
+        return session.scalars(select(AlertCase.status)).one()
 
 
 def test_alert_buttons_act_in_the_alerts_school_for_someone_in_both(schools: SlackSim) -> None:
@@ -223,7 +223,7 @@ def test_a_button_from_before_schools_were_stamped_acts_where_one_acts_now(schoo
     post, alert = raised_in_norrskolan(schools)
     # An unstamped block (an old message) acts in Eva's current school, Söderskolan: not this alert.
     said = schools.reply_to(press_on(schools, "UEVA", post, ACTION_ALERT_ACK, block_id=f"alert:{alert.id}"))
-    assert f"There is no alert #{alert.id}" in said
+    assert f"There is no case #{alert.id}" in said
     assert alert_status(schools) is AlertStatus.OPEN
 
 

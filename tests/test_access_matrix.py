@@ -25,7 +25,7 @@ Y, N = True, False
 # A break still to come, whatever the date the suite runs at (one that is over is refused).
 BREAK_ADD = f"break add {datetime.now(UTC).year + 1}-02-15 {datetime.now(UTC).year + 1}-02-19 Sportlov"
 
-# (command, {actor: allowed}); {OWN} is anna's mentee, {OTHER} is bo's, {ALERTED} has an open alert,
+# (command, {actor: allowed}); {OWN} is anna's mentee, {OTHER} is bo's, {ALERTED} has an open case,
 # {REMOVED} was taken off the programme.
 MATRIX: list[tuple[str, dict[str, bool]]] = [
     ("help", {"admin": Y, "anna": Y, "erik": Y, "nils": Y}),
@@ -77,7 +77,7 @@ def school(bot: Driver) -> Driver:
     bot.say("admin", "assign 9A-07 @bo")
     bot.say("admin", "role add @erik eht")
     bot.say("admin", "eht #eht")
-    bot.check_in("bo", "9A-07", affective="1")  # raises alert #1 for 9A-07
+    bot.check_in("bo", "9A-07", affective="1")  # opens case #1 for 9A-07
     bot.check_in("anna", "7B-03")  # one anna may withdraw
     # The clock prompts anna about 7B-03, so there is a check-in to snooze.
     with bot.db.transaction() as session:
@@ -160,10 +160,10 @@ README_ROWS: dict[str, list[str]] = {
     "withdraw one's own check-in within 24 hours (`checkin undo`)": ["checkin undo {OWN}"],
     "change a mentee's cadence": ["cadence {OWN} mon 09:00", "cadence {OTHER} mon 09:00"],
     "read a student's check-in history (never the note)": ["history {OWN}", "history {ALERTED}"],
-    "list open alerts": ["alerts"],
+    "list open cases": ["alerts"],
     # Not a command: test_the_home_shows_each_role_only_what_the_matrix_lets_them_list.
     "the Home tab's school overview: students without a mentor, overdue check-ins": [],
-    "acknowledge, own, resolve alerts; record an investigation": [
+    "acknowledge, own, resolve cases; record an investigation": [
         "alert ack 1",
         "alert own 1",
         "alert resolve 1 talked",
@@ -192,7 +192,7 @@ def readme_table() -> dict[str, list[str]]:
 def readme_allows(cell: str, command: str) -> bool | None:
     if cell == "-":
         return None
-    if cell.startswith("while the student has an open alert"):
+    if cell.startswith("while the student has an open case"):
         return "{ALERTED}" in command
     return cell.startswith("yes")
 

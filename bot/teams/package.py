@@ -25,7 +25,7 @@ SUGGESTED_COMMANDS = (
     ("help", "What mentorbot can do"),
     ("mentees", "Your mentees, last check-in and next due"),
     ("checkin CODE", "Log a check-in for one of your mentees"),
-    ("alerts", "Open early-warning alerts (student health team)"),
+    ("alerts", "Open cases, one per student, most urgent first (EHT)"),
     ("students", "All students and their mentors (coordinators)"),
     ("assign CODE @mentor", "Give a student a mentor (coordinators)"),
     ("language sv", "Swedish or English (sv/en)"),

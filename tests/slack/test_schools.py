@@ -266,3 +266,10 @@ def test_a_single_school_workspace_never_sees_a_school_name(slack: SlackSim) -> 
     ]
     assert shown and all(name_line(c) is None for c in shown)
     assert saved(slack) == [("Alva", "")]
+
+
+def test_app_home_tells_someone_with_no_role_how_to_begin(schools: SlackSim) -> None:
+    schools.open_home("UNEWCOMER")
+    home = schools.fake.wait_for("views.publish", lambda c: c.args["user_id"] == "UNEWCOMER")
+    assert "no role in any school here yet" in text_of(home)
+    assert "Alva" not in text_of(home) and "Bill" not in text_of(home)

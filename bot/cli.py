@@ -253,6 +253,7 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
                 format=args.format,
                 now=now,
                 language=args.language,
+                progress_out=sys.stderr,
             )
         except ReportError as refusal:
             print(f"mentorbot: {refusal}", file=sys.stderr)

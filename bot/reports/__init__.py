@@ -9,7 +9,6 @@ database anyway, and the audit log says which schools went into which report, an
 from __future__ import annotations
 
 import secrets
-import sys
 from dataclasses import dataclass
 from datetime import date, datetime
 from io import StringIO
@@ -82,9 +81,12 @@ def make_report(
     format: str,
     now: datetime,
     language: str | None = None,
-    progress_out: TextIO | None = sys.stderr,
+    progress_out: TextIO | None = None,
 ) -> Made:
-    """The report of `school` (None: the programme) from `first` to `last`, local dates inclusive."""
+    """The report of `school` (None: the programme) from `first` to `last`, local dates inclusive.
+
+    `progress_out` gets a progress line (the command line passes standard error).
+    """
     if format not in FORMATS:
         raise ReportError(f"the format must be one of {', '.join(FORMATS)}")
     last = last or now.date()

@@ -313,7 +313,7 @@ def engagement_direction(figures: ReportFigures, words: Words, school: str) -> C
         else:
             _stacked(axes, [words.period(p) for p in months], parts, words)
             _month_axis(axes, months, words)
-            _percent_axis(axes, words, top=100)
+            _percent_axis(axes, words, top=101)
             axes.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
         _title(canvas, title)
         png = _png(canvas)
@@ -352,15 +352,17 @@ def dosage(figures: ReportFigures, words: Words, school: str) -> Chart:
             left.plot(x, cadence, **{**LINES[0], "linestyle": "none"}, label=asked)
             _month_axis(left, months, words)
             left.yaxis.set_major_locator(MaxNLocator(integer=True))
+            # Room above the bars for the legend.
+            left.set_ylim(0, max(1.0, _top([*check_ins, *cadence])) * 1.3)
             left.set_title(words(N_("check-ins per student")))
-            left.legend(loc="lower left", fontsize=7, framealpha=0.9, frameon=True)
+            left.legend(loc="upper left", fontsize=7, ncols=2)
         if _all_nan(answered, met):
             _nothing_to_draw(right, words)
         else:
             right.plot(x, answered, **LINES[0], label=words(N_("prompts answered")))
             right.plot(x, met, **LINES[1], label=words(N_("check-ins where they met")))
             _month_axis(right, months, words)
-            _percent_axis(right, words, top=100)
+            _percent_axis(right, words, top=104)
             right.set_title(words(N_("shares")))
             right.legend(loc="lower left", fontsize=7, framealpha=0.9, frameon=True)
         _title(canvas, title)

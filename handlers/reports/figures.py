@@ -169,7 +169,8 @@ def protect_partition(total: Figure | None, parts: list[Figure]) -> list[Figure]
         shown = [i for i, p in enumerate(result) if p.shown]
         if not shown:
             break
-        smallest = min(shown, key=lambda i: (len(result[i].group), i))
+        # The smallest goes; of equals the later one, so "improving" and "turned upward" stay longest.
+        smallest = min(shown, key=lambda i: (len(result[i].group), -i))
         hidden |= result[smallest].group
         result[smallest] = result[smallest].withheld()
     return result
@@ -344,7 +345,7 @@ def school_facts(school: SchoolData, periods: Sequence[Period], report: Period) 
             since = previous if previous is not None else days.back(check_in.on, FIRST_PERIOD)
             covered = days.between(since, check_in.on)
             previous = check_in.on
-            absent = check_in.absent_days * LESSONS_PER_DAY + check_in.absent_lessons
+            absent = _sixths(check_in)
             unexcused = check_in.unexcused_days * LESSONS_PER_DAY + check_in.unexcused_lessons
             score = _engagement_twelfths(check_in.ratings)
             in_baseline = student.started <= check_in.on < baseline_end
@@ -429,6 +430,10 @@ def school_facts(school: SchoolData, periods: Sequence[Period], report: Period) 
     return GroupFacts(facts, alerts, follow_ups)
 
 
+def _sixths(check_in: CheckInRow) -> int:
+    return check_in.absent_days * LESSONS_PER_DAY + check_in.absent_lessons
+
+
 def _story(history: Sequence[CheckInRow], case: AlertRow, report: Period) -> str | None:
     """Which way the student went after the case: the month before it against the two after."""
     opened = case.opened_at
@@ -444,8 +449,9 @@ def _story(history: Sequence[CheckInRow], case: AlertRow, report: Period) -> str
     if engaged_before is not None and engaged_after is not None:
         up |= engaged_after - engaged_before >= CLEAR_ENGAGEMENT
         down |= engaged_before - engaged_after >= CLEAR_ENGAGEMENT
-    absent_before = Fraction(sum(c.absent_days for c in before), len(before))
-    absent_after = Fraction(sum(c.absent_days for c in after), len(after))
+    # Absent days per check-in, a lesson as a sixth of a day.
+    absent_before = Fraction(sum(_sixths(c) for c in before), len(before) * LESSONS_PER_DAY)
+    absent_after = Fraction(sum(_sixths(c) for c in after), len(after) * LESSONS_PER_DAY)
     up |= absent_before - absent_after >= CLEAR_ABSENCE
     down |= absent_after - absent_before >= CLEAR_ABSENCE
     if up and not down:
@@ -502,10 +508,11 @@ def group_figures(
     add = out.append
 
     # Overview.
-    population = figure("overview", "students", ALL, len(students), [s.id for s in students])
+    in_programme = [s.id for s in students if ALL in s.in_programme]
+    population = figure("overview", "students", ALL, len(in_programme), in_programme)
     with_mentor_ids = [s.id for s in students if ALL in s.mentored]
     with_mentor = figure("overview", "students_with_mentor", ALL, len(with_mentor_ids), with_mentor_ids)
-    out += [population, *protect_nested(population, [with_mentor])]
+    out += [population, with_mentor]
     ids_checked = [s.id for s in students if s.check_ins[ALL]]
     add(figure("overview", "check_ins", ALL, sum(s.check_ins[ALL] for s in students), ids_checked))
 
@@ -675,14 +682,13 @@ def group_figures(
     )
     kept = [f for f in facts.follow_ups if f.kept]
     not_kept = [f for f in facts.follow_ups if not f.kept]
-    out.append(follow_ups)
-    out += protect_partition(
+    # Whether the team kept its follow-ups tells of the team's work, not of a child: no part is
+    # withheld for the other's sake.
+    out += [
         follow_ups,
-        [
-            figure("early_warning", "follow_ups_kept", ALL, len(kept), [f.student for f in kept]),
-            figure("early_warning", "follow_ups_not_kept", ALL, len(not_kept), [f.student for f in not_kept]),
-        ],
-    )
+        figure("early_warning", "follow_ups_kept", ALL, len(kept), [f.student for f in kept]),
+        figure("early_warning", "follow_ups_not_kept", ALL, len(not_kept), [f.student for f in not_kept]),
+    ]
 
     # Stories in numbers: students who turned clearly upward after a case was opened.
     cases = [s.id for s in students if s.case]

@@ -32,7 +32,6 @@ from handlers.reports.figures import (
     ALL,
     DIRECTIONS,
     STORY_PARTS,
-    TOTAL,
     Period,
     ReportFigures,
 )
@@ -82,6 +81,10 @@ BARS = [
     {"color": LIGHT, "hatch": ""},
     {"color": "white", "hatch": "////", "edgecolor": DARK},
 ]
+
+
+# How many charts a report has: a school's, and the programme's (which adds the schools).
+CHART_COUNT = {False: 7, True: 8}
 
 
 @dataclass(frozen=True)
@@ -530,7 +533,3 @@ def all_charts(
         if progress:
             progress(chart.name)
     return charts
-
-
-CHART_COUNT = {False: 7, True: 8}
-__all__ = ["CHART_COUNT", "TOTAL", "Chart", "all_charts"]

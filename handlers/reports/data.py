@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from handlers.early_warning import WITHDRAWN
 from handlers.programme import organisation_name, school_name
-from models import Alert, CheckIn, Mentorship, Prompt, PromptStatus, School, Student
+from models import Alert, CheckIn, Mentorship, Organisation, Prompt, PromptStatus, School, Student
 from models.calendar import SchoolCalendar
 from models.checkin import ENGAGEMENT_DIMENSIONS
 
@@ -344,8 +344,6 @@ def load(session: Session, schools: Sequence[School], first: date, last: date) -
 
 def schools_with_breaks(session: Session, ids: Sequence[int] | None = None) -> list[School]:
     """Schools (all, or these) with their organisation and breaks, by organisation and name."""
-    from models import Organisation
-
     query = (
         select(School)
         .join(School.organisation)

@@ -1,7 +1,8 @@
 """`python -m bench [--quick]`: run every benchmark and print one table (see README "Benchmarks").
 
-Sizes follow the issue: idle ticks at 10k, 100k and 1M mentorships; dispatch of 100,000 due
-prompts; cold start with 100k mentorships; memory with 100k students and 1M check-ins. `--quick`
+Sizes follow the issues: idle ticks at 10k, 100k and 1M mentorships; dispatch of 100,000 due
+prompts; cold start with 100k mentorships; memory with 100k students and 1M check-ins; the outcome
+report of a programme of 40 schools x 30 students over a school year. `--quick`
 shrinks everything for a check in a minute; `--scale` sets sizes directly, e.g. `--scale 0.01`.
 PostgreSQL comes from BENCH_DATABASE_URL (default: the local test server); without it the PostgreSQL
 columns say "not available".
@@ -16,7 +17,7 @@ import time
 from collections.abc import Callable
 from contextlib import ExitStack
 
-from bench import cold_start, dispatch, http, memory, rules, tick
+from bench import cold_start, dispatch, http, memory, report, rules, tick
 from bench.databases import (
     DEFAULT_POSTGRES,
     postgres_available,
@@ -61,7 +62,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", type=float, help="multiply the full sizes by this (e.g. 0.01)")
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
     parser.add_argument(
-        "--skip", action="append", default=[], help="tick, dispatch, cold, rules, memory, http"
+        "--skip", action="append", default=[], help="tick, dispatch, cold, rules, memory, http, report"
     )
     args = parser.parse_args(argv)
     scale = args.scale or (0.002 if args.quick else 1.0)
@@ -104,11 +105,28 @@ def main(argv: list[str] | None = None) -> int:
         if "dispatch" not in args.skip:
             log("dispatch")
             guarded(rows, "dispatch", lambda: _dispatch_rows(mid, size(100_000), size(5_000)))
+    if "report" not in args.skip:
+        guarded(rows, "outcome report", lambda: _report_rows(kinds, url, scale))
     if "http" not in args.skip:
         log("http")
         guarded(rows, "HTTP", lambda: http.rows(quick=scale < 0.05))
     print(render(rows))
     return 0
+
+
+def _report_rows(kinds: list[str], url: str, scale: float) -> list[Row]:
+    """The programme's outcome report over a school year, on a database of its own per kind."""
+    schools = max(2, round(report.SCHOOLS * scale))
+    found = []
+    for kind in kinds:
+        with sqlite_database("report") if kind == "sqlite" else postgres_database(url, "report") as db:
+            per_school = report.STUDENTS_PER_SCHOOL
+            log(f"seeding {kind}: {schools} schools x {per_school} students, {report.WEEKS} weeks")
+            seeded = report.seed_programme(db, schools=schools)
+            log(seeded.summary())
+            log(f"outcome report {kind}")
+            found += report.rows(db, kind, seeded, full_size=schools >= report.SCHOOLS)
+    return found
 
 
 def _tick_row(db: Database, n: int, kind: str, biggest: bool) -> Row:

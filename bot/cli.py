@@ -237,6 +237,49 @@ def cmd_programme_report(settings: Settings, args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
+    """The outcome report of one school or of the programme, as self-contained HTML or as CSV."""
+    from bot.reports import ReportError, make_report
+    from models.base import utcnow
+
+    now = utcnow()
+    with database(settings) as db:
+        try:
+            made = make_report(
+                db,
+                school=None if args.programme else args.school,
+                first=args.date_from,
+                last=args.date_to,
+                format=args.format,
+                now=now,
+                language=args.language,
+                progress_out=sys.stderr,
+            )
+        except ReportError as refusal:
+            print(f"mentorbot: {refusal}", file=sys.stderr)
+            return 2
+    figures = made.figures
+    if args.output == "-":
+        sys.stdout.write(made.content)
+        return 0
+    scope = "programme" if figures.programme else _file_name_part(figures.schools[0][1])
+    path = Path(args.output or f"report-{scope}-{figures.first}-{figures.last}.{args.format}")
+    path.write_text(made.content, encoding="utf-8")
+    withheld = sum(not f.shown for f in figures.figures)
+    print(
+        f"wrote {path}: report {made.report_id}, {figures.first} to {figures.last}, "
+        f"{len(figures.schools)} school(s), {len(figures.figures)} figures, "
+        f"{withheld} withheld (< 5 students)",
+        file=sys.stderr,
+    )
+    return 0
+
+
+def _file_name_part(name: str) -> str:
+    kept = "".join(c if c.isalnum() else "-" for c in name.lower())
+    return "-".join(part for part in kept.split("-") if part) or "school"
+
+
 def cmd_teams_package(settings: Settings, args: argparse.Namespace) -> int:
     """The Teams app package (manifest.json and icons in a zip) from the configuration."""
     from bot.teams.package import build_package
@@ -469,6 +512,36 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument("--days", type=_positive, default=30, help="the period: the last N days (default 30)")
     report.add_argument("--format", choices=("text", "csv"), default="text", help="default text")
     report.set_defaults(handler=cmd_programme_report)
+
+    report = sub.add_parser(
+        "report",
+        help="the outcome report of a school or of the programme: HTML with charts, or CSV",
+        description="Is the programme working for these students? Attendance (estimated from check-ins), "
+        "engagement, contact against the cadence, early-warning cases and what came of them, for one "
+        "school or for the programme and each school, with charts. HTML is one self-contained file that "
+        "prints on A4; CSV has every figure, one per row, for evaluators. No student is named, and no "
+        "figure from fewer than 5 students is shown. Each report is recorded in the audit log of every "
+        "school it covers. Dates are inclusive; the default period is the school year so far.",
+    )
+    scope = report.add_mutually_exclusive_group(required=True)
+    scope.add_argument(
+        "--school", metavar="NAME", help="one school (ORGANISATION/SCHOOL if the name is shared)"
+    )
+    scope.add_argument("--programme", action="store_true", help="every school, and the programme as a whole")
+    report.add_argument(
+        "--from", dest="date_from", type=_date, metavar="YYYY-MM-DD", help="default: 1 August"
+    )
+    report.add_argument("--to", dest="date_to", type=_date, metavar="YYYY-MM-DD", help="default: today")
+    report.add_argument("--format", choices=("html", "csv"), default="html", help="default html")
+    report.add_argument(
+        "--output",
+        metavar="PATH",
+        help="the file to write (default report-SCHOOL-FROM-TO.FORMAT; - for stdout)",
+    )
+    report.add_argument(
+        "--language", choices=("sv", "en"), help="default: the school's language; Swedish for the programme"
+    )
+    report.set_defaults(handler=cmd_report)
 
     teams = sub.add_parser(
         "teams-package",

@@ -147,6 +147,10 @@ def _perform_once(
             outcome.notifications, created = _enqueue(session, school, outcome.notifications, now)
             if key is not None:
                 _remember(session, key[:KEY_MAX], now)
+            if session.is_modified(school):  # renamed (`school rename`): the answer uses the new name
+                where = _destination(
+                    session, person, school, about_school=not isinstance(action, PersonAction)
+                )
             outcome.destination = where
             return outcome, created
     except Refused as refusal:

@@ -53,3 +53,15 @@ def test_http_row_runs_or_says_why() -> None:
     rows = http.rows(quick=True, per_connection=2)
     assert rows and all(isinstance(row, Row) for row in rows)
     assert "HTTP" in render(rows)
+
+
+def test_outcome_report_row(db: Database) -> None:
+    """The report's bench row on a tiny programme: 2 schools of 6 students, 4 school weeks."""
+    from bench import report
+
+    seeded = report.seed_programme(db, schools=2, students=6, weeks=4)
+    assert seeded.schools == 2 and seeded.check_ins > 0
+    rows = report.rows(db, db.engine.dialect.name, seeded, full_size=False)
+    assert [row.what.split(",")[1].strip() for row in rows] == ["programme", "programme", "one school"]
+    assert all(row.measured.endswith(" s") and row.met is None for row in rows)
+    assert "outcome report" in render(rows)

@@ -17,11 +17,12 @@ from pydantic import ValidationError
 from sqlalchemy import select
 
 from bot.config import Settings
-from handlers.actors import SchoolDefaults
+from handlers.actors import Caller, SchoolDefaults
+from handlers.dispatch import Core
 from handlers.installs import app_installed
 from models import FirstInstall, Member, Organisation, School, migrate
 from models.db import Database
-from tests.driver import Driver
+from tests.driver import Driver, Reply
 
 NOW = datetime(2026, 11, 30, 8, 0, tzinfo=UTC)
 
@@ -117,3 +118,32 @@ def test_installs_before_the_upgrade_count_as_first_installs(tmp_path: Path) -> 
         assert mallory.school.enterprise_id == "E0ORG"
     assert firsts == {("T0OLD", "UFIRST", False), ("E0KOMMUN", "WADMIN", True)}
     db.dispose()
+
+
+def test_the_installer_administers_the_organisation_and_a_later_installer_does_not(db: Database) -> None:
+    defaults = SchoolDefaults(language="en")
+    app_installed(db, defaults, NOW, "slack", "UINSTALLER", "T0KOMMUN")
+    app_installed(db, defaults, NOW, "slack", "UOTHER", "T0KOMMUN")  # installed again: no roles
+    core = Core(db, defaults, clock=lambda: NOW)
+
+    def say(user: str, text: str) -> Reply:
+        return Reply(core.command(Caller("slack", "T0KOMMUN", user), text))
+
+    added = say("UINSTALLER", "school add Norrskolan @UBEA")
+    assert not added.outcome.refused, added.text
+    refused = say("UOTHER", "school add Söderskolan")
+    assert refused.outcome.refused and "Only the organisation's admins" in refused.text
+    # The admin holds no role in the new school: its coordinator runs it.
+    say("UINSTALLER", "school Norrskolan")
+    assert say("UINSTALLER", "students").outcome.refused
+    assert not say("UBEA", "students").outcome.refused
+
+
+def test_admins_and_programme_leads_take_ids_and_workspace_ids() -> None:
+    settings = Settings(
+        _env_file=None, MENTORBOT_ADMINS="T0KOMMUN:U1, U2", MENTORBOT_PROGRAMME_LEADS="U3"
+    )
+    assert settings.admins == frozenset({"T0KOMMUN:U1", "U2"})
+    assert settings.programme_leads == frozenset({"U3"})
+    with pytest.raises(ValidationError):
+        Settings(_env_file=None, MENTORBOT_ADMINS="T0 KOMMUN:U1")

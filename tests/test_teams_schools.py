@@ -10,34 +10,22 @@ presser has no role in changes nothing.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
 from sqlalchemy import select
 
-from handlers.actors import SchoolDefaults, find_or_create_school
-from models import AlertCase, AlertStatus, CheckIn, Mentorship, Prompt, PromptStatus, School, Student
+from models import AlertCase, AlertStatus, CheckIn, Prompt, PromptStatus, School, Student
 from models.db import Database
-from schedules.clock import Clock
+from tests.driver import GOOD_CHECK_IN
+from tests.school_support import prompt_round, school_elsewhere, school_id
 from tests.teams_support import Posted, TeamsWorld, aad_of, buttons, card_of, teams_world
 
 A, B = "Söderskolan", "Norrskolan"
 CHANNEL_A, CHANNEL_B = "19:eht-a@thread.tacv2", "19:eht-b@thread.tacv2"
 NOT_YOUR_SCHOOL = "That message belongs to a school where you no longer have a role."
-GOOD = {
-    "met": "yes",
-    "absent_days": 0,
-    "absent_lessons": 0,
-    "late_arrivals": 0,
-    "behavioural": "4",
-    "academic": "4",
-    "cognitive": "3",
-    "affective": "4",
-    "strengths": "Helped a classmate",
-    "concern": "no",
-    "note": "",
-}
+# Teams sends the number inputs as numbers.
+GOOD = {**GOOD_CHECK_IN, "absent_days": 0, "absent_lessons": 0, "late_arrivals": 0}
 
 
 @pytest.fixture
@@ -69,27 +57,6 @@ def schools(world: TeamsWorld) -> TeamsWorld:
     return world
 
 
-def school_id(world: TeamsWorld, name: str) -> int:
-    with world.db.transaction() as session:
-        return session.scalars(select(School.id).where(School.name == name)).one()
-
-
-def elsewhere(world: TeamsWorld) -> int:
-    """The id of a school of another organisation (another tenant)."""
-    with world.db.transaction() as session:
-        school = find_or_create_school(
-            session, "teams", "another-tenant", SchoolDefaults(), datetime.now(UTC)
-        )
-        session.flush()
-        return school.id
-
-
-def prompt_round(world: TeamsWorld) -> None:
-    with world.db.transaction() as session:
-        due = max(session.scalars(select(Mentorship.next_due_at)))
-    Clock(world.db, world.notifier, worker="test").tick(due)
-
-
 def card_in(world: TeamsWorld, conversation: str, containing: str) -> Posted:
     return next(p for p in reversed(world.fake.in_conversation(conversation)) if containing in p.text)
 
@@ -113,12 +80,12 @@ def saved(world: TeamsWorld) -> list[tuple[str, str]]:
 
 def test_a_prompt_from_the_other_school_checks_in_that_schools_student(schools: TeamsWorld) -> None:
     mia = schools.user("mia")
-    prompt_round(schools)
+    prompt_round(schools.db, schools.notifier)
     from_a = card_in(schools, mia.personal_chat, A)
     from_b = card_in(schools, mia.personal_chat, B)
     assert (name_line(card_of(from_a.activity)), name_line(card_of(from_b.activity))) == (A, B)
     actions = buttons(card_of(from_b.activity))
-    assert {data["school"] for data in actions.values()} == {school_id(schools, B)}
+    assert {data["school"] for data in actions.values()} == {school_id(schools.db, B)}
 
     # Mia acts in Söderskolan, yet Norrskolan's card opens Norrskolan's 7B-01 (Bill, not Alva).
     answer = mia.press(actions["Check in"])
@@ -126,11 +93,13 @@ def test_a_prompt_from_the_other_school_checks_in_that_schools_student(schools: 
     form = card_of(schools.fake.in_conversation(mia.personal_chat)[-1].activity)
     assert name_line(form) == B and "Check-in for 7B-01 Bill" in str(form)
     save = buttons(form)["Save check-in"]
-    assert save["school"] == school_id(schools, B)
+    assert save["school"] == school_id(schools.db, B)
 
     # Wrong answers: the form comes back for the same school's student.
     again = mia.press(save, {**GOOD, "behavioural": "9"})
-    assert again.card is not None and buttons(again.card)["Save check-in"]["school"] == school_id(schools, B)
+    assert again.card is not None and buttons(again.card)["Save check-in"]["school"] == school_id(
+        schools.db, B
+    )
 
     done = mia.press(save, {**GOOD, "affective": "1"})
     assert "Check-in for 7B-01 saved" in done.text and name_line(done.card) == B
@@ -144,7 +113,7 @@ def test_a_prompt_from_the_other_school_checks_in_that_schools_student(schools: 
 
 def test_alert_cards_act_in_the_alerts_school_for_someone_in_both(schools: TeamsWorld) -> None:
     mia, eva = schools.user("mia"), schools.user("eva")
-    prompt_round(schools)
+    prompt_round(schools.db, schools.notifier)
     save_b = buttons(card_of(card_in(schools, mia.personal_chat, B).activity))["Check in"]
     mia.press(save_b)
     form = card_of(schools.fake.in_conversation(mia.personal_chat)[-1].activity)
@@ -157,7 +126,7 @@ def test_alert_cards_act_in_the_alerts_school_for_someone_in_both(schools: Teams
             return session.scalars(select(AlertCase.status)).one()
 
     # A card claiming another organisation's school is refused and changes nothing.
-    forged = {**actions["Acknowledge"], "school": elsewhere(schools)}
+    forged = {**actions["Acknowledge"], "school": school_elsewhere(schools.db, "teams", "another-tenant")}
     assert eva.press(forged, channel=CHANNEL_B).text == NOT_YOUR_SCHOOL
     assert status() is AlertStatus.OPEN and post.updates == []
     # Without the school (a card from before), Eva acts in Söderskolan, where it does not exist.
@@ -175,13 +144,13 @@ def test_alert_cards_act_in_the_alerts_school_for_someone_in_both(schools: Teams
 
 def test_a_forged_or_unreadable_school_changes_nothing(schools: TeamsWorld) -> None:
     mia, bea = schools.user("mia"), schools.user("bea")
-    prompt_round(schools)
+    prompt_round(schools.db, schools.notifier)
     actions = buttons(card_of(card_in(schools, mia.personal_chat, B).activity))
-    other = elsewhere(schools)
+    other = school_elsewhere(schools.db, "teams", "another-tenant")
     assert mia.press({**actions["Check in"], "school": other}).text == NOT_YOUR_SCHOOL
     assert mia.press({**actions["Snooze"], "school": other}).text == NOT_YOUR_SCHOOL
     # Bea has a role in Norrskolan only: a card claiming Söderskolan is not hers to press.
-    assert bea.press({**actions["Snooze"], "school": school_id(schools, A)}).text == NOT_YOUR_SCHOOL
+    assert bea.press({**actions["Snooze"], "school": school_id(schools.db, A)}).text == NOT_YOUR_SCHOOL
     with schools.db.transaction() as session:
         assert set(session.scalars(select(Prompt.status))) == {PromptStatus.SENT}
     # Anything but a plain positive number is no school: Mia's current one, Söderskolan (Alva).
@@ -199,6 +168,6 @@ def test_replies_name_the_school_only_for_someone_in_several(schools: TeamsWorld
     assert name_line(card_of(listing.activity)) == A and "Alva" in listing.text and "Bill" not in listing.text
     mia.say("checkin 7B-01")
     form = card_of(schools.fake.in_conversation(mia.personal_chat)[-1].activity)
-    assert buttons(form)["Save check-in"]["school"] == school_id(schools, A)
+    assert buttons(form)["Save check-in"]["school"] == school_id(schools.db, A)
     bea.say("students")
     assert name_line(card_of(schools.fake.in_conversation(bea.personal_chat)[-1].activity)) is None

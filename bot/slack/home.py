@@ -8,9 +8,10 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.errors import SlackApiError, SlackClientError
+from slack_sdk.models.views import View
 from slack_sdk.web.async_client import AsyncWebClient
 
-from bot.slack.blocks import home_view
+from bot.slack.blocks import home_view, reply_blocks
 from bot.slack.deps import Deps, caller_of, log, log_failure, off_loop
 from bot.slack.stamps import stamp_view
 from handlers.actors import Caller
@@ -20,11 +21,16 @@ from handlers.home import HomeSummary, home
 async def publish_home(deps: Deps, client: AsyncWebClient, caller: Caller) -> None:
     outcome = await off_loop(deps.core.run, caller, home)
     summary = next((r for r in outcome.reply if isinstance(r, HomeSummary)), None)
-    if summary is None:
-        return
     try:
-        # Its Check in buttons carry the school; its name is on top where the person has several.
-        view = stamp_view(home_view(outcome.language, summary), outcome.destination)
+        if summary is None:
+            # No school to show (someone with no role in a many-school workspace): say why instead.
+            view: View | dict[str, Any] = {
+                "type": "home",
+                "blocks": reply_blocks(outcome.language, outcome.reply).blocks,
+            }
+        else:
+            # Its Check in buttons carry the school; its name is on top where the person has several.
+            view = stamp_view(home_view(outcome.language, summary), outcome.destination)
         await client.views_publish(user_id=caller.user_id, view=view)
     except (SlackApiError, SlackClientError) as exc:
         log.warning("App Home not published: %s", type(exc).__name__)

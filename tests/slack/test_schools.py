@@ -12,7 +12,6 @@ from __future__ import annotations
 import io
 import time
 from collections.abc import Iterator
-from datetime import UTC, datetime
 from typing import Any
 
 import pytest
@@ -28,11 +27,11 @@ from bot.slack.blocks import (
     RESOLVE_CALLBACK,
 )
 from bot.slack.stamps import NAME_BLOCK_ID
-from handlers.actors import SchoolDefaults, find_or_create_school
-from models import AlertCase, AlertStatus, CheckIn, Mentorship, Person, Prompt, PromptStatus, School, Student
+from models import AlertCase, AlertStatus, CheckIn, Person, Prompt, PromptStatus, School, Student
 from models.db import Database
-from schedules.clock import Clock
 from tests.fake_slack import Call, FakeSlack
+from tests.school_support import prompt_round as rounds
+from tests.school_support import school_elsewhere, school_id
 from tests.slack.conftest import SlackSim, serve, slack_settings, text_of
 
 A, B = "Söderskolan", "Norrskolan"
@@ -72,25 +71,9 @@ def schools(sim: SlackSim) -> SlackSim:
     return sim
 
 
-def school_id(sim: SlackSim, name: str) -> int:
-    with sim.db.transaction() as session:
-        return session.scalars(select(School.id).where(School.name == name)).one()
-
-
-def elsewhere(sim: SlackSim) -> int:
-    """The id of a school of another organisation (another workspace)."""
-    with sim.db.transaction() as session:
-        school = find_or_create_school(session, "slack", "T0ELSEWHERE", SchoolDefaults(), datetime.now(UTC))
-        session.flush()
-        return school.id
-
-
 def prompt_round(sim: SlackSim) -> None:
     """The clock delivers every due prompt through Slack, as it would at the next due time."""
-    with sim.db.transaction() as session:
-        due = max(session.scalars(select(Mentorship.next_due_at)))
-    notifier = build_notifier(settings_of(sim.fake), sim.db, io.StringIO())
-    Clock(sim.db, notifier, worker="test").tick(due)
+    rounds(sim.db, build_notifier(settings_of(sim.fake), sim.db, io.StringIO()))
 
 
 def prompt_to(sim: SlackSim, user: str, school: str) -> Call:
@@ -143,7 +126,7 @@ def test_a_prompt_from_the_other_school_checks_in_that_schools_student(schools: 
     prompt_round(schools)
     from_a, from_b = prompt_to(schools, "UMIA", A), prompt_to(schools, "UMIA", B)
     assert (name_line(from_a), name_line(from_b)) == (A, B)
-    assert block_of(from_b, ACTION_CHECKIN)["block_id"].endswith(f"|school:{school_id(schools, B)}")
+    assert block_of(from_b, ACTION_CHECKIN)["block_id"].endswith(f"|school:{school_id(schools.db, B)}")
 
     # Mia acts in Söderskolan, yet Norrskolan's prompt opens Norrskolan's 7B-01 (Bill, not Alva).
     view = opened_for(schools, press_on(schools, "UMIA", from_b, ACTION_CHECKIN))
@@ -157,7 +140,7 @@ def test_a_prompt_from_the_other_school_checks_in_that_schools_student(schools: 
     assert saved(schools) == [("Bill", B)]
     with schools.db.transaction() as session:
         mia = session.scalars(select(Person).where(Person.user_id == "UMIA")).one()
-        assert mia.current_school_id == school_id(schools, A)  # a press does not move her
+        assert mia.current_school_id == school_id(schools.db, A)  # a press does not move her
 
     # The worrying check-in raised Norrskolan's alert, in Norrskolan's channel, named so.
     alert_post = schools.fake.wait_for(
@@ -198,9 +181,9 @@ def alert_status(sim: SlackSim) -> AlertStatus:
 def test_alert_buttons_act_in_the_alerts_school_for_someone_in_both(schools: SlackSim) -> None:
     post, alert = raised_in_norrskolan(schools)
     with schools.db.transaction() as session:
-        assert session.get_one(Student, alert.student_id).school_id == school_id(schools, B)
+        assert session.get_one(Student, alert.student_id).school_id == school_id(schools.db, B)
     # A button claiming another organisation's school is refused and changes nothing.
-    forged = f"alert:{alert.id}|school:{elsewhere(schools)}"
+    forged = f"alert:{alert.id}|school:{school_elsewhere(schools.db, 'slack', 'T0ELSEWHERE')}"
     assert NOT_YOUR_SCHOOL in schools.reply_to(press_on(schools, "UEVA", post, ACTION_ALERT_ACK, forged))
     assert alert_status(schools) is AlertStatus.OPEN
     # Eva is EHT in both schools and acts in Söderskolan, where this alert does not exist.
@@ -237,14 +220,14 @@ def test_an_unreadable_school_is_ignored(schools: SlackSim) -> None:
 
 
 def test_a_forged_school_is_refused_politely_and_changes_nothing(schools: SlackSim) -> None:
-    other_organisation = elsewhere(schools)
+    other_organisation = school_elsewhere(schools.db, "slack", "T0ELSEWHERE")
     prompt_round(schools)
     from_b = prompt_to(schools, "UMIA", B)
     forged = f"prompt:7B-01|school:{other_organisation}"
     assert NOT_YOUR_SCHOOL in schools.reply_to(press_on(schools, "UMIA", from_b, ACTION_CHECKIN, forged))
     assert NOT_YOUR_SCHOOL in schools.reply_to(press_on(schools, "UMIA", from_b, ACTION_SNOOZE, forged))
     # Bea has a role in Norrskolan only: a button claiming Söderskolan is not hers to press.
-    not_hers = f"prompt:7B-01|school:{school_id(schools, A)}"
+    not_hers = f"prompt:7B-01|school:{school_id(schools.db, A)}"
     assert NOT_YOUR_SCHOOL in schools.reply_to(press_on(schools, "UBEA", from_b, ACTION_SNOOZE, not_hers))
     assert schools.fake.of("views.open") == []
     with schools.db.transaction() as session:
@@ -257,7 +240,7 @@ def test_app_home_and_replies_name_the_school_for_someone_in_several(schools: Sl
     home = schools.fake.wait_for("views.publish", lambda c: c.args["user_id"] == "UMIA")
     assert name_line(home) == A and "Alva" in text_of(home) and "Bill" not in text_of(home)
     stamped = [b["block_id"] for b in home.args["view"]["blocks"] if b.get("accessory")]
-    assert stamped and all(b.endswith(f"|school:{school_id(schools, A)}") for b in stamped)
+    assert stamped and all(b.endswith(f"|school:{school_id(schools.db, A)}") for b in stamped)
     assert name_line(schools.answer_to(schools.command("UMIA", "mentees"))) == A
     # Bea works in one school only: no school names for her.
     assert name_line(schools.answer_to(schools.command("UBEA", "students"))) is None
@@ -283,3 +266,10 @@ def test_a_single_school_workspace_never_sees_a_school_name(slack: SlackSim) -> 
     ]
     assert shown and all(name_line(c) is None for c in shown)
     assert saved(slack) == [("Alva", "")]
+
+
+def test_app_home_tells_someone_with_no_role_how_to_begin(schools: SlackSim) -> None:
+    schools.open_home("UNEWCOMER")
+    home = schools.fake.wait_for("views.publish", lambda c: c.args["user_id"] == "UNEWCOMER")
+    assert "no role in any school here yet" in text_of(home)
+    assert "Alva" not in text_of(home) and "Bill" not in text_of(home)

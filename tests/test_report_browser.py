@@ -1,0 +1,135 @@
+"""The HTML report in a real browser: headless Chromium (Debian's `chromium` package) opens it,
+every chart is decoded and laid out, a screenshot shows each one drawn, and it prints on A4.
+
+Skipped when Chromium is not installed; CI installs it (.ci/run). Set MENTORBOT_REPORT_SCREENSHOT
+to a path to keep the screenshot.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import re
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+from PIL import Image
+
+from bot.reports import make_report
+from models.db import Database
+from tests.report_data import FIRST, LAST, NOW, twelve_students
+
+CHROMIUM = shutil.which("chromium") or ("/usr/bin/chromium" if os.path.exists("/usr/bin/chromium") else None)
+pytestmark = pytest.mark.skipif(
+    CHROMIUM is None, reason="Chromium is not installed (apt-get install chromium)"
+)
+WIDTH = 1000  # CSS pixels of the browser window
+
+# Run in the page once it has loaded: what the browser made of every image, and what it fetched.
+CHECK = """
+<script>
+window.addEventListener("load", () => {
+  const images = [...document.images].map((image) => {
+    const box = image.getBoundingClientRect();
+    return {
+      figure: image.closest("figure").id, complete: image.complete,
+      naturalWidth: image.naturalWidth, naturalHeight: image.naturalHeight,
+      left: box.left + window.scrollX, top: box.top + window.scrollY, width: box.width, height: box.height,
+    };
+  });
+  const fetched = performance.getEntriesByType("resource").map((entry) => entry.name);
+  const out = document.createElement("pre");
+  out.id = "mentorbot-check";
+  out.textContent = JSON.stringify({images, fetched, height: document.documentElement.scrollHeight});
+  document.body.appendChild(out);
+});
+</script>
+"""
+
+
+def chromium(profile: Path, *arguments: str) -> subprocess.CompletedProcess[str]:
+    assert CHROMIUM is not None
+    return subprocess.run(
+        [
+            CHROMIUM,
+            "--headless",
+            "--no-sandbox",  # the test may run as root in a container
+            "--disable-gpu",
+            "--hide-scrollbars",
+            "--no-first-run",
+            "--disable-extensions",
+            "--font-render-hinting=none",
+            f"--user-data-dir={profile}",
+            *arguments,
+        ],
+        capture_output=True,
+        text=True,
+        timeout=180,
+        check=True,
+    )
+
+
+def test_every_chart_renders_in_chromium_and_the_report_prints_on_a4(db: Database, tmp_path: Path) -> None:
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("one database is enough for the browser")
+    with db.transaction() as session:
+        twelve_students(session)
+    report = make_report(db, school="Björkskolan", first=FIRST, last=LAST, format="html", now=NOW).content
+    page = tmp_path / "report.html"
+    page.write_text(report, encoding="utf-8")
+    checked = tmp_path / "checked.html"
+    checked.write_text(report.replace("</body>", CHECK + "</body>"), encoding="utf-8")
+    profile = tmp_path / "profile"
+
+    dom = chromium(
+        profile, "--virtual-time-budget=10000", f"--window-size={WIDTH},1200", "--dump-dom", checked.as_uri()
+    ).stdout
+    found = re.search(r'<pre id="mentorbot-check">(.*?)</pre>', dom, re.S)
+    assert found, dom[-2000:]
+    seen = json.loads(html.unescape(found.group(1)))
+    assert seen["fetched"] == []  # nothing from the network or the disk: the page is self-contained
+    assert [image["figure"] for image in seen["images"]] == [
+        "chart-attendance_levels",
+        "chart-attendance_paired",
+        "chart-engagement_dimensions",
+        "chart-engagement_direction",
+        "chart-dosage",
+        "chart-early_warning",
+        "chart-stories",
+    ]
+    for image in seen["images"]:
+        assert image["complete"] and image["naturalWidth"] >= 1200 and image["naturalHeight"] >= 300, image
+        assert image["width"] > 600 and image["height"] > 100, image  # laid out across the text width
+
+    # The screenshot: each chart's place on the page holds a drawing, not a blank or a broken image.
+    shot = tmp_path / "report.png"
+    height = int(seen["height"])
+    chromium(profile, f"--window-size={WIDTH},{height}", f"--screenshot={shot}", page.as_uri())
+    picture = Image.open(shot).convert("L")
+    assert picture.size == (WIDTH, height)
+    for image in seen["images"]:
+        box = (
+            int(image["left"]),
+            int(image["top"]),
+            int(image["left"] + image["width"]),
+            int(image["top"] + image["height"]),
+        )
+        region = picture.crop(box)
+        dark = sum(count for level, count in enumerate(region.histogram()) if level < 128)
+        assert dark > 0.005 * region.width * region.height, (image["figure"], dark)
+        greys = sum(1 for count in region.histogram() if count)
+        assert greys > 20, image["figure"]  # lines, text and greys, not one flat colour
+    if target := os.environ.get("MENTORBOT_REPORT_SCREENSHOT"):
+        shutil.copy(shot, target)
+
+    # Printed: A4 pages (595 x 842 points), more than one.
+    pdf = tmp_path / "report.pdf"
+    chromium(profile, "--no-pdf-header-footer", f"--print-to-pdf={pdf}", page.as_uri())
+    content = pdf.read_bytes()
+    boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", content)
+    assert len(boxes) >= 2
+    for width, length in boxes:
+        assert abs(float(width) - 595.3) < 2 and abs(float(length) - 841.9) < 2

@@ -27,9 +27,6 @@ from sqlalchemy.orm import Session
 
 from handlers.early_warning import WITHDRAWN
 from models import (
-    Alert,
-    AlertCase,
-    AlertStatus,
     CheckIn,
     CheckInKind,
     Member,
@@ -40,6 +37,7 @@ from models import (
     School,
     Student,
 )
+from tests.case_support import add_case
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 FIRST, LAST = date(2026, 10, 1), date(2026, 11, 30)
@@ -158,36 +156,7 @@ class Twelve:
         outcome: str | None = None,
         follow_up_on: date | None = None,
     ) -> None:
-        status = (
-            AlertStatus.RESOLVED
-            if resolved
-            else AlertStatus.ACKNOWLEDGED
-            if acknowledged
-            else AlertStatus.OPEN
-        )
-        case = AlertCase(
-            student=student,
-            status=status,
-            opened_at=opened,
-            updated_at=resolved or acknowledged or opened,
-            raised_at=opened,
-            acknowledged_at=acknowledged,
-            resolved_at=resolved,
-            outcome=outcome,
-            follow_up_on=follow_up_on,
-        )
-        self.session.add(case)
-        # The student's case, with the one rule it was raised for.
-        self.session.add(
-            Alert(
-                case=case,
-                student=student,
-                rule=rule,
-                evidence={"trend": "▅▃▁"},
-                opened_at=opened,
-                updated_at=opened,
-            )
-        )
+        add_case(self.session, student, rule, opened, acknowledged, resolved, outcome, follow_up_on)
 
 
 def twelve_students(session: Session) -> School:

@@ -30,9 +30,6 @@ from handlers.programme import (
     show_programme,
 )
 from models import (
-    Alert,
-    AlertCase,
-    AlertStatus,
     CheckIn,
     CheckInKind,
     Member,
@@ -47,6 +44,7 @@ from models.calendar import SchoolCalendar
 from models.db import Database
 from models.messages import Refused
 from models.trends import Direction
+from tests.case_support import add_case
 from tests.driver import Driver
 
 NOW = datetime(2026, 11, 23, 12, 0, tzinfo=UTC)  # a Monday; the period is from 24 October 12:00 UTC
@@ -149,32 +147,7 @@ class Builder:
         resolved: datetime | None = None,
         outcome: str | None = None,
     ) -> None:
-        if resolved is not None:
-            status = AlertStatus.RESOLVED
-        else:
-            status = AlertStatus.ACKNOWLEDGED if acknowledged else AlertStatus.OPEN
-        # A student's case, with the one rule it was raised for.
-        case = AlertCase(
-            student=student,
-            status=status,
-            opened_at=opened,
-            updated_at=resolved or acknowledged or opened,
-            raised_at=opened,
-            acknowledged_at=acknowledged,
-            resolved_at=resolved,
-            outcome=outcome,
-        )
-        self.session.add(case)
-        self.session.add(
-            Alert(
-                case=case,
-                student=student,
-                rule=rule,
-                evidence={"trend": "▅▃▁"},
-                opened_at=opened,
-                updated_at=opened,
-            )
-        )
+        add_case(self.session, student, rule, opened, acknowledged, resolved, outcome)
 
 
 def hand_computed_schools(session: Session) -> None:

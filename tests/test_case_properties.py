@@ -190,6 +190,8 @@ def test_any_sequence_keeps_one_open_case_and_the_reraise_policy(
                     select(AuditEvent.action).where(
                         AuditEvent.object_type == "case", AuditEvent.object_id == str(case.id)
                     )
+                    # In the order they happened: PostgreSQL returns rows in no order of its own.
+                    .order_by(AuditEvent.id)
                 )
             )
             assert actions.count("case.reraise") <= 1 and actions.count("case.escalate") <= 1

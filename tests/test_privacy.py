@@ -98,7 +98,9 @@ def test_the_mentor_still_reads_what_was_written(bot: Driver, db: Database) -> N
         check_in = session.scalars(select(CheckIn)).one()
         assert (check_in.strengths, check_in.note) == ("Hjälpte en klasskamrat", "Oro för hemmet")
         stored = session.execute(text("SELECT note, strengths FROM check_in")).one()
-    assert all(value.startswith("enc:v1:") and "Oro" not in value for value in stored)
+    # Whole phrases (spaces and å, ä, ö never occur in a token): a short word may turn up by chance.
+    assert all(value.startswith("enc:v1:") for value in stored)
+    assert not any(plain in value for value in stored for plain in ("Oro för hemmet", "Hjälpte en"))
 
 
 def test_key_rotation_keeps_notes_readable(tmp_path: Path) -> None:

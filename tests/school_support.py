@@ -9,7 +9,7 @@ from sqlalchemy import select
 
 from handlers.actors import SchoolDefaults, find_or_create_school
 from handlers.delivery import Notifier
-from models import Mentorship, School
+from models import CheckIn, Mentorship, School, Student
 from models.db import Database
 from schedules.clock import Clock
 
@@ -32,3 +32,16 @@ def prompt_round(db: Database, notifier: Notifier) -> None:
     with db.transaction() as session:
         due = max(session.scalars(select(Mentorship.next_due_at)))
     Clock(db, notifier, worker="test").tick(due)
+
+
+def saved_check_ins(db: Database) -> list[tuple[str, str]]:
+    """Each check-in as (its student's name, its school's name), oldest first."""
+    with db.transaction() as session:
+        return list(
+            session.execute(
+                select(Student.display_name, School.name)
+                .join(CheckIn, CheckIn.student_id == Student.id)
+                .join(School, School.id == Student.school_id)
+                .order_by(CheckIn.id)
+            ).all()
+        )

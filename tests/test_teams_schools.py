@@ -15,10 +15,10 @@ from typing import Any
 import pytest
 from sqlalchemy import select
 
-from models import AlertCase, AlertStatus, CheckIn, Prompt, PromptStatus, School, Student
+from models import AlertCase, AlertStatus, Prompt, PromptStatus
 from models.db import Database
 from tests.driver import GOOD_CHECK_IN
-from tests.school_support import prompt_round, school_elsewhere, school_id
+from tests.school_support import prompt_round, saved_check_ins, school_elsewhere, school_id
 from tests.teams_support import Posted, TeamsWorld, aad_of, buttons, card_of, teams_world
 
 A, B = "Söderskolan", "Norrskolan"
@@ -67,15 +67,7 @@ def name_line(card: dict[str, Any] | None) -> str | None:
 
 
 def saved(world: TeamsWorld) -> list[tuple[str, str]]:
-    with world.db.transaction() as session:
-        return list(
-            session.execute(
-                select(Student.display_name, School.name)
-                .join(CheckIn, CheckIn.student_id == Student.id)
-                .join(School, School.id == Student.school_id)
-                .order_by(CheckIn.id)
-            ).all()
-        )
+    return saved_check_ins(world.db)
 
 
 def test_a_prompt_from_the_other_school_checks_in_that_schools_student(schools: TeamsWorld) -> None:

@@ -27,11 +27,11 @@ from bot.slack.blocks import (
     RESOLVE_CALLBACK,
 )
 from bot.slack.stamps import NAME_BLOCK_ID
-from models import AlertCase, AlertStatus, CheckIn, Person, Prompt, PromptStatus, School, Student
+from models import AlertCase, AlertStatus, Person, Prompt, PromptStatus, Student
 from models.db import Database
 from tests.fake_slack import Call, FakeSlack
 from tests.school_support import prompt_round as rounds
-from tests.school_support import school_elsewhere, school_id
+from tests.school_support import saved_check_ins, school_elsewhere, school_id
 from tests.slack.conftest import SlackSim, serve, slack_settings, text_of
 
 A, B = "Söderskolan", "Norrskolan"
@@ -104,16 +104,7 @@ def opened_for(sim: SlackSim, response: Any) -> dict[str, Any]:
 
 
 def saved(sim: SlackSim) -> list[tuple[str, str]]:
-    """Each check-in as (its student's name, its school's name)."""
-    with sim.db.transaction() as session:
-        return list(
-            session.execute(
-                select(Student.display_name, School.name)
-                .join(CheckIn, CheckIn.student_id == Student.id)
-                .join(School, School.id == Student.school_id)
-                .order_by(CheckIn.id)
-            ).all()
-        )
+    return saved_check_ins(sim.db)
 
 
 def name_line(call: Call) -> str | None:

@@ -18,10 +18,10 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
 from handlers.access import require_role
-from handlers.alerts import case_row, open_case_rows
+from handlers.alerts import case_row, open_case_rows, school_cases
 from handlers.early_warning import local_today
 from handlers.results import Agenda, AgendaItem, AlertRow, Outcome
-from models import AlertCase, AlertStatus, CheckIn, Member, Role, School, Student
+from models import AlertCase, AlertStatus, CheckIn, Member, Role, School
 from models.audit import AuditEvent, record
 from models.messages import N_, Message, msg
 from models.rules import RULES_BY_ID
@@ -38,8 +38,7 @@ STEP_WORDS = {
     "case.reraise": N_("raised again: nobody acknowledged it"),
     "case.escalate": N_("sent to the coordinators"),
 }
-# The engagement sparkline reaches this far back before the case opened: the check-in that
-# opened it, and the one before, for a baseline.
+# The engagement sparkline starts with this many check-ins from before the case opened: a baseline.
 BASELINE_CHECK_INS = 2
 
 
@@ -115,18 +114,14 @@ def _engagement_since_opened(session: Session, cases: list[AlertCase]) -> dict[i
 
 
 def _closed_since(session: Session, school: School, since: datetime, now: datetime) -> list[AlertRow]:
-    rows = session.execute(
-        select(AlertCase, Student.code)
-        .join(Student, Student.id == AlertCase.student_id)
-        .where(
-            Student.school_id == school.id,
-            AlertCase.status == AlertStatus.RESOLVED,
-            AlertCase.resolved_at > since,
-            AlertCase.resolved_at <= now,
-        )
-        .order_by(AlertCase.resolved_at, AlertCase.id)
-        .options(selectinload(AlertCase.alerts), selectinload(AlertCase.owner))
-    ).all()
+    rows = school_cases(
+        session,
+        school,
+        AlertCase.status == AlertStatus.RESOLVED,
+        AlertCase.resolved_at > since,
+        AlertCase.resolved_at <= now,
+        order_by=(AlertCase.resolved_at, AlertCase.id),
+    )
     return [case_row(case, code, school) for case, code in rows]
 
 

@@ -122,8 +122,8 @@ def student_from(person: dict[str, Any]) -> Student:
 
 
 def lesson_from(attendance: dict[str, Any], event: dict[str, Any], zone: ZoneInfo) -> Lesson | None:
-    """The lesson as minutes on the school's local day; None while the teacher has not reported it."""
-    if not attendance.get("isReported"):
+    """The lesson as minutes on the school's local day; None while unreported, or if it was cancelled."""
+    if not attendance.get("isReported") or event.get("cancelled"):
         return None
     present = int(attendance.get("attendanceMinutes") or 0) + int(
         attendance.get("otherAttendanceMinutes") or 0

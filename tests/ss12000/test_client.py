@@ -153,6 +153,19 @@ def test_resumes_from_the_watermark_and_reads_only_what_changed(
     assert third.lessons == [] and third.watermark == second.watermark
 
 
+def test_undatable_or_cancelled_lessons_are_left_out(source: FakeSource, base_url: str, http) -> None:
+    source.calendar_events = [event for event in source.calendar_events if event["id"] != school.MON_EN]
+    next(event for event in source.calendar_events if event["id"] == school.TUE_SV)["cancelled"] = True
+
+    synced = client_for(base_url, http).lessons(school.UNIT, modified_after=START_OF_TERM)
+
+    assert student_days(synced.lessons) == [
+        StudentDay(school.ANNA, MONDAY, 120, 15, 15, late_count=1, full_day=False),
+        StudentDay(school.BIRK, MONDAY, 120, 120, 60, late_count=0, full_day=True),
+    ]
+    assert synced.watermark == datetime.fromisoformat(school.LAST_MODIFIED)
+
+
 def test_students_of_the_school_unit_with_their_own_ids_and_no_personnummer(
     source: FakeSource, base_url: str, http, caplog: pytest.LogCaptureFixture
 ) -> None:

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import logging
+import socket
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from email.utils import format_datetime
@@ -334,3 +335,15 @@ def test_the_personnummer_is_dropped_before_the_mapping_sees_a_person(
     assert [person["id"] for person in seen] == [school.ANNA, school.BIRK, school.CLEO]
     assert all("civicNo" not in person and person["givenName"] for person in seen)
     assert "civicNo" in source.persons[0]  # the source did send it
+
+
+def test_a_source_that_does_not_answer_is_tried_a_bounded_number_of_times(http) -> None:
+    with socket.socket() as probe:  # a port on this machine where nothing listens
+        probe.bind(("127.0.0.1", 0))
+        silent = f"http://127.0.0.1:{probe.getsockname()[1]}"
+    waits = Waits()
+
+    with pytest.raises(Ss12000Error, match="token: ConnectError after 6 attempts"):
+        client_for(silent, http, waits).school_unit(school.UNIT_CODE)
+
+    assert waits == [1.0, 2.0, 4.0, 8.0, 16.0]

@@ -28,13 +28,10 @@ from models.personnummer import contains_personnummer
 
 CIVIC_NO = "civicNo"
 
-# Subject designations (Syllabus.subjectDesignation) and the start of Skolverket's subject and
-# course codes (subjectCode "GRGRMAT01", courseCode "MATMAT01a") for the three core subjects.
-CORE_SUBJECTS = {
-    "svenska": ("SV", "SVA", "SVE"),
-    "engelska": ("EN", "ENG"),
-    "matematik": ("MA", "MAT"),
-}
+# The core subjects by the syllabus's subject designation ("MA"), and by the three letters that start
+# Skolverket's subject and course codes ("MAT", "MATMAT01a"; in grundskolan after "GRGR": "GRGRMAT01").
+DESIGNATIONS = {"SV": "svenska", "SVA": "svenska", "EN": "engelska", "MA": "matematik"}
+CODES = {"SVE": "svenska", "SVA": "svenska", "ENG": "engelska", "MAT": "matematik"}
 
 
 def scrub(value: Any) -> Any:
@@ -65,7 +62,6 @@ class Lesson:
     offered_minutes: int
     absent_minutes: int
     unexcused_minutes: int
-    modified: datetime
 
 
 @dataclass(frozen=True)
@@ -142,7 +138,6 @@ def lesson_from(attendance: dict[str, Any], event: dict[str, Any], zone: ZoneInf
         offered_minutes=offered,
         absent_minutes=valid + invalid,
         unexcused_minutes=invalid,
-        modified=timestamp(attendance["meta"]["modified"]),
     )
 
 
@@ -188,15 +183,12 @@ def period_attendance(rows: Iterable[dict[str, Any]]) -> list[PeriodAttendance]:
 def core_subject(syllabus: dict[str, Any]) -> str | None:
     """svenska, engelska or matematik, read from the syllabus's designation or Skolverket's codes."""
     designation = str(syllabus.get("subjectDesignation") or "").upper()
-    codes = [str(syllabus.get(key) or "").upper() for key in ("courseCode", "subjectCode")]
-    for subject, marks in CORE_SUBJECTS.items():
-        if designation in marks:
-            return subject
-        long_marks = [mark for mark in marks if len(mark) == 3]
-        if any(
-            code.startswith(mark) or code.startswith("GRGR" + mark) for code in codes for mark in long_marks
-        ):
-            return subject
+    if designation in DESIGNATIONS:
+        return DESIGNATIONS[designation]
+    for key in ("courseCode", "subjectCode"):
+        code = str(syllabus.get(key) or "").upper().removeprefix("GRGR")
+        if code[:3] in CODES:
+            return CODES[code[:3]]
     return None
 
 

@@ -64,7 +64,10 @@ class Credentials:
         prefix = "MENTORBOT_SS12000_" + env_name(school) + "_"
         secret = environ.get(prefix + "CLIENT_SECRET")
         if secret is None and environ.get(prefix + "CLIENT_SECRET_FILE"):
-            secret = Path(environ[prefix + "CLIENT_SECRET_FILE"]).read_text(encoding="utf-8").strip()
+            try:
+                secret = Path(environ[prefix + "CLIENT_SECRET_FILE"]).read_text(encoding="utf-8").strip()
+            except OSError as error:
+                raise Ss12000Error(f"{prefix}CLIENT_SECRET_FILE cannot be read: {error.strerror}") from None
         missing = [name for name in ("TOKEN_URL", "CLIENT_ID") if not environ.get(prefix + name)]
         if secret is None:
             missing.append("CLIENT_SECRET")
@@ -184,6 +187,8 @@ class Ss12000Client:
         seen: set[str] = set()
         while True:
             body = self._send("GET", path, params=params)
+            if not isinstance(body, dict) or not isinstance(body.get("data"), list):
+                raise Ss12000Error(f"GET {path}: the answer has no data list")
             yield from body["data"]
             token = body.get("pageToken")
             if not token:
@@ -215,7 +220,10 @@ class Ss12000Client:
                 continue
             if response.status_code >= 400:
                 raise Ss12000Error(f"{method} {path}: HTTP {response.status_code}")
-            return records.scrub(response.json())
+            try:
+                return records.scrub(response.json())
+            except ValueError:
+                raise Ss12000Error(f"{method} {path}: the answer is not JSON") from None
         raise AssertionError("unreachable")
 
     def _access_token(self) -> str:

@@ -241,6 +241,9 @@ def test_a_refused_request_is_not_retried_and_names_no_body(source: FakeSource, 
         client_for(base_url, http).students(school.UNIT, on=MONDAY)
     assert str(forbidden.value) == "GET /persons: HTTP 403"
     assert len(source.data_requests("/persons")) == 1
+    source.faults = [(200, None)]  # an Error object where the list should be
+    with pytest.raises(Ss12000Error, match="GET /persons: the answer has no data list"):
+        client_for(base_url, http).students(school.UNIT, on=MONDAY)
 
 
 def test_a_token_that_expires_mid_sync_is_fetched_again(source: FakeSource, base_url: str, http) -> None:
@@ -320,6 +323,9 @@ def test_credentials_from_the_environment_or_a_secrets_file(tmp_path) -> None:
             "MENTORBOT_SS12000_NORRA_GYMNASIET_TOKEN_URL": "http://login.norra.example/token",
         }
         Credentials.from_environment("Norra gymnasiet", plain_http)
+    secret.unlink()
+    with pytest.raises(Ss12000Error, match="CLIENT_SECRET_FILE cannot be read: No such file"):
+        Credentials.from_environment("Norra gymnasiet", environ)
 
 
 def test_the_personnummer_is_dropped_before_the_mapping_sees_a_person(

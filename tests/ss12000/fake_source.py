@@ -4,9 +4,10 @@ Strict where the standard is: a query parameter the operation does not define, o
 combined with filters, is answered 400 with an `Error`; a request without a token the fake
 issued (client credentials in HTTP Basic) is answered 401. Pages hold at most `page_size` items
 whatever `limit` asks, so every list comes in several pages. A test can queue `faults` (status,
-Retry-After) for the next data requests, and `revoke_after` revokes every issued token after that
-many data requests (a token expiring mid-sync). Every request is recorded in `requests` and every
-JSON answer in `answers`, so a test can check them against the 2.1.0 schemas (spec_subset.py).
+Retry-After) for the next data requests; `revoke_after` revokes every issued token after that many
+data requests (a token expiring mid-sync); `login_page` answers data requests with HTML. Every
+request is recorded in `requests` and every answer in `answers`, so a test can check them against
+the 2.1.0 schemas (spec_subset.py).
 
 Objects are stored in SS 12000 shape: `persons` carry a `civicNo`, as a real source's do.
 """
@@ -53,6 +54,7 @@ class FakeSource:
     expires_in: int = 3600
     faults: list[tuple[int, str | None]] = field(default_factory=list)
     revoke_after: int | None = None
+    login_page: bool = False  # answer data requests with a web page, as a wrong base URL would
     requests: list[Request] = field(default_factory=list)
     answers: list[tuple[str, int, Any]] = field(default_factory=list)
     tokens_issued: list[str] = field(default_factory=list)
@@ -85,6 +87,8 @@ class FakeSource:
                 self.revoke_after = None
             if token not in self._valid:
                 return 401, {}, _error("unauthorized", "token missing, unknown or expired")
+            if self.login_page:
+                return 200, {"Content-Type": "text/html"}, "<html><body>Logga in</body></html>"
             if self.faults:
                 status, retry_after = self.faults.pop(0)
                 return (
@@ -219,9 +223,11 @@ def serving(source: FakeSource) -> Iterator[str]:
             headers = {key.lower(): value for key, value in self.headers.items()}
             status, extra, body = source.handle(self.command, self.path, headers, raw)
             source.answers.append((urlsplit(self.path).path, status, body))
-            payload = json.dumps(body).encode()
+            html = extra.get("Content-Type") == "text/html"
+            payload = body.encode() if html else json.dumps(body).encode()
             self.send_response(status)
-            self.send_header("Content-Type", "application/json")
+            if not html:
+                self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(payload)))
             for key, value in extra.items():
                 self.send_header(key, value)

@@ -244,6 +244,9 @@ def test_a_refused_request_is_not_retried_and_names_no_body(source: FakeSource, 
     source.faults = [(200, None)]  # an Error object where the list should be
     with pytest.raises(Ss12000Error, match="GET /persons: the answer has no data list"):
         client_for(base_url, http).students(school.UNIT, on=MONDAY)
+    source.login_page = True
+    with pytest.raises(Ss12000Error, match="GET /persons: the answer is not JSON"):
+        client_for(base_url, http).students(school.UNIT, on=MONDAY)
 
 
 def test_a_token_that_expires_mid_sync_is_fetched_again(source: FakeSource, base_url: str, http) -> None:

@@ -244,11 +244,12 @@ class Ss12000Client:
                     raise Ss12000Error(
                         f"token endpoint refused the client credentials: HTTP {response.status_code}"
                     )
-                body = response.json()
-                lifetime = float(body.get("expires_in", 3600))
-                self._token = _Token(
-                    str(body["access_token"]), self.clock() + lifetime - min(60.0, lifetime / 2)
-                )
+                try:
+                    body = response.json()
+                    value, lifetime = str(body["access_token"]), float(body.get("expires_in", 3600))
+                except (ValueError, KeyError, TypeError, AttributeError):
+                    raise Ss12000Error("token endpoint: the answer holds no access_token") from None
+                self._token = _Token(value, self.clock() + lifetime - min(60.0, lifetime / 2))
             return self._token.value
 
     def _forget(self, token: str) -> None:

@@ -63,7 +63,7 @@ class FakeSource:
     _counter: Iterator[int] = field(default_factory=itertools.count)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
-    def data_requests(self, path: str) -> list[Request]:
+    def requests_to(self, path: str) -> list[Request]:
         return [r for r in self.requests if r.path == path]
 
     # --- the endpoints ---------------------------------------------------------------------------
@@ -74,7 +74,10 @@ class FakeSource:
         with self._lock:
             parts = urlsplit(target)
             params = parse_qs(parts.query)
-            body = json.loads(raw) if raw and method == "POST" and parts.path != "/token" else None
+            if parts.path == "/token":
+                body: Any = parse_qs(raw.decode())
+            else:
+                body = json.loads(raw) if raw and method == "POST" else None
             token = headers.get("authorization", "").removeprefix("Bearer ") or None
             self.requests.append(Request(method, parts.path, params, body, token))
             if parts.path == "/token":

@@ -81,7 +81,7 @@ def test_reads_every_page_and_sums_minutes_per_student_and_day(
 
     assert student_days(synced.lessons) == EXPECTED_DAYS
     assert synced.watermark == datetime.fromisoformat(school.LAST_MODIFIED)
-    pages = source.data_requests("/attendances")
+    pages = source.requests_to("/attendances")
     assert len(pages) == 4  # 7 rows, 2 a page
     assert pages[0].params["organisation"] == [school.UNIT]
     assert pages[0].params["meta.modified.after"] == [START_OF_TERM.isoformat()]
@@ -97,6 +97,8 @@ def test_every_request_and_answer_keeps_to_the_standard(source: FakeSource, base
     client.grades(school.UNIT, modified_after=START_OF_TERM)
     client.period_attendance(school.UNIT, MONDAY, TUESDAY)
 
+    grant = {"grant_type": ["client_credentials"], "scope": ["ss12000.read"]}
+    assert [request.body for request in source.requests_to("/token")] == [grant]
     for request in source.requests:
         if request.path in PARAMETERS:
             assert set(request.params) <= PARAMETERS[request.path]
@@ -143,7 +145,7 @@ def test_resumes_from_the_watermark_and_reads_only_what_changed(
 
     second = client.lessons(school.UNIT, modified_after=first.watermark)
 
-    assert source.data_requests("/attendances")[0].params["meta.modified.after"] == [
+    assert source.requests_to("/attendances")[0].params["meta.modified.after"] == [
         first.watermark.isoformat()
     ]
     assert student_days(second.lessons) == [
@@ -240,7 +242,7 @@ def test_a_refused_request_is_not_retried_and_names_no_body(source: FakeSource, 
     with pytest.raises(Ss12000Error) as forbidden:
         client_for(base_url, http).students(school.UNIT, on=MONDAY)
     assert str(forbidden.value) == "GET /persons: HTTP 403"
-    assert len(source.data_requests("/persons")) == 1
+    assert len(source.requests_to("/persons")) == 1
     source.faults = [(200, None)]  # an Error object where the list should be
     with pytest.raises(Ss12000Error, match="GET /persons: the answer has no data list"):
         client_for(base_url, http).students(school.UNIT, on=MONDAY)

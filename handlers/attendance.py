@@ -22,7 +22,6 @@ from sqlalchemy.orm import Session
 
 from handlers.access import require_role
 from handlers.results import Outcome
-from handlers.typed_fields import NOT_A_PERSONNUMMER
 from models import AttendanceSync, Member, RegisteredAttendance, Role, School, Student
 from models.messages import N_, Message, Refused, msg
 from models.personnummer import looks_like_personnummer
@@ -62,7 +61,12 @@ class StoreReport:
 def person_id_problem(text: str) -> Message | None:
     """Why `text` cannot be a person id from the school's system, or None when it can."""
     if looks_like_personnummer(text):
-        return msg(NOT_A_PERSONNUMMER)
+        return msg(
+            N_(
+                "That looks like a personal identity number, so nothing was saved. Use the school's own "
+                "person id for the student, as its system shows it."
+            )
+        )
     if not text:
         return msg(N_("The person id is missing."))
     if len(text) > PERSON_ID_MAX or not _PERSON_ID.match(text):

@@ -19,6 +19,7 @@ from sqlalchemy.orm import Session
 
 from handlers import (
     alerts,
+    attendance,
     checkins,
     corrections,
     mentorships,
@@ -639,6 +640,16 @@ COMMANDS: tuple[CommandSpec, ...] = (
         N_("threshold set NAME VALUE"),
         N_("Change one early-warning threshold (coordinators, EHT)."),
         _bind_threshold_set,
+    ),
+    CommandSpec(
+        "attendance",
+        ("attendance", "närvaro", "narvaro"),
+        N_("attendance"),
+        N_(
+            "How the imports of attendance from the school's system went: when, rows read and stored, "
+            "students not matched, the last error (coordinators)."
+        ),
+        _bind_no_args(attendance.attendance_status, "attendance"),
     ),
     CommandSpec(
         "eht",

@@ -197,7 +197,8 @@ def cmd_retention_run(settings: Settings, args: argparse.Namespace) -> int:
                 continue
             print(
                 f"{school}: deleted {report.check_ins} check-in(s), {report.alerts} resolved case(s), "
-                f"{report.students} inactive student(s), {report.audit_events} audit event(s)"
+                f"{report.students} inactive student(s), {report.audit_events} audit event(s), "
+                f"{report.attendance_days} day(s) of registered attendance"
             )
     return 0
 

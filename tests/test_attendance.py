@@ -4,6 +4,7 @@ rules counting from the registered minutes, and the migration that brings the ta
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 from fractions import Fraction
 from pathlib import Path
@@ -32,6 +33,7 @@ from models.rules import (
     registered_rate,
     thresholds_for,
 )
+from schedules.retention import run_retention
 from tests.driver import Driver
 
 EXPORTS = Path(__file__).with_name("attendance_exports")
@@ -475,3 +477,34 @@ def test_the_migration_adds_the_tables_and_the_person_id_and_takes_them_away_aga
     assert "person_id" in {c["name"] for c in inspector.get_columns("student")}
     with db.transaction() as session:
         assert session.scalar(select(func.count()).select_from(RegisteredAttendance)) == 0
+
+
+# --- Export and retention ----------------------------------------------------------------------------
+
+
+def test_the_student_export_holds_the_person_id_and_the_registered_days(school: Driver) -> None:
+    import_attendance(school.db, export("schoolsoft.csv"), school="Björkskolan", profile=None, now=NOW)
+    data = json.loads(school.say("admin", "student export 7B-03").outcome.reply[0].json)
+    assert data["student"]["person_id"] == "S-1001"
+    assert data["registered_attendance"] == [
+        {
+            "day": "2026-03-04",
+            "offered_minutes": 330,
+            "absent_minutes": 60,
+            "unexcused_minutes": 40,
+            "late_arrivals": 0,
+            "full_day": False,
+            "source": "SchoolSoft",
+            "imported_at": "2026-03-06T13:00:00+00:00",
+        }
+    ]
+
+
+def test_retention_deletes_registered_days_older_than_the_decision(school: Driver) -> None:
+    school.say("admin", "retention set 100 IHP 2024:3 2024-05-14")
+    import_attendance(school.db, export("schoolsoft.csv"), school="Björkskolan", profile=None, now=NOW)
+    # Period 100 days: the days of 4 March go once the cutoff has passed that date.
+    [(_, kept)] = list(run_retention(school.db, NOW + timedelta(days=98), force=True))
+    [(_, deleted)] = list(run_retention(school.db, NOW + timedelta(days=99), force=True))
+    assert (kept.attendance_days, deleted.attendance_days) == (0, 2)
+    assert rows(school.db) == []

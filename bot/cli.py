@@ -15,6 +15,7 @@ from pathlib import Path
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import configure_logging
 from bot.runtime import StartupError, build_notifier, clock_settings, database, school_defaults
+from handlers.attendance_csv import PROFILES_BY_NAME
 from handlers.delivery import Notifier
 from models.backtest import BacktestRow
 from models.db import Database
@@ -220,7 +221,8 @@ def cmd_retention_run(settings: Settings, args: argparse.Namespace) -> int:
                 continue
             print(
                 f"{school}: deleted {report.check_ins} check-in(s), {report.alerts} resolved case(s), "
-                f"{report.students} inactive student(s), {report.audit_events} audit event(s)"
+                f"{report.students} inactive student(s), {report.audit_events} audit event(s), "
+                f"{report.attendance_days} day(s) of registered attendance"
             )
     return 0
 
@@ -302,6 +304,28 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
 def _file_name_part(name: str) -> str:
     kept = "".join(c if c.isalnum() else "-" for c in name.lower())
     return "-".join(part for part in kept.split("-") if part) or "school"
+
+
+def cmd_attendance_import(settings: Settings, args: argparse.Namespace) -> int:
+    """A school's attendance export (CSV) into mentorbot: every row checked, then all stored or none."""
+    from bot.attendance_import import import_attendance, read_export
+    from bot.reports import ReportError
+    from models.base import utcnow
+
+    try:
+        text = read_export(Path(args.file))
+    except OSError as error:
+        print(f"mentorbot: cannot read {args.file}: {error.strerror}", file=sys.stderr)
+        return 2
+    with database(settings) as db:
+        try:
+            result = import_attendance(db, text, school=args.school, profile=args.profile, now=utcnow())
+        except ReportError as refusal:
+            print(f"mentorbot: {refusal}", file=sys.stderr)
+            return 2
+    for line in result.lines:
+        print(line, file=sys.stdout if result.stored else sys.stderr)
+    return 0 if result.stored else 1
 
 
 def cmd_teams_package(settings: Settings, args: argparse.Namespace) -> int:
@@ -569,6 +593,25 @@ def build_parser() -> argparse.ArgumentParser:
         "--language", choices=("sv", "en"), help="default: the school's language; Swedish for the programme"
     )
     report.set_defaults(handler=cmd_report)
+
+    attendance = sub.add_parser("attendance", help="attendance from the school's own system")
+    attendance_sub = attendance.add_subparsers(dest="attendance_command", metavar="ACTION", required=True)
+    attendance_import = attendance_sub.add_parser(
+        "import",
+        help="import an attendance export (CSV): every row checked, then all stored or none",
+        description="One row per student and school day, separated by semicolons, with the columns of a "
+        "profile (see README, 'Attendance from the school's system'). Students are matched by the "
+        "school's person id for them (student edit CODE id=...); rows of other students are counted, "
+        "not stored. Importing the same file again changes nothing.",
+    )
+    attendance_import.add_argument("file", metavar="FILE", help="the export, UTF-8 or Windows-1252")
+    attendance_import.add_argument(
+        "--school", required=True, metavar="NAME", help="the school (ORGANISATION/SCHOOL if shared)"
+    )
+    attendance_import.add_argument(
+        "--profile", choices=sorted(PROFILES_BY_NAME), help="the export's columns (default: from its header)"
+    )
+    attendance_import.set_defaults(handler=cmd_attendance_import)
 
     teams = sub.add_parser(
         "teams-package",

@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 from handlers import (
     agenda,
     alerts,
+    attendance,
     checkins,
     corrections,
     mentorships,
@@ -84,6 +85,7 @@ _OPTION_NAMES = {
     "arskurs": "grade",
     "class": "class",
     "klass": "class",
+    "id": "person_id",
 }
 # After a student's code a bare number is the grade and a number with letters (7B, 9ab) the class.
 _NUMBER = re.compile(r"^\d+$")
@@ -133,6 +135,7 @@ class _StudentFields:
     name: str | None = None
     grade: int | None = None
     class_name: str | None = None
+    person_id: str | None = None
 
 
 def _student_fields(tokens: list[str], command: str, *, bare_name: bool) -> _StudentFields:
@@ -147,6 +150,7 @@ def _student_fields(tokens: list[str], command: str, *, bare_name: bool) -> _Stu
     after_name = False
     grades: list[str] = []
     classes: list[str] = []
+    person_ids: list[str] = []
     for token in tokens:
         if "=" in token:
             key, _, value = token.partition("=")
@@ -154,12 +158,14 @@ def _student_fields(tokens: list[str], command: str, *, bare_name: bool) -> _Stu
             if field is None:
                 check_name(key)  # the refusal names the option: never an identity number
                 raise Refused(
-                    N_("I do not know the option \u201c{option}=\u201d. Use name=, grade= or class=."),
+                    N_("I do not know the option \u201c{option}=\u201d. Use name=, grade=, class= or id=."),
                     usage=command,
                     option=key[:20],
                 )
             after_name = field == "name"
-            if field == "name":
+            if field == "person_id":
+                person_ids.append(value)
+            elif field == "name":
                 if named is not None:
                     raise Refused(N_("Give the name only once."), usage=command)
                 named = [value] if value else []
@@ -183,6 +189,8 @@ def _student_fields(tokens: list[str], command: str, *, bare_name: bool) -> _Stu
         raise Refused(N_("Give the grade only once."), usage=command)
     if len(classes) > 1:
         raise Refused(N_("Give the class only once."), usage=command)
+    if len(person_ids) > 1:
+        raise Refused(N_("Give the person id only once."), usage=command)
     if grades and not (_NUMBER.match(grades[0]) and 5 <= int(grades[0]) <= 9):
         check_name(grades[0])  # a long number may be a personal identity number: say so first
         raise Refused(N_("The grade must be between 5 and 9."), usage=command)
@@ -191,6 +199,7 @@ def _student_fields(tokens: list[str], command: str, *, bare_name: bool) -> _Stu
         name=name,
         grade=int(grades[0]) if grades else None,
         class_name=classes[0] if classes else None,
+        person_id=person_ids[0] if person_ids else None,
     )
 
 
@@ -221,6 +230,10 @@ def _bind_student_add(args: list[str], _c: SchoolDefaults) -> Action:
             code=f"{code}-{rest[0]}".upper()[:30],
         )
     fields = _student_fields(rest, "student add", bare_name=True)
+    if fields.person_id is not None:
+        raise Refused(
+            N_("Add the student first, then set the person id with student edit."), usage="student edit"
+        )
     return partial(
         students.add_student,
         code=code,
@@ -240,6 +253,7 @@ def _bind_student_edit(args: list[str], _c: SchoolDefaults) -> Action:
         name=fields.name,
         grade=fields.grade,
         class_name=fields.class_name,
+        person_id=fields.person_id,
     )
 
 
@@ -468,10 +482,11 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "student edit",
         ("student edit", "elev ändra"),
-        N_("student edit CODE [name=Åsa Öberg] [grade=5-9] [class=7B]"),
+        N_("student edit CODE [name=Åsa Öberg] [grade=5-9] [class=7B] [id=ID]"),
         N_(
-            "Change a student's name, grade or class. The name runs to the next option; "
-            'quotes work too: name="Åsa Öberg" (coordinators).'
+            "Change a student's name, grade or class, or set the school's own person id for them (id=, "
+            'never a personal identity number). The name runs to the next option; quotes work too: '
+            'name="Åsa Öberg" (coordinators).'
         ),
         _bind_student_edit,
     ),
@@ -633,6 +648,16 @@ COMMANDS: tuple[CommandSpec, ...] = (
         N_("threshold set NAME VALUE"),
         N_("Change one early-warning threshold (coordinators, EHT)."),
         _bind_threshold_set,
+    ),
+    CommandSpec(
+        "attendance",
+        ("attendance", "närvaro", "narvaro"),
+        N_("attendance"),
+        N_(
+            "How the imports of attendance from the school's system went: when, rows read and stored, "
+            "students not matched, the last error (coordinators)."
+        ),
+        _bind_no_args(attendance.attendance_status, "attendance"),
     ),
     CommandSpec(
         "eht",

@@ -29,6 +29,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from handlers.access import active_mentorship
 from handlers.actors import language_of
+from handlers.attendance import registered_days
 from handlers.delivery import destination_of
 from handlers.results import (
     AlertNotice,
@@ -86,10 +87,12 @@ def situation_of(session: Session, student: Student, now: datetime) -> Situation
         .order_by(CheckIn.recorded_at, CheckIn.id)
     ).all()
     mentorship = active_mentorship(session, student)
+    today = local_today(school, now)
     return Situation(
-        today=local_today(school, now),
+        today=today,
         history=[facts_of(c, school.timezone) for c in check_ins],
         mentored_since=local_today(school, mentorship.started_at) if mentorship else None,
+        registered=registered_days(session, student.id, today - HISTORY, today),
     )
 
 
@@ -587,6 +590,7 @@ def backtest_school(
             (local_today(school, m.started_at), local_today(school, m.ended_at) if m.ended_at else None)
             for m in mentorships
         ]
-        records.append(StudentRecord(history, periods))
+        registered = registered_days(session, student.id, date.min, end)
+        records.append(StudentRecord(history, periods, registered))
     start = start or first
     return start, backtest(records, thresholds, SchoolCalendar.for_school(school), start, end)

@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from handlers.access import require_role
 from handlers.lookups import find_student
 from handlers.results import Outcome, StudentExport
-from models import AlertCase, AuditEvent, CheckIn, Member, Mentorship, Role, School
+from models import AlertCase, AuditEvent, CheckIn, Member, Mentorship, RegisteredAttendance, Role, School
 from models.audit import record
 from models.messages import N_, Message, Refused, msg
 from models.personnummer import contains_personnummer
@@ -101,6 +101,11 @@ def export_student(session: Session, actor: Member, now: datetime, code: str) ->
         .where(AlertCase.student_id == student.id)
         .order_by(AlertCase.opened_at, AlertCase.id)
     ).all()
+    registered = session.scalars(
+        select(RegisteredAttendance)
+        .where(RegisteredAttendance.student_id == student.id)
+        .order_by(RegisteredAttendance.day, RegisteredAttendance.source)
+    ).all()
     audit = session.scalars(
         select(AuditEvent)
         .where(AuditEvent.school_id == actor.school_id, AuditEvent.object_type == "student")
@@ -108,7 +113,9 @@ def export_student(session: Session, actor: Member, now: datetime, code: str) ->
         .order_by(AuditEvent.at)
     ).all()
     data = {
-        "student": _row(student, ("code", "display_name", "grade", "class_name", "active", "created_at")),
+        "student": _row(
+            student, ("code", "display_name", "grade", "class_name", "person_id", "active", "created_at")
+        ),
         "mentorships": [
             {"mentor": m.mentor.user_id, **_row(m, ("cadence", "next_due_at", "started_at", "ended_at"))}
             for m in mentorships
@@ -162,6 +169,22 @@ def export_student(session: Session, actor: Member, now: datetime, code: str) ->
                 ],
             }
             for c in cases
+        ],
+        "registered_attendance": [
+            _row(
+                r,
+                (
+                    "day",
+                    "offered_minutes",
+                    "absent_minutes",
+                    "unexcused_minutes",
+                    "late_arrivals",
+                    "full_day",
+                    "source",
+                    "imported_at",
+                ),
+            )
+            for r in registered
         ],
         "audit": [_row(e, ("at", "action")) for e in audit],
         # How long this is kept, and under which deletion decision (none: nothing is deleted).

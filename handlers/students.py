@@ -4,10 +4,11 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from handlers.access import active_mentorship, require_role
+from handlers.attendance import person_id_problem
 from handlers.lookups import find_student, normalise_code
 from handlers.results import Notification, Outcome, Recipient, StudentList, StudentRow
 from handlers.typed_fields import check_name
@@ -38,6 +39,26 @@ def _clean_class(class_name: str) -> str:
     if len(class_name) > CLASS_MAX:
         raise Refused(N_("Keep the class short: at most {max} characters."), max=CLASS_MAX)
     return class_name
+
+
+def _clean_person_id(session: Session, student: Student, person_id: str) -> str | None:
+    """The school's own id for the student (empty: none); refused if it is not one, or is another's."""
+    person_id = person_id.strip()
+    if not person_id:
+        return None
+    problem = person_id_problem(person_id)
+    if problem is not None:
+        raise Refused(problem.template, **problem.params)
+    other = session.scalar(
+        select(Student.code).where(
+            Student.school_id == student.school_id,
+            func.lower(Student.person_id) == person_id.casefold(),
+            Student.id != student.id,
+        )
+    )
+    if other is not None:
+        raise Refused(N_("{other} already has that person id."), other=other)
+    return person_id
 
 
 def add_student(
@@ -126,11 +147,14 @@ def edit_student(
     name: str | None = None,
     grade: int | None = None,
     class_name: str | None = None,
+    person_id: str | None = None,
 ) -> Outcome:
     require_role(actor, Role.COORDINATOR)
     student = find_student(session, actor.school_id, code)
-    if name is None and grade is None and class_name is None:
+    if name is None and grade is None and class_name is None and person_id is None:
         raise Refused(N_("Say what to change, for example: name=Alex grade=7 class=7B"), usage="student edit")
+    if person_id is not None:
+        student.person_id = _clean_person_id(session, student, person_id)
     if name is not None:
         student.display_name = _clean_name(name)
     if grade is not None:

@@ -4,6 +4,7 @@ Nothing here knows about chat platforms; `handlers/` builds use cases on top of 
 """
 
 from models.alert import Alert, AlertCase, AlertStatus
+from models.attendance import AttendanceSync, RegisteredAttendance
 from models.audit import AuditEvent
 from models.base import Base
 from models.bootstrap import BoundCoordinator, FirstInstall
@@ -23,6 +24,7 @@ __all__ = [
     "Alert",
     "AlertCase",
     "AlertStatus",
+    "AttendanceSync",
     "AuditEvent",
     "Base",
     "BoundCoordinator",
@@ -42,6 +44,7 @@ __all__ = [
     "Prompt",
     "PromptStatus",
     "ReferenceKind",
+    "RegisteredAttendance",
     "RiskLevel",
     "Role",
     "School",

@@ -18,15 +18,20 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 from models.calendar import SchoolCalendar
-from models.rules import RULES, CheckInFacts, Situation, Thresholds, evaluate
+from models.rules import RULES, CheckInFacts, RegisteredDay, Situation, Thresholds, evaluate
 
 
 @dataclass(frozen=True)
 class StudentRecord:
-    """One student's stored history: check-ins oldest first, and mentorship periods (end None: active)."""
+    """One student's stored history: check-ins oldest first, mentorship periods (end None: active),
+    and the school days the school's system registered, oldest first."""
 
     history: Sequence[CheckInFacts]
     mentorships: Sequence[tuple[date, date | None]] = ()
+    registered: Sequence[RegisteredDay] = ()
+
+    def registered_until(self, day: date) -> list[RegisteredDay]:
+        return [d for d in self.registered if d.on <= day]
 
     def mentored_since(self, day: date) -> date | None:
         for start, end in self.mentorships:
@@ -72,7 +77,12 @@ def _episodes(
     for index, check_in in enumerate(record.history):
         if not start <= check_in.on <= end:
             continue
-        situation = Situation(check_in.on, record.history[: index + 1], record.mentored_since(check_in.on))
+        situation = Situation(
+            check_in.on,
+            record.history[: index + 1],
+            record.mentored_since(check_in.on),
+            record.registered_until(check_in.on),
+        )
         now_firing = {r.rule for r in evaluate(situation, thresholds, calendar)}
         for rule_id in now_firing - firing:
             counts[rule_id] = counts.get(rule_id, 0) + 1

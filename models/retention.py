@@ -3,8 +3,8 @@
 Swedish public-records law decides when school records may go: only under the school provider's
 deletion decision (gallringsbeslut). So deletion follows the period of a decision a coordinator
 has recorded for the school, never an ad-hoc request, and where no decision is recorded nothing is
-deleted. What goes: check-ins (with their notes), resolved cases and audit events older than the
-period, and students inactive for longer, with everything about them.
+deleted. What goes: check-ins (with their notes), resolved cases, attendance registered for days
+and audit events older than the period, and students inactive for longer, with everything about them.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from models.alert import AlertCase, AlertStatus
+from models.attendance import RegisteredAttendance
 from models.audit import AuditEvent
 from models.checkin import CheckIn
 from models.school import School
@@ -33,6 +34,7 @@ class RetentionReport:
     alerts: int = 0
     students: int = 0
     audit_events: int = 0
+    attendance_days: int = 0
 
 
 def decided_days(school: School) -> int | None:
@@ -73,4 +75,9 @@ def apply_retention(session: Session, school: School, now: datetime) -> Retentio
     audit_events = session.execute(
         delete(AuditEvent).where(AuditEvent.school_id == school.id, AuditEvent.at < cutoff)
     ).rowcount
-    return RetentionReport(True, check_ins, alerts, len(gone_students), audit_events)
+    attendance_days = session.execute(
+        delete(RegisteredAttendance).where(
+            RegisteredAttendance.student_id.in_(students), RegisteredAttendance.day < cutoff.date()
+        )
+    ).rowcount
+    return RetentionReport(True, check_ins, alerts, len(gone_students), audit_events, attendance_days)

@@ -9,6 +9,11 @@ A rule that fires returns a `RuleResult`: the evidence as numbers and a short tr
 The facts a rule sees (`CheckInFacts`) do not carry the strengths or the note at all, so free text
 can never reach an alert.
 
+Where the school's own system registered a student's attendance (`RegisteredDay`, minutes per
+school day, see models/attendance.py), the rules count from it instead of the mentor's figures: the
+attendance rate over offered minutes, full days absent, unexcused lessons and late arrivals, for
+each window the source covers. Where it does not, the mentor's check-ins are counted as before.
+
 Rules that read check-ins run when a check-in is logged; `no_contact` depends on time passing and
 runs daily (`Rule.daily`). The count and attendance rules speak only when the newest check-in adds
 to what they count: absences that already raised an alert the EHT resolved do not raise it again.
@@ -21,7 +26,7 @@ rather than forgetting it; a concern never clears by itself (only the EHT can cl
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from fractions import Fraction
 from typing import Any
@@ -38,6 +43,9 @@ LESSONS_PER_DAY = 6  # single lessons missed count as this fraction of a day in 
 FIRST_PERIOD = SCHOOL_WEEK  # a student's first check-in covers the school week before it
 MIN_COVERED = SCHOOL_WEEK  # fewer school days covered than this says too little about a rate
 TREND_LENGTH = 6
+# Unexcused minutes from the school's system count as lessons of this length, rounded up per day:
+# any unexcused time on a day is at least one lesson.
+LESSON_MINUTES = 60
 
 
 # --- Thresholds --------------------------------------------------------------------------------
@@ -208,13 +216,36 @@ def facts_of(check_in: CheckIn, timezone: str) -> CheckInFacts:
 
 
 @dataclass(frozen=True)
+class RegisteredDay:
+    """One school day of a student as the school's own system registered it, in minutes."""
+
+    on: date
+    offered_minutes: int
+    absent_minutes: int
+    unexcused_minutes: int = 0
+    late_arrivals: int = 0
+    full_day: bool = False
+
+    # What the monthly rules count, named as on a check-in (see MONTHLY).
+    @property
+    def absent_days(self) -> int:
+        return int(self.full_day)
+
+    @property
+    def unexcused_lessons(self) -> int:
+        return -(-self.unexcused_minutes // LESSON_MINUTES)
+
+
+@dataclass(frozen=True)
 class Situation:
-    """A student as the rules see them on `today`: check-ins oldest first, and the mentorship's start."""
+    """A student as the rules see them on `today`: check-ins oldest first, the mentorship's start,
+    and the school days the school's system registered (oldest first; empty where it has none)."""
 
     today: date
     history: Sequence[CheckInFacts]
     # When the active mentorship started; None when the student has no mentor now.
     mentored_since: date | None = None
+    registered: Sequence[RegisteredDay] = ()
 
     @property
     def latest(self) -> CheckInFacts | None:
@@ -320,15 +351,56 @@ def attendance_rate(
     return AttendanceRate(1 - absent / covered, absent, covered)
 
 
+def registered_rate(
+    registered: Sequence[RegisteredDay], today: date, school_days: int, calendar: SchoolCalendar
+) -> AttendanceRate | None:
+    """The attendance rate over the last `school_days` school days from the school's own system:
+        1 - absent minutes / offered minutes
+    over the registered days in the window with time offered, or None when fewer than MIN_COVERED
+    such days are registered (then the check-ins are counted instead). Absent days are the absent
+    share of the days covered."""
+    start = window_start(calendar, today, school_days)
+    days = [d for d in registered if start < d.on <= today and d.offered_minutes > 0]
+    if len(days) < MIN_COVERED:
+        return None
+    share = Fraction(sum(d.absent_minutes for d in days), sum(d.offered_minutes for d in days))
+    return AttendanceRate(1 - share, share * len(days), len(days))
+
+
+def attendance_over(s: Situation, school_days: int, calendar: SchoolCalendar) -> AttendanceRate | None:
+    """The rate from the school's system where it covers the window, else estimated from check-ins."""
+    return registered_rate(s.registered, s.today, school_days, calendar) or attendance_rate(
+        s.history, s.today, school_days, calendar
+    )
+
+
+def _latest_period(s: Situation, calendar: SchoolCalendar) -> tuple[date, date]:
+    """The days the newest check-in reports on: after the previous one, up to its own date."""
+    latest = s.history[-1]
+    since = s.history[-2].on if len(s.history) > 1 else window_start(calendar, latest.on, FIRST_PERIOD)
+    return since, latest.on
+
+
+def _registered_in(s: Situation, after: date, until: date) -> list[RegisteredDay]:
+    return [d for d in s.registered if after < d.on <= until]
+
+
 # --- The rules ------------------------------------------------------------------------------------
 
 
 def _attendance(s: Situation, t: Thresholds, calendar: SchoolCalendar) -> RuleResult | None:
     latest = s.latest
-    if latest is None or latest.absent_days + latest.absent_lessons == 0:
+    if latest is None:
         return None
     school_days = t["attendance_weeks"] * SCHOOL_WEEK
-    rate = attendance_rate(s.history, s.today, school_days, calendar)
+    registered = registered_rate(s.registered, s.today, school_days, calendar)
+    if registered is not None:
+        adds = sum(d.absent_minutes for d in _registered_in(s, *_latest_period(s, calendar)))
+    else:
+        adds = latest.absent_days + latest.absent_lessons
+    if adds == 0:
+        return None
+    rate = registered or attendance_rate(s.history, s.today, school_days, calendar)
     if rate is None or rate.rate * 100 >= t["attendance_percent"]:
         return None
     recent = [c for c in s.history if s.today - MONTH * 2 < c.on <= s.today]
@@ -353,21 +425,42 @@ MONTHLY = {
 }
 
 
-def _in_the_month(s: Situation, attribute: str) -> list[int]:
-    return [getattr(c, attribute) for c in s.history if s.today - MONTH < c.on <= s.today]
+def _month_count(s: Situation, attribute: str) -> int:
+    """What the month counts: from the school's system when it registered a day of the month."""
+    registered = _registered_in(s, s.today - MONTH, s.today)
+    if registered:
+        return sum(getattr(d, attribute) for d in registered)
+    return sum(getattr(c, attribute) for c in s.history if s.today - MONTH < c.on <= s.today)
+
+
+def _per_check_in(s: Situation, attribute: str, calendar: SchoolCalendar) -> list[int]:
+    """Per check-in of the month, what its period counts (the trend); the newest last."""
+    from_source = bool(_registered_in(s, s.today - MONTH, s.today))
+    values = []
+    for index, check_in in enumerate(s.history):
+        if not s.today - MONTH < check_in.on <= s.today:
+            continue
+        if from_source:
+            period = _latest_period(replace(s, history=s.history[: index + 1]), calendar)
+            values.append(sum(getattr(d, attribute) for d in _registered_in(s, *period)))
+        else:
+            values.append(getattr(check_in, attribute))
+    return values
 
 
 def _monthly(rule_id: str, attribute: str, threshold: str) -> Check:
-    def check(s: Situation, t: Thresholds, _calendar: SchoolCalendar) -> RuleResult | None:
-        latest = s.latest
-        if latest is None or getattr(latest, attribute) == 0:
+    def check(s: Situation, t: Thresholds, calendar: SchoolCalendar) -> RuleResult | None:
+        if s.latest is None:
             return None
-        recent = _in_the_month(s, attribute)
-        if sum(recent) < t[threshold]:
+        recent = _per_check_in(s, attribute, calendar)
+        if not recent or recent[-1] == 0:
+            return None
+        count = _month_count(s, attribute)
+        if count < t[threshold]:
             return None
         return RuleResult(
             rule_id,
-            {"count": sum(recent), "threshold": t[threshold]},
+            {"count": count, "threshold": t[threshold]},
             _count_trend(recent, t[threshold]),
         )
 
@@ -529,11 +622,11 @@ def clears(
     """
     latest = s.latest
     if rule_id == "attendance":
-        rate = attendance_rate(s.history, s.today, t["attendance_weeks"] * SCHOOL_WEEK, calendar)
+        rate = attendance_over(s, t["attendance_weeks"] * SCHOOL_WEEK, calendar)
         return rate is not None and rate.rate * 100 >= t["attendance_percent"]
     if rule_id in MONTHLY:
         attribute, threshold = MONTHLY[rule_id]
-        return sum(_in_the_month(s, attribute)) < t[threshold]
+        return _month_count(s, attribute) < t[threshold]
     if rule_id == "low_rating":
         rated = latest is not None and any(r is not None for r in latest.ratings)
         return rated and _low_rating(s, t, calendar) is None

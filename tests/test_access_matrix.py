@@ -62,6 +62,7 @@ MATRIX: list[tuple[str, dict[str, bool]]] = [
     (BREAK_ADD, {"admin": Y, "anna": N, "erik": N, "nils": N}),
     ("break list", {"admin": Y, "anna": Y, "erik": Y, "nils": N}),
     ("retention set 400 IHP 2024:3", {"admin": Y, "anna": N, "erik": N, "nils": N}),
+    ("attendance", {"admin": Y, "anna": N, "erik": N, "nils": N}),
     ("student remove {OTHER}", {"admin": Y, "anna": N, "erik": N, "nils": N}),
     ("language en", {"admin": Y, "anna": Y, "erik": Y, "nils": Y}),
 ]
@@ -179,6 +180,7 @@ README_ROWS: dict[str, list[str]] = {
         BREAK_ADD,
         "retention set 400 IHP 2024:3",
     ],
+    "how the imports of attendance from the school's system went (`attendance`)": ["attendance"],
 }
 EVERYONE = {"help", "language en"}
 

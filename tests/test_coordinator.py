@@ -204,10 +204,10 @@ def test_a_bare_grade_and_class_after_the_name_are_understood(bot: Driver) -> No
 def test_an_unknown_option_is_refused_naming_the_allowed_ones(bot: Driver) -> None:
     reply = bot.say("admin", "student add 7B-01 Ali extra=ja")
     assert reply.outcome.refused
-    assert "I do not know the option “extra=”. Use name=, grade= or class=." in reply.text
+    assert "I do not know the option “extra=”. Use name=, grade=, class= or id=." in reply.text
     bot.say("admin", "language sv")
     reply = bot.say("admin", "elev ny 7B-01 Ali extra=ja")
-    assert "Jag känner inte till tillvalet ”extra=”. Använd namn=, årskurs= eller klass=." in reply.text
+    assert "Jag känner inte till tillvalet ”extra=”. Använd namn=, årskurs=, klass= eller id=." in reply.text
     assert students_in_db(bot) == []
 
 

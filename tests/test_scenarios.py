@@ -18,7 +18,7 @@ import sys
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
-from datetime import datetime
+from datetime import date, datetime, timedelta
 from typing import Any, Protocol
 from urllib.parse import parse_qs
 
@@ -32,9 +32,10 @@ from bot.render_text import render_content, render_reply
 from bot.runtime import build_notifier
 from bot.slack.blocks import ACTION_ALERT_ACK
 from handlers.actors import Caller, SchoolDefaults
+from handlers.attendance import AttendanceRecord, store_attendance
 from handlers.dispatch import Core
 from handlers.results import Destination, Notification, Outcome, RecipientKind
-from models import AlertCase, CheckIn, OutboxMessage, OutboxStatus
+from models import AlertCase, CheckIn, OutboxMessage, OutboxStatus, School
 from models.db import Database
 from schedules.clock import Clock
 from tests.clock_support import at, start_mentorships
@@ -431,6 +432,34 @@ def test_the_eht_prepares_its_weekly_meeting_with_the_agenda(platform: ScenarioD
     assert "since then: case opened" in agenda
     assert "Private worry" not in agenda and "football" not in agenda
     assert "Agenda" not in refused and "7B-03" not in refused
+
+
+def test_attendance_from_the_school_s_system_counts_and_the_coordinator_sees_the_import(
+    platform: ScenarioDriver,
+) -> None:
+    platform.say("admin", "student add 7B-03 Alex grade=7 class=7B")
+    platform.say("admin", "assign 7B-03 @anna")
+    platform.say("admin", "role add @erik eht")
+    platform.set_eht_channel("admin")
+    assert "updated" in platform.say("admin", "student edit 7B-03 id=S-1001")
+    # The school's system: Monday 19 to Friday 23 October, three full days away; one other child.
+    week = [date(2026, 10, 19) + timedelta(days=n) for n in range(5)]
+    away = week[:3]
+    records = [AttendanceRecord("S-1001", d, 300, 300 if d in away else 0, 0, 0, d in away) for d in week]
+    records.append(AttendanceRecord("S-2002", week[0], 300, 0))
+    with platform.db.transaction() as session:
+        school = session.scalars(select(School)).one()
+        store_attendance(session, school, at(2026, 10, 23, 6), source="SS 12000", records=records)
+    status = platform.say("admin", "attendance")
+    assert "SS 12000: last import Friday 23 October at 06:00: 6 rows read, 5 stored" in status
+    assert "not matched: 1." in status
+    assert "Only coordinators" in platform.say("anna", "attendance")
+    # The mentor types no absence; the registered days raise the case.
+    with time_machine.travel(at(2026, 10, 23, 14), tick=True):
+        reply = platform.check_in("anna", "7B-03", {**WORRYING, "affective": "3"})
+    assert "raised an alert for the student health team" in reply
+    [card] = case_cards(platform)
+    assert "3 full days absent in the last 30 days" in card
 
 
 def test_a_form_that_arrives_twice_is_saved_once(platform: ScenarioDriver) -> None:

@@ -90,6 +90,7 @@ ENGLISH = {
     "cadence",
     "break",
     "retention",
+    "attendance",
     "language",
     "individual",
     "home",

@@ -49,7 +49,12 @@ def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
             # Trying it out on a laptop, with no coordinators configured: whoever opens the console's
             # school while it has no coordinator runs it (`--as` or `:as` later grant nothing).
             Console(
-                db, school_defaults(settings), user, clock=clock, first_user_leads=not settings.coordinators
+                db,
+                school_defaults(settings),
+                user,
+                clock=clock,
+                first_user_leads=not settings.coordinators,
+                report_dir=settings.data_dir / "reports",
             ).run()
         finally:
             if scheduler is not None:

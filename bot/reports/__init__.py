@@ -22,7 +22,7 @@ from bot.reports.tabular import write_csv
 from bot.reports.text import Words
 from handlers.programme import organisation_name, school_name
 from handlers.reports.data import load, schools_with_breaks
-from handlers.reports.figures import ReportFigures, compute
+from handlers.reports.figures import ReportFigures, compute, school_year_start
 from models import School
 from models.audit import record
 from models.db import Database
@@ -41,11 +41,6 @@ class Made:
     figures: ReportFigures
     report_id: str
     language: str
-
-
-def school_year_start(today: date) -> date:
-    """The first of August that began the school year `today` is in."""
-    return date(today.year if today.month >= 8 else today.year - 1, 8, 1)
 
 
 def find_schools(session: Session, name: str | None) -> list[School]:

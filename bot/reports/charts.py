@@ -110,11 +110,11 @@ def _title(canvas: Canvas, title: str) -> None:
     canvas.suptitle(title, x=0.01, ha="left", fontsize=9, fontweight="bold")
 
 
-def _png(canvas: Canvas) -> bytes:
+def _png(canvas: Canvas, dpi: int = DPI) -> bytes:
     out = io.BytesIO()
     canvas.tight_layout()
     # No timestamp or software version in the file: the same figures give the same bytes.
-    canvas.savefig(out, format="png", metadata={"Software": None})
+    canvas.savefig(out, format="png", dpi=dpi, metadata={"Software": None})
     return out.getvalue()
 
 
@@ -166,7 +166,7 @@ def _all_nan(*series: Sequence[float]) -> bool:
     return all(math.isnan(v) for values in series for v in values)
 
 
-def attendance_levels(figures: ReportFigures, words: Words, school: str) -> Chart:
+def attendance_levels(figures: ReportFigures, words: Words, school: str, dpi: int = DPI) -> Chart:
     months = [p for p in figures.periods if p.kind == "month"]
     series = [
         (
@@ -192,7 +192,7 @@ def attendance_levels(figures: ReportFigures, words: Words, school: str) -> Char
             _percent_axis(axes, words, top=max(10.0, _top(v for _, values in series for v in values)))
             axes.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
         _title(canvas, title)
-        png = _png(canvas)
+        png = _png(canvas, dpi)
     alt = words(
         N_(
             "Line chart: for each month, the share of students at or above 10 %, 15 % and 20 % "

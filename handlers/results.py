@@ -353,12 +353,13 @@ class MonthReport:
     """A school's key figures this month so far, and the figures of its one chart (`chart`: the
     school year so far, drawn at the edge by bot/reports/chat.py). Never about one child."""
 
-    school: str
+    school: str  # its name; "" for the one unnamed school of a workspace, which is never named
     report_id: str
     first: date
     last: date
     key_figures: tuple[KeyFigure, ...]
     chart: ReportFigures
+    label: str  # the school's label in `chart`
 
 
 Reply = (

@@ -24,11 +24,10 @@ GREYS = 16
 
 
 def month_heading(words: Words, report: MonthReport) -> str:
-    return words(
-        N_("Key figures for {school}, {period}:"),
-        school=report.school,
-        period=period_title(words, report.first, report.last),
-    )
+    period = period_title(words, report.first, report.last)
+    if not report.school:
+        return words(N_("Key figures, {period}:"), period=period)
+    return words(N_("Key figures for {school}, {period}:"), school=report.school, period=period)
 
 
 def month_facts(words: Words, report: MonthReport) -> list[tuple[str, str]]:
@@ -44,7 +43,7 @@ def month_lines(language: str, report: MonthReport) -> list[str]:
 
 def month_chart(language: str, report: MonthReport) -> Chart:
     """The report's attendance chart over the school year so far, as a small greyscale PNG."""
-    drawn = attendance_levels(report.chart, Words(language), report.school, dpi=CHAT_DPI)
+    drawn = attendance_levels(report.chart, Words(language), report.label, dpi=CHAT_DPI)
     grey = Image.open(io.BytesIO(drawn.png)).convert("L").quantize(GREYS)
     out = io.BytesIO()
     grey.save(out, format="PNG", optimize=True)

@@ -64,7 +64,7 @@ def month_report(session: Session, actor: Member, now: datetime) -> Outcome:
     year = compute(data, year_first, today, programme=False)
     return Outcome(
         reply=[
-            MonthReport(label, report_id, month_first, today, key_figures, year),
+            MonthReport(school.name or "", report_id, month_first, today, key_figures, year, label),
             msg(FULL_REPORT, school=school_name(school)),
         ]
     )

@@ -91,6 +91,8 @@ class FakeSlack:
     install: Install = field(default_factory=Install)
     tokens: set[str] = field(default_factory=lambda: {BOT_TOKEN})
     shared: list[SharedFile] = field(default_factory=list)
+    # Method -> the error Slack answers it with, for tests of what the app does then.
+    failing: dict[str, str] = field(default_factory=dict)
     # File id -> (filename, announced length, the bytes once uploaded).
     _files: dict[str, tuple[str, int, bytes | None]] = field(default_factory=dict)
     _ts: Any = field(default_factory=lambda: itertools.count(1))
@@ -155,7 +157,8 @@ class FakeSlack:
             error = "channel_not_found" if "channel" in missing else f"missing_argument:{missing[0]}"
             return self._record(Call(method, args, token=token), error)
         error = (
-            (self._check_blocks(args) if method.startswith("chat.") else None)
+            self.failing.get(method)
+            or (self._check_blocks(args) if method.startswith("chat.") else None)
             or self._check_view(method, args)
             or self._check_files(method, args)
         )

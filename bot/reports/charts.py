@@ -25,6 +25,7 @@ from matplotlib.axis import Axis
 from matplotlib.figure import Figure as Canvas
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+from bot.reports.comparison import Comparison
 from bot.reports.text import Words
 from handlers.programme import ACKNOWLEDGE_SCHOOL_DAYS
 from handlers.reports.figures import (
@@ -83,8 +84,11 @@ BARS = [
 ]
 
 
-# How many charts a report has: a school's, and the programme's (which adds the schools).
+# How many charts a report has: a school's, and the programme's (which adds the schools); one
+# more with a comparison school.
 CHART_COUNT = {False: 7, True: 8}
+# The absence level the comparison is drawn at: the share municipalities compare.
+COMPARED_LEVEL = 15
 
 
 @dataclass(frozen=True)
@@ -124,7 +128,7 @@ def _value(figures: ReportFigures, school: str, *key: str) -> float:
         value = figures.get(*key, school=school).value
     except KeyError:
         return math.nan
-    return math.nan if value is None else float(value)
+    return _nan(value)
 
 
 def _nothing_to_draw(axes: Axes, words: Words) -> None:
@@ -143,6 +147,8 @@ def _nothing_to_draw(axes: Axes, words: Words) -> None:
 
 
 def _percent_axis(axes: Axes, words: Words, top: float | None = None) -> None:
+    # Whole percentages only: a tick at 2.5 would be labelled "2 %".
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: words.percent_tick(v)))
     axes.set_ylim(0, top)
 
@@ -182,17 +188,7 @@ def attendance_levels(figures: ReportFigures, words: Words, school: str, dpi: in
         )
     )
     title = words(N_("Share of students by estimated absence, per month"))
-    with _canvas(2.7) as (canvas, (axes,)):
-        if _all_nan(*(values for _, values in series)):
-            _nothing_to_draw(axes, words)
-        else:
-            for (label, values), style in zip(series, LINES, strict=True):
-                axes.plot(range(len(months)), values, label=label, **style)
-            _month_axis(axes, months, words)
-            _percent_axis(axes, words, top=max(10.0, _top(v for _, values in series for v in values)))
-            axes.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
-        _title(canvas, title)
-        png = _png(canvas, dpi)
+    png = _monthly_shares(months, series, words, title, 2.7, dpi)
     alt = words(
         N_(
             "Line chart: for each month, the share of students at or above 10 %, 15 % and 20 % "
@@ -200,6 +196,58 @@ def attendance_levels(figures: ReportFigures, words: Words, school: str, dpi: in
         )
     )
     return Chart("attendance_levels", title, alt, png)
+
+
+def _monthly_shares(
+    months: Sequence[Period],
+    series: Sequence[tuple[str, Sequence[float]]],
+    words: Words,
+    title: str,
+    height: float,
+    dpi: int = DPI,
+) -> bytes:
+    """Lines of percentages, one point a month, each series in its own grey, dash and marker."""
+    with _canvas(height) as (canvas, (axes,)):
+        if _all_nan(*(values for _, values in series)):
+            _nothing_to_draw(axes, words)
+        else:
+            for (label, values), style in zip(series, LINES, strict=False):
+                axes.plot(range(len(months)), values, label=label, **style)
+            _month_axis(axes, months, words)
+            _percent_axis(axes, words, top=max(10.0, _top(v for _, values in series for v in values)))
+            axes.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        _title(canvas, title)
+        return _png(canvas, dpi)
+
+
+def comparison(figures: ReportFigures, words: Words, school: str, compared: Comparison) -> Chart:
+    """The measure municipalities compare: students at 15 % absence or more, here and there."""
+    months = [p for p in figures.periods if p.kind == "month"]
+    level = str(COMPARED_LEVEL)
+    theirs = [compared.month(p.key) for p in months]
+    series = [
+        (
+            words(N_("this report (estimated from check-ins)")),
+            [_value(figures, school, "attendance", "absence_at_least", p.key, level) for p in months],
+        ),
+        (
+            words(N_("comparison: {name}"), name=compared.name),
+            [_nan(m.share(COMPARED_LEVEL) if m else None) for m in theirs],
+        ),
+    ]
+    title = words(N_("Students at 15 % absence or more, against the comparison school"))
+    png = _monthly_shares(months, series, words, title, 2.5)
+    alt = words(
+        N_(
+            "Line chart: for each month, the share of students at 15 % absence or more in this report "
+            "and in the comparison school's attendance export."
+        )
+    )
+    return Chart("comparison", title, alt, png)
+
+
+def _nan(value: float | None) -> float:
+    return math.nan if value is None else value
 
 
 def attendance_paired(figures: ReportFigures, words: Words, school: str) -> Chart:

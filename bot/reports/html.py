@@ -12,7 +12,8 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from html import escape
 
-from bot.reports.charts import Chart
+from bot.reports.charts import COMPARED_LEVEL, Chart
+from bot.reports.comparison import Comparison, ComparisonMonth
 from bot.reports.text import WITHHELD, Words, period_title
 from handlers.programme import ACKNOWLEDGE_SCHOOL_DAYS, MIN_STUDENTS, MONTH_DAYS
 from handlers.reports.figures import (
@@ -152,8 +153,10 @@ def render_html(
     school: str,
     report_id: str,
     made_at: datetime,
+    comparison: Comparison | None = None,
 ) -> str:
-    """The whole report; `school` is the label of the school it is about ("" for the programme)."""
+    """The whole report; `school` is the label of the school it is about ("" for the programme);
+    with a comparison school's attendance export, a section comparing the two."""
     page = Page(figures, words, school)
     chart = {c.name: c for c in charts}
     if school:
@@ -184,6 +187,8 @@ def render_html(
     page.add("</div>")
     _key_figures(page)
     _attendance(page, chart)
+    if comparison is not None:
+        _comparison(page, chart.get("comparison"), comparison)
     _engagement(page, chart)
     _dosage(page, chart)
     _early_warning(page, chart)
@@ -273,6 +278,44 @@ def _attendance(page: Page, chart: dict[str, Chart]) -> None:
             page.column(words(N_("median change, percentage points")), "attendance", "paired_change_median"),
             page.column(words(N_("lower quartile of the change")), "attendance", "paired_change_q1"),
             page.column(words(N_("upper quartile of the change")), "attendance", "paired_change_q3"),
+        ],
+    )
+
+
+def _comparison(page: Page, chart: Chart | None, compared: Comparison) -> None:
+    words = page.words
+    page.heading(2, N_("Against a comparison school"))
+    page.paragraph(
+        N_(
+            "The share of students at {level} % absence or more, here and in the comparison school "
+            "\u201c{name}\u201d, from its attendance export. Keep in mind that this report's share is "
+            "estimated from check-ins, the comparison school's is from its registered attendance."
+        ),
+        level=COMPARED_LEVEL,
+        name=compared.name,
+    )
+    page.chart(chart)
+    months = page.months[:-1]  # the months, without the whole period: the export has months only
+
+    def theirs(period: Period, read: Callable[[ComparisonMonth], float | None], unit: str) -> Cell:
+        month = compared.month(period.key)
+        return None if month is None else words.number(read(month), unit)
+
+    page.period_table(
+        words(N_("month")),
+        months,
+        [
+            page.column(
+                words(N_("this report")), "attendance", "absence_at_least", str(COMPARED_LEVEL)
+            ),
+            (
+                words(N_("comparison school")),
+                lambda period: theirs(period, lambda m: m.share(COMPARED_LEVEL), "percent"),
+            ),
+            (
+                words(N_("students in the comparison school")),
+                lambda period: theirs(period, lambda m: m.students, "count"),
+            ),
         ],
     )
 

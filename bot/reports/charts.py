@@ -109,12 +109,9 @@ def _canvas(height: float, columns: int = 1, sharey: bool = False) -> Iterator[t
             pyplot.close(canvas)
 
 
-def _title(canvas: Canvas, title: str) -> None:
-    """Every chart's title at its top left, over the whole width, whatever its panels."""
+def _png(canvas: Canvas, title: str, dpi: int = DPI) -> bytes:
+    """The chart with its title at its top left, over the whole width, whatever its panels."""
     canvas.suptitle(title, x=0.01, ha="left", fontsize=9, fontweight="bold")
-
-
-def _png(canvas: Canvas, dpi: int = DPI) -> bytes:
     out = io.BytesIO()
     canvas.tight_layout()
     # No timestamp or software version in the file: the same figures give the same bytes.
@@ -216,8 +213,7 @@ def _monthly_shares(
             _month_axis(axes, months, words)
             _percent_axis(axes, words, top=max(10.0, _top(v for _, values in series for v in values)))
             axes.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
-        _title(canvas, title)
-        return _png(canvas, dpi)
+        return _png(canvas, title, dpi)
 
 
 def comparison(figures: ReportFigures, words: Words, school: str, compared: Comparison) -> Chart:
@@ -277,8 +273,7 @@ def attendance_paired(figures: ReportFigures, words: Words, school: str) -> Char
             spread = [v for v in (*low, *high) if not math.isnan(v)]
             reach = max([1.0, *(abs(v) for v in spread)]) * 1.2
             axes.set_ylim(-reach, reach)
-        _title(canvas, title)
-        png = _png(canvas)
+        png = _png(canvas, title)
     alt = words(
         N_(
             "For each term, the median change in estimated absence against each student's own first "
@@ -311,8 +306,7 @@ def engagement_dimensions(figures: ReportFigures, words: Words, school: str) -> 
             axes.set_xticks(list(x)[::step])
             axes.set_xticklabels([words.period(p) for p in months][::step], rotation=90, fontsize=7)
             axes.set_xlim(-0.5, len(months) - 0.5)
-        _title(canvas, title)
-        png = _png(canvas)
+        png = _png(canvas, title)
     alt = words(
         N_(
             "Four small line charts, one per engagement dimension (behavioural, academic, cognitive, "
@@ -366,8 +360,7 @@ def engagement_direction(figures: ReportFigures, words: Words, school: str) -> C
             _month_axis(axes, months, words)
             _percent_axis(axes, words, top=101)
             axes.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
-        _title(canvas, title)
-        png = _png(canvas)
+        png = _png(canvas, title)
     alt = words(
         N_(
             "Stacked bars, one per month: the shares of students whose engagement was improving, stable "
@@ -416,8 +409,7 @@ def dosage(figures: ReportFigures, words: Words, school: str) -> Chart:
             _percent_axis(right, words, top=104)
             right.set_title(words(N_("shares")))
             right.legend(loc="lower left", fontsize=7, framealpha=0.9, frameon=True)
-        _title(canvas, title)
-        png = _png(canvas)
+        png = _png(canvas, title)
     alt = words(
         N_(
             "Left: check-ins per student each month as bars, and how many the cadence asked for as dots. "
@@ -466,8 +458,7 @@ def early_warning(figures: ReportFigures, words: Words, school: str) -> Chart:
             right.invert_yaxis()
             _count_axis(right.xaxis, words)
             right.legend(loc="lower left", bbox_to_anchor=(0.0, 1.02))
-        _title(canvas, title)
-        png = _png(canvas)
+        png = _png(canvas, title)
     alt = words(
         N_(
             "Left: cases raised per early-warning rule, with those acknowledged within {days} school days "
@@ -509,8 +500,7 @@ def stories(figures: ReportFigures, words: Words, school: str) -> Chart:
             axes.invert_yaxis()
             _count_axis(axes.xaxis, words)
             axes.set_xlabel(words(N_("students")))
-        _title(canvas, title)
-        png = _png(canvas)
+        png = _png(canvas, title)
     alt = words(
         N_(
             "Bars: of the students with a case and check-ins both before and after it, how many turned "
@@ -543,8 +533,7 @@ def schools(figures: ReportFigures, words: Words) -> Chart:
             axes.set_yticklabels(labels)
             axes.invert_yaxis()
             axes.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=2)
-        _title(canvas, title)
-        png = _png(canvas)
+        png = _png(canvas, title)
     alt = words(
         N_(
             "Horizontal bars, one per school: check-ins per student a month over the whole period, with "

@@ -87,9 +87,9 @@ class Page:
     def paragraph(self, template: str, **params: object) -> None:
         self.add(f"<p>{self.text(template, **params)}</p>")
 
-    def section(self, level: int, heading: str, intro: str, chart: Chart | None, **params: object) -> None:
-        """A heading, what follows explained in a paragraph, and its chart."""
-        self.heading(level, heading)
+    def section(self, depth: int, heading: str, intro: str, chart: Chart | None, **params: object) -> None:
+        """A heading (h2, h3: `depth`), what follows explained in a paragraph, and its chart."""
+        self.heading(depth, heading)
         self.paragraph(intro, **params)
         self.chart(chart)
 

@@ -52,7 +52,12 @@ def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
             # Trying it out on a laptop, with no coordinators configured: whoever opens the console's
             # school while it has no coordinator runs it (`--as` or `:as` later grant nothing).
             Console(
-                db, school_defaults(settings), user, clock=clock, first_user_leads=not settings.coordinators
+                db,
+                school_defaults(settings),
+                user,
+                clock=clock,
+                first_user_leads=not settings.coordinators,
+                report_dir=settings.data_dir / "reports",
             ).run()
         finally:
             if scheduler is not None:
@@ -266,9 +271,15 @@ def cmd_programme_report(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
     """The outcome report of one school or of the programme, as self-contained HTML or as CSV."""
     from bot.reports import ReportError, make_report
+    from bot.reports.comparison import ComparisonError, read_comparison
     from models.base import utcnow
 
     now = utcnow()
+    try:
+        compare = read_comparison(args.compare) if args.compare else None
+    except ComparisonError as refusal:
+        print(f"mentorbot: {refusal}", file=sys.stderr)
+        return 2
     with database(settings) as db:
         try:
             made = make_report(
@@ -280,6 +291,7 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
                 now=now,
                 language=args.language,
                 progress_out=sys.stderr,
+                compare=compare,
             )
         except ReportError as refusal:
             print(f"mentorbot: {refusal}", file=sys.stderr)
@@ -591,6 +603,13 @@ def build_parser() -> argparse.ArgumentParser:
     )
     report.add_argument(
         "--language", choices=("sv", "en"), help="default: the school's language; Swedish for the programme"
+    )
+    report.add_argument(
+        "--compare",
+        type=Path,
+        metavar="FILE",
+        help="a comparison school's attendance export (CSV: period,students,absence_at_least_10,"
+        "absence_at_least_15,absence_at_least_20), drawn against this report's share at 15 %% absence",
     )
     report.set_defaults(handler=cmd_report)
 

@@ -22,6 +22,7 @@ from handlers.results import (
     Help,
     HistoryRow,
     MenteeList,
+    MonthReport,
     Notification,
     OpenCheckIn,
     RecipientKind,
@@ -93,6 +94,10 @@ def render_reply(language: str, reply: Reply) -> list[str]:
         return lines
     if isinstance(reply, CheckInHistory):
         return _render_history(language, reply)
+    if isinstance(reply, MonthReport):
+        from bot.reports.chat import month_lines  # matplotlib is loaded only where a report is shown
+
+        return month_lines(language, reply)
     if isinstance(reply, OpenCheckIn):
         return [translate(language, msg(N_("Check-in for {student}"), student=reply.student_label))]
     raise TypeError(f"cannot render {type(reply).__name__}")

@@ -34,6 +34,7 @@ from handlers import (
     thresholds,
 )
 from handlers.actors import SchoolDefaults, sees_several_schools
+from handlers.reports.month import month_report
 from handlers.results import Help, Outcome
 from handlers.typed_fields import NOT_A_PERSONNUMMER, UNREADABLE, check_name
 from models import Member, Person
@@ -456,6 +457,11 @@ def _bind_programme(args: list[str], defaults: SchoolDefaults) -> PersonAction:
     return PersonAction(partial(programme.show_programme, leads=defaults.programme_leads))
 
 
+def _bind_report(args: list[str], _d: SchoolDefaults) -> Action:
+    _exactly(args, 0, "report")
+    return month_report
+
+
 def _bind_language(args: list[str], _c: SchoolDefaults) -> Action:
     (language,) = _exactly(args, 1, "language")
     return partial(roles.set_language, language=language.lower())
@@ -759,6 +765,16 @@ COMMANDS: tuple[CommandSpec, ...] = (
         N_("programme"),
         N_("Figures per school across the programme, never about one child (the programme's project leads)."),
         _bind_programme,
+    ),
+    CommandSpec(
+        "report",
+        ("report", "rapport"),
+        N_("report"),
+        N_(
+            "This month's key figures of the school with a chart, never about one child, and how to get "
+            "the full report (coordinators)."
+        ),
+        _bind_report,
     ),
     CommandSpec(
         "language",

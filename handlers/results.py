@@ -5,10 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from models.alert import AlertStatus
 from models.messages import Message
 from models.trends import Direction
+
+if TYPE_CHECKING:
+    from handlers.reports.figures import Figure, ReportFigures
 
 
 class RecipientKind(StrEnum):
@@ -360,6 +364,26 @@ class CheckInHistory:
     direction: Direction = Direction.UNKNOWN
 
 
+@dataclass(frozen=True)
+class KeyFigure:
+    label: Message
+    figure: Figure  # withheld (shown "< 5") when fewer than 5 students are behind it
+
+
+@dataclass(frozen=True)
+class MonthReport:
+    """A school's key figures this month so far, and the figures of its one chart (`chart`: the
+    school year so far, drawn at the edge by bot/reports/chat.py). Never about one child."""
+
+    school: str  # its name; "" for the one unnamed school of a workspace, which is never named
+    report_id: str
+    first: date
+    last: date
+    key_figures: tuple[KeyFigure, ...]
+    chart: ReportFigures
+    label: str  # the school's label in `chart`
+
+
 Reply = (
     Message
     | TypedHint
@@ -372,6 +396,7 @@ Reply = (
     | ThresholdList
     | CheckInHistory
     | StudentExport
+    | MonthReport
 )
 
 

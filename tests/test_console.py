@@ -69,6 +69,16 @@ def test_data_survives_a_restart(tmp_path: Path) -> None:
     assert "7B-03" in result.stdout
 
 
+def test_report_prints_the_figures_and_writes_the_chart_in_the_data_directory(tmp_path: Path) -> None:
+    result = run("rapport\n", tmp_path, "console", "--as", "admin", MENTORBOT_COORDINATORS="admin")
+    assert result.returncode == 0, result.stderr
+    assert "Nyckeltal, " in result.stdout and "elever i programmet: < 5" in result.stdout
+    [chart] = (tmp_path / "data" / "reports").glob("report-*.png")
+    assert f"Diagrammet: {chart.relative_to(tmp_path)}" in result.stdout
+    assert chart.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert (chart.parent.stat().st_mode & 0o777) == 0o700  # beside the database, as private
+
+
 SETUP_ANNA = ["student add 7B-03", "role add @anna mentor", "assign 7B-03 @anna", ":as anna"]
 
 

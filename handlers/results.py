@@ -105,6 +105,9 @@ class AlertNotice:
     investigation_started: bool | None = None
     # Posted again because nobody acknowledged it in time.
     reraised: bool = False
+    # The plan in force: its kind (`models.PlanKind`) and review date; never its goal.
+    plan_kind: str | None = None
+    plan_review_on: date | None = None
 
     @property
     def next_steps(self) -> tuple[AlertStep, ...]:
@@ -151,6 +154,8 @@ class Digest:
     overdue: list[MentorOverdue]
     # Open cases (one per student).
     open_alerts: int
+    # Open cases whose follow-up or plan review date has passed with nobody acting on it.
+    overdue_cases: list[AlertRow] = field(default_factory=list)
 
     @property
     def participation(self) -> float | None:
@@ -248,6 +253,9 @@ class AlertRow:
     follow_up_on: date | None = None
     # Days since it opened (the weekly summary says how long a case has waited).
     age_days: int | None = None
+    # The next date someone acts on: the plan's review, or a follow-up (`next_is_review` False).
+    next_on: date | None = None
+    next_is_review: bool = False
 
 
 @dataclass(frozen=True)

@@ -72,7 +72,7 @@ RESULT_NAMES = {
     "ej-uppnått": PlanResult.NOT_MET,
     "ej-uppnatt": PlanResult.NOT_MET,
 }
-RESULT_CHOICES = listing(msg(word) for word in (N_("met"), N_("partly"), N_("not-met")))
+RESULT_CHOICES = msg(N_("met, partly or not-met"))
 # The case's outcome when a plan of this kind met its goal.
 OUTCOME_OF_KIND = {
     PlanKind.CHECK_CONNECT_BASIC: "talked",

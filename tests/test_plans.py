@@ -12,7 +12,8 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import selectinload
 
 from bot.render_text import render_digest, render_notification
-from models import AlertCase, AlertStatus, AuditEvent, CasePlan, OutboxMessage, School
+from models import AlertCase, AlertStatus, AuditEvent, CasePlan, OutboxMessage, School, crypto
+from models.checkin import reencrypt_free_text
 from models.db import Database
 from schedules.clock import Clock, ClockSettings
 from schedules.digests import build_digest
@@ -55,7 +56,8 @@ def the_case(bot: Driver) -> AlertCase:
     with bot.db.transaction() as session:
         return session.scalars(
             select(AlertCase).options(
-                selectinload(AlertCase.plans).selectinload(CasePlan.responsible), selectinload(AlertCase.student)
+                selectinload(AlertCase.plans).selectinload(CasePlan.responsible),
+                selectinload(AlertCase.student),
             )
         ).one()
 
@@ -219,3 +221,20 @@ def test_the_goal_is_never_in_a_card_the_outbox_the_audit_or_a_log(
     assert stored and not any("morgnar" in s for s in stored)
     assert not any("morgnar" in a for a in audit)
     assert "case.plan.read" in "".join(audit)
+
+
+def test_the_student_export_holds_the_plan_and_a_key_rotation_reencrypts_the_goal(school: Driver) -> None:
+    first, second = crypto.new_key(), crypto.new_key()
+    crypto.use_keys([first])
+    try:
+        plan(school)
+        exported = school.say("admin", "student export 7B-03").text
+        assert GOAL in exported and '"kind": "cc_basic"' in exported and '"lena"' in exported
+        crypto.use_keys([second, first])
+        assert reencrypt_free_text(school.db) >= 1
+        crypto.use_keys([second])
+        with school.db.transaction() as session:
+            assert crypto.with_newest_key(session.execute(text("SELECT goal FROM case_plan")).scalar_one())
+        assert the_case(school).plans[0].goal == GOAL
+    finally:
+        crypto.use_keys([first])

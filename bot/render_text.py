@@ -303,6 +303,7 @@ def render_prompt(language: str, prompt: DuePrompt) -> list[str]:
 STEP_COMMANDS = {
     AlertStep.ACKNOWLEDGE: N_("alert ack {id}"),
     AlertStep.TAKE_OWNERSHIP: N_("alert own {id}"),
+    AlertStep.PLAN: N_("plan {id} KIND YYYY-MM-DD goal"),
     AlertStep.RESOLVE: N_("alert resolve {id} OUTCOME"),
 }
 # How a rule on a case's card stands, next to its title (nothing for one that is as it was).

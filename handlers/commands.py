@@ -365,7 +365,7 @@ def _bind_plan(args: list[str], _c: SchoolDefaults) -> Action:
         except ValueError:
             break
         rest = rest[1:]
-    goal = check_name(" ".join(rest), "plan")
+    goal = " ".join(rest)
     return partial(
         plans.record_plan,
         case_id=case_id,

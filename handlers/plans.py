@@ -23,14 +23,15 @@ from sqlalchemy.orm import Session
 from handlers.access import active_mentorship, require_role
 from handlers.actors import find_or_create_member, language_of
 from handlers.alerts import find_case, resolve, took_step, unresolved, updated
-from handlers.early_warning import local_today
+from handlers.early_warning import alert_titles, local_today
 from handlers.lookups import find_student
 from handlers.results import Notification, Outcome, Recipient, TypedHint
+from handlers.typed_fields import check_name
 from models import AlertCase, AlertStatus, CasePlan, Member, PlanKind, PlanResult, Role, School
 from models.audit import record
 from models.calendar import SchoolCalendar
 from models.messages import N_, Refused, listing, msg
-from models.plan import kind_words
+from models.plan import GOAL_MAX, kind_words
 
 # What a person types for a kind of plan, in English or Swedish.
 KIND_NAMES = {
@@ -83,7 +84,6 @@ OUTCOME_OF_KIND = {
     PlanKind.TEACHING: "other",
     PlanKind.OTHER: "other",
 }
-GOAL_MAX = 500
 # A review further ahead than a school year is a typo.
 LONGEST_REVIEW = timedelta(days=366)
 
@@ -111,7 +111,7 @@ def record_plan(
     require_role(actor, Role.EHT, Role.COORDINATOR)
     case = find_case(session, actor, case_id)
     unresolved(case)
-    goal = " ".join(goal.split())
+    goal = check_name(" ".join(goal.split()), "plan")
     if not goal:
         raise Refused(N_("Say what the plan aims at: the goal, after the date."), usage="plan")
     if len(goal) > GOAL_MAX:
@@ -168,6 +168,22 @@ def record_plan(
         if member.id != actor.id
     ]
     return outcome
+
+
+def before_planning(session: Session, actor: Member, now: datetime, case_id: int) -> Outcome:
+    """The checks `record_plan` makes, for a platform that asks for the plan in a form first, so a
+    person who may not plan is told at once. Changes nothing; the reply heads the form."""
+    require_role(actor, Role.EHT, Role.COORDINATOR)
+    case = find_case(session, actor, case_id)
+    unresolved(case)
+    return Outcome.say(
+        msg(
+            N_("Plan for case #{id} for {code}: {rules}"),
+            id=case.id,
+            code=case.student.code,
+            rules=alert_titles(case.live or case.alerts),
+        )
+    )
 
 
 def _people(case: AlertCase, plan: CasePlan) -> str:

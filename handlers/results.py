@@ -52,6 +52,8 @@ class AlertStep(StrEnum):
     ACKNOWLEDGE = "acknowledge"
     TAKE_OWNERSHIP = "take_ownership"
     RESOLVE = "resolve"
+    # Record (or change) the case's intervention plan: kind, review date, goal.
+    PLAN = "plan"
     # Answer yes or no: has an investigation (Skollagen 7 kap. 19 a §) been started?
     ANSWER_INVESTIGATION = "answer_investigation"
 
@@ -119,7 +121,7 @@ class AlertNotice:
         if self.status == AlertStatus.RESOLVED.value:
             return ()
         steps = [AlertStep.ACKNOWLEDGE] if self.status == AlertStatus.OPEN.value else []
-        steps += [AlertStep.TAKE_OWNERSHIP, AlertStep.RESOLVE]
+        steps += [AlertStep.TAKE_OWNERSHIP, AlertStep.PLAN, AlertStep.RESOLVE]
         if self.asks_investigation and self.investigation_started is None:
             steps.append(AlertStep.ANSWER_INVESTIGATION)
         return tuple(steps)

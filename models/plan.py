@@ -22,6 +22,9 @@ from models.crypto import EncryptedText
 from models.messages import N_, Message, msg
 from models.people import Member
 
+# The goal is a sentence or two, not a case file.
+GOAL_MAX = 500
+
 
 class PlanKind(StrEnum):
     """What the school does, in the words of the student health team."""

@@ -223,18 +223,24 @@ def test_the_goal_is_never_in_a_card_the_outbox_the_audit_or_a_log(
     assert "case.plan.read" in "".join(audit)
 
 
-def test_the_student_export_holds_the_plan_and_a_key_rotation_reencrypts_the_goal(school: Driver) -> None:
-    first, second = crypto.new_key(), crypto.new_key()
-    crypto.use_keys([first])
-    try:
-        plan(school)
-        exported = school.say("admin", "student export 7B-03").text
-        assert GOAL in exported and '"kind": "cc_basic"' in exported and '"lena"' in exported
-        crypto.use_keys([second, first])
-        assert reencrypt_free_text(school.db) >= 1
-        crypto.use_keys([second])
-        with school.db.transaction() as session:
-            assert crypto.with_newest_key(session.execute(text("SELECT goal FROM case_plan")).scalar_one())
-        assert the_case(school).plans[0].goal == GOAL
-    finally:
-        crypto.use_keys([first])
+@pytest.fixture
+def first_key() -> str:
+    """A key of this test's own, set before the school writes any free text."""
+    key = crypto.new_key()
+    crypto.use_keys([key])
+    return key
+
+
+def test_the_student_export_holds_the_plan_and_a_key_rotation_reencrypts_the_goal(
+    first_key: str, school: Driver
+) -> None:
+    plan(school)
+    exported = school.say("admin", "student export 7B-03").text
+    assert GOAL in exported and '"kind": "cc_basic"' in exported and '"lena"' in exported
+    second = crypto.new_key()
+    crypto.use_keys([second, first_key])
+    assert reencrypt_free_text(school.db) >= 1
+    crypto.use_keys([second])
+    with school.db.transaction() as session:
+        assert crypto.with_newest_key(session.execute(text("SELECT goal FROM case_plan")).scalar_one())
+    assert the_case(school).plans[0].goal == GOAL

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import date, timedelta
 
 import httpx
 import pytest
@@ -315,6 +316,21 @@ def test_eht_alert_lifecycle_by_card_in_the_channel_updated_in_place(school: Tea
     assert len(school.fake.in_conversation(EHT_CHANNEL)) == 2  # the channel notice and the one card
     with school.db.transaction() as session:
         assert session.scalars(select(AlertCase)).one().status is AlertStatus.RESOLVED
+
+
+def test_a_plan_recorded_from_the_card_keeps_its_goal_off_the_channel(school: TeamsWorld) -> None:
+    goal = "Alex kommer i tid tre morgnar i veckan"
+    posted = alert_in_channel(school)
+    post, record = posted["post"], posted["buttons"]["Record plan"]
+    erik = school.user("erik")
+    assert "Only the student health team" in school.user("bo").press(record, channel=EHT_CHANNEL).text
+    assert "Choose what the plan does" in erik.press(record, channel=EHT_CHANNEL).text
+    review = (date.today() + timedelta(days=10)).isoformat()
+    answers = {"plan_kind": "cc_basic", "review_on": review, "goal": goal}
+    answer = erik.press(record, answers, channel=EHT_CHANNEL)
+    assert "Plan recorded on case #1 for 7B-03." in answer.text
+    assert f"review {review}" in post.text and "owner @Erik" in post.text and goal not in post.text
+    assert goal in erik.say("plan show 1").text
 
 
 def test_a_colleague_can_take_over_an_owned_alert_and_a_resolved_one_has_no_buttons(

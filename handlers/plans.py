@@ -27,7 +27,7 @@ from handlers.early_warning import alert_titles, local_today
 from handlers.lookups import find_student
 from handlers.results import Notification, Outcome, Recipient, TypedHint
 from handlers.typed_fields import check_name
-from models import AlertCase, AlertStatus, CasePlan, Member, PlanKind, PlanResult, Role, School
+from models import AlertCase, AlertStatus, CasePlan, Member, PlanKind, PlanResult, Role, School, Student
 from models.audit import record
 from models.calendar import SchoolCalendar
 from models.messages import N_, Refused, listing, msg
@@ -195,14 +195,14 @@ def _people(case: AlertCase, plan: CasePlan) -> str:
 def show_plan(session: Session, actor: Member, now: datetime, which: str) -> Outcome:
     """A case's plan (by case number or student code): in full for the EHT, coordinators and the
     people responsible; to the student's mentor only that it exists and when it is reviewed."""
-    case = _case_named(session, actor, which)
+    student, case = _case_named(session, actor, which)
     plan = case.plan if case is not None else None
     if case is None or plan is None:
-        _may_see_that_a_plan_exists(session, actor, case)
+        _may_see_that_a_plan_exists(session, actor, student)
         return Outcome.say(msg(N_("There is no plan in force for {which}."), which=which))
     code = case.student.code
     if not (actor.is_eht or actor.is_coordinator or actor in plan.responsible or case.owner_id == actor.id):
-        _may_see_that_a_plan_exists(session, actor, case)
+        _may_see_that_a_plan_exists(session, actor, student)
         return Outcome.say(
             msg(
                 N_("{code} has an intervention plan with the student health team, reviewed on {day}."),
@@ -224,22 +224,24 @@ def show_plan(session: Session, actor: Member, now: datetime, which: str) -> Out
     )
 
 
-def _case_named(session: Session, actor: Member, which: str) -> AlertCase | None:
-    """A case by its number (#12 or 12), or a student's open case by the student's code."""
+def _case_named(session: Session, actor: Member, which: str) -> tuple[Student, AlertCase | None]:
+    """A case by its number (#12 or 12) with its student, or a student (by code) and their open case."""
     number = which.lstrip("#")
     if number.isdigit():
-        return find_case(session, actor, int(number))
+        case = find_case(session, actor, int(number))
+        return case.student, case
     student = find_student(session, actor.school_id, which, include_inactive=True)
-    return session.scalar(
+    case = session.scalar(
         select(AlertCase).where(AlertCase.student_id == student.id, AlertCase.status != AlertStatus.RESOLVED)
     )
+    return student, case
 
 
-def _may_see_that_a_plan_exists(session: Session, actor: Member, case: AlertCase | None) -> None:
+def _may_see_that_a_plan_exists(session: Session, actor: Member, student: Student) -> None:
     """The EHT, coordinators and the student's mentor may know whether a plan exists."""
     if actor.is_eht or actor.is_coordinator:
         return
-    mentorship = active_mentorship(session, case.student) if case is not None else None
+    mentorship = active_mentorship(session, student)
     if mentorship is None or mentorship.mentor_id != actor.id:
         raise Refused(
             N_("Only the student health team, coordinators and the student's mentor can see plans.")

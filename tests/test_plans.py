@@ -244,3 +244,8 @@ def test_the_student_export_holds_the_plan_and_a_key_rotation_reencrypts_the_goa
     with school.db.transaction() as session:
         assert crypto.with_newest_key(session.execute(text("SELECT goal FROM case_plan")).scalar_one())
     assert the_case(school).plans[0].goal == GOAL
+
+
+def test_the_mentor_of_a_student_without_a_plan_is_told_so(school: Driver) -> None:
+    assert school.say("anna", "plan show 7B-03").text == "There is no plan in force for 7B-03."
+    assert school.say("bo", "plan show 7B-03").outcome.refused

@@ -286,40 +286,61 @@ def alert_metadata(case_id: int, language: str, channel: str, school: int | None
     return json.dumps(data | ({"school": str(school)} if school is not None else {}))
 
 
-def resolve_modal(language: str, heading: Message, metadata: str) -> View:
-    """Resolve a case: what was done (one of the lifecycle's outcomes) and an optional follow-up date."""
+def _case_modal(
+    language: str,
+    callback: str,
+    title: str,
+    submit: str,
+    heading: Message,
+    metadata: str,
+    inputs: list[Block],
+) -> View:
+    """A modal about one case: its heading (case, student, rules), then the inputs."""
     return _validated(
         View(
             type="modal",
-            callback_id=RESOLVE_CALLBACK,
-            title=PlainTextObject(text=_g(language, N_("Resolve case"))[:24]),
-            submit=PlainTextObject(text=_g(language, N_("Resolve"))[:24]),
+            callback_id=callback,
+            title=PlainTextObject(text=_g(language, title)[:24]),
+            submit=PlainTextObject(text=_g(language, submit)[:24]),
             close=PlainTextObject(text=_g(language, N_("Cancel"))[:24]),
             private_metadata=metadata,
-            blocks=[
-                SectionBlock(text=MarkdownTextObject(text=escape(translate(language, heading)))),
-                InputBlock(
-                    block_id=OUTCOME_FIELD,
-                    label=_g(language, N_("What was done?")),
-                    element=StaticSelectElement(
-                        action_id=OUTCOME_FIELD,
-                        placeholder=PlainTextObject(text=_g(language, N_("Choose"))),
-                        options=[
-                            Option(value=key, text=PlainTextObject(text=_g(language, words)[:75]))
-                            for key, words in OUTCOME_WORDS.items()
-                        ],
-                    ),
-                ),
-                InputBlock(
-                    block_id=FOLLOW_UP_FIELD,
-                    label=_g(language, N_("Follow-up date")),
-                    element=DatePickerElement(action_id=FOLLOW_UP_FIELD),
-                    optional=True,
-                    hint=PlainTextObject(text=_g(language, N_("Leave empty if there is no follow-up."))),
-                ),
-            ],
+            blocks=[_heading(language, heading), *inputs],
         )
     )
+
+
+def _heading(language: str, heading: Message) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=escape(translate(language, heading))))
+
+
+def _choice(language: str, field: str, label: str, words: Mapping[str, str]) -> InputBlock:
+    """A required choice among `words` (value: msgid), shown translated."""
+    return InputBlock(
+        block_id=field,
+        label=_g(language, label),
+        element=StaticSelectElement(
+            action_id=field,
+            placeholder=PlainTextObject(text=_g(language, N_("Choose"))),
+            options=[
+                Option(value=key, text=PlainTextObject(text=_g(language, text)[:75]))
+                for key, text in words.items()
+            ],
+        ),
+    )
+
+
+def resolve_modal(language: str, heading: Message, metadata: str) -> View:
+    """Resolve a case: what was done (one of the lifecycle's outcomes) and an optional follow-up date."""
+    follow_up = InputBlock(
+        block_id=FOLLOW_UP_FIELD,
+        label=_g(language, N_("Follow-up date")),
+        element=DatePickerElement(action_id=FOLLOW_UP_FIELD),
+        optional=True,
+        hint=PlainTextObject(text=_g(language, N_("Leave empty if there is no follow-up."))),
+    )
+    inputs: list[Block] = [_choice(language, OUTCOME_FIELD, N_("What was done?"), OUTCOME_WORDS), follow_up]
+    title, submit = N_("Resolve case"), N_("Resolve")
+    return _case_modal(language, RESOLVE_CALLBACK, title, submit, heading, metadata, inputs)
 
 
 GOAL_HINT = N_("Only the team, coordinators and the people responsible read it.")
@@ -327,48 +348,29 @@ GOAL_HINT = N_("Only the team, coordinators and the people responsible read it."
 
 def plan_modal(language: str, heading: Message, metadata: str) -> View:
     """Record a case's plan: what is done, the review date, the people responsible, the goal."""
-    return _validated(
-        View(
-            type="modal",
-            callback_id=PLAN_CALLBACK,
-            title=PlainTextObject(text=_g(language, N_("Intervention plan"))[:24]),
-            submit=PlainTextObject(text=_g(language, N_("Record plan"))[:24]),
-            close=PlainTextObject(text=_g(language, N_("Cancel"))[:24]),
-            private_metadata=metadata,
-            blocks=[
-                SectionBlock(text=MarkdownTextObject(text=escape(translate(language, heading)))),
-                InputBlock(
-                    block_id=PLAN_KIND_FIELD,
-                    label=_g(language, N_("Plan: what is done?")),
-                    element=StaticSelectElement(
-                        action_id=PLAN_KIND_FIELD,
-                        placeholder=PlainTextObject(text=_g(language, N_("Choose"))),
-                        options=[
-                            Option(value=kind.value, text=PlainTextObject(text=_g(language, words)[:75]))
-                            for kind, words in KIND_WORDS.items()
-                        ],
-                    ),
-                ),
-                InputBlock(
-                    block_id=REVIEW_FIELD,
-                    label=_g(language, N_("Review date")),
-                    element=DatePickerElement(action_id=REVIEW_FIELD),
-                ),
-                InputBlock(
-                    block_id=RESPONSIBLE_FIELD,
-                    label=_g(language, N_("People responsible")),
-                    element=UserMultiSelectElement(action_id=RESPONSIBLE_FIELD),
-                    optional=True,
-                ),
-                InputBlock(
-                    block_id=GOAL_FIELD,
-                    label=_g(language, N_("Goal")),
-                    element=PlainTextInputElement(action_id=GOAL_FIELD, multiline=True, max_length=GOAL_MAX),
-                    hint=PlainTextObject(text=_g(language, GOAL_HINT)),
-                ),
-            ],
-        )
-    )
+    kinds = {kind.value: words for kind, words in KIND_WORDS.items()}
+    inputs: list[Block] = [
+        _choice(language, PLAN_KIND_FIELD, N_("Plan: what is done?"), kinds),
+        InputBlock(
+            block_id=REVIEW_FIELD,
+            label=_g(language, N_("Review date")),
+            element=DatePickerElement(action_id=REVIEW_FIELD),
+        ),
+        InputBlock(
+            block_id=RESPONSIBLE_FIELD,
+            label=_g(language, N_("People responsible")),
+            element=UserMultiSelectElement(action_id=RESPONSIBLE_FIELD),
+            optional=True,
+        ),
+        InputBlock(
+            block_id=GOAL_FIELD,
+            label=_g(language, N_("Goal")),
+            element=PlainTextInputElement(action_id=GOAL_FIELD, multiline=True, max_length=GOAL_MAX),
+            hint=PlainTextObject(text=_g(language, GOAL_HINT)),
+        ),
+    ]
+    title, submit = N_("Intervention plan"), N_("Record plan")
+    return _case_modal(language, PLAN_CALLBACK, title, submit, heading, metadata, inputs)
 
 
 def _submitted(state: object, fields: tuple[tuple[str, str], ...]) -> list[object]:

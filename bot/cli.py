@@ -198,7 +198,7 @@ def cmd_keys_rotate(settings: Settings, args: argparse.Namespace) -> int:
         if not isinstance(keys, KeyFile):
             count = reencrypt_free_text(db)
             print(
-                f"re-encrypted {count} check-in(s) with the first key of MENTORBOT_SECRET_KEY; "
+                f"re-encrypted {count} check-in(s) and plan(s) with the first key of MENTORBOT_SECRET_KEY; "
                 "the other keys can now be removed"
             )
             return 0
@@ -208,7 +208,7 @@ def cmd_keys_rotate(settings: Settings, args: argparse.Namespace) -> int:
         crypto.use_keys(keys(), reload=keys)
         count = reencrypt_free_text(db)
         keys.write([newest])
-    print(f"re-encrypted {count} check-in(s) with a new key in {keys.path}")
+    print(f"re-encrypted {count} check-in(s) and plan(s) with a new key in {keys.path}")
     return 0
 
 

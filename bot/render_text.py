@@ -35,6 +35,7 @@ from handlers.results import (
 )
 from models.alert import AlertStatus
 from models.messages import N_, Message, listing, msg
+from models.plan import kind_words
 from models.risk import RISK_MARKS, RISK_WORDS
 from models.rules import RULES_BY_ID
 
@@ -112,6 +113,7 @@ def _render_alerts(language: str, alerts: AlertList) -> list[str]:
         owner = f" @{row.owner}" if row.owner else ""
         lines.append(
             f"{_case_start(language, row)} {status}{owner} · {opened} · {_rules(language, row.rules)}"
+            + _next(language, row)
         )
     if alerts.follow_ups:
         lines.append(_g(language, N_("Follow-ups due:")))
@@ -169,7 +171,16 @@ def _summary_row(language: str, row: AlertRow) -> str:
     else:
         age = translate(language, msg(N_("open {days} days"), days=row.age_days))
     owner = f"@{row.owner}" if row.owner else _g(language, N_("no owner"))
-    return f"{_case_start(language, row)} {age} · {owner} · {_rules(language, row.rules)}"
+    rules = _rules(language, row.rules)
+    return f"{_case_start(language, row)} {age} · {owner} · {rules}{_next(language, row)}"
+
+
+def _next(language: str, row: AlertRow) -> str:
+    """A case's next date: its plan's review or a follow-up."""
+    if row.next_on is None:
+        return ""
+    template = N_("review {date}") if row.next_is_review else N_("follow-up {date}")
+    return " · " + translate(language, msg(template, date=row.next_on.isoformat()))
 
 
 def _rules(language: str, rules: list[str]) -> str:
@@ -305,6 +316,13 @@ def render_digest(language: str, digest: Digest) -> list[str]:
         lines += [f"    @{row.mentor_user_id}: {row.overdue}" for row in digest.overdue]
     else:
         lines.append("  " + _g(language, N_("No overdue check-ins.")))
+    if digest.overdue_cases:
+        lines.append("  " + _g(language, N_("Cases whose follow-up or review date has passed:")))
+        lines += [
+            f"  {_case_start(language, row)} {'@' + row.owner if row.owner else _g(language, N_('no owner'))}"
+            + _next(language, row)
+            for row in digest.overdue_cases
+        ]
     return lines
 
 
@@ -324,6 +342,7 @@ def render_prompt(language: str, prompt: DuePrompt) -> list[str]:
 STEP_COMMANDS = {
     AlertStep.ACKNOWLEDGE: N_("alert ack {id}"),
     AlertStep.TAKE_OWNERSHIP: N_("alert own {id}"),
+    AlertStep.PLAN: N_("plan {id} KIND YYYY-MM-DD goal"),
     AlertStep.RESOLVE: N_("alert resolve {id} OUTCOME"),
 }
 # How a rule on a case's card stands, next to its title (nothing for one that is as it was).
@@ -439,6 +458,13 @@ def alert_status(language: str, notice: AlertNotice) -> str:
         status += " · " + translate(
             language, msg(N_("follow-up {date}"), date=notice.follow_up_on.isoformat())
         )
+    if notice.plan_kind is not None and notice.plan_review_on is not None:
+        plan = msg(
+            N_("plan: {kind}, review {date}"),
+            kind=kind_words(notice.plan_kind),
+            date=notice.plan_review_on.isoformat(),
+        )
+        status += " · " + translate(language, plan)
     return status
 
 

@@ -24,6 +24,7 @@ from handlers import (
     checkins,
     corrections,
     mentorships,
+    plans,
     privacy,
     programme,
     prompts,
@@ -339,11 +340,77 @@ def _case_id(token: str, name: str) -> int:
 
 
 def _bind_alert(function: Callable[..., Outcome], name: str) -> Binder:
+    """A step on a case: its number, and for a step that may set one, an optional follow-up date."""
+
     def bind(args: list[str], _c: SchoolDefaults) -> Action:
+        if name in ("alert ack", "alert own") and len(args) == 2:
+            return partial(function, case_id=_case_id(args[0], name), follow_up_on=_date_of(args[1], name))
         (token,) = _exactly(args, 1, name)
         return partial(function, case_id=_case_id(token, name))
 
     return bind
+
+
+_FOLLOW_UP_DATE = N_("Write the follow-up date as YYYY-MM-DD, for example 2026-03-15.")
+_REVIEW_DATE = N_("Write the review date as YYYY-MM-DD, for example 2026-03-15.")
+
+
+def _date_of(token: str, name: str, problem: str = _FOLLOW_UP_DATE) -> date:
+    try:
+        if not _DATE.match(token):
+            raise ValueError(token)
+        return date.fromisoformat(token)
+    except ValueError:
+        raise Refused(problem, usage=name) from None
+
+
+def _bind_plan(args: list[str], _c: SchoolDefaults) -> Action:
+    """`plan ID KIND YYYY-MM-DD [@person ...] goal`: the people named first are responsible."""
+    if len(args) < 4:
+        raise _usage("plan")
+    case_id = _case_id(args[0], "plan")
+    kind = plans.KIND_NAMES.get(args[1].lower())
+    if kind is None:
+        raise Refused(N_("Say what kind of plan: {kinds}."), usage="plan", kinds=plans.KIND_CHOICES)
+    review_on = _date_of(args[2], "plan", _REVIEW_DATE)
+    rest = args[3:]
+    people: list[tuple[str, str]] = []
+    while rest:
+        try:
+            people.append(parse_mention(rest[0]))
+        except ValueError:
+            break
+        rest = rest[1:]
+    goal = " ".join(rest)
+    return partial(
+        plans.record_plan,
+        case_id=case_id,
+        kind=kind,
+        review_on=review_on,
+        goal=goal,
+        responsible=tuple(people),
+    )
+
+
+def _bind_plan_show(args: list[str], _c: SchoolDefaults) -> Action:
+    (which,) = _exactly(args, 1, "plan show")
+    return partial(plans.show_plan, which=which)
+
+
+def _bind_plan_continue(args: list[str], _c: SchoolDefaults) -> Action:
+    token, day = _exactly(args, 2, "plan continue")
+    case_id, review_on = _case_id(token, "plan continue"), _date_of(day, "plan continue", _REVIEW_DATE)
+    return partial(plans.continue_plan, case_id=case_id, review_on=review_on)
+
+
+def _bind_plan_close(args: list[str], _c: SchoolDefaults) -> Action:
+    token, answer = _exactly(args, 2, "plan close")
+    result = plans.RESULT_NAMES.get(answer.lower())
+    if result is None:
+        raise Refused(
+            N_("Say whether the goal was met: {results}."), usage="plan close", results=plans.RESULT_CHOICES
+        )
+    return partial(plans.close_plan, case_id=_case_id(token, "plan close"), result=result)
 
 
 def _bind_alert_resolve(args: list[str], _c: SchoolDefaults) -> Action:
@@ -357,16 +424,7 @@ def _bind_alert_resolve(args: list[str], _c: SchoolDefaults) -> Action:
             usage="alert resolve",
             outcomes=alerts.OUTCOME_CHOICES,
         )
-    follow_up = None
-    if len(args) == 3:
-        try:
-            if not _DATE.match(args[2]):
-                raise ValueError(args[2])
-            follow_up = date.fromisoformat(args[2])
-        except ValueError:
-            raise Refused(
-                N_("Write the follow-up date as YYYY-MM-DD, for example 2026-03-15."), usage="alert resolve"
-            ) from None
+    follow_up = _date_of(args[2], "alert resolve") if len(args) == 3 else None
     return partial(alerts.resolve, case_id=case_id, outcome=outcome, follow_up_on=follow_up)
 
 
@@ -596,7 +654,10 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "alerts",
         ("alerts", "larm"),
         N_("alerts"),
-        N_("Open cases, one per student, most urgent first; follow-ups due (student health team)."),
+        N_(
+            "Open cases, one per student, most urgent first, with their next date; follow-ups due "
+            "(student health team)."
+        ),
         _bind_no_args(alerts.open_alerts, "alerts"),
     ),
     CommandSpec(
@@ -609,15 +670,15 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "alert ack",
         ("alert ack", "alert acknowledge", "larm kvittera", "larm kvitto"),
-        N_("alert ack ID"),
-        N_("Acknowledge a case: you have seen it (student health team)."),
+        N_("alert ack ID [YYYY-MM-DD]"),
+        N_("Acknowledge a case: you have seen it; optionally a follow-up date (student health team)."),
         _bind_alert(alerts.acknowledge, "alert ack"),
     ),
     CommandSpec(
         "alert own",
         ("alert own", "alert take", "larm ta", "larm äg", "larm ansvar"),
-        N_("alert own ID"),
-        N_("Take responsibility for a case (student health team)."),
+        N_("alert own ID [YYYY-MM-DD]"),
+        N_("Take responsibility for a case; optionally a follow-up date (student health team)."),
         _bind_alert(alerts.take_ownership, "alert own"),
     ),
     CommandSpec(
@@ -633,6 +694,37 @@ COMMANDS: tuple[CommandSpec, ...] = (
         N_("alert investigation ID yes|no"),
         N_("Record whether an absence investigation (7 kap. 19 a §) has started (student health team)."),
         _bind_alert_investigation,
+    ),
+    CommandSpec(
+        "plan",
+        ("plan", "åtgärdsplan"),
+        N_(
+            "plan ID cc-basic|cc-intensive|guardians|eht-meeting|referral|teaching|other YYYY-MM-DD "
+            "[@people] goal"
+        ),
+        N_("Record or change a case's intervention plan: kind, review date, people responsible, goal."),
+        _bind_plan,
+    ),
+    CommandSpec(
+        "plan show",
+        ("plan show", "plan visa", "åtgärdsplan visa"),
+        N_("plan show ID|CODE"),
+        N_("Read a case's plan (the student's mentor sees that there is one)."),
+        _bind_plan_show,
+    ),
+    CommandSpec(
+        "plan continue",
+        ("plan continue", "plan fortsätt", "åtgärdsplan fortsätt"),
+        N_("plan continue ID YYYY-MM-DD"),
+        N_("At a review: the plan goes on until a new review date."),
+        _bind_plan_continue,
+    ),
+    CommandSpec(
+        "plan close",
+        ("plan close", "plan avsluta", "åtgärdsplan avsluta"),
+        N_("plan close ID met|partly|not-met"),
+        N_("At a review: close the plan; a goal met resolves the case."),
+        _bind_plan_close,
     ),
     CommandSpec(
         "history",

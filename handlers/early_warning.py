@@ -150,6 +150,8 @@ def alert_notice(
         asks_investigation=about_absence(case),
         investigation_started=case.investigation_started,
         reraised=reraised,
+        plan_kind=case.plan.kind if case.plan is not None else None,
+        plan_review_on=case.plan.review_on if case.plan is not None else None,
     )
 
 
@@ -517,7 +519,8 @@ def _escalation(session: Session, case: AlertCase) -> list[Notification]:
 
 
 def follow_ups_due(session: Session, now: datetime) -> list[tuple[School, Notification]]:
-    """Remind each owner of a resolved case whose follow-up date has come, once.
+    """Remind the owner of each case whose follow-up date has come, once: an open case's owner (or
+    whoever acknowledged it) to take the next step, a resolved case's to see how it went.
 
     Only on the school's school days: a follow-up dated on a weekend, holiday or break is reminded
     the next school day.
@@ -526,7 +529,6 @@ def follow_ups_due(session: Session, now: datetime) -> list[tuple[School, Notifi
     cases = session.scalars(
         select(AlertCase)
         .where(
-            AlertCase.status == AlertStatus.RESOLVED,
             AlertCase.follow_up_reminded_at.is_(None),
             # Wide by a day: the school's own date is checked below, in its time zone.
             AlertCase.follow_up_on <= now.date() + timedelta(days=1),
@@ -541,19 +543,33 @@ def follow_ups_due(session: Session, now: datetime) -> list[tuple[School, Notifi
         assert case.follow_up_on is not None
         if case.follow_up_on > today or not calendar.is_school_day(today):
             continue
-        owner = case.owner or case.resolved_by
+        resolved = case.status is AlertStatus.RESOLVED
+        owner = case.owner or (case.resolved_by if resolved else case.acknowledged_by)
         case.follow_up_reminded_at = now
         if owner is None:
             continue  # nobody left to remind; the follow-up still shows in `alerts`
         record(session, None, school.id, "case.follow_up", "case", case.id, now)
-        message = msg(
-            N_("Follow-up for {code} on {day}: case #{id} ({rules}) was resolved with: {outcome}."),
-            code=case.student.code,
-            day=case.follow_up_on,
-            id=case.id,
-            rules=alert_titles([a for a in case.alerts if a.withdrawn_at is None] or case.alerts),
-            outcome=msg(OUTCOME_WORDS.get(case.outcome or "other", OUTCOME_WORDS["other"])),
-        )
+        rules = alert_titles([a for a in case.alerts if a.withdrawn_at is None] or case.alerts)
+        if resolved:
+            message = msg(
+                N_("Follow-up for {code} on {day}: case #{id} ({rules}) was resolved with: {outcome}."),
+                code=case.student.code,
+                day=case.follow_up_on,
+                id=case.id,
+                rules=rules,
+                outcome=msg(OUTCOME_WORDS.get(case.outcome or "other", OUTCOME_WORDS["other"])),
+            )
+        else:
+            message = msg(
+                N_(
+                    "Follow-up for {code} on {day}: case #{id} ({rules}) is still open. "
+                    "Take the next step, or set a new date with: alert own {id} YYYY-MM-DD"
+                ),
+                code=case.student.code,
+                day=case.follow_up_on,
+                id=case.id,
+                rules=rules,
+            )
         reminders.append((school, Notification(Recipient.person(owner.user_id), message, language_of(owner))))
     return reminders
 

@@ -56,6 +56,8 @@ class AlertStep(StrEnum):
     ACKNOWLEDGE = "acknowledge"
     TAKE_OWNERSHIP = "take_ownership"
     RESOLVE = "resolve"
+    # Record (or change) the case's intervention plan: kind, review date, goal.
+    PLAN = "plan"
     # Answer yes or no: has an investigation (Skollagen 7 kap. 19 a §) been started?
     ANSWER_INVESTIGATION = "answer_investigation"
 
@@ -109,6 +111,9 @@ class AlertNotice:
     investigation_started: bool | None = None
     # Posted again because nobody acknowledged it in time.
     reraised: bool = False
+    # The plan in force: its kind (`models.PlanKind`) and review date; never its goal.
+    plan_kind: str | None = None
+    plan_review_on: date | None = None
 
     @property
     def next_steps(self) -> tuple[AlertStep, ...]:
@@ -120,7 +125,7 @@ class AlertNotice:
         if self.status == AlertStatus.RESOLVED.value:
             return ()
         steps = [AlertStep.ACKNOWLEDGE] if self.status == AlertStatus.OPEN.value else []
-        steps += [AlertStep.TAKE_OWNERSHIP, AlertStep.RESOLVE]
+        steps += [AlertStep.TAKE_OWNERSHIP, AlertStep.PLAN, AlertStep.RESOLVE]
         if self.asks_investigation and self.investigation_started is None:
             steps.append(AlertStep.ANSWER_INVESTIGATION)
         return tuple(steps)
@@ -155,6 +160,8 @@ class Digest:
     overdue: list[MentorOverdue]
     # Open cases (one per student).
     open_alerts: int
+    # Open cases whose follow-up or plan review date has passed with nobody acting on it.
+    overdue_cases: list[AlertRow] = field(default_factory=list)
 
     @property
     def participation(self) -> float | None:
@@ -252,6 +259,9 @@ class AlertRow:
     follow_up_on: date | None = None
     # Days since it opened (the weekly summary says how long a case has waited).
     age_days: int | None = None
+    # The next date someone acts on: the plan's review, or a follow-up (`next_is_review` False).
+    next_on: date | None = None
+    next_is_review: bool = False
 
 
 @dataclass(frozen=True)

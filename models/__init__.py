@@ -15,6 +15,7 @@ from models.mentorship import Mentorship
 from models.organisation import Organisation, Person
 from models.outbox import ClockRoutine, OutboxMessage, OutboxStatus
 from models.people import Member, Role
+from models.plan import CasePlan, PlanKind, PlanResult
 from models.prompt import Prompt, PromptStatus
 from models.risk import RiskLevel
 from models.school import School, SchoolBreak
@@ -28,6 +29,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "BoundCoordinator",
+    "CasePlan",
     "CheckIn",
     "CheckInKind",
     "ClockRoutine",
@@ -41,6 +43,8 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "Person",
+    "PlanKind",
+    "PlanResult",
     "Prompt",
     "PromptStatus",
     "ReferenceKind",

@@ -45,6 +45,7 @@ def slack_steps(notice: AlertNotice) -> set[str]:
         "alert_ack": "acknowledge",
         "alert_own": "take over",
         "alert_resolve": "resolve",
+        "alert_plan": "plan",
         "alert_investigation_yes": "investigation",
         "alert_investigation_no": "investigation",
     }
@@ -57,6 +58,7 @@ def teams_steps(notice: AlertNotice) -> set[str]:
         "alert.ack": "acknowledge",
         "alert.own": "take over",
         "alert.resolve": "resolve",
+        "alert.plan": "plan",
         "alert.investigation": "investigation",
     }
     return {names[data["do"]] for data in buttons(card_json(alert_card("en", notice))).values()}
@@ -68,6 +70,7 @@ def console_steps(notice: AlertNotice) -> set[str]:
         "alert ack 7": "acknowledge",
         "alert own 7": "take over",
         "alert resolve 7": "resolve",
+        "plan 7": "plan",
         "alert investigation 7": "investigation",
     }
     return {step for command, step in words.items() if command in text}
@@ -78,7 +81,7 @@ PLATFORMS: dict[str, Callable[[AlertNotice], set[str]]] = {
     "teams": teams_steps,
     "console": console_steps,
 }
-EVERY_STEP = {"acknowledge", "take over", "resolve", "investigation"}
+EVERY_STEP = {"acknowledge", "take over", "plan", "resolve", "investigation"}
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)
@@ -89,11 +92,14 @@ EVERY_STEP = {"acknowledge", "take over", "resolve", "investigation"}
         ({"status": "acknowledged", "acknowledged_by": "eva"}, EVERY_STEP - {"acknowledge"}),
         # A colleague can take over a case someone owns.
         ({"status": "owned", "acknowledged_by": "eva", "owner": "lis"}, EVERY_STEP - {"acknowledge"}),
-        ({"status": "owned", "owner": "lis", "investigation_started": False}, {"take over", "resolve"}),
+        (
+            {"status": "owned", "owner": "lis", "investigation_started": False},
+            {"take over", "plan", "resolve"},
+        ),
         # Resolved is final: no buttons at all, not even the unanswered investigation question.
         ({"status": "resolved", "owner": "lis", "outcome": msg("referral")}, set()),
         ({"status": "resolved", "owner": "lis", "investigation_started": True}, set()),
-        ({"status": "open", "asks_investigation": False}, {"acknowledge", "take over", "resolve"}),
+        ({"status": "open", "asks_investigation": False}, {"acknowledge", "take over", "plan", "resolve"}),
     ],
 )
 def test_every_platform_offers_the_same_next_steps(

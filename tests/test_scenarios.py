@@ -641,3 +641,40 @@ def test_a_coordinator_gets_the_months_figures_with_a_chart_a_mentor_is_refused(
     with platform.db.transaction() as session:
         reports = session.scalars(select(AuditEvent).where(AuditEvent.action == "report.school")).all()
     assert len(reports) == 1
+
+
+def test_worrying_check_in_one_card_plan_review_prompt_on_its_date_close(platform: ScenarioDriver) -> None:
+    goal = "Alex kommer i tid tre morgnar i veckan"
+    platform.say("admin", "student add 7B-03 Alex grade=7 class=7B")
+    platform.say("admin", "assign 7B-03 @anna")
+    platform.say("admin", "role add @erik eht")
+    platform.set_eht_channel("admin")
+    start_mentorships(platform.db, at(2026, 10, 18, 12))
+    with time_machine.travel(at(2026, 10, 19, 9), tick=True):
+        assert "raised an alert" in platform.check_in("anna", "7B-03", WORRYING)
+    assert len(case_cards(platform)) == 1
+
+    # Monday: erik records a Check & Connect plan, to be reviewed on Thursday; he owns the case.
+    with time_machine.travel(at(2026, 10, 19, 10), tick=True):
+        reply = platform.say("erik", f"plan 1 cc-basic 2026-10-22 {goal}")
+        assert "Plan recorded on case #1 for 7B-03." in reply
+        # The mentor learns that there is a plan, not what it says.
+        told = "7B-03 has an intervention plan with the student health team, reviewed on 2026-10-22."
+        assert told in platform.say("anna", "plan show 7B-03")
+    [card] = case_cards(platform)
+    assert "owner @erik" in card.lower() and "review 2026-10-22" in card and goal not in card
+
+    # The owner is asked on the review date, not before, and once.
+    platform.tick(at(2026, 10, 21, 9))
+    assert not any("Review today" in text for text in platform.sent_to("@erik"))
+    platform.tick(at(2026, 10, 22, 9))
+    platform.tick(at(2026, 10, 22, 10))
+    [question] = [text for text in platform.sent_to("@erik") if "Review today" in text]
+    assert "7B-03" in question and "is the goal met?" in question and goal not in question
+
+    # The goal was met: the plan and the case close together, and the card says how.
+    with time_machine.travel(at(2026, 10, 22, 11), tick=True):
+        assert "Case #1 for 7B-03 resolved." in platform.say("erik", "plan close 1 met")
+    [card] = case_cards(platform)
+    assert "outcome: talked with the student" in card
+    assert not any(goal in text for text in [*platform.sent_to("#eht"), *platform.sent_to("@erik")])

@@ -235,7 +235,11 @@ def test_typed_commands_only_in_plain_text_in_swedish_and_they_work() -> None:
     assert "avstämning 7B-02 | skjut upp 7B-02 | träffades inte 7B-02" in "\n".join(prompt["console"])
     alert = rendered(NOTICES["absence open"])
     console = "\n".join(alert["console"])
-    assert "larm kvittera 7 | larm ta 7 | larm avsluta 7 UTFALL · historik 7B-02" in console
+    assert (
+        "larm kvittera 7 | larm ta 7 | åtgärdsplan 7 TYP ÅÅÅÅ-MM-DD mål | larm avsluta 7 UTFALL · "
+        "historik 7B-02"
+        in console
+    )
     assert "larm utredning 7 ja|nej" in console
     # Next to buttons, no typed commands at all (only a Teams card's fallback, for clients without cards).
     for content in (CONTENTS["prompt"], NOTICES["absence open"]):
@@ -252,6 +256,7 @@ def test_typed_commands_only_in_plain_text_in_swedish_and_they_work() -> None:
         "larm kvittera 7": "alert ack",
         "larm ta 7": "alert own",
         "larm avsluta 7 remiss": "alert resolve",
+        "åtgärdsplan 7 cc-bas 2031-01-15 Alex kommer i tid": "plan",
         "larm utredning 7 ja": "alert investigation",
         "historik 7B-02": "history",
     }

@@ -45,6 +45,7 @@ from handlers.commands import spec_named
 from handlers.early_warning import OUTCOME_WORDS
 from handlers.results import AlertNotice, AlertStep, DuePrompt, Help, MonthReport
 from models.messages import N_, Message, msg
+from models.plan import GOAL_MAX, KIND_WORDS
 
 IMPORT_HELP = N_(
     "In Teams also: import, with the students pasted below it, registers many at once (coordinators)."
@@ -248,6 +249,14 @@ def alert_card(language: str, notice: AlertNotice) -> AdaptiveCard:
     ]
     if buttons:
         body.append(ActionSet(actions=buttons))
+    if AlertStep.PLAN in steps:
+        kinds = [Choice(title=_g(language, text), value=kind.value) for kind, text in KIND_WORDS.items()]
+        body += [
+            ChoiceSetInput(id="plan_kind", label=_g(language, N_("Plan: what is done?")), choices=kinds),
+            DateInput(id="review_on", label=_g(language, N_("Review date"))),
+            TextInput(id="goal", label=_g(language, N_("Goal")), max_length=GOAL_MAX, is_multiline=True),
+            ActionSet(actions=[_button(_g(language, N_("Record plan")), "alert.plan", alert=case_id)]),
+        ]
     if AlertStep.RESOLVE in steps:
         outcomes = [Choice(title=_g(language, text), value=key) for key, text in OUTCOME_WORDS.items()]
         body += [

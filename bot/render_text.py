@@ -149,6 +149,8 @@ def _render_agenda(language: str, agenda: Agenda) -> list[str]:
             trend = f"{item.sparkline} {_g(language, DIRECTION_WORDS[item.direction])}"
             line = msg(N_("engagement since the case opened: {trend}"), trend=trend)
             lines.append("        " + translate(language, line))
+        plan = msg(N_("plan: {kind}"), kind=item.plan) if item.plan is not None else msg(N_("no plan yet"))
+        lines.append("        " + translate(language, plan))
         changed = listing(item.changes) if item.changes else msg(N_("nothing new"))
         lines.append("        " + translate(language, msg(N_("since then: {changes}"), changes=changed)))
     if agenda.closed:

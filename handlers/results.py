@@ -283,6 +283,8 @@ class AgendaItem:
     sparkline: str
     direction: Direction
     changes: list[Message] = field(default_factory=list)
+    # The plan in force, in words (its kind; the goal is never on the agenda), None: no plan yet.
+    plan: Message | None = None
 
 
 @dataclass(frozen=True)

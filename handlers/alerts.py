@@ -40,12 +40,24 @@ OUTCOME_NAMES = {
     "möte": "eht_meeting",
     "referral": "referral",
     "remiss": "referral",
+    "not_relevant": "not_relevant",
+    "not-relevant": "not_relevant",
+    "inte_relevant": "not_relevant",
+    "inte-relevant": "not_relevant",
     "other": "other",
     "annat": "other",
 }
 # The outcomes as a person types them, listed when one is missing (Swedish in rules.po).
 OUTCOME_CHOICES = listing(
-    msg(word) for word in (N_("talked"), N_("guardians"), N_("eht_meeting"), N_("referral"), N_("other"))
+    msg(word)
+    for word in (
+        N_("talked"),
+        N_("guardians"),
+        N_("eht_meeting"),
+        N_("referral"),
+        N_("not_relevant"),
+        N_("other"),
+    )
 )
 HISTORY_ROWS = 12
 # There is no "follow-up done" step: a follow-up is listed as due for two weeks from its date.

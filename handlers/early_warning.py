@@ -42,6 +42,7 @@ from models import Alert, AlertCase, AlertStatus, CheckIn, Member, Mentorship, S
 from models.audit import record
 from models.backtest import BacktestRow, StudentRecord, backtest
 from models.calendar import SchoolCalendar
+from models.flagged import why_flagged
 from models.messages import N_, Message, listing, msg
 from models.risk import RISK_WORDS, RiskLevel, posted_at_once, risk_of
 from models.rules import (
@@ -65,6 +66,9 @@ OUTCOME_WORDS = {
     "guardians": N_("contacted the guardians"),
     "eht_meeting": N_("EHT meeting"),
     "referral": N_("referral"),
+    # The EHT judged the case a false positive: counted per rule as the school's precision
+    # (`rules backtest`).
+    "not_relevant": N_("not relevant"),
     "other": N_("other"),
 }
 # The outcome no person chooses: the check-in behind the case was withdrawn by its author.
@@ -123,7 +127,7 @@ def alert_notice(
         CrossedRule(
             rule=alert.rule,
             title=msg(RULES_BY_ID[alert.rule].title),
-            explanation=RULES_BY_ID[alert.rule].explain(thresholds),
+            explanation=why_flagged(alert.rule, alert.evidence, thresholds),
             evidence=evidence_message(alert.rule, alert.evidence),
             sparkline=str(alert.evidence.get("trend", "")),
             state=_state(alert, news or {}).value,

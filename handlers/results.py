@@ -68,10 +68,11 @@ class RuleState(StrEnum):
 
 @dataclass(frozen=True)
 class CrossedRule:
-    """One rule on a case's card: what it means, the student's own numbers, the trend, and its state."""
+    """One rule on a case's card: the student's own numbers, why they crossed it, the trend, its state."""
 
     rule: str
     title: Message
+    # Why the student was flagged: their numbers against the threshold (`models.flagged`).
     explanation: Message
     evidence: Message
     sparkline: str = ""

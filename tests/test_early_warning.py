@@ -73,10 +73,11 @@ def test_a_worrying_check_in_crossing_two_rules_raises_one_case_with_one_card(sc
     # The risk first: a week away is attendance far below 80 %, which is urgent.
     assert heading.startswith("[→ #eht] 🔴 Urgent · Case #1 · 7B-03 (grade 7, 7B) · ")
     assert "Full-day absences" in heading and "Low engagement" in heading
-    # Each rule with its evidence in numbers and a trend, and what it means.
+    # Each rule with its evidence in numbers and a trend, and why: the numbers against the threshold.
     assert "  • Full-day absences: 3 full days absent in the last 30 days █" in lines
     assert any(line.startswith("  • Low engagement: affective engagement rated 1") for line in lines)
-    assert "    3 or more full days absent in a month." in lines
+    assert "    3 full days absent in the last 30 days (threshold 3)" in lines
+    assert "    Attendance 40% over the last 5 school days (threshold 90%)" in lines
     [case] = cases(school)
     assert case.status is AlertStatus.OPEN and case.risk == "urgent"
     assert sorted(crossed(case)) == ["absent_days", "attendance", "low_rating"]

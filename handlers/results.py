@@ -329,14 +329,25 @@ class HistoryRow:
 
 
 @dataclass(frozen=True)
+class FlaggedCase:
+    """A case of the student in their history: why they were flagged, rule by rule."""
+
+    case_id: int
+    resolved: bool
+    rules: list[CrossedRule]
+
+
+@dataclass(frozen=True)
 class CheckInHistory:
-    """A student's check-ins, newest first, for the people allowed to read them (never the note)."""
+    """A student's check-ins, newest first, for the people allowed to read them (never the note),
+    and the cases those check-ins are part of, each rule with why it was crossed."""
 
     student_code: str
     timezone: str
     sparkline: str
     rows: list[HistoryRow]
     direction: Direction = Direction.UNKNOWN
+    cases: list[FlaggedCase] = field(default_factory=list)
 
 
 Reply = (

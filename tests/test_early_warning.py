@@ -524,7 +524,7 @@ def test_backtest_on_a_generated_term(school: Driver) -> None:
     end = (monday + timedelta(weeks=weeks - 1)).date()
     with school.db.transaction() as session:
         term_school = session.scalars(select(School).where(School.workspace_id == "school-a")).one()
-        start, rows = backtest_school(session, term_school, None, end)
+        start, rows, _fatigue = backtest_school(session, term_school, None, end)
         proposed = dict(
             (r.rule, r) for r in backtest_school(session, term_school, None, end, {"absent_days_month": 4})[1]
         )

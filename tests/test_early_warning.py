@@ -25,6 +25,7 @@ from models import (
     Student,
 )
 from schedules.digests import record_digests
+from tests.case_support import eht_school
 from tests.driver import Driver
 
 WORRYING = {"affective": "1"}
@@ -36,11 +37,7 @@ STRENGTH = "Hjälpte en kompis med matten"
 
 @pytest.fixture
 def school(bot: Driver) -> Driver:
-    bot.say("admin", "student add 7B-03 Alex grade=7 class=7B")
-    bot.say("admin", "assign 7B-03 @anna")
-    bot.say("admin", "role add @erik eht")
-    bot.say("admin", "eht #eht")
-    return bot
+    return eht_school(bot)
 
 
 def cases(bot: Driver) -> list[AlertCase]:

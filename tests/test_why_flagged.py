@@ -18,7 +18,7 @@ from models.calendar import SchoolCalendar
 from models.fatigue import Pace, fatigue
 from models.flagged import why_flagged
 from models.rules import CheckInFacts, Situation, evaluate, thresholds_for
-from tests.case_support import add_case
+from tests.case_support import add_case, eht_school
 from tests.driver import Driver
 
 CALENDAR = SchoolCalendar()
@@ -137,11 +137,7 @@ def test_the_threshold_shown_is_the_one_the_rule_crossed_not_todays() -> None:
 
 @pytest.fixture
 def school(bot: Driver) -> Driver:
-    bot.say("admin", "student add 7B-03 Alex grade=7 class=7B")
-    bot.say("admin", "assign 7B-03 @anna")
-    bot.say("admin", "role add @erik eht")
-    bot.say("admin", "eht #eht")
-    return bot
+    return eht_school(bot)
 
 
 def test_the_card_history_and_log_explain_the_rules_and_never_show_the_note(

@@ -460,9 +460,10 @@ def _why_flagged(language: str, history: CheckInHistory) -> list[str]:
             N_("Why flagged, case #{id} (resolved):") if case.resolved else N_("Why flagged, case #{id}:")
         )
         lines.append(translate(language, msg(heading, id=case.case_id)))
+        # A rule whose check-in was withdrawn no longer counts: history leaves it out, as its check-in.
         for rule in case.rules:
-            lines.append("  " + rule_line(language, rule))
             if rule.state != RuleState.WITHDRAWN.value:
+                lines.append("  " + rule_line(language, rule))
                 lines.append("    " + translate(language, rule.explanation))
     return lines
 

@@ -19,6 +19,7 @@ from handlers.attendance_csv import PROFILES_BY_NAME
 from handlers.delivery import Notifier
 from models.backtest import BacktestRow
 from models.db import Database
+from models.fatigue import Fatigue
 from models.rules import RULES_BY_ID
 
 log = logging.getLogger("mentorbot")
@@ -431,26 +432,49 @@ def cmd_rules_backtest(settings: Settings, args: argparse.Namespace) -> int:
         schools = session.scalars(select(School).order_by(School.id)).all()
         if not schools:
             end = args.end or utcnow().date()
+            start = args.start or end
             rows = [BacktestRow(rule.id, 0, 0) for rule in RULES]
-            _print_backtest("(no schools yet)", args.start or end, end, proposed, rows)
+            nothing = Fatigue(0, (end - start).days + 1, 0, 0)
+            _print_backtest("(no schools yet)", start, end, proposed, rows, nothing)
         for school in schools:
             end = args.end or local_today(school, utcnow())
-            start, rows = backtest_school(session, school, args.start, end, proposed)
+            start, rows, fatigue = backtest_school(session, school, args.start, end, proposed)
             label = school.name or f"{school.platform}/{school.workspace_id}"
-            _print_backtest(label, start, end, proposed, rows)
+            _print_backtest(label, start, end, proposed, rows, fatigue)
         # A backtest only reads: nothing it touched is kept.
         session.rollback()
     return 0
 
 
 def _print_backtest(
-    school: str, start: date, end: date, proposed: dict[str, int], rows: Sequence[BacktestRow]
+    school: str,
+    start: date,
+    end: date,
+    proposed: dict[str, int],
+    rows: Sequence[BacktestRow],
+    fatigue: Fatigue,
 ) -> None:
     thresholds = ", ".join(f"{k}={v}" for k, v in sorted(proposed.items())) or "the school's current values"
     print(f"School {school}: {start.isoformat()} to {end.isoformat()}, thresholds: {thresholds}")
-    print(f"  {'rule':<18} {'alerts':>7} {'students':>9}  meaning")
+    print(
+        f"  {'rule':<18} {'alerts':>7} {'students':>9} {'cases':>6} {'closed':>7} {'not relevant':>13}"
+        f" {'precision':>10}  meaning"
+    )
     for row in rows:
-        print(f"  {row.rule:<18} {row.alerts:>7} {row.students:>9}  {RULES_BY_ID[row.rule].title}")
+        precision = "-" if row.precision is None else f"{row.precision:.0%}"
+        print(
+            f"  {row.rule:<18} {row.alerts:>7} {row.students:>9} {row.cases:>6} {row.closed:>7}"
+            f" {row.not_relevant:>13} {precision:>10}  {RULES_BY_ID[row.rule].title}"
+        )
+    ratio = "-" if fatigue.ratio is None else f"{fatigue.ratio:.2f} of before"
+    print(f"  EHT channel, {fatigue.students} students:")
+    policies = (("before (a card per rule)", fatigue.before), ("after (a case per student)", fatigue.after))
+    for policy, messages in policies:
+        print(
+            f"    {policy:<27} {fatigue.per_student_month(messages):.2f} cards per student per month,"
+            f" {fatigue.per_week(messages):.1f} messages per week"
+        )
+    print(f"    after/before: {ratio}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -647,8 +671,11 @@ def build_parser() -> argparse.ArgumentParser:
         "backtest",
         help="how many alerts thresholds would have raised on the stored check-ins",
         description="Replays the early-warning rules over the stored check-ins and prints, per rule, how "
-        "many alerts would have been raised and for how many students. Use --set to try other "
-        "thresholds before changing them; nothing is changed.",
+        "many alerts would have been raised and for how many students; the stored cases that crossed it, "
+        "how many the EHT closed and how many as not relevant (the rule's precision); and the EHT "
+        "channel's messages per student per month and per week under the old policy (a card per rule) "
+        "and today's (a case per student). Use --set to try other thresholds before changing them; "
+        "nothing is changed.",
     )
     backtest.add_argument("--from", dest="start", type=_date, metavar="DATE", help="first day (YYYY-MM-DD)")
     backtest.add_argument("--to", dest="end", type=_date, metavar="DATE", help="last day (default: today)")

@@ -486,7 +486,8 @@ DIMENSION_LABELS = (N_("behaviour"), N_("school work"), N_("meaning"), N_("belon
 
 def _render_history(language: str, history: CheckInHistory) -> list[str]:
     if not history.rows:
-        return [translate(language, msg(N_("{code} has no check-ins yet."), code=history.student_code))]
+        empty = translate(language, msg(N_("{code} has no check-ins yet."), code=history.student_code))
+        return [empty, *_why_flagged(language, history)]
     lines = [
         translate(
             language,
@@ -515,6 +516,22 @@ def _render_history(language: str, history: CheckInHistory) -> list[str]:
                 _g(language, N_("guardians told") if row.guardians_told else N_("guardians not told"))
             )
         lines.append("  " + " · ".join(parts))
+    return lines + _why_flagged(language, history)
+
+
+def _why_flagged(language: str, history: CheckInHistory) -> list[str]:
+    """The student's cases, each rule with the numbers against the threshold that flagged it."""
+    lines = []
+    for case in history.cases:
+        heading = (
+            N_("Why flagged, case #{id} (resolved):") if case.resolved else N_("Why flagged, case #{id}:")
+        )
+        lines.append(translate(language, msg(heading, id=case.case_id)))
+        # A rule whose check-in was withdrawn no longer counts: history leaves it out, as its check-in.
+        for rule in case.rules:
+            if rule.state != RuleState.WITHDRAWN.value:
+                lines.append("  " + rule_line(language, rule))
+                lines.append("    " + translate(language, rule.explanation))
     return lines
 
 

@@ -17,9 +17,25 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, selectinload
 
 from handlers.access import active_mentorship, require_role
-from handlers.early_warning import OUTCOME_WORDS, about_absence, alert_titles, channel_notice, local_today
+from handlers.early_warning import (
+    OUTCOME_WORDS,
+    WITHDRAWN,
+    about_absence,
+    alert_titles,
+    channel_notice,
+    crossed_rules,
+    local_today,
+)
 from handlers.lookups import find_student
-from handlers.results import AlertList, AlertRow, CheckInHistory, HistoryRow, Outcome, TypedHint
+from handlers.results import (
+    AlertList,
+    AlertRow,
+    CheckInHistory,
+    FlaggedCase,
+    HistoryRow,
+    Outcome,
+    TypedHint,
+)
 from models import AlertCase, AlertStatus, CheckIn, Member, Role, School, Student
 from models.audit import record
 from models.checkin import ENGAGEMENT_DIMENSIONS
@@ -41,12 +57,24 @@ OUTCOME_NAMES = {
     "möte": "eht_meeting",
     "referral": "referral",
     "remiss": "referral",
+    "not_relevant": "not_relevant",
+    "not-relevant": "not_relevant",
+    "inte_relevant": "not_relevant",
+    "inte-relevant": "not_relevant",
     "other": "other",
     "annat": "other",
 }
 # The outcomes as a person types them, listed when one is missing (Swedish in rules.po).
 OUTCOME_CHOICES = listing(
-    msg(word) for word in (N_("talked"), N_("guardians"), N_("eht_meeting"), N_("referral"), N_("other"))
+    msg(word)
+    for word in (
+        N_("talked"),
+        N_("guardians"),
+        N_("eht_meeting"),
+        N_("referral"),
+        N_("not_relevant"),
+        N_("other"),
+    )
 )
 HISTORY_ROWS = 12
 # There is no "follow-up done" step: a follow-up is listed as due for two weeks from its date.
@@ -333,6 +361,31 @@ def check_in_history(session: Session, actor: Member, now: datetime, code: str) 
         for c in check_ins
     ]
     trend = engagement_trend(list(reversed(check_ins)))
-    return Outcome(
-        reply=[CheckInHistory(student.code, actor.school.timezone, trend.sparkline, rows, trend.direction)]
+    history = CheckInHistory(
+        student.code,
+        actor.school.timezone,
+        trend.sparkline,
+        rows,
+        trend.direction,
+        cases=_flagged_cases(session, student, check_ins[-1].recorded_at if check_ins else None),
     )
+    return Outcome(reply=[history])
+
+
+def _flagged_cases(session: Session, student: Student, since: datetime | None) -> list[FlaggedCase]:
+    """The student's open case and the cases opened since the oldest check-in shown, newest first,
+    each rule with why it was crossed; a case closed because its check-in was withdrawn is left out."""
+    unresolved = AlertCase.status != AlertStatus.RESOLVED
+    cases = session.scalars(
+        select(AlertCase)
+        .where(
+            AlertCase.student_id == student.id,
+            unresolved if since is None else unresolved | (AlertCase.opened_at >= since),
+            AlertCase.outcome.is_distinct_from(WITHDRAWN),
+        )
+        .order_by(AlertCase.opened_at.desc(), AlertCase.id.desc())
+        .options(selectinload(AlertCase.alerts))
+    ).all()
+    return [
+        FlaggedCase(case.id, case.status is AlertStatus.RESOLVED, crossed_rules(case)) for case in cases
+    ]

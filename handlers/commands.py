@@ -414,6 +414,8 @@ def _bind_plan_close(args: list[str], _c: SchoolDefaults) -> Action:
 
 
 def _bind_alert_resolve(args: list[str], _c: SchoolDefaults) -> Action:
+    if len(args) > 2 and f"{args[1]}_{args[2]}".lower() in alerts.OUTCOME_NAMES:
+        args = [args[0], f"{args[1]}_{args[2]}", *args[3:]]  # typed with a space: "inte relevant"
     if len(args) not in (2, 3):
         raise _usage("alert resolve")
     case_id = _case_id(args[0], "alert resolve")
@@ -684,7 +686,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "alert resolve",
         ("alert resolve", "alert close", "larm lös", "larm avsluta", "larm klart"),
-        N_("alert resolve ID talked|guardians|eht_meeting|referral|other [YYYY-MM-DD]"),
+        N_("alert resolve ID talked|guardians|eht_meeting|referral|not_relevant|other [YYYY-MM-DD]"),
         N_("Resolve a case with what was done and an optional follow-up date (student health team)."),
         _bind_alert_resolve,
     ),

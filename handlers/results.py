@@ -74,10 +74,11 @@ class RuleState(StrEnum):
 
 @dataclass(frozen=True)
 class CrossedRule:
-    """One rule on a case's card: what it means, the student's own numbers, the trend, and its state."""
+    """One rule on a case's card: the student's own numbers, why they crossed it, the trend, its state."""
 
     rule: str
     title: Message
+    # Why the student was flagged: their numbers against the threshold (`models.flagged`).
     explanation: Message
     evidence: Message
     sparkline: str = ""
@@ -366,14 +367,25 @@ class HistoryRow:
 
 
 @dataclass(frozen=True)
+class FlaggedCase:
+    """A case of the student in their history: why they were flagged, rule by rule."""
+
+    case_id: int
+    resolved: bool
+    rules: list[CrossedRule]
+
+
+@dataclass(frozen=True)
 class CheckInHistory:
-    """A student's check-ins, newest first, for the people allowed to read them (never the note)."""
+    """A student's check-ins, newest first, for the people allowed to read them (never the note),
+    and the cases those check-ins are part of, each rule with why it was crossed."""
 
     student_code: str
     timezone: str
     sparkline: str
     rows: list[HistoryRow]
     direction: Direction = Direction.UNKNOWN
+    cases: list[FlaggedCase] = field(default_factory=list)
 
 
 @dataclass(frozen=True)

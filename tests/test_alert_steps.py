@@ -15,8 +15,9 @@ from bot.render_text import render_alert
 from bot.slack.blocks import alert_content
 from bot.teams.cards import alert_card, card_json
 from handlers.results import AlertNotice, CrossedRule
+from models.flagged import why_flagged
 from models.messages import msg
-from models.rules import RULES_BY_ID, evidence_message
+from models.rules import RULES_BY_ID, evidence_message, thresholds_for
 from tests.teams_support import buttons
 
 ABSENCE = AlertNotice(
@@ -31,7 +32,7 @@ ABSENCE = AlertNotice(
         CrossedRule(
             rule="absent_days",
             title=msg(RULES_BY_ID["absent_days"].title),
-            explanation=msg("{absent_days_month} or more full days absent in a month.", absent_days_month=3),
+            explanation=why_flagged("absent_days", {"count": 4, "threshold": 3}, thresholds_for({})),
             evidence=evidence_message("absent_days", {"count": 4}),
             sparkline="▆▃",
         )

@@ -266,6 +266,7 @@ def test_the_html_shows_every_hand_computed_figure_in_swedish(twelve: Database) 
             ("kontakt med vårdnadshavarna", "guardians"),
             ("EHT-möte", "eht_meeting"),
             ("remiss", "referral"),
+            ("inte relevant", "not_relevant"),
             ("annat", "other"),
         )
     ]

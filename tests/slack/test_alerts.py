@@ -28,8 +28,9 @@ from bot.slack.blocks import (
 )
 from handlers.results import AlertNotice, CrossedRule, Notification, Recipient
 from models import AlertCase, AlertStatus, AuditEvent
+from models.flagged import why_flagged
 from models.messages import msg
-from models.rules import RULES_BY_ID, evidence_message
+from models.rules import RULES_BY_ID, evidence_message, thresholds_for
 from tests.fake_slack import Call
 from tests.slack.conftest import SlackSim, text_of
 
@@ -302,7 +303,7 @@ def test_a_swedish_school_reads_its_cases_in_swedish() -> None:
     absent_days = CrossedRule(
         rule="absent_days",
         title=msg(RULES_BY_ID["absent_days"].title),
-        explanation=msg("{absent_days_month} or more full days absent in a month.", absent_days_month=3),
+        explanation=why_flagged("absent_days", {"count": 4, "threshold": 3}, thresholds_for({})),
         evidence=evidence_message("absent_days", {"count": 4}),
         sparkline="▆▃",
     )

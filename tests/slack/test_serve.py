@@ -47,7 +47,8 @@ def start_serving(tmp_path: Path, *options: str) -> tuple[subprocess.Popen[str],
         stderr=subprocess.PIPE,
         text=True,
     )
-    deadline = time.monotonic() + 60  # a cold start on a busy 2-core machine takes 15 s
+    # A cold start takes 15 s on a busy 2-core machine; web processes spawned beside the tests, more.
+    deadline = time.monotonic() + 180
     while True:
         try:
             response = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)

@@ -148,11 +148,12 @@ class Twelve:
 
     def registered(self, student: Student) -> None:
         """A's school days as the school's system registered them (see the module's docstring)."""
+        self.session.flush()
         for (month, first, count), (absent, unexcused) in REGISTERED.items():
             for day in range(first, first + count):
                 self.session.add(
                     RegisteredAttendance(
-                        student=student,
+                        student_id=student.id,
                         day=date(2026, month, day),
                         offered_minutes=300,
                         absent_minutes=absent,
@@ -165,7 +166,7 @@ class Twelve:
                 )
         self.session.add(
             RegisteredAttendance(
-                student=student,
+                student_id=student.id,
                 day=date(2026, 5, 4),
                 offered_minutes=300,
                 absent_minutes=300,

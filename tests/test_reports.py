@@ -318,7 +318,7 @@ def test_the_html_shows_every_hand_computed_figure_in_swedish(twelve: Database) 
         row("ingen tydlig förändring", ("stories", "turned", "no_clear_change", ALL)),
         row("vände tydligt nedåt", ("stories", "turned", "turned_down", ALL)),
     ]
-    assert len(page.tables) == 9
+    assert len(page.tables) == 10
     # Outside the cards and tables only the period, the report's constants and its id carry numbers.
     assert f"Rapport {report.report_id}, gjord 1 december 2026 av mentorbot." in " ".join(page.text)
     text = re.sub(r"R-[0-9A-F]{8}", "", " ".join(page.text))
@@ -330,7 +330,7 @@ def test_the_html_shows_every_hand_computed_figure_in_swedish(twelve: Database) 
 def test_the_charts_are_embedded_pngs_with_a_text_alternative(twelve: Database) -> None:
     html = made(twelve).content
     page = Page(html)
-    assert len(page.images) == 7
+    assert len(page.images) == 8
     for image in page.images:
         prefix = "data:image/png;base64,"
         assert image["src"].startswith(prefix)
@@ -468,14 +468,14 @@ def test_the_programme_report_has_each_school_and_the_whole(twelve: Database) ->
     assert [r[0] for r in schools] == ["Björkskolan (Umeå kommun)", "Lindskolan (Vännäs kommun)"]
     assert schools[1][1:] == ["< 5"] * 8
     assert schools[0][1:3] == ["12", "4,1"]
-    assert len(page.images) == 8
+    assert len(page.images) == 9
 
 
 def test_english_on_request(twelve: Database) -> None:
     page = Page(made(twelve, language="en").content)
     assert page.cards[3] == ("4.1", "check-ins per student a month")
     attendance = next(t for t in page.tables if t[0][0] == "month")
-    assert attendance[1][:4] == ["Oct 2026", "12", "10.0%", "58.3%"]
+    assert attendance[1][:5] == ["Oct 2026", "12", "5", "20.0%", "58.3%"]
     assert table(page, "term")[0][0] == "autumn 2026"
 
 
@@ -637,9 +637,9 @@ def test_a_comparison_file_that_cannot_be_read_is_told_politely(tmp_path: Path) 
 def test_the_html_compares_this_report_with_the_comparison_school(twelve: Database) -> None:
     page = Page(made(twelve, compare=read_comparison(COMPARISON)).content)
     assert "Jämfört med en jämförelseskola" in " ".join(page.text)
-    # Its chart follows the attendance section's two.
-    assert len(page.images) == 8
-    assert page.images[2]["alt"].endswith("i den här rapporten och i jämförelseskolans närvaroexport.")
+    # Its chart follows the attendance section's three.
+    assert len(page.images) == 9
+    assert page.images[3]["alt"].endswith("i den här rapporten och i jämförelseskolans närvaroexport.")
     # The report's own share at 15 %, as everywhere in it; the comparison school's from its export.
     headings = ["månad", "den här rapporten", "jämförelseskolan", "elever i jämförelseskolan"]
     [compared] = [t for t in page.tables if t[0] == headings]

@@ -309,7 +309,7 @@ def _registered_rates(days: Sequence[RegisteredRow]) -> tuple[Fraction, Fraction
 def term_of(day: date) -> Period:
     """The whole school term `day` lies in."""
     first = date(day.year, 8, 1) if day.month >= 8 else date(day.year, 1, 1)
-    return terms(first, first)[0]
+    return terms(first, date(first.year, 12, 31))[0]
 
 
 def _term_before(day: date) -> Period:

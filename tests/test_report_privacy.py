@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from hypothesis import HealthCheck, given, settings
@@ -77,7 +77,7 @@ class GivenStudent:
     prompts: list[tuple[int, bool, int]]
     cases: list[GivenCase]
     # Registered school weeks: (first day, absent minutes a day, unexcused or not), from the term before.
-    registered: list[tuple[int, int, bool]]
+    registered: list[tuple[int, int, bool]] = field(default_factory=list)
 
 
 def mostly(strategy: st.SearchStrategy[int], none_in: int = 4) -> st.SearchStrategy[int | None]:

@@ -184,12 +184,12 @@ def attendance_levels(figures: ReportFigures, words: Words, school: str, dpi: in
             [_value(figures, school, "attendance", "unexcused_any", p.key) for p in months],
         )
     )
-    title = words(N_("Share of students by estimated absence, per month"))
+    title = words(N_("Share of students by absence, per month"))
     png = _monthly_shares(months, series, words, title, 2.7, dpi)
     alt = words(
         N_(
             "Line chart: for each month, the share of students at or above 10 %, 15 % and 20 % "
-            "estimated absence, and the share with any unexcused absence."
+            "absence (registered, else estimated), and the share with any unexcused absence."
         )
     )
     return Chart("attendance_levels", title, alt, png)
@@ -223,7 +223,7 @@ def comparison(figures: ReportFigures, words: Words, school: str, compared: Comp
     theirs = [compared.month(p.key) for p in months]
     series = [
         (
-            words(N_("this report (estimated from check-ins)")),
+            words(N_("this report (registered, else estimated)")),
             [_value(figures, school, "attendance", "absence_at_least", p.key, level) for p in months],
         ),
         (

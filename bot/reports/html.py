@@ -341,7 +341,8 @@ def _comparison(page: Page, chart: Chart | None, compared: Comparison) -> None:
         N_(
             "The share of students at {level} % absence or more, here and in the comparison school "
             "\u201c{name}\u201d, from its attendance export. Keep in mind that this report's share is "
-            "estimated from check-ins, the comparison school's is from its registered attendance."
+            "registered attendance only where the school's system has been imported, else estimated from "
+            "check-ins; the comparison school's is from its registered attendance."
         ),
         chart,
         level=COMPARED_LEVEL,

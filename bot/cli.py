@@ -603,7 +603,7 @@ def build_parser() -> argparse.ArgumentParser:
     report = sub.add_parser(
         "report",
         help="the outcome report of a school or of the programme: HTML with charts, or CSV",
-        description="Is the programme working for these students? Attendance (estimated from check-ins), "
+        description="Is the programme working for these students? Attendance (registered or estimated), "
         "engagement, contact against the cadence, early-warning cases and what came of them, for one "
         "school or for the programme and each school, with charts. HTML is one self-contained file that "
         "prints on A4; CSV has every figure, one per row, for evaluators. No student is named, and no "

@@ -15,6 +15,11 @@ school week before it. Prompts are due at 08:30 on the same Mondays.
                   unexcused, ratings 3. November: 2 days a week, one unexcused, ratings 1; did not meet
                   on 9 and 23 November (no ratings). A low-rating case on 9 November, acknowledged late.
     D  9D-01      answers at 10:00. Never absent, ratings 3; left the programme on 31 October.
+
+A's attendance is also registered by the school's system, 300 minutes offered a day: in May 2026,
+the spring term before they joined, 10 days with 90 minutes absent, 60 of them unexcused (4 May also
+came from Skola24 earlier, all day absent: the CSV imported last counts); in October 10 days with
+60 minutes absent, 15 unexcused; in November 5 days with 30 minutes absent, none unexcused.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ from models import (
     Organisation,
     Prompt,
     PromptStatus,
+    RegisteredAttendance,
     School,
     Student,
 )
@@ -46,6 +52,14 @@ OCT, NOV, ALL, AUTUMN = "2026-10", "2026-11", "all", "2026-autumn"
 BASELINE_WEEKS = [(8, 31), (9, 7), (9, 14), (9, 21), (9, 28)]
 OCTOBER_WEEKS = [(10, 5), (10, 12), (10, 19), (10, 26)]
 NOVEMBER_WEEKS = [(11, 2), (11, 9), (11, 16), (11, 23), (11, 30)]
+# A's registered days: (month, first day of a school week, days) -> (absent, unexcused) minutes a day.
+REGISTERED = {
+    (5, 4, 5): (90, 60),
+    (5, 18, 5): (90, 60),
+    (10, 5, 5): (60, 15),
+    (10, 12, 5): (60, 15),
+    (11, 2, 5): (30, 0),
+}
 SECRET_TEXTS = ("Helped a classmate", "Private note about home", "Name of")
 
 
@@ -132,6 +146,38 @@ class Twelve:
         if prompted:
             self.prompt(mentorship, day, answered=recorded)
 
+    def registered(self, student: Student) -> None:
+        """A's school days as the school's system registered them (see the module's docstring)."""
+        self.session.flush()
+        for (month, first, count), (absent, unexcused) in REGISTERED.items():
+            for day in range(first, first + count):
+                self.session.add(
+                    RegisteredAttendance(
+                        student_id=student.id,
+                        day=date(2026, month, day),
+                        offered_minutes=300,
+                        absent_minutes=absent,
+                        unexcused_minutes=unexcused,
+                        late_arrivals=0,
+                        full_day=False,
+                        source="CSV",
+                        imported_at=local(11, 30, 6),
+                    )
+                )
+        self.session.add(
+            RegisteredAttendance(
+                student_id=student.id,
+                day=date(2026, 5, 4),
+                offered_minutes=300,
+                absent_minutes=300,
+                unexcused_minutes=300,
+                late_arrivals=0,
+                full_day=True,
+                source="Skola24",
+                imported_at=local(6, 1),
+            )
+        )
+
     def prompt(self, mentorship: Mentorship, day: tuple[int, int], answered: datetime | None) -> None:
         due = local(*day, 8, 30)
         self.session.add(
@@ -163,6 +209,7 @@ def twelve_students(session: Session) -> School:
     make = Twelve(session)
     for n, academic in enumerate((3, 4, 4, 5, 5), start=1):
         student, mentorship = make.student(f"7A-0{n}")
+        make.registered(student)
         for day in BASELINE_WEEKS:
             make.week(student, mentorship, day, (10, 0), Week(absent_days=1, ratings=four(2)), prompted=False)
         for day in OCTOBER_WEEKS:
@@ -242,33 +289,54 @@ EXPECTED: dict[tuple[str, str, str, str], tuple[int | float | None, int]] = {
     ("overview", "students", "", ALL): (12, 12),
     ("overview", "students_with_mentor", "", ALL): (12, 12),
     ("overview", "check_ins", "", ALL): (99, 12),
-    # Attendance, estimated: absent days (a lesson a sixth) over the school days covered.
-    # October, 20 school days: A 4 x half a day = 10 %, B 0, C 4 days = 20 %, D 0.
-    # Sorted: 0 x 5, 10 x 5, 20 x 2: median 10.0; at 10 % or more 7 of 12 = 58.3 % (5 below: shown).
+    # Attendance: A's registered (absent over offered minutes), the others estimated from check-ins:
+    # absent days (a lesson a sixth) over the school days covered.
+    # October: A registered 600 of 3000 minutes = 20 % (unexcused 150 = 5 %); of 20 school days B 0,
+    # C 4 days = 20 % (all unexcused), D 0. Sorted: 0 x 5, 20 x 7: median 20.0; at 10 % or more 7 of
+    # 12 = 58.3 % (5 below: shown), at 15 and 20 the same 7 (none between: withheld). Unexcused: A
+    # and C, 7 of 12; sorted 0 x 5, 5 x 5, 20 x 2: median 5.0.
     ("attendance", "students_estimated", "", OCT): (12, 12),
-    ("attendance", "absence_median", "", OCT): (10.0, 12),
+    ("attendance", "students_registered", "", OCT): (5, 12),
+    ("attendance", "absence_median", "", OCT): (20.0, 12),
     ("attendance", "absence_at_least", "10", OCT): (58.3, 12),
-    ("attendance", "absence_at_least", "15", OCT): W,  # C only
+    ("attendance", "absence_at_least", "15", OCT): W,
     ("attendance", "absence_at_least", "20", OCT): W,
-    ("attendance", "unexcused_any", "", OCT): W,  # C only
-    ("attendance", "unexcused_median", "", OCT): (0.0, 12),
-    # November, 25 school days (B's 23 November covers two weeks): A 0, B 0, C 10 days = 40 %; D has left.
+    ("attendance", "unexcused_any", "", OCT): (58.3, 12),
+    ("attendance", "unexcused_median", "", OCT): (5.0, 12),
+    # November: A registered 150 of 1500 = 10 %; of 25 school days (B's 23 November covers two weeks)
+    # B 0, C 10 days = 40 %; D has left. Sorted 0 x 4, 10 x 5, 40 x 2: median 10.0; at 10 % or more
+    # 7 of 11 (4 below: withheld).
     ("attendance", "students_estimated", "", NOV): (11, 11),
-    ("attendance", "absence_median", "", NOV): (0.0, 11),
+    ("attendance", "students_registered", "", NOV): (5, 11),
+    ("attendance", "absence_median", "", NOV): (10.0, 11),
     ("attendance", "absence_at_least", "10", NOV): W,
     ("attendance", "absence_at_least", "15", NOV): W,
     ("attendance", "absence_at_least", "20", NOV): W,
     ("attendance", "unexcused_any", "", NOV): W,
     ("attendance", "unexcused_median", "", NOV): (0.0, 11),
-    # Both months, 45 school days (D: 20): A 2 days = 4.4 %, B 0, C 14 days = 31.1 %, D 0: median 4.4.
+    # Both months: A registered 750 of 4500 = 16.7 % (unexcused 150 = 3.3 %); of 45 school days (D: 20)
+    # B 0, C 14 days = 31.1 %, D 0. Sorted 0 x 5, 16.7 x 5, 31.1 x 2: median 16.7. Unexcused A and C.
     ("attendance", "students_estimated", "", ALL): (12, 12),
-    ("attendance", "absence_median", "", ALL): (4.4, 12),
-    ("attendance", "absence_at_least", "10", ALL): W,
+    ("attendance", "students_registered", "", ALL): (5, 12),
+    ("attendance", "absence_median", "", ALL): (16.7, 12),
+    ("attendance", "absence_at_least", "10", ALL): (58.3, 12),
     ("attendance", "absence_at_least", "15", ALL): W,
     ("attendance", "absence_at_least", "20", ALL): W,
-    ("attendance", "unexcused_any", "", ALL): W,
-    ("attendance", "unexcused_median", "", ALL): (0.0, 12),
-    # Paired: the first month (A 5 days of 25 = 20 %, others 0) against the term (as ALL above).
+    ("attendance", "unexcused_any", "", ALL): (58.3, 12),
+    ("attendance", "unexcused_median", "", ALL): (3.3, 12),
+    # Registered, paired: A in the spring term before joining, 900 of 3000 minutes = 30 % (unexcused
+    # 600 = 20 %), against autumn from joining: 16.7 % (3.3 %). Change -13.3 (unexcused -16.7) for each.
+    ("attendance", "registered_paired_students", "", AUTUMN): (5, 5),
+    ("attendance", "registered_paired_before_median", "", AUTUMN): (30.0, 5),
+    ("attendance", "registered_paired_term_median", "", AUTUMN): (16.7, 5),
+    ("attendance", "registered_paired_change_median", "", AUTUMN): (-13.3, 5),
+    ("attendance", "registered_paired_change_q1", "", AUTUMN): (-13.3, 5),
+    ("attendance", "registered_paired_change_q3", "", AUTUMN): (-13.3, 5),
+    ("attendance", "registered_paired_unexcused_before_median", "", AUTUMN): (20.0, 5),
+    ("attendance", "registered_paired_unexcused_term_median", "", AUTUMN): (3.3, 5),
+    ("attendance", "registered_paired_unexcused_change_median", "", AUTUMN): (-16.7, 5),
+    # Paired, estimated: the first month (A 5 days of 25 = 20 %, others 0) against the term from
+    # check-ins alone (A 4.4 %, B and D 0, C 31.1 %).
     # Changes: A -15.6 x 5, B and D 0 x 5, C +31.1 x 2: quartiles -15.6, 0.0, 0.0.
     ("attendance", "paired_students", "", AUTUMN): (12, 12),
     ("attendance", "paired_baseline_median", "", AUTUMN): (0.0, 12),

@@ -130,6 +130,7 @@ def test_every_chart_renders_in_chromium_and_the_report_prints_on_a4(db: Databas
     assert [image["figure"] for image in seen["images"]] == [
         "chart-attendance_levels",
         "chart-attendance_paired",
+        "chart-attendance_registered_paired",
         "chart-engagement_dimensions",
         "chart-engagement_direction",
         "chart-dosage",
@@ -161,6 +162,11 @@ def test_the_comparison_with_a_comparison_school_renders_in_chromium(db: Databas
     ).content
     page, seen = laid_out(report, tmp_path)
     figures = [image["figure"] for image in seen["images"]]
-    assert figures[:3] == ["chart-attendance_levels", "chart-attendance_paired", "chart-comparison"]
-    assert len(figures) == 8
+    assert figures[:4] == [
+        "chart-attendance_levels",
+        "chart-attendance_paired",
+        "chart-attendance_registered_paired",
+        "chart-comparison",
+    ]
+    assert len(figures) == 9
     screenshot(page, seen, tmp_path)

@@ -16,7 +16,7 @@ from __future__ import annotations
 import csv
 import io
 from collections import defaultdict
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
 from hypothesis import HealthCheck, given, settings
@@ -24,7 +24,15 @@ from hypothesis import strategies as st
 
 from bot.reports.tabular import write_csv
 from handlers.programme import MIN_STUDENTS
-from handlers.reports.data import AlertRow, CheckInRow, PromptRow, SchoolData, SchoolDays, StudentRow
+from handlers.reports.data import (
+    AlertRow,
+    CheckInRow,
+    PromptRow,
+    RegisteredRow,
+    SchoolData,
+    SchoolDays,
+    StudentRow,
+)
 from handlers.reports.figures import ABSENCE_LEVELS, ALL, Figure, ReportFigures, compute
 from models.calendar import SchoolCalendar
 
@@ -68,6 +76,8 @@ class GivenStudent:
     check_ins: list[GivenCheckIn]
     prompts: list[tuple[int, bool, int]]
     cases: list[GivenCase]
+    # Registered school weeks: (first day, absent minutes a day, unexcused or not), from the term before.
+    registered: list[tuple[int, int, bool]] = field(default_factory=list)
 
 
 def mostly(strategy: st.SearchStrategy[int], none_in: int = 4) -> st.SearchStrategy[int | None]:
@@ -107,6 +117,9 @@ students = st.builds(
         st.tuples(st.integers(38, DAYS - 1), picked(True, True, False), st.integers(0, 30)), max_size=8
     ),
     cases=picked(0, 1, 1, 2).flatmap(lambda n: st.lists(cases, min_size=n, max_size=n)),
+    registered=st.lists(
+        st.tuples(st.integers(-120, DAYS - 5), picked(0, 0, 30, 120), picked(False, True)), max_size=4
+    ),
 )
 # 0 to 9 students a school, as likely as each other (around 5 is where it matters), or now and
 # then 15, so that parts of 5 and more stand next to withheld ones.
@@ -118,6 +131,7 @@ programmes = st.lists(schools, min_size=1, max_size=2)
 
 def school_data(number: int, given: list[GivenStudent]) -> SchoolData:
     rows, check_in_rows, prompt_rows, alert_rows = [], [], [], []
+    registered: dict[tuple[str, date], RegisteredRow] = {}
     for n, student in enumerate(given):
         sid = f"s{number}-{n}"
         joined = START + timedelta(days=student.joined)
@@ -131,6 +145,10 @@ def school_data(number: int, given: list[GivenStudent]) -> SchoolData:
                     c.ratings if c.met else (None, None, None, None),
                 )
             )  # fmt: skip
+        for first, absent, unexcused in student.registered:
+            for day in range(first, first + 5):
+                on = START + timedelta(days=day)
+                registered[(sid, on)] = RegisteredRow(sid, on, 300, absent, absent if unexcused else 0)
         for day, answered, hours in student.prompts:
             prompt_rows.append(
                 PromptRow(sid, START + timedelta(days=day), answered, hours if answered else None)
@@ -157,6 +175,7 @@ def school_data(number: int, given: list[GivenStudent]) -> SchoolData:
         tuple(sorted(check_in_rows, key=lambda c: c.at)),
         tuple(prompt_rows),
         tuple(alert_rows),
+        tuple(registered[key] for key in sorted(registered)),
     )
 
 
@@ -241,6 +260,10 @@ def test_no_figure_from_fewer_than_5_students_can_be_read_or_worked_out(
             if shown.shown:
                 assert len(previous - shown.group) >= MIN_STUDENTS
                 previous = shown.group
+        # Of them registered: the others (estimated) are nobody or at least 5 too.
+        registered = figures[(school, "attendance", "students_registered", "", period)]
+        if registered.shown:
+            assert len(population.group - registered.group) >= MIN_STUDENTS
     # The CSV: a withheld figure is "<5" in both its value and its number of students.
     out = io.StringIO()
     write_csv(report, out)

@@ -39,10 +39,13 @@ from tests.report_data import (
 NBSP = "\u00a0"
 PERCENT = {
     "absence_median", "absence_at_least", "unexcused_any", "unexcused_median", "paired_baseline_median",
-    "paired_term_median", "direction", "prompts_answered", "met",
+    "paired_term_median", "direction", "prompts_answered", "met", "registered_paired_before_median",
+    "registered_paired_term_median", "registered_paired_unexcused_before_median",
+    "registered_paired_unexcused_term_median",
 }  # fmt: skip
 COUNTS = {
-    "students", "students_with_mentor", "check_ins", "students_estimated", "paired_students",
+    "students", "students_with_mentor", "check_ins", "students_estimated", "students_registered",
+    "paired_students", "registered_paired_students",
     "direction_students", "raised", "acknowledged_in_time", "resolved", "outcome", "follow_ups",
     "follow_ups_kept", "follow_ups_not_kept", "cases", "followed", "turned",
 }  # fmt: skip
@@ -56,7 +59,7 @@ def shown_in_swedish(key: tuple[str, str, str, str]) -> str:
         return "< 5"
     if name in COUNTS:
         return str(value)
-    if name.startswith("paired_change"):
+    if name.startswith("paired_change") or name.endswith("change_median") or "_change_q" in name:
         sign = "+" if value > 0 else "\u2212" if value < 0 else "\u00b1"
         return sign + f"{abs(value):.1f}".replace(".", ",")
     text = f"{value:.1f}".replace(".", ",")
@@ -179,6 +182,7 @@ def test_the_html_shows_every_hand_computed_figure_in_swedish(twelve: Database) 
         row(
             label,
             ("attendance", "students_estimated", "", p),
+            ("attendance", "students_registered", "", p),
             ("attendance", "absence_median", "", p),
             ("attendance", "absence_at_least", "10", p),
             ("attendance", "absence_at_least", "15", p),
@@ -191,12 +195,13 @@ def test_the_html_shows_every_hand_computed_figure_in_swedish(twelve: Database) 
     assert attendance[0] == [
         "okt. 2026",
         "12",
-        "10,0\u00a0%",
+        "5",
+        "20,0\u00a0%",
         "58,3\u00a0%",
         "< 5",
         "< 5",
-        "< 5",
-        "0,0\u00a0%",
+        "58,3\u00a0%",
+        "5,0\u00a0%",
     ]
     assert table(page, "termin") == [
         row(
@@ -215,6 +220,38 @@ def test_the_html_shows_every_hand_computed_figure_in_swedish(twelve: Database) 
         )
     ]
     assert table(page, "termin")[0][4:] == ["\u00b10,0", "\u221215,6", "\u00b10,0"]
+    assert table(page, "termin, registrerad") == [
+        row(
+            "HT 2026",
+            *(
+                ("attendance", f"registered_paired_{name}", "", AUTUMN)
+                for name in (
+                    "students",
+                    "before_median",
+                    "term_median",
+                    "change_median",
+                    "change_q1",
+                    "change_q3",
+                    "unexcused_before_median",
+                    "unexcused_term_median",
+                    "unexcused_change_median",
+                )
+            ),
+        )
+    ]
+    assert table(page, "termin, registrerad")[0][1:] == [
+        "5",
+        "30,0\u00a0%",
+        "16,7\u00a0%",
+        "\u221213,3",
+        "\u221213,3",
+        "\u221213,3",
+        "20,0\u00a0%",
+        "3,3\u00a0%",
+        "\u221216,7",
+    ]
+    assert "skolans registrerade frånvaro" in report.content
+    assert "läser inte" not in report.content
     assert engagement == [
         [
             label,
@@ -282,7 +319,7 @@ def test_the_html_shows_every_hand_computed_figure_in_swedish(twelve: Database) 
         row("ingen tydlig förändring", ("stories", "turned", "no_clear_change", ALL)),
         row("vände tydligt nedåt", ("stories", "turned", "turned_down", ALL)),
     ]
-    assert len(page.tables) == 9
+    assert len(page.tables) == 10
     # Outside the cards and tables only the period, the report's constants and its id carry numbers.
     assert f"Rapport {report.report_id}, gjord 1 december 2026 av mentorbot." in " ".join(page.text)
     text = re.sub(r"R-[0-9A-F]{8}", "", " ".join(page.text))
@@ -294,7 +331,7 @@ def test_the_html_shows_every_hand_computed_figure_in_swedish(twelve: Database) 
 def test_the_charts_are_embedded_pngs_with_a_text_alternative(twelve: Database) -> None:
     html = made(twelve).content
     page = Page(html)
-    assert len(page.images) == 7
+    assert len(page.images) == 8
     for image in page.images:
         prefix = "data:image/png;base64,"
         assert image["src"].startswith(prefix)
@@ -303,7 +340,7 @@ def test_the_charts_are_embedded_pngs_with_a_text_alternative(twelve: Database) 
         assert len(image["alt"]) > 40
     # Self-contained: nothing is fetched from elsewhere.
     links = re.findall(r"""(?:src|href)=["']([^"']*)""", html)
-    assert len(links) == 7 and all(link.startswith("data:image/png;base64,") for link in links)
+    assert len(links) == 8 and all(link.startswith("data:image/png;base64,") for link in links)
     assert "<script" not in html and "@import" not in html and "url(" not in html
 
 
@@ -317,7 +354,7 @@ def csv_rows(content: str) -> dict[tuple[str, str, str, str], dict[str, str]]:
 def test_the_csv_has_every_hand_computed_figure(twelve: Database) -> None:
     content = made(twelve, format="csv").content
     assert content.splitlines()[0] == (
-        "organisation,school,section,figure,breakdown,period,from,to,value,students,unit"
+        "organisation,school,section,figure,breakdown,period,from,to,value,students,unit,source"
     )
     rows = csv_rows(content)
     assert set(rows) == set(EXPECTED)
@@ -338,6 +375,18 @@ def test_the_csv_has_every_hand_computed_figure(twelve: Database) -> None:
         ("2026-10-01", "2026-11-30")
     }
     assert rows[("attendance", "paired_change_q1", "", AUTUMN)]["value"] == "-15.6"
+    assert rows[("attendance", "registered_paired_change_median", "", AUTUMN)]["value"] == "-13.3"
+    assert {k[1]: r["source"] for k, r in rows.items() if k[0] == "attendance" and k[3] in (OCT, AUTUMN)} == {
+        "students_estimated": "registered-else-check-ins",
+        "students_registered": "registered",
+        "absence_median": "registered-else-check-ins",
+        "absence_at_least": "registered-else-check-ins",
+        "unexcused_any": "registered-else-check-ins",
+        "unexcused_median": "registered-else-check-ins",
+        **{k[1]: "check-ins" for k in EXPECTED if k[1].startswith("paired_")},
+        **{k[1]: "registered" for k in EXPECTED if k[1].startswith("registered_paired_")},
+    }
+    assert {r["source"] for k, r in rows.items() if k[0] != "attendance"} == {""}
     assert {r["unit"] for r in rows.values()} == {"count", "percent", "decimal", "hours", "days", "points"}
 
 
@@ -420,14 +469,14 @@ def test_the_programme_report_has_each_school_and_the_whole(twelve: Database) ->
     assert [r[0] for r in schools] == ["Björkskolan (Umeå kommun)", "Lindskolan (Vännäs kommun)"]
     assert schools[1][1:] == ["< 5"] * 8
     assert schools[0][1:3] == ["12", "4,1"]
-    assert len(page.images) == 8
+    assert len(page.images) == 9
 
 
 def test_english_on_request(twelve: Database) -> None:
     page = Page(made(twelve, language="en").content)
     assert page.cards[3] == ("4.1", "check-ins per student a month")
     attendance = next(t for t in page.tables if t[0][0] == "month")
-    assert attendance[1][:4] == ["Oct 2026", "12", "10.0%", "58.3%"]
+    assert attendance[1][:5] == ["Oct 2026", "12", "5", "20.0%", "58.3%"]
     assert table(page, "term")[0][0] == "autumn 2026"
 
 
@@ -589,9 +638,9 @@ def test_a_comparison_file_that_cannot_be_read_is_told_politely(tmp_path: Path) 
 def test_the_html_compares_this_report_with_the_comparison_school(twelve: Database) -> None:
     page = Page(made(twelve, compare=read_comparison(COMPARISON)).content)
     assert "Jämfört med en jämförelseskola" in " ".join(page.text)
-    # Its chart follows the attendance section's two.
-    assert len(page.images) == 8
-    assert page.images[2]["alt"].endswith("i den här rapporten och i jämförelseskolans närvaroexport.")
+    # Its chart follows the attendance section's three.
+    assert len(page.images) == 9
+    assert page.images[3]["alt"].endswith("i den här rapporten och i jämförelseskolans närvaroexport.")
     # The report's own share at 15 %, as everywhere in it; the comparison school's from its export.
     headings = ["månad", "den här rapporten", "jämförelseskolan", "elever i jämförelseskolan"]
     [compared] = [t for t in page.tables if t[0] == headings]

@@ -12,7 +12,7 @@ import io
 import math
 from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import matplotlib
 
@@ -184,12 +184,12 @@ def attendance_levels(figures: ReportFigures, words: Words, school: str, dpi: in
             [_value(figures, school, "attendance", "unexcused_any", p.key) for p in months],
         )
     )
-    title = words(N_("Share of students by estimated absence, per month"))
+    title = words(N_("Share of students by absence, per month"))
     png = _monthly_shares(months, series, words, title, 2.7, dpi)
     alt = words(
         N_(
             "Line chart: for each month, the share of students at or above 10 %, 15 % and 20 % "
-            "estimated absence, and the share with any unexcused absence."
+            "absence (registered, else estimated), and the share with any unexcused absence."
         )
     )
     return Chart("attendance_levels", title, alt, png)
@@ -223,7 +223,7 @@ def comparison(figures: ReportFigures, words: Words, school: str, compared: Comp
     theirs = [compared.month(p.key) for p in months]
     series = [
         (
-            words(N_("this report (estimated from check-ins)")),
+            words(N_("this report (registered, else estimated)")),
             [_value(figures, school, "attendance", "absence_at_least", p.key, level) for p in months],
         ),
         (
@@ -247,11 +247,38 @@ def _nan(value: float | None) -> float:
 
 
 def attendance_paired(figures: ReportFigures, words: Words, school: str) -> Chart:
-    terms = [p for p in figures.periods if p.kind == "term"]
-    middle = [_value(figures, school, "attendance", "paired_change_median", p.key) for p in terms]
-    low = [_value(figures, school, "attendance", "paired_change_q1", p.key) for p in terms]
-    high = [_value(figures, school, "attendance", "paired_change_q3", p.key) for p in terms]
     title = words(N_("Change in each student's absence against their own first month"))
+    alt = words(
+        N_(
+            "For each term, the median change in estimated absence against each student's own first "
+            "month, in percentage points, with the middle half of the students as a bar. Below zero: "
+            "less absence."
+        )
+    )
+    return _paired(figures, words, school, "paired", Chart("attendance_paired", title, alt, b""))
+
+
+def attendance_registered_paired(figures: ReportFigures, words: Words, school: str) -> Chart:
+    title = words(N_("Change in each student's registered absence against the term before they joined"))
+    alt = words(
+        N_(
+            "For each term, the median change in registered absence against each student's term before "
+            "they joined, in percentage points, with the middle half of the students as a bar. Below "
+            "zero: less absence."
+        )
+    )
+    return _paired(
+        figures, words, school, "registered_paired", Chart("attendance_registered_paired", title, alt, b"")
+    )
+
+
+def _paired(figures: ReportFigures, words: Words, school: str, prefix: str, chart: Chart) -> Chart:
+    """Per term, the median change of a paired comparison (figures `prefix`_change_*) and its spread."""
+    terms = [p for p in figures.periods if p.kind == "term"]
+    middle = [_value(figures, school, "attendance", f"{prefix}_change_median", p.key) for p in terms]
+    low = [_value(figures, school, "attendance", f"{prefix}_change_q1", p.key) for p in terms]
+    high = [_value(figures, school, "attendance", f"{prefix}_change_q3", p.key) for p in terms]
+    title = chart.title
     with _canvas(2.3) as (canvas, (axes,)):
         if _all_nan(middle):
             _nothing_to_draw(axes, words)
@@ -274,14 +301,7 @@ def attendance_paired(figures: ReportFigures, words: Words, school: str) -> Char
             reach = max([1.0, *(abs(v) for v in spread)]) * 1.2
             axes.set_ylim(-reach, reach)
         png = _png(canvas, title)
-    alt = words(
-        N_(
-            "For each term, the median change in estimated absence against each student's own first "
-            "month, in percentage points, with the middle half of the students as a bar. Below zero: "
-            "less absence."
-        )
-    )
-    return Chart("attendance_paired", title, alt, png)
+    return replace(chart, png=png)
 
 
 def engagement_dimensions(figures: ReportFigures, words: Words, school: str) -> Chart:
@@ -555,6 +575,7 @@ def all_charts(
     makers: list[Callable[[], Chart]] = [
         lambda: attendance_levels(figures, words, school),
         lambda: attendance_paired(figures, words, school),
+        lambda: attendance_registered_paired(figures, words, school),
         lambda: engagement_dimensions(figures, words, school),
         lambda: engagement_direction(figures, words, school),
         lambda: dosage(figures, words, school),

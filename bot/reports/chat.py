@@ -2,8 +2,8 @@
 
 Every platform shows the same: the console prints the figures and the path of the chart it wrote,
 Slack uploads the chart to the coordinator's direct messages, Teams puts it in the card as an
-image. The chart is the report's own (the share of students by estimated absence, per month of
-the school year), drawn smaller and in 16 greys: a chat needs no print resolution, and a Teams
+image. The chart is the report's own (the share of students by absence, per month of the
+school year), drawn smaller and in 16 greys: a chat needs no print resolution, and a Teams
 card carries its image inline, in a message of at most about 28 KB.
 """
 

@@ -184,10 +184,11 @@ def render_html(
     )
     page.paragraph(
         N_(
-            "Attendance is estimated from what mentors log at each check-in: days and lessons absent "
-            "since the previous check-in, over the school days in between (a lesson counts as a sixth "
-            "of a day), the same estimate the attendance rule uses. It is not the school's registered "
-            "attendance over offered time: mentorbot does not read that yet."
+            "Attendance is the school's registered attendance where it has been imported from the "
+            "school's system: absent minutes over offered minutes, when a student has at least 5 "
+            "registered days in the period. Otherwise it is estimated from what mentors log at each "
+            "check-in: days and lessons absent since the previous check-in, over the school days in "
+            "between (a lesson counts as a sixth of a day), the same estimate the attendance rule uses."
         )
     )
     page.add("</div>")
@@ -235,7 +236,8 @@ def _attendance(page: Page, chart: dict[str, Chart]) -> None:
         2,
         N_("Attendance"),
         N_(
-            "Each student's estimated absence in a month is their absent time over the school days their "
+            "Each student's absence in a month is their registered absent minutes over offered minutes "
+            "(at least 5 registered days), else their estimated absent time over the school days their "
             "check-ins that month cover (at least 5). Municipalities compare the share of students at 15 % "
             "absence or more; the attendance rule alerts below 90 % attendance."
         ),
@@ -245,7 +247,8 @@ def _attendance(page: Page, chart: dict[str, Chart]) -> None:
         words(N_("month")),
         page.months,
         [
-            page.column(words(N_("students with an estimate")), "attendance", "students_estimated"),
+            page.column(words(N_("students with a figure")), "attendance", "students_estimated"),
+            page.column(words(N_("of them registered")), "attendance", "students_registered"),
             page.column(words(N_("median absence")), "attendance", "absence_median"),
             *(
                 page.column(
@@ -262,8 +265,9 @@ def _attendance(page: Page, chart: dict[str, Chart]) -> None:
     )
     page.paragraph(
         N_(
-            "The shares are of the students with an estimate. A month counts the check-ins logged in it; "
-            "the first and last month may be cut short by the period."
+            "The shares are of the students with a figure; “of them registered” is how many of "
+            "their figures come from the school's system. A month counts the registered days in it and the "
+            "check-ins logged in it; the first and last month may be cut short by the period."
         )
     )
     page.section(
@@ -271,8 +275,8 @@ def _attendance(page: Page, chart: dict[str, Chart]) -> None:
         N_("Each student against their own first month"),
         N_(
             "Paired: each student's estimated absence in each term (after their first month) against their "
-            "own first month in the programme. mentorbot has no absence from before a student joined; the "
-            "school's own records would give the term before."
+            "own first month in the programme, from check-ins alone. The comparison with the term before "
+            "a student joined follows, from the school's registered attendance."
         ),
         chart.get("attendance_paired"),
     )
@@ -288,6 +292,45 @@ def _attendance(page: Page, chart: dict[str, Chart]) -> None:
             page.column(words(N_("upper quartile of the change")), "attendance", "paired_change_q3"),
         ],
     )
+    page.section(
+        3,
+        N_("Each student against the term before they joined"),
+        N_(
+            "Paired, from the school's registered attendance only: each student's absence (absent minutes "
+            "over offered minutes) in the term before they joined against each term from the day they "
+            "joined, both with at least 5 registered days. Unexcused absence is compared the same way."
+        ),
+        chart.get("attendance_registered_paired"),
+    )
+    page.period_table(
+        words(N_("term, registered")),
+        page.terms,
+        [
+            page.column(words(N_("students compared")), "attendance", "registered_paired_students"),
+            page.column(words(N_("median, term before")), "attendance", "registered_paired_before_median"),
+            page.column(words(N_("median, the term")), "attendance", "registered_paired_term_median"),
+            page.column(
+                words(N_("median change, percentage points")), "attendance", "registered_paired_change_median"
+            ),
+            page.column(
+                words(N_("lower quartile of the change")), "attendance", "registered_paired_change_q1"
+            ),
+            page.column(
+                words(N_("upper quartile of the change")), "attendance", "registered_paired_change_q3"
+            ),
+            page.column(
+                words(N_("unexcused, term before")), "attendance", "registered_paired_unexcused_before_median"
+            ),
+            page.column(
+                words(N_("unexcused, the term")), "attendance", "registered_paired_unexcused_term_median"
+            ),
+            page.column(
+                words(N_("unexcused, median change")),
+                "attendance",
+                "registered_paired_unexcused_change_median",
+            ),
+        ],
+    )
 
 
 def _comparison(page: Page, chart: Chart | None, compared: Comparison) -> None:
@@ -298,7 +341,8 @@ def _comparison(page: Page, chart: Chart | None, compared: Comparison) -> None:
         N_(
             "The share of students at {level} % absence or more, here and in the comparison school "
             "\u201c{name}\u201d, from its attendance export. Keep in mind that this report's share is "
-            "estimated from check-ins, the comparison school's is from its registered attendance."
+            "registered attendance only where the school's system has been imported, else estimated from "
+            "check-ins; the comparison school's is from its registered attendance."
         ),
         chart,
         level=COMPARED_LEVEL,

@@ -10,6 +10,10 @@ Columns (README "Reports" documents them for evaluators):
     value                 the figure: a whole count, or a decimal with a point; <5 when withheld
     students              how many distinct students are behind it; <5 when withheld
     unit                  count, percent (0-100), decimal, hours, days, or points (percentage points)
+    source                of an attendance figure: registered (the school's system), check-ins (the
+                          mentors' estimate), or registered-else-check-ins (each student's registered
+                          absence when they have at least 5 registered days in the period, else the
+                          estimate; students_registered counts the registered); empty otherwise
 
 A comparison school's attendance export joins on (period, from, to) and the figure
 attendance/absence_at_least with breakdown 15: the share of students at 15 % absence or more.
@@ -35,6 +39,7 @@ COLUMNS = (
     "value",
     "students",
     "unit",
+    "source",
 )
 WITHHELD = "<5"
 
@@ -45,6 +50,16 @@ def _value(figure: Figure) -> str:
     if isinstance(figure.value, int):
         return str(figure.value)
     return f"{figure.value:.1f}"
+
+
+def _source(figure: Figure) -> str:
+    if figure.section != "attendance":
+        return ""
+    if figure.name.startswith("registered_") or figure.name == "students_registered":
+        return "registered"
+    if figure.name.startswith("paired_"):
+        return "check-ins"
+    return "registered-else-check-ins"
 
 
 def write_csv(figures: ReportFigures, out: TextIO) -> int:
@@ -69,6 +84,7 @@ def write_csv(figures: ReportFigures, out: TextIO) -> int:
                 _value(figure),
                 str(figure.students) if figure.shown else WITHHELD,
                 figure.unit,
+                _source(figure),
             )
         )
     return len(figures.figures)

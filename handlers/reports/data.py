@@ -3,7 +3,7 @@
 Each student becomes a random id drawn for this report (`secrets`), so two reports cannot be
 joined on it and no database id, code, name, mentor or note is ever selected. Dates are the
 school's local dates, as people count months and terms. Queries take every school of the report
-at once: five of them, however many schools and students there are.
+at once: six of them, however many schools and students there are.
 """
 
 from __future__ import annotations
@@ -22,6 +22,7 @@ from sqlalchemy.orm import Session, selectinload
 from handlers.early_warning import WITHDRAWN
 from handlers.programme import organisation_name, school_name
 from models import Alert, AlertCase, CheckIn, Mentorship, Organisation, Prompt, PromptStatus, School, Student
+from models.attendance import RegisteredAttendance
 from models.calendar import SchoolCalendar
 from models.checkin import ENGAGEMENT_DIMENSIONS
 
@@ -100,6 +101,17 @@ class CheckInRow:
 
 
 @dataclass(frozen=True)
+class RegisteredRow:
+    """One school day as the school's own system registered it (the source imported last)."""
+
+    student: str
+    on: date
+    offered: int  # minutes
+    absent: int
+    unexcused: int
+
+
+@dataclass(frozen=True)
 class PromptRow:
     student: str
     on: date  # the local date the cadence asked on
@@ -129,6 +141,7 @@ class SchoolData:
     check_ins: tuple[CheckInRow, ...] = ()
     prompts: tuple[PromptRow, ...] = ()
     alerts: tuple[AlertRow, ...] = ()
+    registered: tuple[RegisteredRow, ...] = ()
     school_id: int | None = field(default=None, compare=False)
 
     def only(self, students: Collection[str]) -> SchoolData:
@@ -140,6 +153,7 @@ class SchoolData:
             check_ins=tuple(c for c in self.check_ins if c.student in keep),
             prompts=tuple(p for p in self.prompts if p.student in keep),
             alerts=tuple(a for a in self.alerts if a.student in keep),
+            registered=tuple(r for r in self.registered if r.student in keep),
         )
 
 
@@ -156,6 +170,8 @@ def load(session: Session, schools: Sequence[School], first: date, last: date) -
 
     Check-ins are read from well before `first`: a student's own first month is the baseline their
     later months are compared with, and each check-in reports absence since the one before it.
+    Registered days are read from the term before the earliest student started: the paired
+    comparison's "before".
     """
     if not schools:
         return []
@@ -322,6 +338,33 @@ def load(session: Session, schools: Sequence[School], first: date, last: date) -
             )
         )
 
+    # A day two sources registered counts once, as the one imported last says (as the rules read it).
+    joins = [s for rows in students.values() for _, s, _ in rows]
+    first_start = min([first, *joins, *(s for m in mentored.values() for s, _ in m)])
+    registered_by_day: dict[tuple[int, date], tuple[int, int, int]] = {}
+    for student_id, day, offered, absent, unexcused in session.execute(
+        select(
+            RegisteredAttendance.student_id,
+            RegisteredAttendance.day,
+            RegisteredAttendance.offered_minutes,
+            RegisteredAttendance.absent_minutes,
+            RegisteredAttendance.unexcused_minutes,
+        )
+        .join(Student, Student.id == RegisteredAttendance.student_id)
+        .where(
+            Student.school_id.in_(ids),
+            # The term before any start began on 1 August of the year before at the earliest.
+            RegisteredAttendance.day >= date(first_start.year - 1, 8, 1),
+            RegisteredAttendance.day <= last,
+        )
+        .order_by(RegisteredAttendance.imported_at, RegisteredAttendance.id)
+    ):
+        if student_id in pseudonym:
+            registered_by_day[(student_id, day)] = (offered, absent, unexcused)
+    registered: dict[int, list[RegisteredRow]] = defaultdict(list)
+    for (student_id, day), minutes in sorted(registered_by_day.items()):
+        registered[school_of[student_id]].append(RegisteredRow(pseudonym[student_id], day, *minutes))
+
     loaded = []
     for school_id in ids:
         school = by_id[school_id]
@@ -343,6 +386,7 @@ def load(session: Session, schools: Sequence[School], first: date, last: date) -
                 check_ins=tuple(rows),
                 prompts=tuple(prompts[school_id]),
                 alerts=tuple(alerts[school_id]),
+                registered=tuple(registered[school_id]),
                 school_id=school_id,
             )
         )

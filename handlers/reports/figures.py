@@ -13,10 +13,13 @@ students at 15 % absence or more, not only the students with an estimate). Zero 
 nested absence levels) are withheld further until what could be worked out by subtraction is
 again nobody or at least `MIN_STUDENTS` students.
 
-Attendance is estimated from what mentors log: absent days (and lessons, at 1/6 of a day) since
-the previous check-in, over the school days that span covers, as the attendance rule does
-(models/rules.py). It is not the school's registered offered time, which mentorbot does not have
-yet; a check-in's whole span counts in the month it was logged.
+Attendance comes from the school's own system where it has been imported: a student's absent
+minutes over offered minutes on their registered days of a period, when there are at least
+`MIN_COVERED` of them. Otherwise it is estimated from what mentors log: absent days (and lessons,
+at 1/6 of a day) since the previous check-in, over the school days that span covers, as the
+attendance rule does (models/rules.py); a check-in's whole span counts in the month it was logged.
+Registered days alone give the paired comparison the issue asks for: each student's term before
+they started against each term after.
 """
 
 from __future__ import annotations
@@ -30,7 +33,7 @@ from fractions import Fraction
 from functools import cached_property
 
 from handlers.programme import ACKNOWLEDGE_SCHOOL_DAYS, MIN_STUDENTS, MONTH_DAYS, OUTCOMES
-from handlers.reports.data import AlertRow, CheckInRow, SchoolData, StudentRow
+from handlers.reports.data import AlertRow, CheckInRow, RegisteredRow, SchoolData, StudentRow
 from models.checkin import ENGAGEMENT_DIMENSIONS
 from models.rules import FIRST_PERIOD, LESSONS_PER_DAY, MIN_COVERED
 from models.trends import MEAN_STEP
@@ -206,6 +209,12 @@ class StudentFacts:
     mentored: set[str] = field(default_factory=set)
     # Estimated absence and unexcused absence as shares of the school days covered (at least 5).
     absence: dict[str, tuple[Fraction, Fraction]] = field(default_factory=dict)
+    # The periods whose absence above is the school's registered attendance, not the estimate.
+    registered: set[str] = field(default_factory=set)
+    # Registered absence and unexcused absence in the term before the student started, and in each
+    # term after (from the day they started): the paired comparison.
+    registered_before: tuple[Fraction, Fraction] | None = None
+    registered_after: dict[str, tuple[Fraction, Fraction]] = field(default_factory=dict)
     baseline_absence: Fraction | None = None
     # Per term, from check-ins after the baseline month: paired with the baseline.
     absence_after: dict[str, Fraction] = field(default_factory=dict)
@@ -287,6 +296,26 @@ class _Absence:
         return Fraction(min(self.absent, whole), whole), Fraction(min(self.unexcused, whole), whole)
 
 
+def _registered_rates(days: Sequence[RegisteredRow]) -> tuple[Fraction, Fraction] | None:
+    """Absent and unexcused minutes over offered minutes, from at least MIN_COVERED registered days."""
+    offered = sum(d.offered for d in days)
+    if len(days) < MIN_COVERED or not offered:
+        return None
+    absent = sum(d.absent for d in days)
+    unexcused = sum(d.unexcused for d in days)
+    return Fraction(min(absent, offered), offered), Fraction(min(unexcused, offered), offered)
+
+
+def term_of(day: date) -> Period:
+    """The whole school term `day` lies in."""
+    first = date(day.year, 8, 1) if day.month >= 8 else date(day.year, 1, 1)
+    return terms(first, date(first.year, 12, 31))[0]
+
+
+def _term_before(day: date) -> Period:
+    return term_of(term_of(day).first - timedelta(days=1))
+
+
 # A check-in's engagement (the mean of its rated dimensions) times 12 is a whole number: 12 is
 # divisible by every count of rated dimensions, so sums of it stay exact and fast.
 _TWELFTHS = 12
@@ -318,6 +347,9 @@ def school_facts(school: SchoolData, periods: Sequence[Period], report: Period) 
     prompts = defaultdict(list)
     for prompt in school.prompts:
         prompts[prompt.student].append(prompt)
+    registered: dict[str, list[RegisteredRow]] = defaultdict(list)
+    for day in school.registered:
+        registered[day.student].append(day)
     first_case: dict[str, AlertRow] = {}
     for alert in sorted(school.alerts, key=lambda a: a.opened_at):
         if alert.opened_on in report:
@@ -374,6 +406,9 @@ def school_facts(school: SchoolData, periods: Sequence[Period], report: Period) 
                 own.check_ins[key] += 1
                 own.met[key] += check_in.met
         own.absence = {key: rates for key, a in absence.items() if (rates := a.rates()) is not None}
+        registered_days = registered[student.id]
+        if registered_days:
+            _use_registered(own, student, registered_days, keys_of, terms_of)
         if (rates := baseline.rates()) is not None:
             own.baseline_absence = rates[0]
             own.absence_after = {key: r[0] for key, a in after.items() if (r := a.rates()) is not None}
@@ -428,6 +463,33 @@ def school_facts(school: SchoolData, periods: Sequence[Period], report: Period) 
             kept = any(c.met and a.follow_up_on <= c.on <= until for c in check_ins[a.student])
             follow_ups.append(FollowUpFact(a.student, kept))
     return GroupFacts(facts, alerts, follow_ups)
+
+
+def _use_registered(
+    own: StudentFacts,
+    student: StudentRow,
+    days: Sequence[RegisteredRow],
+    keys_of: Callable[[date], tuple[str, ...]],
+    terms_of: set[str],
+) -> None:
+    """Registered attendance in place of the estimate wherever a period has enough registered days,
+    and the term before the student started against each term after."""
+    by_period: dict[str, list[RegisteredRow]] = defaultdict(list)
+    after: dict[str, list[RegisteredRow]] = defaultdict(list)
+    for day in days:
+        for key in keys_of(day.on):
+            if key in own.in_programme:
+                by_period[key].append(day)
+                if key in terms_of and day.on >= student.started:
+                    after[key].append(day)
+    for key, found in by_period.items():
+        if (rates := _registered_rates(found)) is not None:
+            own.absence[key] = rates
+            own.registered.add(key)
+    before = _term_before(student.started)
+    own.registered_before = _registered_rates([d for d in days if d.on in before])
+    if own.registered_before is not None:
+        own.registered_after = {key: r for key, found in after.items() if (r := _registered_rates(found))}
 
 
 def _sixths(check_in: CheckInRow) -> int:
@@ -523,6 +585,10 @@ def group_figures(
         ids = [s.id for s in estimated]
         base = figure("attendance", "students_estimated", key, len(ids), ids)
         add(base)
+        from_school = [s.id for s in estimated if key in s.registered]
+        out += protect_nested(
+            base, [figure("attendance", "students_registered", key, len(from_school), ids, group=from_school)]
+        )
         middle = _median(_sorted(s.absence[key][0] for s in estimated))
         add(figure("attendance", "absence_median", key, _times(middle, 100), ids, unit="percent"))
         levels = []
@@ -568,6 +634,29 @@ def group_figures(
             ("paired_change_q3", spread[2] if spread else None, "points"),
         ):
             add(figure("attendance", name, term.key, value, ids, unit=unit))
+
+    # Attendance, paired from registered days: the term before each student started against each after.
+    for term in term_list:
+        paired = [s for s in students if s.registered_before is not None and term.key in s.registered_after]
+        ids = [s.id for s in paired]
+        add(figure("attendance", "registered_paired_students", term.key, len(ids), ids))
+        for kind, index in (("", 0), ("unexcused_", 1)):
+            before = [s.registered_before[index] * 100 for s in paired if s.registered_before is not None]
+            after = [s.registered_after[term.key][index] * 100 for s in paired]
+            changes = _sorted(a - b for a, b in zip(after, before, strict=True))
+            spread = _quartiles(changes)
+            named = [
+                (f"registered_paired_{kind}before_median", _median(_sorted(before)), "percent"),
+                (f"registered_paired_{kind}term_median", _median(_sorted(after)), "percent"),
+                (f"registered_paired_{kind}change_median", spread[1] if spread else None, "points"),
+            ]
+            if not kind:
+                named += [
+                    ("registered_paired_change_q1", spread[0] if spread else None, "points"),
+                    ("registered_paired_change_q3", spread[2] if spread else None, "points"),
+                ]
+            for name, value, unit in named:
+                add(figure("attendance", name, term.key, value, ids, unit=unit))
 
     # Engagement: each dimension, median and spread; and against each student's first month.
     for period in timeline:

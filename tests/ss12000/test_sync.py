@@ -15,11 +15,12 @@ from datetime import UTC, date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import sqlalchemy as sa
 from sqlalchemy import func, select
 
 from bot.ss12000 import sync as sync_module
 from bot.ss12000.sync import nightly_sync, sync_now
-from models import AttendanceSource, AttendanceSync, RegisteredAttendance, SourceLesson, Student
+from models import AttendanceSource, AttendanceSync, RegisteredAttendance, SourceLesson, Student, migrate
 from models.db import Database
 from schedules.clock import Clock
 from tests.clock_support import RecordingNotifier
@@ -200,7 +201,10 @@ def test_students_of_the_school_not_in_the_programme_are_counted_not_stored(scho
     assert days(school.db) == FIRST_NIGHT[:2]
     assert status(school.db) == (6, 2, 1, None)
     text = school.say("admin", "attendance").text
-    assert "SS 12000: last import Wednesday 4 November at 02:30: 6 rows read, 2 stored, 1 students not matched." in text
+    assert (
+        "SS 12000: last import Wednesday 4 November at 02:30: 6 rows read, 2 stored, 1 students not matched."
+        in text
+    )
     assert f"Source: SS 12000 at {environ[PREFIX + 'TOKEN_URL'].removesuffix('/token')}" in text
 
 
@@ -301,3 +305,12 @@ def test_the_coordinator_is_told_which_variables_the_operator_sets_and_can_turn_
     assert bot.say("anna", "attendance source off").outcome.refused
     assert "no longer read" in bot.say("admin", "attendance source off").text
     assert "No attendance source is set" in bot.say("admin", "attendance").text
+
+
+def test_the_migration_adds_the_source_and_lesson_tables_and_takes_them_away_again(db: Database) -> None:
+    migrate.downgrade(db.engine, "0013")
+    assert not {"attendance_source", "source_lesson"} & set(sa.inspect(db.engine).get_table_names())
+    migrate.upgrade(db.engine)
+    assert {"attendance_source", "source_lesson"} <= set(sa.inspect(db.engine).get_table_names())
+    with db.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(SourceLesson)) == 0

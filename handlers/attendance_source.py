@@ -26,7 +26,7 @@ from handlers.results import Outcome
 from models import AttendanceSource, Member, Role, School, SourceLesson
 from models.attendance_source import SS12000
 from models.audit import record
-from models.messages import N_, Message, Refused, msg
+from models.messages import N_, Refused, msg
 
 _UNIT_CODE = re.compile(r"^[0-9]{8}$")
 URL_MAX = 300
@@ -101,20 +101,17 @@ def source_off(session: Session, actor: Member, now: datetime) -> Outcome:
 
 
 def source_and_status(session: Session, actor: Member, now: datetime) -> Outcome:
-    """`attendance`: where attendance is read from, then how the imports went."""
+    """`attendance`: how the imports went, then where the nightly sync reads from (when it is set)."""
     status = attendance_status(session, actor, now)
     source = source_of(session, actor.school)
-    line: Message
     if source is None:
-        line = msg(N_("No attendance source is set: attendance source ss12000 URL SCHOOLUNITCODE"))
-    else:
-        line = msg(
-            N_("Source: SS 12000 at {url} (school unit {code}), read every night after a school day."),
-            url=source.base_url,
-            code=source.school_unit_code,
-        )
-    return Outcome(reply=[line, *status.reply])
-
+        return status
+    line = msg(
+        N_("Source: SS 12000 at {url} (school unit {code}), read every night after a school day."),
+        url=source.base_url,
+        code=source.school_unit_code,
+    )
+    return Outcome(reply=[*status.reply, line])
 
 def bind_source(args: list[str], _defaults: object) -> Callable[[Session, Member, datetime], Outcome]:
     """`attendance source ss12000 URL SCHOOLUNITCODE` or `attendance source off`."""

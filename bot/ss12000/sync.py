@@ -119,11 +119,12 @@ def _sync(
     environ: Mapping[str, str] = os.environ,
     sleep: Callable[[float], None] = time.sleep,
 ) -> Iterator[SchoolSync]:
+    wanted = None if only is None else set(only)
     with db.transaction() as session:
         due = []
         for source in session.scalars(select(AttendanceSource).order_by(AttendanceSource.school_id)):
             school = session.get_one(School, source.school_id)
-            if only is not None and school.id not in set(only):
+            if wanted is not None and school.id not in wanted:
                 continue
             day = school_day_to_sync(school, now)
             if not force and (day is None or has_run(session, _marker(school), day)):
@@ -132,9 +133,12 @@ def _sync(
     with httpx.Client(timeout=TIMEOUT) as http:
         for school_id, day in due:
             try:
-                yield _sync_school(db, http, school_id, day, now, force=force, environ=environ, sleep=sleep)
+                done = _sync_school(db, http, school_id, day, now, force=force, environ=environ, sleep=sleep)
             except Exception as exc:  # one school's fault must not stop the others'
                 log_failure(f"attendance sync of school {school_id}", exc, log)
+            else:
+                if done is not None:
+                    yield done
 
 
 def _marker(school: School) -> str:
@@ -151,7 +155,8 @@ def _sync_school(
     force: bool,
     environ: Mapping[str, str],
     sleep: Callable[[float], None],
-) -> SchoolSync:
+) -> SchoolSync | None:
+    """How the school's sync went; None when it was not this run's to do after all."""
     with db.transaction() as session:
         school = session.get_one(School, school_id)
         source = session.scalars(
@@ -175,7 +180,7 @@ def _sync_school(
         with db.transaction() as session:
             school = session.get_one(School, school_id)
             if not force and day is not None and not claim_day(session, _marker(school), day):
-                return SchoolSync(name, False, "")  # another worker synced it meanwhile
+                return None  # another worker synced it meanwhile
             record_failed_sync(
                 session, school, now, source=SOURCE, rows_read=0, error=translate(language, problem)
             )
@@ -184,12 +189,15 @@ def _sync_school(
     try:
         with db.transaction() as session:
             school = session.get_one(School, school_id)
-            if not force and day is not None and not claim_day(session, _marker(school), day):
-                return SchoolSync(name, False, "")
-            report = _store(session, school, now, read)
-            session.scalars(
+            source = session.scalars(
                 select(AttendanceSource).where(AttendanceSource.school_id == school_id)
-            ).one().lessons_after = read.watermark
+            ).first()
+            if source is None or (source.base_url, source.school_unit_code) != (base_url, unit_code):
+                return None  # the coordinator changed or removed the source while it was read
+            if not force and day is not None and not claim_day(session, _marker(school), day):
+                return None
+            report = _store(session, school, now, read)
+            source.lessons_after = read.watermark
     except Refused as refusal:
         with db.transaction() as session:
             school = session.get_one(School, school_id)
@@ -268,7 +276,8 @@ def _store(session: Session, school: School, now: datetime, read: _Read):
         for day in days
     ]
     _forget_emptied(session, school, match, touched - {(day.person_id, day.day) for day in days})
-    return store_attendance(session, school, now, source=SOURCE, records=records, rows_read=len(read.lessons))
+    rows_read = len(read.lessons) + len(read.withdrawn)
+    return store_attendance(session, school, now, source=SOURCE, records=records, rows_read=rows_read)
 
 
 def _kept(session: Session, school: School, attendance_ids: list[str]) -> dict[str, SourceLesson]:

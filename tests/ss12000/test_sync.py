@@ -11,15 +11,17 @@ Figures worked out by hand from tests/ss12000/norra.py (see test_client.py):
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
+from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
 import sqlalchemy as sa
+import time_machine
 from sqlalchemy import func, select
 
 from bot.ss12000 import sync as sync_module
-from bot.ss12000.sync import nightly_sync, sync_now
+from bot.ss12000.sync import nightly_sync
 from models import AttendanceSource, AttendanceSync, RegisteredAttendance, SourceLesson, Student, migrate
 from models.db import Database
 from schedules.clock import Clock
@@ -127,9 +129,9 @@ def change(source: FakeSource, number: int, modified: str, **fields: object) -> 
 def test_a_night_stores_each_student_day_as_the_school_registered_it(school: Driver, environ) -> None:
     [result] = night(school.db, WEDNESDAY_NIGHT, environ)
 
-    assert result.stored and result.line == "SS 12000: 6 rows read, 3 stored, 0 students not matched."
+    assert result.stored and result.line == "SS 12000: 7 rows read, 3 stored, 0 students not matched."
     assert days(school.db) == FIRST_NIGHT
-    assert status(school.db) == (6, 3, 0, None)
+    assert status(school.db) == (7, 3, 0, None)
     assert watermark(school.db) == datetime.fromisoformat(norra.LAST_MODIFIED)
 
 
@@ -188,7 +190,7 @@ def test_a_sync_that_dies_half_way_leaves_nothing_and_the_next_run_ends_as_one_c
 
     assert result.stored
     assert days(school.db) == FIRST_NIGHT
-    assert status(school.db) == (6, 3, 0, None)
+    assert status(school.db) == (7, 3, 0, None)
     with school.db.transaction() as session:
         assert session.scalar(select(func.count()).select_from(SourceLesson)) == 6
 
@@ -199,10 +201,10 @@ def test_students_of_the_school_not_in_the_programme_are_counted_not_stored(scho
     night(school.db, WEDNESDAY_NIGHT, environ)
 
     assert days(school.db) == FIRST_NIGHT[:2]
-    assert status(school.db) == (6, 2, 1, None)
+    assert status(school.db) == (7, 2, 1, None)
     text = school.say("admin", "attendance").text
     assert (
-        "SS 12000: last import Wednesday 4 November at 02:30: 6 rows read, 2 stored, 1 students not matched."
+        "SS 12000: last import Wednesday 4 November at 02:30: 7 rows read, 2 stored, 1 students not matched."
         in text
     )
     assert f"Source: SS 12000 at {environ[PREFIX + 'TOKEN_URL'].removesuffix('/token')}" in text
@@ -270,11 +272,40 @@ def test_the_clock_syncs_once_per_school_day_across_a_restart(
     assert days(school.db) == FIRST_NIGHT
 
 
-def test_the_operator_syncs_now_from_the_command_line_whatever_the_hour(school: Driver, environ) -> None:
-    afternoon = datetime(2026, 11, 4, 15, tzinfo=ZONE)
-    [result] = sync_now(school.db, afternoon.astimezone(UTC), environ=environ, sleep=lambda _s: None)
-    assert result.stored
-    assert days(school.db) == FIRST_NIGHT
+def test_the_operator_syncs_now_from_the_command_line_whatever_the_hour(
+    tmp_path: Path,
+    base_url: str,
+    environ: dict[str, str],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from bot.cli import main
+
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("MENTORBOT_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.delenv("DATABASE_URL", raising=False)
+    for name, value in environ.items():
+        monkeypatch.setenv(name, value)
+    assert main(["db", "upgrade"]) == 0
+    db = Database(f"sqlite:///{tmp_path / 'data' / 'mentorbot.sqlite3'}")
+    bot = Driver(db)
+    assert main(["attendance", "sync"]) == 2  # no school has a source yet
+    for line in (
+        "school rename Norra gymnasiet",
+        "student add 2A-01",
+        f"student edit 2A-01 id={norra.ANNA}",
+        f"attendance source ss12000 {base_url} {norra.UNIT_CODE}",
+    ):
+        assert not bot.say("admin", line).outcome.refused
+    capsys.readouterr()
+    with time_machine.travel(datetime(2026, 11, 4, 15, tzinfo=ZONE), tick=False):
+        assert main(["attendance", "sync", "--school", "Norra gymnasiet"]) == 0
+    assert capsys.readouterr().out == (
+        "Norra gymnasiet: SS 12000: 7 rows read, 2 stored, 1 students not matched.\n"
+    )
+    assert days(db) == FIRST_NIGHT[:2]
+    assert main(["attendance", "sync", "--school", "Ekskolan"]) == 2
+    db.dispose()
 
 
 @pytest.mark.parametrize(
@@ -290,7 +321,7 @@ def test_a_source_is_checked_before_it_is_kept(bot: Driver, line: str, refusal: 
     bot.say("admin", "school rename Norra gymnasiet")
     reply = bot.say("admin", line)
     assert reply.outcome.refused and refusal in reply.text
-    assert "No attendance source is set" in bot.say("admin", "attendance").text
+    assert "Source:" not in bot.say("admin", "attendance").text
 
 
 def test_the_coordinator_is_told_which_variables_the_operator_sets_and_can_turn_it_off(bot: Driver) -> None:
@@ -304,7 +335,7 @@ def test_the_coordinator_is_told_which_variables_the_operator_sets_and_can_turn_
     )
     assert bot.say("anna", "attendance source off").outcome.refused
     assert "no longer read" in bot.say("admin", "attendance source off").text
-    assert "No attendance source is set" in bot.say("admin", "attendance").text
+    assert "Source:" not in bot.say("admin", "attendance").text
 
 
 def test_the_migration_adds_the_source_and_lesson_tables_and_takes_them_away_again(db: Database) -> None:

@@ -26,7 +26,7 @@ from contextlib import contextmanager
 from urllib.parse import urlencode
 
 from bench.cold_start import ROOT
-from bench.databases import BENCH_KEY, sqlite_database
+from bench.databases import BENCH_KEY, sqlite_database, use_bench_key
 from bench.table import Row, ms
 from models.seed import SeedSize, seed
 
@@ -222,6 +222,7 @@ def rows(quick: bool = False, per_connection: int | None = None) -> list[Row]:
     if not available():
         return [Row("HTTP /slack/events round trip", "not available: Slack web app not merged yet")]
     per_connection = per_connection or (15 if quick else 150)
+    use_bench_key()  # the notes are seeded with the key the server is given
     with sqlite_database("http") as db:
         seed(
             db,
@@ -242,7 +243,7 @@ def rows(quick: bool = False, per_connection: int | None = None) -> list[Row]:
                     .join(Student, Student.id == Mentorship.student_id)
                 )
             ]
-        fake_port, ours_port, bare_port = _free_port(), _free_port(), _free_port()
+        fake_port, ours_port, bare_port, two_port = _free_port(), _free_port(), _free_port(), _free_port()
         env = {
             **os.environ,
             "PYTHONPATH": os.pathsep.join(filter(None, [str(ROOT), os.environ.get("PYTHONPATH")])),
@@ -256,13 +257,16 @@ def rows(quick: bool = False, per_connection: int | None = None) -> list[Row]:
         out = []
         with _process([sys.executable, "-c", FAKE_SLACK, str(fake_port)], env, fake_port):
             results = {}
-            for name, args, port in (
-                ("ours", [sys.executable, "-m", "bot.cli", "serve", "--no-scheduler"], ours_port),
-                ("bare", [sys.executable, "-c", BARE], bare_port),
+            serve = [sys.executable, "-m", "bot.cli", "serve", "--no-scheduler"]
+            for name, args, port, levels in (
+                ("ours", serve, ours_port, CONNECTIONS),
+                ("bare", [sys.executable, "-c", BARE], bare_port, CONNECTIONS),
+                # Scale-out: the same server with a web process per core, at the highest level only.
+                ("two", [*serve, "--workers", "2"], two_port, CONNECTIONS[-1:]),
             ):
                 with _process(args, {**env, "PORT": str(port)}, port):
                     _load(port, _requests(pairs, fake_port, 4), 1)  # warm up: imports, auth.test, pools
-                    for connections in CONNECTIONS:
+                    for connections in levels:
                         reqs = _requests(
                             pairs,
                             fake_port,
@@ -290,4 +294,15 @@ def rows(quick: bool = False, per_connection: int | None = None) -> list[Row]:
                     met,
                 )
             )
+        top = CONNECTIONS[-1]
+        p50, p99, rate = results["two", top]
+        one_rate = results["ours", top][2]
+        out.append(
+            Row(
+                f"HTTP {top} conn, serve --workers 2",
+                f"p50 {ms(p50)}, p99 {ms(p99)}, {rate:,.0f}/s",
+                f"--workers 1: {one_rate:,.0f}/s",
+                f"{rate / one_rate:.2f}x throughput",
+            )
+        )
         return out

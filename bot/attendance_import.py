@@ -85,7 +85,7 @@ def import_attendance(
         [
             say(
                 msg(
-                    N_("{source}: {read} rows read, {stored} stored, {unmatched} students not matched."),
+                    N_("{source}: {read} rows read, {stored} stored, not matched: {unmatched}."),
                     source=parsed.profile.source,
                     read=report.rows_read,
                     stored=report.rows_stored,

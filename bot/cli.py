@@ -24,6 +24,8 @@ from models.rules import RULES_BY_ID
 log = logging.getLogger("mentorbot")
 # Platforms (and containers) route outside traffic to the process: listen on every interface.
 DEFAULT_HOST = "0.0.0.0"
+# How long `serve --workers N` gives a web process to start and to answer its supervisor.
+WEB_PROCESS_START_SECONDS = 60
 
 
 def _console_user(settings: Settings, requested: str | None) -> str:
@@ -71,7 +73,12 @@ def _log_to_file(path: Path) -> None:
 
 
 def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
-    """The web app: Slack on /slack/events, Teams on /api/messages, /healthz, on $PORT; the clock too."""
+    """The web app: Slack on /slack/events, Teams on /api/messages, /healthz, on $PORT; the clock too.
+
+    With `--workers N` uvicorn starts N web processes, each building its own app from the
+    environment (`bot.web.app_from_environment`); this process supervises them and runs the clock
+    once. Use PostgreSQL then: SQLite lets one process write at a time.
+    """
     import uvicorn
 
     from bot.web import create_web_app
@@ -80,12 +87,29 @@ def cmd_serve(settings: Settings, args: argparse.Namespace) -> int:
         raise ConfigError("SLACK_BOT_TOKEN or TEAMS_APP_ID: set one to serve Slack or Teams (see README)")
     if settings.slack_configured:
         settings.check_slack()  # before anything starts, so a wrong setting is one line
+    workers = getattr(args, "workers", 1)
+    if workers < 1:
+        raise ConfigError("--workers: give a number of web processes, 1 or more")
+    server = {
+        "host": args.host,
+        "port": settings.port,
+        "log_level": settings.log_level.lower(),
+        "access_log": False,
+    }
     with database(settings) as db, running_clock(settings, db, not args.no_scheduler) as notifier:
-        api = create_web_app(settings, db, notifier)
-        log.info("serving on %s:%s", args.host, settings.port)
-        uvicorn.run(
-            api, host=args.host, port=settings.port, log_level=settings.log_level.lower(), access_log=False
-        )
+        log.info("serving on %s:%s with %d web process(es)", args.host, settings.port, workers)
+        if workers == 1:
+            uvicorn.run(create_web_app(settings, db, notifier), **server)
+        else:
+            # A new web process imports the whole app before it can answer the supervisor's health
+            # check: uvicorn's 5 s would kill it on a busy machine, again and again.
+            uvicorn.run(
+                "bot.web:app_from_environment",
+                factory=True,
+                workers=workers,
+                timeout_worker_healthcheck=WEB_PROCESS_START_SECONDS,
+                **server,
+            )
     return 0
 
 
@@ -118,7 +142,7 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
     if settings.slack_app_token and not settings.slack_signing_secret:
         return cmd_socket(settings, argparse.Namespace(no_scheduler=False))
     if settings.slack_configured or settings.teams_enabled:
-        return cmd_serve(settings, argparse.Namespace(host=DEFAULT_HOST, no_scheduler=False))
+        return cmd_serve(settings, argparse.Namespace(host=DEFAULT_HOST, no_scheduler=False, workers=1))
     return cmd_console(settings, argparse.Namespace(as_user=None))
 
 
@@ -456,6 +480,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--host", default=DEFAULT_HOST, help=f"address to listen on (default {DEFAULT_HOST})")
     serve.add_argument(
         "--no-scheduler", action="store_true", help="do not run the clock here (a `mentorbot worker` does)"
+    )
+    serve.add_argument(
+        "--workers", type=int, default=1, help="web processes, one per core (default 1; more need PostgreSQL)"
     )
     serve.set_defaults(handler=cmd_serve)
 

@@ -9,6 +9,7 @@ from bot.i18n import gettext as _g
 from handlers.checkins import DIRECTION_WORDS
 from handlers.commands import COMMANDS, CommandSpec, spec_named
 from handlers.results import (
+    Agenda,
     AlertList,
     AlertNotice,
     AlertRow,
@@ -73,6 +74,8 @@ def render_reply(language: str, reply: Reply) -> list[str]:
         return _render_mentees(language, reply)
     if isinstance(reply, AlertList):
         return _render_alerts(language, reply)
+    if isinstance(reply, Agenda):
+        return _render_agenda(language, reply)
     if isinstance(reply, StudentExport):
         return [translate(language, msg(N_("All data about {code}:"), code=reply.student_code)), reply.json]
     if isinstance(reply, ThresholdList):
@@ -114,6 +117,37 @@ def _render_alerts(language: str, alerts: AlertList) -> list[str]:
         lines.append(
             f"  #{row.case_id:<4} {row.student_code:<12} {owner}{day} · {_rules(language, row.rules)}"
         )
+    return lines
+
+
+def _render_agenda(language: str, agenda: Agenda) -> list[str]:
+    """The EHT meeting's agenda: each open case, its trend since it opened, what changed since then."""
+    if agenda.last_meeting is None:
+        since = _g(language, N_("changes in the last 7 days"))
+    else:
+        when = local_date(language, agenda.last_meeting, agenda.timezone)
+        since = translate(language, msg(N_("changes since the last meeting, {date}"), date=when))
+    if len(agenda.items) == 1:
+        heading = N_("Agenda for the EHT meeting: 1 open case ({since})")
+    else:
+        heading = N_("Agenda for the EHT meeting: {count} open cases ({since})")
+    lines = [
+        translate(language, msg(heading, count=len(agenda.items), since=since))
+        if agenda.items
+        else _g(language, N_("Agenda: no open cases."))
+    ]
+    for item in agenda.items:
+        lines.append(_summary_row(language, item.case))
+        if item.sparkline:
+            trend = f"{item.sparkline} {_g(language, DIRECTION_WORDS[item.direction])}"
+            line = msg(N_("engagement since the case opened: {trend}"), trend=trend)
+            lines.append("        " + translate(language, line))
+        changed = listing(item.changes) if item.changes else msg(N_("nothing new"))
+        lines.append("        " + translate(language, msg(N_("since then: {changes}"), changes=changed)))
+    if agenda.closed:
+        lines.append(_g(language, N_("Closed since then:")))
+    for row in agenda.closed:
+        lines.append(f"  #{row.case_id:<4} {row.student_code:<12} {_rules(language, row.rules)}")
     return lines
 
 

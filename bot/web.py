@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import sys
 from collections.abc import Awaitable, Callable
 
 from fastapi import FastAPI, Request
@@ -21,9 +22,10 @@ from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import text
 
 from bot import inbound
-from bot.config import Settings
+from bot.config import Settings, load_settings
 from bot.i18n import gettext
-from bot.runtime import school_defaults
+from bot.logs import configure_logging
+from bot.runtime import build_notifier, open_database, school_defaults
 from bot.slack.app import build_app
 from bot.slack.deps import UNREADABLE, Deps
 from bot.slack.oauth import INSTALL_PATH, REDIRECT_PATH
@@ -35,6 +37,15 @@ from models.db import Database
 
 log = logging.getLogger("mentorbot.web")
 SIGNATURE_HEADERS = ("x-slack-signature", "x-slack-request-timestamp")
+
+
+def app_from_environment() -> FastAPI:
+    """The app of one of `serve --workers N`'s web processes: its own settings, database pool and
+    notifier, from the same environment; the supervising process has upgraded the database."""
+    settings = load_settings()
+    configure_logging(settings.log_level)
+    db = open_database(settings, upgrade=False)
+    return create_web_app(settings, db, build_notifier(settings, db, sys.stdout))
 
 
 def create_web_app(settings: Settings, db: Database, notifier: Notifier) -> FastAPI:

@@ -11,8 +11,9 @@ from __future__ import annotations
 
 from dataclasses import replace
 from datetime import date, datetime, timedelta
+from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, selectinload
 
 from handlers.access import active_mentorship, require_role
@@ -73,35 +74,40 @@ def _most_worrying_first(case: AlertCase) -> tuple[int, datetime, int]:
     return (-RISK_ORDER.index(RiskLevel(case.risk)), case.opened_at, case.id)
 
 
+def school_cases(
+    session: Session, school: School, *conditions: ColumnElement[bool], order_by: tuple[Any, ...] = ()
+) -> list[tuple[AlertCase, str]]:
+    """The school's cases that meet `conditions`, each with its student's code, rules and owner loaded."""
+    rows = session.execute(
+        select(AlertCase, Student.code)
+        .join(Student, Student.id == AlertCase.student_id)
+        .where(Student.school_id == school.id, *conditions)
+        .order_by(*order_by)
+        .options(selectinload(AlertCase.alerts), selectinload(AlertCase.owner))
+    ).all()
+    return [(case, code) for case, code in rows]
+
+
 def open_case_rows(session: Session, school: School, today: date | None = None) -> list[AlertRow]:
     """The school's open cases, one per student: the most urgent first, then the oldest.
 
     With `today`, each row says how many days its case has been open.
     """
-    rows = session.execute(
-        select(AlertCase, Student.code)
-        .join(Student, Student.id == AlertCase.student_id)
-        .where(Student.school_id == school.id, AlertCase.status != AlertStatus.RESOLVED)
-        .options(selectinload(AlertCase.alerts), selectinload(AlertCase.owner))
-    ).all()
+    rows = school_cases(session, school, AlertCase.status != AlertStatus.RESOLVED)
     ordered = sorted(rows, key=lambda row: _most_worrying_first(row[0]))
     return [case_row(case, code, school, today) for case, code in ordered]
 
 
 def follow_up_rows(session: Session, school: School, today: date) -> list[AlertRow]:
     """Resolved cases whose follow-up date has come in the last two weeks, earliest first."""
-    rows = session.execute(
-        select(AlertCase, Student.code)
-        .join(Student, Student.id == AlertCase.student_id)
-        .where(
-            Student.school_id == school.id,
-            AlertCase.status == AlertStatus.RESOLVED,
-            AlertCase.follow_up_on <= today,
-            AlertCase.follow_up_on > today - FOLLOW_UP_LISTED,
-        )
-        .order_by(AlertCase.follow_up_on, AlertCase.id)
-        .options(selectinload(AlertCase.alerts), selectinload(AlertCase.owner))
-    ).all()
+    rows = school_cases(
+        session,
+        school,
+        AlertCase.status == AlertStatus.RESOLVED,
+        AlertCase.follow_up_on <= today,
+        AlertCase.follow_up_on > today - FOLLOW_UP_LISTED,
+        order_by=(AlertCase.follow_up_on, AlertCase.id),
+    )
     return [replace(case_row(case, code, school), follow_up_on=case.follow_up_on) for case, code in rows]
 
 

@@ -34,6 +34,8 @@ _PERSON_ID = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]*$")
 DAY_MINUTES = 24 * 60
 ERROR_MAX = 300
 SOURCE_MAX = 40
+# What a day's record says, named alike in the record, the table and the rules' RegisteredDay.
+FIGURES = ("offered_minutes", "absent_minutes", "unexcused_minutes", "late_arrivals", "full_day")
 # Students looked up per query, well below every database's parameter limit.
 CHUNK = 500
 
@@ -137,11 +139,8 @@ def store_attendance(
         if row is None:
             row = RegisteredAttendance(student_id=student_id, day=day, source=source)
             session.add(row)
-        row.offered_minutes = record.offered_minutes
-        row.absent_minutes = record.absent_minutes
-        row.unexcused_minutes = record.unexcused_minutes
-        row.late_arrivals = record.late_arrivals
-        row.full_day = record.full_day
+        for name in FIGURES:
+            setattr(row, name, getattr(record, name))
         row.imported_at = now
     report = StoreReport(len(records) if rows_read is None else rows_read, len(latest), len(unmatched))
     _record_sync(session, school, now, source, report, error=None)
@@ -168,15 +167,7 @@ def registered_days(session: Session, student_id: int, after: date, until: date)
     ).all()
     by_day = {row.day: row for row in rows}
     return [
-        RegisteredDay(
-            on=row.day,
-            offered_minutes=row.offered_minutes,
-            absent_minutes=row.absent_minutes,
-            unexcused_minutes=row.unexcused_minutes,
-            late_arrivals=row.late_arrivals,
-            full_day=row.full_day,
-        )
-        for row in by_day.values()
+        RegisteredDay(row.day, **{name: getattr(row, name) for name in FIGURES}) for row in by_day.values()
     ]
 
 
@@ -243,7 +234,7 @@ def attendance_status(session: Session, actor: Member, now: datetime) -> Outcome
             msg(
                 N_(
                     "{source}: last import {day} at {time}: {read} rows read, {stored} stored, "
-                    "{unmatched} students not matched."
+                    "not matched: {unmatched}."
                 ),
                 source=sync.source,
                 day=local.date(),

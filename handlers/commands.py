@@ -18,6 +18,7 @@ from typing import Any
 from sqlalchemy.orm import Session
 
 from handlers import (
+    agenda,
     alerts,
     attendance_source,
     checkins,
@@ -591,6 +592,13 @@ COMMANDS: tuple[CommandSpec, ...] = (
         N_("alerts"),
         N_("Open cases, one per student, most urgent first; follow-ups due (student health team)."),
         _bind_no_args(alerts.open_alerts, "alerts"),
+    ),
+    CommandSpec(
+        "agenda",
+        ("agenda", "dagordning"),
+        N_("agenda"),
+        N_("The EHT meeting: open cases by risk and age, their trend, what changed since the last meeting."),
+        _bind_no_args(agenda.meeting_agenda, "agenda"),
     ),
     CommandSpec(
         "alert ack",

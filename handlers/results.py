@@ -261,6 +261,28 @@ class AlertList:
 
 
 @dataclass(frozen=True)
+class AgendaItem:
+    """One open case on the EHT meeting's agenda: the case, the student's engagement since it
+    opened, and what changed since the last meeting."""
+
+    case: AlertRow
+    sparkline: str
+    direction: Direction
+    changes: list[Message] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class Agenda:
+    """The EHT's weekly meeting: every open case, most worrying and oldest first, and the cases
+    closed since the last meeting (`last_meeting`: when the agenda was last shown, None before the first)."""
+
+    timezone: str
+    last_meeting: datetime | None
+    items: list[AgendaItem]
+    closed: list[AlertRow] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
 class Help:
     """The command overview, or one command's usage when `command` is set."""
 
@@ -344,6 +366,7 @@ Reply = (
     | StudentList
     | MenteeList
     | AlertList
+    | Agenda
     | Help
     | OpenCheckIn
     | ThresholdList

@@ -50,6 +50,7 @@ MATRIX: list[tuple[str, dict[str, bool]]] = [
     ("history {OWN}", {"admin": Y, "anna": Y, "erik": N, "nils": N}),
     ("history {ALERTED}", {"admin": Y, "anna": N, "erik": Y, "nils": N}),
     ("alerts", {"admin": Y, "anna": N, "erik": Y, "nils": N}),
+    ("agenda", {"admin": Y, "anna": N, "erik": Y, "nils": N}),
     ("alert ack 1", {"admin": N, "anna": N, "erik": Y, "nils": N}),
     ("alert own 1", {"admin": N, "anna": N, "erik": Y, "nils": N}),
     ("alert resolve 1 talked", {"admin": N, "anna": N, "erik": Y, "nils": N}),
@@ -162,7 +163,7 @@ README_ROWS: dict[str, list[str]] = {
     "withdraw one's own check-in within 24 hours (`checkin undo`)": ["checkin undo {OWN}"],
     "change a mentee's cadence": ["cadence {OWN} mon 09:00", "cadence {OTHER} mon 09:00"],
     "read a student's check-in history (never the note)": ["history {OWN}", "history {ALERTED}"],
-    "list open cases": ["alerts"],
+    "list open cases; the EHT meeting's agenda (`agenda`)": ["alerts", "agenda"],
     # Not a command: test_the_home_shows_each_role_only_what_the_matrix_lets_them_list.
     "the Home tab's school overview: students without a mentor, overdue check-ins": [],
     "acknowledge, own, resolve cases; record an investigation": [

@@ -178,7 +178,7 @@ def test_one_invalid_record_stores_nothing(school: Driver, record: AttendanceRec
 def test_a_skola24_export_in_hours_with_decimal_commas(school: Driver) -> None:
     result = import_attendance(school.db, export("skola24.csv"), school="Björkskolan", profile=None, now=NOW)
     assert result.stored
-    assert result.lines == ["Skola24: 4 rows read, 3 stored, 1 students not matched."]
+    assert result.lines == ["Skola24: 4 rows read, 3 stored, not matched: 1."]
     assert rows(school.db) == [
         ("7B-03", date(2026, 3, 2), 330, 0, 0, 1, False, "Skola24"),
         ("7B-03", date(2026, 3, 3), 330, 330, 330, 0, True, "Skola24"),
@@ -202,7 +202,7 @@ def test_a_schoolsoft_export_in_minutes(school: Driver) -> None:
     result = import_attendance(
         school.db, export("schoolsoft.csv"), school="björkskolan", profile=None, now=NOW
     )
-    assert result.lines == ["SchoolSoft: 2 rows read, 2 stored, 0 students not matched."]
+    assert result.lines == ["SchoolSoft: 2 rows read, 2 stored, not matched: 0."]
     assert rows(school.db) == [
         ("7B-03", date(2026, 3, 4), 330, 60, 40, 0, False, "SchoolSoft"),
         ("8A-11", date(2026, 3, 4), 360, 0, 0, 2, False, "SchoolSoft"),
@@ -215,7 +215,7 @@ def test_a_re_import_changes_nothing_and_a_corrected_export_replaces_the_day(sch
     first = rows(school.db)
     later = NOW + timedelta(hours=1)
     again = import_attendance(school.db, text, school="Björkskolan", profile=None, now=later)
-    assert again.lines == ["Skola24: 4 rows read, 3 stored, 1 students not matched."]
+    assert again.lines == ["Skola24: 4 rows read, 3 stored, not matched: 1."]
     assert rows(school.db) == first
     assert sync(school.db, "Skola24").synced_at == later
     corrected = text.replace("2026-03-02;6;0,75;0;0;Nej", "2026-03-02;6;1,5;0,5;0;Nej")
@@ -309,7 +309,7 @@ def test_the_command_line_imports_a_file(
     file = str(EXPORTS / "skola24.csv")
     with time_machine.travel(NOW, tick=False):
         assert main(["attendance", "import", file, "--school", "Björkskolan"]) == 0
-    assert capsys.readouterr().out == "Skola24: 4 rows read, 2 stored, 2 students not matched.\n"
+    assert capsys.readouterr().out == "Skola24: 4 rows read, 2 stored, not matched: 2.\n"
     bad = str(EXPORTS / "skola24_bad_rows.csv")
     assert main(["attendance", "import", bad, "--school", "Björkskolan", "--profile", "skola24"]) == 1
     assert "Row 3: The date is not a date" in capsys.readouterr().err
@@ -331,8 +331,8 @@ def test_the_coordinator_sees_how_the_imports_went(school: Driver) -> None:
     import_attendance(school.db, export("schoolsoft.csv"), school="Björkskolan", profile=None, now=NOW)
     school.say("admin", "student edit 9A-07 id=S-1003")
     assert school.say("admin", "attendance").text == (
-        "SchoolSoft: last import Friday 6 March at 14:00: 2 rows read, 2 stored, 0 students not matched.\n"
-        "Skola24: last import Friday 6 March at 14:00: 9 rows read, 0 stored, 0 students not matched.\n"
+        "SchoolSoft: last import Friday 6 March at 14:00: 2 rows read, 2 stored, not matched: 0.\n"
+        "Skola24: last import Friday 6 March at 14:00: 9 rows read, 0 stored, not matched: 0.\n"
         "Skola24: the last import stored nothing: 8 of 9 rows cannot be read, so nothing was stored"
     )
 
@@ -342,7 +342,7 @@ def test_the_status_in_swedish_and_only_for_coordinators(school: Driver) -> None
     school.say("admin", "language sv")
     assert school.say("admin", "närvaro").text.startswith(
         "SchoolSoft: senaste import fredag 6 mars kl. 14:00: 2 rader lästa, 2 sparade, "
-        "0 elever matchades inte."
+        "ej matchade: 0."
     )
     for other in ("anna", "erik", "nils"):
         reply = school.say(other, "attendance")

@@ -207,7 +207,7 @@ def test_an_unknown_option_is_refused_naming_the_allowed_ones(bot: Driver) -> No
     assert "I do not know the option “extra=”. Use name=, grade=, class= or id=." in reply.text
     bot.say("admin", "language sv")
     reply = bot.say("admin", "elev ny 7B-01 Ali extra=ja")
-    assert "Jag känner inte till tillvalet ”extra=”. Använd namn=, årskurs= eller klass=." in reply.text
+    assert "Jag känner inte till tillvalet ”extra=”. Använd namn=, årskurs=, klass= eller id=." in reply.text
     assert students_in_db(bot) == []
 
 

@@ -415,6 +415,25 @@ def test_assign_prompt_check_in_one_case_acknowledge_never_again(platform: Scena
     assert not any("Private worry" in text for text in platform.sent_to("#eht"))
 
 
+def test_the_eht_prepares_its_weekly_meeting_with_the_agenda(platform: ScenarioDriver) -> None:
+    platform.say("admin", "student add 7B-03 Alex grade=7 class=7B")
+    platform.say("admin", "assign 7B-03 @anna")
+    platform.say("admin", "role add @erik eht")
+    platform.set_eht_channel("admin")
+    with time_machine.travel(at(2026, 10, 19, 9), tick=True):
+        platform.check_in("anna", "7B-03", TWO_RULES)
+
+    with time_machine.travel(at(2026, 10, 20, 13), tick=True):
+        agenda = platform.say("erik", "agenda")
+        refused = platform.say("anna", "agenda")
+
+    assert "Agenda for the EHT meeting: 1 open case (changes in the last 7 days)" in agenda
+    assert "7B-03" in agenda and "Late arrivals" in agenda and "open 1 day" in agenda
+    assert "since then: case opened" in agenda
+    assert "Private worry" not in agenda and "football" not in agenda
+    assert "Agenda" not in refused and "7B-03" not in refused
+
+
 def test_attendance_from_the_school_s_system_counts_and_the_coordinator_sees_the_import(
     platform: ScenarioDriver,
 ) -> None:
@@ -433,7 +452,7 @@ def test_attendance_from_the_school_s_system_counts_and_the_coordinator_sees_the
         store_attendance(session, school, at(2026, 10, 23, 6), source="SS 12000", records=records)
     status = platform.say("admin", "attendance")
     assert "SS 12000: last import Friday 23 October at 06:00: 6 rows read, 5 stored" in status
-    assert "1 students not matched." in status
+    assert "not matched: 1." in status
     assert "Only coordinators" in platform.say("anna", "attendance")
     # The mentor types no absence; the registered days raise the case.
     with time_machine.travel(at(2026, 10, 23, 14), tick=True):

@@ -211,7 +211,7 @@ def _sync_school(
             )
         return SchoolSync(name, False, translate(language, refusal.message))
     line = msg(
-        N_("{source}: {read} rows read, {stored} stored, {unmatched} students not matched."),
+        N_("{source}: {read} rows read, {stored} stored, not matched: {unmatched}."),
         source=SOURCE,
         read=report.rows_read,
         stored=report.rows_stored,

@@ -31,7 +31,8 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def test_serve_answers_healthz(tmp_path: Path) -> None:
+def start_serving(tmp_path: Path, *options: str) -> tuple[subprocess.Popen[str], int]:
+    """`mentorbot serve` on a free port, once /healthz answers."""
     port = free_port()
     env = environment(
         SLACK_BOT_TOKEN=BOT_TOKEN,
@@ -40,24 +41,79 @@ def test_serve_answers_healthz(tmp_path: Path) -> None:
         PORT=str(port),
     )
     process = subprocess.Popen(
-        [MENTORBOT, "serve", "--host", "127.0.0.1"], cwd=tmp_path, env=env, stderr=subprocess.PIPE, text=True
+        [MENTORBOT, "serve", "--host", "127.0.0.1", *options],
+        cwd=tmp_path,
+        env=env,
+        stderr=subprocess.PIPE,
+        text=True,
     )
+    deadline = time.monotonic() + 60  # a cold start on a busy 2-core machine takes 15 s
+    while True:
+        try:
+            response = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
+            break
+        except httpx.TransportError:
+            assert process.poll() is None, process.stderr.read() if process.stderr else ""
+            assert time.monotonic() < deadline, "mentorbot serve did not start"
+            time.sleep(0.2)
+    assert response.status_code == 200 and response.json() == {"status": "ok"}
+    return process, port
+
+
+def children(pid: int) -> list[int]:
+    """The processes `pid` started (Linux: /proc)."""
+    found = []
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid:
+            found.append(int(stat.parent.name))
+    return found
+
+
+def test_serve_answers_healthz(tmp_path: Path) -> None:
+    process, port = start_serving(tmp_path)
     try:
-        deadline = time.monotonic() + 60  # a cold start on a busy 2-core machine takes 15 s
-        while True:
-            try:
-                response = httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1)
-                break
-            except httpx.TransportError:
-                assert process.poll() is None, process.stderr.read() if process.stderr else ""
-                assert time.monotonic() < deadline, "mentorbot serve did not start"
-                time.sleep(0.2)
-        assert response.status_code == 200 and response.json() == {"status": "ok"}
         unsigned = httpx.post(f"http://127.0.0.1:{port}/slack/events", content=b"command=/mentor", timeout=5)
         assert unsigned.status_code == 401
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+def test_serve_with_two_web_processes_answers_from_both_and_stops_them(tmp_path: Path) -> None:
+    process, port = start_serving(tmp_path, "--workers", "2")
+    try:
+        workers = [pid for pid in children(process.pid) if "spawn_main" in _command_line(pid)]
+        assert len(workers) == 2
+        answers = [httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=5).status_code for _ in range(20)]
+        assert answers == [200] * 20
+        unsigned = httpx.post(f"http://127.0.0.1:{port}/slack/events", content=b"command=/mentor", timeout=5)
+        assert unsigned.status_code == 401
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+    # The web processes end with it (gone, or only waiting to be reaped).
+    deadline = time.monotonic() + 10
+    while any(_state(pid) not in ("gone", "Z") for pid in workers) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert [_state(pid) in ("gone", "Z") for pid in workers] == [True, True]
+
+
+def _command_line(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode()
+    except OSError:
+        return ""
+
+
+def _state(pid: int) -> str:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return "gone"
 
 
 def test_a_wrong_slack_setting_stops_start_up_with_one_line(tmp_path: Path) -> None:

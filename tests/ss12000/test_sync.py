@@ -342,3 +342,17 @@ def test_the_migration_adds_the_source_and_lesson_tables_and_takes_them_away_aga
     assert {"attendance_source", "source_lesson"} <= set(sa.inspect(db.engine).get_table_names())
     with db.transaction() as session:
         assert session.scalar(select(func.count()).select_from(SourceLesson)) == 0
+
+
+def test_a_swedish_school_reads_the_source_and_its_error_in_swedish(db: Database, base_url: str) -> None:
+    bot = Driver(db, language="sv")
+    bot.now = WEDNESDAY_NIGHT - timedelta(days=3)
+    bot.say("admin", "skola byt namn Norra gymnasiet")
+    reply = bot.say("admin", f"närvaro källa ss12000 {base_url} {norra.UNIT_CODE}")
+    assert f"Be driftansvarig att ange {PREFIX}TOKEN_URL" in reply.text
+
+    night(db, WEDNESDAY_NIGHT, environ={})
+
+    text = bot.say("admin", "närvaro").text
+    assert "den senaste importen sparade inget: servern har inga inloggningsuppgifter" in text
+    assert f"Källa: SS 12000 på {base_url} (skolenhet {norra.UNIT_CODE})" in text

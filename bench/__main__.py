@@ -2,7 +2,8 @@
 
 Sizes follow the issues: idle ticks at 10k, 100k and 1M mentorships; dispatch of 100,000 due
 prompts; cold start with 100k mentorships; memory with 100k students and 1M check-ins; the outcome
-report of a programme of 40 schools x 30 students over a school year. `--quick`
+report of a programme of 40 schools x 30 students over a school year; EHT channel messages on a
+term of 600 students, before and after one case per student. `--quick`
 shrinks everything for a check in a minute; `--scale` sets sizes directly, e.g. `--scale 0.01`.
 PostgreSQL comes from BENCH_DATABASE_URL (default: the local test server); without it the PostgreSQL
 columns say "not available".
@@ -17,7 +18,7 @@ import time
 from collections.abc import Callable
 from contextlib import ExitStack
 
-from bench import cold_start, dispatch, http, memory, report, rules, tick
+from bench import cold_start, dispatch, fatigue, http, memory, report, rules, tick
 from bench.databases import (
     DEFAULT_POSTGRES,
     postgres_available,
@@ -62,7 +63,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--scale", type=float, help="multiply the full sizes by this (e.g. 0.01)")
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
     parser.add_argument(
-        "--skip", action="append", default=[], help="tick, dispatch, cold, rules, memory, http, report"
+        "--skip",
+        action="append",
+        default=[],
+        help="tick, dispatch, cold, rules, memory, http, report, fatigue",
     )
     args = parser.parse_args(argv)
     scale = args.scale or (0.002 if args.quick else 1.0)
@@ -107,6 +111,8 @@ def main(argv: list[str] | None = None) -> int:
             guarded(rows, "dispatch", lambda: _dispatch_rows(mid, size(100_000), size(5_000)))
     if "report" not in args.skip:
         guarded(rows, "outcome report", lambda: _report_rows(kinds, url, scale))
+    if "fatigue" not in args.skip:
+        guarded(rows, "EHT channel messages", lambda: _fatigue_rows(size(fatigue.STUDENTS)))
     if "http" not in args.skip:
         log("http")
         guarded(rows, "HTTP", lambda: http.rows(quick=scale < 0.05))
@@ -127,6 +133,14 @@ def _report_rows(kinds: list[str], url: str, scale: float) -> list[Row]:
             log(f"outcome report {kind}")
             found += report.rows(db, kind, seeded, full_size=schools >= report.SCHOOLS)
     return found
+
+
+def _fatigue_rows(students: int) -> list[Row]:
+    """Channel messages before and after one case per student, on a seeded term (SQLite: a count)."""
+    with sqlite_database("fatigue") as db:
+        log(f"seeding a term for fatigue: {students:,} students, {fatigue.WEEKS} weeks")
+        log(fatigue.seed_term(db, tick.SEED_NOW, students).summary())
+        return fatigue.rows(db, tick.SEED_NOW)
 
 
 def _tick_row(db: Database, n: int, kind: str, biggest: bool) -> Row:

@@ -19,6 +19,7 @@ from handlers.attendance_csv import PROFILES_BY_NAME
 from handlers.delivery import Notifier
 from models.backtest import BacktestRow
 from models.db import Database
+from models.fatigue import Fatigue
 from models.rules import RULES_BY_ID
 
 log = logging.getLogger("mentorbot")
@@ -52,7 +53,12 @@ def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
             # Trying it out on a laptop, with no coordinators configured: whoever opens the console's
             # school while it has no coordinator runs it (`--as` or `:as` later grant nothing).
             Console(
-                db, school_defaults(settings), user, clock=clock, first_user_leads=not settings.coordinators
+                db,
+                school_defaults(settings),
+                user,
+                clock=clock,
+                first_user_leads=not settings.coordinators,
+                report_dir=settings.data_dir / "reports",
             ).run()
         finally:
             if scheduler is not None:
@@ -193,7 +199,7 @@ def cmd_keys_rotate(settings: Settings, args: argparse.Namespace) -> int:
         if not isinstance(keys, KeyFile):
             count = reencrypt_free_text(db)
             print(
-                f"re-encrypted {count} check-in(s) with the first key of MENTORBOT_SECRET_KEY; "
+                f"re-encrypted {count} check-in(s) and plan(s) with the first key of MENTORBOT_SECRET_KEY; "
                 "the other keys can now be removed"
             )
             return 0
@@ -203,7 +209,7 @@ def cmd_keys_rotate(settings: Settings, args: argparse.Namespace) -> int:
         crypto.use_keys(keys(), reload=keys)
         count = reencrypt_free_text(db)
         keys.write([newest])
-    print(f"re-encrypted {count} check-in(s) with a new key in {keys.path}")
+    print(f"re-encrypted {count} check-in(s) and plan(s) with a new key in {keys.path}")
     return 0
 
 
@@ -266,9 +272,15 @@ def cmd_programme_report(settings: Settings, args: argparse.Namespace) -> int:
 def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
     """The outcome report of one school or of the programme, as self-contained HTML or as CSV."""
     from bot.reports import ReportError, make_report
+    from bot.reports.comparison import ComparisonError, read_comparison
     from models.base import utcnow
 
     now = utcnow()
+    try:
+        compare = read_comparison(args.compare) if args.compare else None
+    except ComparisonError as refusal:
+        print(f"mentorbot: {refusal}", file=sys.stderr)
+        return 2
     with database(settings) as db:
         try:
             made = make_report(
@@ -280,6 +292,7 @@ def cmd_report(settings: Settings, args: argparse.Namespace) -> int:
                 now=now,
                 language=args.language,
                 progress_out=sys.stderr,
+                compare=compare,
             )
         except ReportError as refusal:
             print(f"mentorbot: {refusal}", file=sys.stderr)
@@ -441,26 +454,49 @@ def cmd_rules_backtest(settings: Settings, args: argparse.Namespace) -> int:
         schools = session.scalars(select(School).order_by(School.id)).all()
         if not schools:
             end = args.end or utcnow().date()
+            start = args.start or end
             rows = [BacktestRow(rule.id, 0, 0) for rule in RULES]
-            _print_backtest("(no schools yet)", args.start or end, end, proposed, rows)
+            nothing = Fatigue(0, (end - start).days + 1, 0, 0)
+            _print_backtest("(no schools yet)", start, end, proposed, rows, nothing)
         for school in schools:
             end = args.end or local_today(school, utcnow())
-            start, rows = backtest_school(session, school, args.start, end, proposed)
+            start, rows, fatigue = backtest_school(session, school, args.start, end, proposed)
             label = school.name or f"{school.platform}/{school.workspace_id}"
-            _print_backtest(label, start, end, proposed, rows)
+            _print_backtest(label, start, end, proposed, rows, fatigue)
         # A backtest only reads: nothing it touched is kept.
         session.rollback()
     return 0
 
 
 def _print_backtest(
-    school: str, start: date, end: date, proposed: dict[str, int], rows: Sequence[BacktestRow]
+    school: str,
+    start: date,
+    end: date,
+    proposed: dict[str, int],
+    rows: Sequence[BacktestRow],
+    fatigue: Fatigue,
 ) -> None:
     thresholds = ", ".join(f"{k}={v}" for k, v in sorted(proposed.items())) or "the school's current values"
     print(f"School {school}: {start.isoformat()} to {end.isoformat()}, thresholds: {thresholds}")
-    print(f"  {'rule':<18} {'alerts':>7} {'students':>9}  meaning")
+    print(
+        f"  {'rule':<18} {'alerts':>7} {'students':>9} {'cases':>6} {'closed':>7} {'not relevant':>13}"
+        f" {'precision':>10}  meaning"
+    )
     for row in rows:
-        print(f"  {row.rule:<18} {row.alerts:>7} {row.students:>9}  {RULES_BY_ID[row.rule].title}")
+        precision = "-" if row.precision is None else f"{row.precision:.0%}"
+        print(
+            f"  {row.rule:<18} {row.alerts:>7} {row.students:>9} {row.cases:>6} {row.closed:>7}"
+            f" {row.not_relevant:>13} {precision:>10}  {RULES_BY_ID[row.rule].title}"
+        )
+    ratio = "-" if fatigue.ratio is None else f"{fatigue.ratio:.2f} of before"
+    print(f"  EHT channel, {fatigue.students} students:")
+    policies = (("before (a card per rule)", fatigue.before), ("after (a case per student)", fatigue.after))
+    for policy, messages in policies:
+        print(
+            f"    {policy:<27} {fatigue.per_student_month(messages):.2f} cards per student per month,"
+            f" {fatigue.per_week(messages):.1f} messages per week"
+        )
+    print(f"    after/before: {ratio}")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -614,6 +650,13 @@ def build_parser() -> argparse.ArgumentParser:
     report.add_argument(
         "--language", choices=("sv", "en"), help="default: the school's language; Swedish for the programme"
     )
+    report.add_argument(
+        "--compare",
+        type=Path,
+        metavar="FILE",
+        help="a comparison school's attendance export (CSV: period,students,absence_at_least_10,"
+        "absence_at_least_15,absence_at_least_20), drawn against this report's share at 15 %% absence",
+    )
     report.set_defaults(handler=cmd_report)
 
     attendance = sub.add_parser("attendance", help="attendance from the school's own system")
@@ -660,8 +703,11 @@ def build_parser() -> argparse.ArgumentParser:
         "backtest",
         help="how many alerts thresholds would have raised on the stored check-ins",
         description="Replays the early-warning rules over the stored check-ins and prints, per rule, how "
-        "many alerts would have been raised and for how many students. Use --set to try other "
-        "thresholds before changing them; nothing is changed.",
+        "many alerts would have been raised and for how many students; the stored cases that crossed it, "
+        "how many the EHT closed and how many as not relevant (the rule's precision); and the EHT "
+        "channel's messages per student per month and per week under the old policy (a card per rule) "
+        "and today's (a case per student). Use --set to try other thresholds before changing them; "
+        "nothing is changed.",
     )
     backtest.add_argument("--from", dest="start", type=_date, metavar="DATE", help="first day (YYYY-MM-DD)")
     backtest.add_argument("--to", dest="end", type=_date, metavar="DATE", help="last day (default: today)")

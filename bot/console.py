@@ -20,6 +20,7 @@ import logging
 import re
 import shlex
 import sys
+import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import replace
 from datetime import datetime
@@ -32,6 +33,7 @@ from sqlalchemy.orm import Session
 from bot.i18n import gettext as _g
 from bot.i18n import translate
 from bot.render_text import render_reply
+from bot.reports.chat import write_chart
 from bot.roster_import import PROGRESS_FROM, import_roster, started
 from bot.schools import in_school, with_school_prefix
 from handlers.actors import Caller, SchoolDefaults
@@ -50,7 +52,7 @@ from handlers.commands import Action, PersonAction, parse, refusing
 from handlers.dispatch import Core
 from handlers.failures import SOMETHING_WENT_WRONG, log_failure
 from handlers.lookups import closest_names, known_person, member_named
-from handlers.results import Help, OpenCheckIn, Outcome
+from handlers.results import Help, MonthReport, OpenCheckIn, Outcome
 from handlers.roles import lead_new_school
 from handlers.roster import RosterRow, import_row, may_import, parse_roster
 from models import Member, School
@@ -68,6 +70,9 @@ IMPORT_MAX_BYTES = 1_000_000
 # Commands that name people; `role add` is the one that may name someone new.
 NAMES_PEOPLE = {"assign", "mentees", "role add", "role remove"}
 _NAMED = re.compile(r"(?<!\S)@([\w.-]+)(?!\S)")
+# Where `report` writes its chart unless told otherwise (the CLI: the data directory's reports/).
+REPORT_DIR = Path(tempfile.gettempdir()) / "mentorbot-reports"
+CHART_AT = N_("The chart: {path}")
 
 
 class Console:
@@ -81,8 +86,10 @@ class Console:
         *,
         clock: Clock,
         first_user_leads: bool = False,
+        report_dir: Path = REPORT_DIR,
     ) -> None:
         self.db = db
+        self.report_dir = report_dir
         self.defaults = defaults
         self.stdin = stdin
         self.stdout = stdout
@@ -197,6 +204,9 @@ class Console:
                 first = False
             if isinstance(reply, Help) and reply.command is None:
                 self.say("  " + _g(outcome.language, CONSOLE_HELP))
+            if isinstance(reply, MonthReport):
+                path = write_chart(outcome.language, reply, self.report_dir)
+                self.say(translate(outcome.language, msg(CHART_AT, path=str(path))))
             if isinstance(reply, OpenCheckIn):
                 school = outcome.destination.school_id if outcome.destination else None
                 self._ask_check_in(reply.student_code, school)

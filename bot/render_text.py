@@ -22,6 +22,7 @@ from handlers.results import (
     Help,
     HistoryRow,
     MenteeList,
+    MonthReport,
     Notification,
     OpenCheckIn,
     RecipientKind,
@@ -34,6 +35,7 @@ from handlers.results import (
 )
 from models.alert import AlertStatus
 from models.messages import N_, Message, listing, msg
+from models.plan import kind_words
 from models.risk import RISK_MARKS, RISK_WORDS
 from models.rules import RULES_BY_ID
 
@@ -93,6 +95,10 @@ def render_reply(language: str, reply: Reply) -> list[str]:
         return lines
     if isinstance(reply, CheckInHistory):
         return _render_history(language, reply)
+    if isinstance(reply, MonthReport):
+        from bot.reports.chat import month_lines  # matplotlib is loaded only where a report is shown
+
+        return month_lines(language, reply)
     if isinstance(reply, OpenCheckIn):
         return [translate(language, msg(N_("Check-in for {student}"), student=reply.student_label))]
     raise TypeError(f"cannot render {type(reply).__name__}")
@@ -107,6 +113,7 @@ def _render_alerts(language: str, alerts: AlertList) -> list[str]:
         owner = f" @{row.owner}" if row.owner else ""
         lines.append(
             f"{_case_start(language, row)} {status}{owner} · {opened} · {_rules(language, row.rules)}"
+            + _next(language, row)
         )
     if alerts.follow_ups:
         lines.append(_g(language, N_("Follow-ups due:")))
@@ -142,6 +149,8 @@ def _render_agenda(language: str, agenda: Agenda) -> list[str]:
             trend = f"{item.sparkline} {_g(language, DIRECTION_WORDS[item.direction])}"
             line = msg(N_("engagement since the case opened: {trend}"), trend=trend)
             lines.append("        " + translate(language, line))
+        plan = msg(N_("plan: {kind}"), kind=item.plan) if item.plan is not None else msg(N_("no plan yet"))
+        lines.append("        " + translate(language, plan))
         changed = listing(item.changes) if item.changes else msg(N_("nothing new"))
         lines.append("        " + translate(language, msg(N_("since then: {changes}"), changes=changed)))
     if agenda.closed:
@@ -164,7 +173,16 @@ def _summary_row(language: str, row: AlertRow) -> str:
     else:
         age = translate(language, msg(N_("open {days} days"), days=row.age_days))
     owner = f"@{row.owner}" if row.owner else _g(language, N_("no owner"))
-    return f"{_case_start(language, row)} {age} · {owner} · {_rules(language, row.rules)}"
+    rules = _rules(language, row.rules)
+    return f"{_case_start(language, row)} {age} · {owner} · {rules}{_next(language, row)}"
+
+
+def _next(language: str, row: AlertRow) -> str:
+    """A case's next date: its plan's review or a follow-up."""
+    if row.next_on is None:
+        return ""
+    template = N_("review {date}") if row.next_is_review else N_("follow-up {date}")
+    return " · " + translate(language, msg(template, date=row.next_on.isoformat()))
 
 
 def _rules(language: str, rules: list[str]) -> str:
@@ -300,6 +318,13 @@ def render_digest(language: str, digest: Digest) -> list[str]:
         lines += [f"    @{row.mentor_user_id}: {row.overdue}" for row in digest.overdue]
     else:
         lines.append("  " + _g(language, N_("No overdue check-ins.")))
+    if digest.overdue_cases:
+        lines.append("  " + _g(language, N_("Cases whose follow-up or review date has passed:")))
+        lines += [
+            f"  {_case_start(language, row)} {'@' + row.owner if row.owner else _g(language, N_('no owner'))}"
+            + _next(language, row)
+            for row in digest.overdue_cases
+        ]
     return lines
 
 
@@ -319,6 +344,7 @@ def render_prompt(language: str, prompt: DuePrompt) -> list[str]:
 STEP_COMMANDS = {
     AlertStep.ACKNOWLEDGE: N_("alert ack {id}"),
     AlertStep.TAKE_OWNERSHIP: N_("alert own {id}"),
+    AlertStep.PLAN: N_("plan {id} KIND YYYY-MM-DD goal"),
     AlertStep.RESOLVE: N_("alert resolve {id} OUTCOME"),
 }
 # How a rule on a case's card stands, next to its title (nothing for one that is as it was).
@@ -434,6 +460,13 @@ def alert_status(language: str, notice: AlertNotice) -> str:
         status += " · " + translate(
             language, msg(N_("follow-up {date}"), date=notice.follow_up_on.isoformat())
         )
+    if notice.plan_kind is not None and notice.plan_review_on is not None:
+        plan = msg(
+            N_("plan: {kind}, review {date}"),
+            kind=kind_words(notice.plan_kind),
+            date=notice.plan_review_on.isoformat(),
+        )
+        status += " · " + translate(language, plan)
     return status
 
 
@@ -453,7 +486,8 @@ DIMENSION_LABELS = (N_("behaviour"), N_("school work"), N_("meaning"), N_("belon
 
 def _render_history(language: str, history: CheckInHistory) -> list[str]:
     if not history.rows:
-        return [translate(language, msg(N_("{code} has no check-ins yet."), code=history.student_code))]
+        empty = translate(language, msg(N_("{code} has no check-ins yet."), code=history.student_code))
+        return [empty, *_why_flagged(language, history)]
     lines = [
         translate(
             language,
@@ -482,6 +516,22 @@ def _render_history(language: str, history: CheckInHistory) -> list[str]:
                 _g(language, N_("guardians told") if row.guardians_told else N_("guardians not told"))
             )
         lines.append("  " + " · ".join(parts))
+    return lines + _why_flagged(language, history)
+
+
+def _why_flagged(language: str, history: CheckInHistory) -> list[str]:
+    """The student's cases, each rule with the numbers against the threshold that flagged it."""
+    lines = []
+    for case in history.cases:
+        heading = (
+            N_("Why flagged, case #{id} (resolved):") if case.resolved else N_("Why flagged, case #{id}:")
+        )
+        lines.append(translate(language, msg(heading, id=case.case_id)))
+        # A rule whose check-in was withdrawn no longer counts: history leaves it out, as its check-in.
+        for rule in case.rules:
+            if rule.state != RuleState.WITHDRAWN.value:
+                lines.append("  " + rule_line(language, rule))
+                lines.append("    " + translate(language, rule.explanation))
     return lines
 
 

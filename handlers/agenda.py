@@ -24,6 +24,7 @@ from handlers.results import Agenda, AgendaItem, AlertRow, Outcome
 from models import AlertCase, AlertStatus, CheckIn, Member, Role, School
 from models.audit import AuditEvent, record
 from models.messages import N_, Message, msg
+from models.plan import kind_words
 from models.rules import RULES_BY_ID
 from models.trends import engagement_trend
 
@@ -31,6 +32,10 @@ from models.trends import engagement_trend
 FIRST_MEETING_LOOKS_BACK = timedelta(days=7)
 # The steps on a case that the agenda reports, with how it says them.
 STEP_WORDS = {
+    "case.plan": N_("plan recorded"),
+    "case.plan.change": N_("plan changed"),
+    "case.plan.continue": N_("plan continued to a new review"),
+    "case.plan.close": N_("plan closed"),
     "case.open": N_("case opened"),
     "case.acknowledge": N_("acknowledged"),
     "case.own": N_("ownership taken"),
@@ -138,7 +143,7 @@ def meeting_agenda(session: Session, actor: Member, now: datetime) -> Outcome:
         for case in session.scalars(
             select(AlertCase)
             .where(AlertCase.id.in_([row.case_id for row in rows]))
-            .options(selectinload(AlertCase.alerts))
+            .options(selectinload(AlertCase.alerts), selectinload(AlertCase.plans))
         )
     }
     steps = _steps_since(session, list(cases), since, now)
@@ -147,7 +152,9 @@ def meeting_agenda(session: Session, actor: Member, now: datetime) -> Outcome:
     for row in rows:
         case = cases[row.case_id]
         trend = engagement_trend(engagement[case.student_id], window=8)
-        items.append(AgendaItem(row, trend.sparkline, trend.direction, _changes(case, steps[case.id], since)))
+        plan = kind_words(case.plan.kind) if case.plan is not None else None
+        changes = _changes(case, steps[case.id], since)
+        items.append(AgendaItem(row, trend.sparkline, trend.direction, changes, plan))
     record(session, actor, school.id, "agenda.show", "school", school.id, now)
     return Outcome(
         reply=[Agenda(school.timezone, last_meeting, items, _closed_since(session, school, since, now))]

@@ -17,9 +17,25 @@ from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, selectinload
 
 from handlers.access import active_mentorship, require_role
-from handlers.early_warning import OUTCOME_WORDS, about_absence, alert_titles, channel_notice, local_today
+from handlers.early_warning import (
+    OUTCOME_WORDS,
+    WITHDRAWN,
+    about_absence,
+    alert_titles,
+    channel_notice,
+    crossed_rules,
+    local_today,
+)
 from handlers.lookups import find_student
-from handlers.results import AlertList, AlertRow, CheckInHistory, HistoryRow, Outcome, TypedHint
+from handlers.results import (
+    AlertList,
+    AlertRow,
+    CheckInHistory,
+    FlaggedCase,
+    HistoryRow,
+    Outcome,
+    TypedHint,
+)
 from models import AlertCase, AlertStatus, CheckIn, Member, Role, School, Student
 from models.audit import record
 from models.checkin import ENGAGEMENT_DIMENSIONS
@@ -41,12 +57,24 @@ OUTCOME_NAMES = {
     "möte": "eht_meeting",
     "referral": "referral",
     "remiss": "referral",
+    "not_relevant": "not_relevant",
+    "not-relevant": "not_relevant",
+    "inte_relevant": "not_relevant",
+    "inte-relevant": "not_relevant",
     "other": "other",
     "annat": "other",
 }
 # The outcomes as a person types them, listed when one is missing (Swedish in rules.po).
 OUTCOME_CHOICES = listing(
-    msg(word) for word in (N_("talked"), N_("guardians"), N_("eht_meeting"), N_("referral"), N_("other"))
+    msg(word)
+    for word in (
+        N_("talked"),
+        N_("guardians"),
+        N_("eht_meeting"),
+        N_("referral"),
+        N_("not_relevant"),
+        N_("other"),
+    )
 )
 HISTORY_ROWS = 12
 # There is no "follow-up done" step: a follow-up is listed as due for two weeks from its date.
@@ -67,7 +95,17 @@ def case_row(case: AlertCase, code: str, school: School, today: date | None = No
         owner=case.owner.user_id if case.owner else None,
         follow_up_on=case.follow_up_on,
         age_days=age,
+        **next_date(case),
     )
+
+
+def next_date(case: AlertCase) -> dict[str, Any]:
+    """The case's next date, `next_on`, and whether it is the plan's review (else a follow-up)."""
+    plan = case.plan
+    follow_up = case.follow_up_on if case.status is not AlertStatus.RESOLVED else None
+    if plan is not None and (follow_up is None or plan.review_on <= follow_up):
+        return {"next_on": plan.review_on, "next_is_review": True}
+    return {"next_on": follow_up, "next_is_review": False}
 
 
 def _most_worrying_first(case: AlertCase) -> tuple[int, datetime, int]:
@@ -77,13 +115,13 @@ def _most_worrying_first(case: AlertCase) -> tuple[int, datetime, int]:
 def school_cases(
     session: Session, school: School, *conditions: ColumnElement[bool], order_by: tuple[Any, ...] = ()
 ) -> list[tuple[AlertCase, str]]:
-    """The school's cases that meet `conditions`, each with its student's code, rules and owner loaded."""
+    """The school's cases that meet `conditions`, with the student's code, rules, owner and plans loaded."""
     rows = session.execute(
         select(AlertCase, Student.code)
         .join(Student, Student.id == AlertCase.student_id)
         .where(Student.school_id == school.id, *conditions)
         .order_by(*order_by)
-        .options(selectinload(AlertCase.alerts), selectinload(AlertCase.owner))
+        .options(selectinload(AlertCase.alerts), selectinload(AlertCase.owner), selectinload(AlertCase.plans))
     ).all()
     return [(case, code) for case, code in rows]
 
@@ -126,7 +164,7 @@ def open_alerts(session: Session, actor: Member, now: datetime) -> Outcome:
     )
 
 
-def _find_case(session: Session, actor: Member, case_id: int) -> AlertCase:
+def find_case(session: Session, actor: Member, case_id: int) -> AlertCase:
     """A case of the actor's own school; another school's case is as unknown as a missing one."""
     case = session.scalar(
         select(AlertCase)
@@ -138,12 +176,12 @@ def _find_case(session: Session, actor: Member, case_id: int) -> AlertCase:
     return case
 
 
-def _unresolved(case: AlertCase) -> None:
+def unresolved(case: AlertCase) -> None:
     if case.status is AlertStatus.RESOLVED:
         raise Refused(N_("Case #{id} is already resolved."), id=case.id)
 
 
-def _updated(case: AlertCase, reply: str) -> Outcome:
+def updated(case: AlertCase, reply: str) -> Outcome:
     outcome = Outcome.say(msg(reply, id=case.id, code=case.student.code))
     notice = channel_notice(case)
     if notice is not None:
@@ -151,33 +189,56 @@ def _updated(case: AlertCase, reply: str) -> Outcome:
     return outcome
 
 
-def acknowledge(session: Session, actor: Member, now: datetime, case_id: int) -> Outcome:
+def took_step(case: AlertCase, actor: Member, now: datetime, follow_up_on: date | None = None) -> None:
+    """A person's step on an open case: a follow-up it sets replaces the one before; a step on or
+    after the follow-up date means the follow-up was done."""
+    today = local_today(actor.school, now)
+    if follow_up_on is not None:
+        if follow_up_on < today:
+            raise Refused(N_("The follow-up date cannot be in the past."))
+        case.follow_up_on, case.follow_up_reminded_at = follow_up_on, None
+    elif case.status is not AlertStatus.RESOLVED and case.follow_up_on and case.follow_up_on <= today:
+        case.follow_up_on = case.follow_up_reminded_at = None
+
+
+def acknowledge(
+    session: Session, actor: Member, now: datetime, case_id: int, follow_up_on: date | None = None
+) -> Outcome:
     require_role(actor, Role.EHT)
-    case = _find_case(session, actor, case_id)
-    _unresolved(case)
+    case = find_case(session, actor, case_id)
+    unresolved(case)
     if case.status is not AlertStatus.OPEN:
         who = case.acknowledged_by.user_id if case.acknowledged_by else "?"
         return Outcome.say(msg(N_("Case #{id} was already acknowledged by @{user}."), id=case.id, user=who))
+    took_step(case, actor, now, follow_up_on)
     case.status = AlertStatus.ACKNOWLEDGED
     case.acknowledged_by, case.acknowledged_at = actor, now
     case.updated_at = case.acknowledged_at
     record(session, actor, actor.school_id, "case.acknowledge", "case", case.id, now)
-    outcome = _updated(case, N_("Case #{id} for {code} acknowledged."))
+    outcome = updated(case, N_("Case #{id} for {code} acknowledged."))
     outcome.reply.append(TypedHint(msg(N_("Take it on with: alert own {id}"), id=case.id)))
     return outcome
 
 
-def take_ownership(session: Session, actor: Member, now: datetime, case_id: int) -> Outcome:
+def take_ownership(
+    session: Session, actor: Member, now: datetime, case_id: int, follow_up_on: date | None = None
+) -> Outcome:
     require_role(actor, Role.EHT)
-    case = _find_case(session, actor, case_id)
-    _unresolved(case)
+    case = find_case(session, actor, case_id)
+    unresolved(case)
     if case.owner_id == actor.id:
-        return Outcome.say(msg(N_("You already own case #{id}."), id=case.id))
+        if follow_up_on is None:
+            return Outcome.say(msg(N_("You already own case #{id}."), id=case.id))
+        took_step(case, actor, now, follow_up_on)
+        case.updated_at = now
+        record(session, actor, actor.school_id, "case.follow_up.set", "case", case.id, now)
+        return updated(case, N_("Follow-up date set on case #{id} for {code}."))
+    took_step(case, actor, now, follow_up_on)
     if case.acknowledged_by is None:
         case.acknowledged_by, case.acknowledged_at = actor, now
     case.status, case.owner, case.updated_at = AlertStatus.OWNED, actor, now
     record(session, actor, actor.school_id, "case.own", "case", case.id, now)
-    outcome = _updated(case, N_("You own case #{id} for {code}."))
+    outcome = updated(case, N_("You own case #{id} for {code}."))
     hint = msg(N_("When it is done: alert resolve {id} OUTCOME [YYYY-MM-DD]"), id=case.id)
     outcome.reply.append(TypedHint(hint))
     return outcome
@@ -190,8 +251,8 @@ def before_resolving(session: Session, actor: Member, now: datetime, case_id: in
     filling in the form. Changes nothing; the reply names the case for the form's heading.
     """
     require_role(actor, Role.EHT)
-    case = _find_case(session, actor, case_id)
-    _unresolved(case)
+    case = find_case(session, actor, case_id)
+    unresolved(case)
     return Outcome.say(
         msg(
             N_("Resolve case #{id} for {code}: {rules}"),
@@ -213,8 +274,8 @@ def resolve(
     require_role(actor, Role.EHT)
     if outcome not in OUTCOME_WORDS:
         raise Refused(N_("Say what was done: {outcomes}."), usage="alert resolve", outcomes=OUTCOME_CHOICES)
-    case = _find_case(session, actor, case_id)
-    _unresolved(case)
+    case = find_case(session, actor, case_id)
+    unresolved(case)
     school = actor.school
     if follow_up_on is not None and follow_up_on < local_today(school, now):
         raise Refused(N_("The follow-up date cannot be in the past."), usage="alert resolve")
@@ -225,7 +286,7 @@ def resolve(
     case.status, case.resolved_by, case.resolved_at = AlertStatus.RESOLVED, actor, now
     case.outcome, case.follow_up_on, case.updated_at = outcome, follow_up_on, now
     record(session, actor, actor.school_id, "case.resolve", "case", case.id, now)
-    return _updated(case, N_("Case #{id} for {code} resolved. Thank you."))
+    return updated(case, N_("Case #{id} for {code} resolved. Thank you."))
 
 
 def record_investigation(
@@ -233,15 +294,16 @@ def record_investigation(
 ) -> Outcome:
     """Record the answer to: has an investigation under Skollagen 7 kap. 19 a § been started?"""
     require_role(actor, Role.EHT)
-    case = _find_case(session, actor, case_id)
+    case = find_case(session, actor, case_id)
     if not about_absence(case):
         raise Refused(
             N_("Case #{id} is not about absence; the investigation question does not apply."), id=case.id
         )
+    took_step(case, actor, now)
     case.investigation_started, case.investigation_recorded_at = started, now
     case.updated_at = case.investigation_recorded_at
     record(session, actor, actor.school_id, "case.investigation", "case", case.id, now)
-    return _updated(
+    return updated(
         case,
         N_("Noted on case #{id}: an investigation (7 kap. 19 a §) has been started.")
         if started
@@ -299,6 +361,31 @@ def check_in_history(session: Session, actor: Member, now: datetime, code: str) 
         for c in check_ins
     ]
     trend = engagement_trend(list(reversed(check_ins)))
-    return Outcome(
-        reply=[CheckInHistory(student.code, actor.school.timezone, trend.sparkline, rows, trend.direction)]
+    history = CheckInHistory(
+        student.code,
+        actor.school.timezone,
+        trend.sparkline,
+        rows,
+        trend.direction,
+        cases=_flagged_cases(session, student, check_ins[-1].recorded_at if check_ins else None),
     )
+    return Outcome(reply=[history])
+
+
+def _flagged_cases(session: Session, student: Student, since: datetime | None) -> list[FlaggedCase]:
+    """The student's open case and the cases opened since the oldest check-in shown, newest first,
+    each rule with why it was crossed; a case closed because its check-in was withdrawn is left out."""
+    unresolved = AlertCase.status != AlertStatus.RESOLVED
+    cases = session.scalars(
+        select(AlertCase)
+        .where(
+            AlertCase.student_id == student.id,
+            unresolved if since is None else unresolved | (AlertCase.opened_at >= since),
+            AlertCase.outcome.is_distinct_from(WITHDRAWN),
+        )
+        .order_by(AlertCase.opened_at.desc(), AlertCase.id.desc())
+        .options(selectinload(AlertCase.alerts))
+    ).all()
+    return [
+        FlaggedCase(case.id, case.status is AlertStatus.RESOLVED, crossed_rules(case)) for case in cases
+    ]

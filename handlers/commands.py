@@ -24,6 +24,7 @@ from handlers import (
     checkins,
     corrections,
     mentorships,
+    plans,
     privacy,
     programme,
     prompts,
@@ -34,6 +35,7 @@ from handlers import (
     thresholds,
 )
 from handlers.actors import SchoolDefaults, sees_several_schools
+from handlers.reports.month import month_report
 from handlers.results import Help, Outcome
 from handlers.typed_fields import NOT_A_PERSONNUMMER, UNREADABLE, check_name
 from models import Member, Person
@@ -338,14 +340,82 @@ def _case_id(token: str, name: str) -> int:
 
 
 def _bind_alert(function: Callable[..., Outcome], name: str) -> Binder:
+    """A step on a case: its number, and for a step that may set one, an optional follow-up date."""
+
     def bind(args: list[str], _c: SchoolDefaults) -> Action:
+        if name in ("alert ack", "alert own") and len(args) == 2:
+            return partial(function, case_id=_case_id(args[0], name), follow_up_on=_date_of(args[1], name))
         (token,) = _exactly(args, 1, name)
         return partial(function, case_id=_case_id(token, name))
 
     return bind
 
 
+_FOLLOW_UP_DATE = N_("Write the follow-up date as YYYY-MM-DD, for example 2026-03-15.")
+_REVIEW_DATE = N_("Write the review date as YYYY-MM-DD, for example 2026-03-15.")
+
+
+def _date_of(token: str, name: str, problem: str = _FOLLOW_UP_DATE) -> date:
+    try:
+        if not _DATE.match(token):
+            raise ValueError(token)
+        return date.fromisoformat(token)
+    except ValueError:
+        raise Refused(problem, usage=name) from None
+
+
+def _bind_plan(args: list[str], _c: SchoolDefaults) -> Action:
+    """`plan ID KIND YYYY-MM-DD [@person ...] goal`: the people named first are responsible."""
+    if len(args) < 4:
+        raise _usage("plan")
+    case_id = _case_id(args[0], "plan")
+    kind = plans.KIND_NAMES.get(args[1].lower())
+    if kind is None:
+        raise Refused(N_("Say what kind of plan: {kinds}."), usage="plan", kinds=plans.KIND_CHOICES)
+    review_on = _date_of(args[2], "plan", _REVIEW_DATE)
+    rest = args[3:]
+    people: list[tuple[str, str]] = []
+    while rest:
+        try:
+            people.append(parse_mention(rest[0]))
+        except ValueError:
+            break
+        rest = rest[1:]
+    goal = " ".join(rest)
+    return partial(
+        plans.record_plan,
+        case_id=case_id,
+        kind=kind,
+        review_on=review_on,
+        goal=goal,
+        responsible=tuple(people),
+    )
+
+
+def _bind_plan_show(args: list[str], _c: SchoolDefaults) -> Action:
+    (which,) = _exactly(args, 1, "plan show")
+    return partial(plans.show_plan, which=which)
+
+
+def _bind_plan_continue(args: list[str], _c: SchoolDefaults) -> Action:
+    token, day = _exactly(args, 2, "plan continue")
+    case_id, review_on = _case_id(token, "plan continue"), _date_of(day, "plan continue", _REVIEW_DATE)
+    return partial(plans.continue_plan, case_id=case_id, review_on=review_on)
+
+
+def _bind_plan_close(args: list[str], _c: SchoolDefaults) -> Action:
+    token, answer = _exactly(args, 2, "plan close")
+    result = plans.RESULT_NAMES.get(answer.lower())
+    if result is None:
+        raise Refused(
+            N_("Say whether the goal was met: {results}."), usage="plan close", results=plans.RESULT_CHOICES
+        )
+    return partial(plans.close_plan, case_id=_case_id(token, "plan close"), result=result)
+
+
 def _bind_alert_resolve(args: list[str], _c: SchoolDefaults) -> Action:
+    if len(args) > 2 and f"{args[1]}_{args[2]}".lower() in alerts.OUTCOME_NAMES:
+        args = [args[0], f"{args[1]}_{args[2]}", *args[3:]]  # typed with a space: "inte relevant"
     if len(args) not in (2, 3):
         raise _usage("alert resolve")
     case_id = _case_id(args[0], "alert resolve")
@@ -356,16 +426,7 @@ def _bind_alert_resolve(args: list[str], _c: SchoolDefaults) -> Action:
             usage="alert resolve",
             outcomes=alerts.OUTCOME_CHOICES,
         )
-    follow_up = None
-    if len(args) == 3:
-        try:
-            if not _DATE.match(args[2]):
-                raise ValueError(args[2])
-            follow_up = date.fromisoformat(args[2])
-        except ValueError:
-            raise Refused(
-                N_("Write the follow-up date as YYYY-MM-DD, for example 2026-03-15."), usage="alert resolve"
-            ) from None
+    follow_up = _date_of(args[2], "alert resolve") if len(args) == 3 else None
     return partial(alerts.resolve, case_id=case_id, outcome=outcome, follow_up_on=follow_up)
 
 
@@ -454,6 +515,11 @@ def _bind_school_rename(args: list[str], _d: SchoolDefaults) -> Action:
 def _bind_programme(args: list[str], defaults: SchoolDefaults) -> PersonAction:
     _exactly(args, 0, "programme")
     return PersonAction(partial(programme.show_programme, leads=defaults.programme_leads))
+
+
+def _bind_report(args: list[str], _d: SchoolDefaults) -> Action:
+    _exactly(args, 0, "report")
+    return month_report
 
 
 def _bind_language(args: list[str], _c: SchoolDefaults) -> Action:
@@ -590,7 +656,10 @@ COMMANDS: tuple[CommandSpec, ...] = (
         "alerts",
         ("alerts", "larm"),
         N_("alerts"),
-        N_("Open cases, one per student, most urgent first; follow-ups due (student health team)."),
+        N_(
+            "Open cases, one per student, most urgent first, with their next date; follow-ups due "
+            "(student health team)."
+        ),
         _bind_no_args(alerts.open_alerts, "alerts"),
     ),
     CommandSpec(
@@ -603,21 +672,21 @@ COMMANDS: tuple[CommandSpec, ...] = (
     CommandSpec(
         "alert ack",
         ("alert ack", "alert acknowledge", "larm kvittera", "larm kvitto"),
-        N_("alert ack ID"),
-        N_("Acknowledge a case: you have seen it (student health team)."),
+        N_("alert ack ID [YYYY-MM-DD]"),
+        N_("Acknowledge a case: you have seen it; optionally a follow-up date (student health team)."),
         _bind_alert(alerts.acknowledge, "alert ack"),
     ),
     CommandSpec(
         "alert own",
         ("alert own", "alert take", "larm ta", "larm äg", "larm ansvar"),
-        N_("alert own ID"),
-        N_("Take responsibility for a case (student health team)."),
+        N_("alert own ID [YYYY-MM-DD]"),
+        N_("Take responsibility for a case; optionally a follow-up date (student health team)."),
         _bind_alert(alerts.take_ownership, "alert own"),
     ),
     CommandSpec(
         "alert resolve",
         ("alert resolve", "alert close", "larm lös", "larm avsluta", "larm klart"),
-        N_("alert resolve ID talked|guardians|eht_meeting|referral|other [YYYY-MM-DD]"),
+        N_("alert resolve ID talked|guardians|eht_meeting|referral|not_relevant|other [YYYY-MM-DD]"),
         N_("Resolve a case with what was done and an optional follow-up date (student health team)."),
         _bind_alert_resolve,
     ),
@@ -627,6 +696,37 @@ COMMANDS: tuple[CommandSpec, ...] = (
         N_("alert investigation ID yes|no"),
         N_("Record whether an absence investigation (7 kap. 19 a §) has started (student health team)."),
         _bind_alert_investigation,
+    ),
+    CommandSpec(
+        "plan",
+        ("plan", "åtgärdsplan"),
+        N_(
+            "plan ID cc-basic|cc-intensive|guardians|eht-meeting|referral|teaching|other YYYY-MM-DD "
+            "[@people] goal"
+        ),
+        N_("Record or change a case's intervention plan: kind, review date, people responsible, goal."),
+        _bind_plan,
+    ),
+    CommandSpec(
+        "plan show",
+        ("plan show", "plan visa", "åtgärdsplan visa"),
+        N_("plan show ID|CODE"),
+        N_("Read a case's plan (the student's mentor sees that there is one)."),
+        _bind_plan_show,
+    ),
+    CommandSpec(
+        "plan continue",
+        ("plan continue", "plan fortsätt", "åtgärdsplan fortsätt"),
+        N_("plan continue ID YYYY-MM-DD"),
+        N_("At a review: the plan goes on until a new review date."),
+        _bind_plan_continue,
+    ),
+    CommandSpec(
+        "plan close",
+        ("plan close", "plan avsluta", "åtgärdsplan avsluta"),
+        N_("plan close ID met|partly|not-met"),
+        N_("At a review: close the plan; a goal met resolves the case."),
+        _bind_plan_close,
     ),
     CommandSpec(
         "history",
@@ -769,6 +869,16 @@ COMMANDS: tuple[CommandSpec, ...] = (
         N_("programme"),
         N_("Figures per school across the programme, never about one child (the programme's project leads)."),
         _bind_programme,
+    ),
+    CommandSpec(
+        "report",
+        ("report", "rapport"),
+        N_("report"),
+        N_(
+            "This month's key figures of the school with a chart, never about one child, and how to get "
+            "the full report (coordinators)."
+        ),
+        _bind_report,
     ),
     CommandSpec(
         "language",

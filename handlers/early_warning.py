@@ -41,8 +41,10 @@ from handlers.results import (
 )
 from models import Alert, AlertCase, AlertStatus, CheckIn, Member, Mentorship, School, Student
 from models.audit import record
-from models.backtest import BacktestRow, StudentRecord, backtest
+from models.backtest import BacktestRow, StudentRecord, Verdict, backtest, crossings, with_verdicts
 from models.calendar import SchoolCalendar
+from models.fatigue import Fatigue, Pace, fatigue
+from models.flagged import why_flagged
 from models.messages import N_, Message, listing, msg
 from models.risk import RISK_WORDS, RiskLevel, posted_at_once, risk_of
 from models.rules import (
@@ -66,6 +68,9 @@ OUTCOME_WORDS = {
     "guardians": N_("contacted the guardians"),
     "eht_meeting": N_("EHT meeting"),
     "referral": N_("referral"),
+    # The EHT judged the case a false positive: counted per rule as the school's precision
+    # (`rules backtest`).
+    "not_relevant": N_("not relevant"),
     "other": N_("other"),
 }
 # The outcome no person chooses: the check-in behind the case was withdrawn by its author.
@@ -121,19 +126,7 @@ def alert_notice(
 ) -> AlertNotice:
     """What the EHT channel shows of a case: risk, each rule with numbers and trend, status; never text."""
     student = case.student
-    thresholds = thresholds_for(student.school.thresholds)
-    rules = [
-        CrossedRule(
-            rule=alert.rule,
-            title=msg(RULES_BY_ID[alert.rule].title),
-            explanation=RULES_BY_ID[alert.rule].explain(thresholds),
-            evidence=evidence_message(alert.rule, alert.evidence),
-            sparkline=str(alert.evidence.get("trend", "")),
-            state=_state(alert, news or {}).value,
-        )
-        for alert in sorted(case.alerts, key=_card_order)
-        if alert.rule in RULES_BY_ID
-    ]
+    rules = crossed_rules(case, news)
     return AlertNotice(
         case_id=case.id,
         student_code=student.code,
@@ -150,7 +143,26 @@ def alert_notice(
         asks_investigation=about_absence(case),
         investigation_started=case.investigation_started,
         reraised=reraised,
+        plan_kind=case.plan.kind if case.plan is not None else None,
+        plan_review_on=case.plan.review_on if case.plan is not None else None,
     )
+
+
+def crossed_rules(case: AlertCase, news: Mapping[str, RuleState] | None = None) -> list[CrossedRule]:
+    """Each rule of a case with the student's numbers, why it was crossed and its trend, card order."""
+    thresholds = thresholds_for(case.student.school.thresholds)
+    return [
+        CrossedRule(
+            rule=alert.rule,
+            title=msg(RULES_BY_ID[alert.rule].title),
+            explanation=why_flagged(alert.rule, alert.evidence, thresholds),
+            evidence=evidence_message(alert.rule, alert.evidence),
+            sparkline=str(alert.evidence.get("trend", "")),
+            state=_state(alert, news or {}).value,
+        )
+        for alert in sorted(case.alerts, key=_card_order)
+        if alert.rule in RULES_BY_ID
+    ]
 
 
 def about_absence(case: AlertCase) -> bool:
@@ -517,7 +529,8 @@ def _escalation(session: Session, case: AlertCase) -> list[Notification]:
 
 
 def follow_ups_due(session: Session, now: datetime) -> list[tuple[School, Notification]]:
-    """Remind each owner of a resolved case whose follow-up date has come, once.
+    """Remind the owner of each case whose follow-up date has come, once: an open case's owner (or
+    whoever acknowledged it) to take the next step, a resolved case's to see how it went.
 
     Only on the school's school days: a follow-up dated on a weekend, holiday or break is reminded
     the next school day.
@@ -526,7 +539,6 @@ def follow_ups_due(session: Session, now: datetime) -> list[tuple[School, Notifi
     cases = session.scalars(
         select(AlertCase)
         .where(
-            AlertCase.status == AlertStatus.RESOLVED,
             AlertCase.follow_up_reminded_at.is_(None),
             # Wide by a day: the school's own date is checked below, in its time zone.
             AlertCase.follow_up_on <= now.date() + timedelta(days=1),
@@ -541,19 +553,33 @@ def follow_ups_due(session: Session, now: datetime) -> list[tuple[School, Notifi
         assert case.follow_up_on is not None
         if case.follow_up_on > today or not calendar.is_school_day(today):
             continue
-        owner = case.owner or case.resolved_by
+        resolved = case.status is AlertStatus.RESOLVED
+        owner = case.owner or (case.resolved_by if resolved else case.acknowledged_by)
         case.follow_up_reminded_at = now
         if owner is None:
             continue  # nobody left to remind; the follow-up still shows in `alerts`
         record(session, None, school.id, "case.follow_up", "case", case.id, now)
-        message = msg(
-            N_("Follow-up for {code} on {day}: case #{id} ({rules}) was resolved with: {outcome}."),
-            code=case.student.code,
-            day=case.follow_up_on,
-            id=case.id,
-            rules=alert_titles([a for a in case.alerts if a.withdrawn_at is None] or case.alerts),
-            outcome=msg(OUTCOME_WORDS.get(case.outcome or "other", OUTCOME_WORDS["other"])),
-        )
+        rules = alert_titles([a for a in case.alerts if a.withdrawn_at is None] or case.alerts)
+        if resolved:
+            message = msg(
+                N_("Follow-up for {code} on {day}: case #{id} ({rules}) was resolved with: {outcome}."),
+                code=case.student.code,
+                day=case.follow_up_on,
+                id=case.id,
+                rules=rules,
+                outcome=msg(OUTCOME_WORDS.get(case.outcome or "other", OUTCOME_WORDS["other"])),
+            )
+        else:
+            message = msg(
+                N_(
+                    "Follow-up for {code} on {day}: case #{id} ({rules}) is still open. "
+                    "Take the next step, or set a new date with: alert own {id} YYYY-MM-DD"
+                ),
+                code=case.student.code,
+                day=case.follow_up_on,
+                id=case.id,
+                rules=rules,
+            )
         reminders.append((school, Notification(Recipient.person(owner.user_id), message, language_of(owner))))
     return reminders
 
@@ -564,12 +590,16 @@ def backtest_school(
     start: date | None,
     end: date,
     proposed: dict[str, int] | None = None,
-) -> tuple[date, list[BacktestRow]]:
+    pace: Pace | None = None,
+) -> tuple[date, list[BacktestRow], Fatigue]:
     """Replay the rules over a school's stored check-ins with its thresholds (or proposed changes).
 
-    Returns the period's first day (the first stored check-in when `start` is None) and per-rule rows.
+    Returns the period's first day (the first stored check-in when `start` is None), per-rule rows
+    with the stored cases' verdicts (opened in the period), and the channel messages the replayed
+    alerts would have posted under the old policy and today's (with the team acting at `pace`).
     """
     thresholds = thresholds_for({**(school.thresholds or {}), **(proposed or {})})
+    calendar = SchoolCalendar.for_school(school)
     records = []
     first = end
     for student in session.scalars(
@@ -593,4 +623,27 @@ def backtest_school(
         registered = registered_days(session, student.id, date.min, end)
         records.append(StudentRecord(history, periods, registered))
     start = start or first
-    return start, backtest(records, thresholds, SchoolCalendar.for_school(school), start, end)
+    episodes = [crossings(record, thresholds, calendar, start, end) for record in records]
+    rows = with_verdicts(backtest(episodes), _verdicts(session, school, start, end))
+    return start, rows, fatigue(episodes, calendar, start, end, thresholds["reraise_days"], pace or Pace())
+
+
+def _verdicts(session: Session, school: School, start: date, end: date) -> list[Verdict]:
+    """The school's cases opened in the period (not those its withdrawn check-in closed), with the
+    rules each crossed and how the EHT closed it."""
+    zone = ZoneInfo(school.timezone)
+    cases = session.scalars(
+        select(AlertCase)
+        .join(Student, Student.id == AlertCase.student_id)
+        .where(
+            Student.school_id == school.id,
+            AlertCase.opened_at >= datetime.combine(start, datetime.min.time(), zone),
+            AlertCase.opened_at < datetime.combine(end + timedelta(days=1), datetime.min.time(), zone),
+            AlertCase.outcome.is_distinct_from(WITHDRAWN),
+        )
+        .options(selectinload(AlertCase.alerts))
+    )
+    return [
+        Verdict(frozenset(a.rule for a in case.alerts if a.withdrawn_at is None), case.outcome)
+        for case in cases
+    ]

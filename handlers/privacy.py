@@ -163,6 +163,13 @@ def export_student(session: Session, actor: Member, now: datetime, code: str) ->
                     ),
                 ),
                 "owner": c.owner.user_id if c.owner else None,
+                "plans": [
+                    {
+                        **_row(p, ("kind", "goal", "review_on", "created_at", "closed_at", "result")),
+                        "responsible": [member.user_id for member in p.responsible],
+                    }
+                    for p in c.plans
+                ],
                 "alerts": [
                     _row(a, ("rule", "evidence", "opened_at", "updated_at", "cleared_at", "withdrawn_at"))
                     for a in c.alerts

@@ -5,10 +5,14 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
 from models.alert import AlertStatus
 from models.messages import Message
 from models.trends import Direction
+
+if TYPE_CHECKING:
+    from handlers.reports.figures import Figure, ReportFigures
 
 
 class RecipientKind(StrEnum):
@@ -52,6 +56,8 @@ class AlertStep(StrEnum):
     ACKNOWLEDGE = "acknowledge"
     TAKE_OWNERSHIP = "take_ownership"
     RESOLVE = "resolve"
+    # Record (or change) the case's intervention plan: kind, review date, goal.
+    PLAN = "plan"
     # Answer yes or no: has an investigation (Skollagen 7 kap. 19 a §) been started?
     ANSWER_INVESTIGATION = "answer_investigation"
 
@@ -68,10 +74,11 @@ class RuleState(StrEnum):
 
 @dataclass(frozen=True)
 class CrossedRule:
-    """One rule on a case's card: what it means, the student's own numbers, the trend, and its state."""
+    """One rule on a case's card: the student's own numbers, why they crossed it, the trend, its state."""
 
     rule: str
     title: Message
+    # Why the student was flagged: their numbers against the threshold (`models.flagged`).
     explanation: Message
     evidence: Message
     sparkline: str = ""
@@ -105,6 +112,9 @@ class AlertNotice:
     investigation_started: bool | None = None
     # Posted again because nobody acknowledged it in time.
     reraised: bool = False
+    # The plan in force: its kind (`models.PlanKind`) and review date; never its goal.
+    plan_kind: str | None = None
+    plan_review_on: date | None = None
 
     @property
     def next_steps(self) -> tuple[AlertStep, ...]:
@@ -116,7 +126,7 @@ class AlertNotice:
         if self.status == AlertStatus.RESOLVED.value:
             return ()
         steps = [AlertStep.ACKNOWLEDGE] if self.status == AlertStatus.OPEN.value else []
-        steps += [AlertStep.TAKE_OWNERSHIP, AlertStep.RESOLVE]
+        steps += [AlertStep.TAKE_OWNERSHIP, AlertStep.PLAN, AlertStep.RESOLVE]
         if self.asks_investigation and self.investigation_started is None:
             steps.append(AlertStep.ANSWER_INVESTIGATION)
         return tuple(steps)
@@ -151,6 +161,8 @@ class Digest:
     overdue: list[MentorOverdue]
     # Open cases (one per student).
     open_alerts: int
+    # Open cases whose follow-up or plan review date has passed with nobody acting on it.
+    overdue_cases: list[AlertRow] = field(default_factory=list)
 
     @property
     def participation(self) -> float | None:
@@ -248,6 +260,9 @@ class AlertRow:
     follow_up_on: date | None = None
     # Days since it opened (the weekly summary says how long a case has waited).
     age_days: int | None = None
+    # The next date someone acts on: the plan's review, or a follow-up (`next_is_review` False).
+    next_on: date | None = None
+    next_is_review: bool = False
 
 
 @dataclass(frozen=True)
@@ -269,6 +284,8 @@ class AgendaItem:
     sparkline: str
     direction: Direction
     changes: list[Message] = field(default_factory=list)
+    # The plan in force, in words (its kind; the goal is never on the agenda), None: no plan yet.
+    plan: Message | None = None
 
 
 @dataclass(frozen=True)
@@ -350,14 +367,45 @@ class HistoryRow:
 
 
 @dataclass(frozen=True)
+class FlaggedCase:
+    """A case of the student in their history: why they were flagged, rule by rule."""
+
+    case_id: int
+    resolved: bool
+    rules: list[CrossedRule]
+
+
+@dataclass(frozen=True)
 class CheckInHistory:
-    """A student's check-ins, newest first, for the people allowed to read them (never the note)."""
+    """A student's check-ins, newest first, for the people allowed to read them (never the note),
+    and the cases those check-ins are part of, each rule with why it was crossed."""
 
     student_code: str
     timezone: str
     sparkline: str
     rows: list[HistoryRow]
     direction: Direction = Direction.UNKNOWN
+    cases: list[FlaggedCase] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class KeyFigure:
+    label: Message
+    figure: Figure  # withheld (shown "< 5") when fewer than 5 students are behind it
+
+
+@dataclass(frozen=True)
+class MonthReport:
+    """A school's key figures this month so far, and the figures of its one chart (`chart`: the
+    school year so far, drawn at the edge by bot/reports/chat.py). Never about one child."""
+
+    school: str  # its name; "" for the one unnamed school of a workspace, which is never named
+    report_id: str
+    first: date
+    last: date
+    key_figures: tuple[KeyFigure, ...]
+    chart: ReportFigures
+    label: str  # the school's label in `chart`
 
 
 Reply = (
@@ -372,6 +420,7 @@ Reply = (
     | ThresholdList
     | CheckInHistory
     | StudentExport
+    | MonthReport
 )
 
 

@@ -16,6 +16,7 @@ from models.mentorship import Mentorship
 from models.organisation import Organisation, Person
 from models.outbox import ClockRoutine, OutboxMessage, OutboxStatus
 from models.people import Member, Role
+from models.plan import CasePlan, PlanKind, PlanResult
 from models.prompt import Prompt, PromptStatus
 from models.risk import RiskLevel
 from models.school import School, SchoolBreak
@@ -30,6 +31,7 @@ __all__ = [
     "AuditEvent",
     "Base",
     "BoundCoordinator",
+    "CasePlan",
     "CheckIn",
     "CheckInKind",
     "ClockRoutine",
@@ -43,6 +45,8 @@ __all__ = [
     "OutboxMessage",
     "OutboxStatus",
     "Person",
+    "PlanKind",
+    "PlanResult",
     "Prompt",
     "PromptStatus",
     "ReferenceKind",

@@ -18,6 +18,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, UTCDateTime
 from models.people import Member
+from models.plan import CasePlan
 from models.risk import RiskLevel
 from models.student import Student
 
@@ -78,6 +79,8 @@ class AlertCase(Base):
     resolved_by_id: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))
     resolved_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     outcome: Mapped[str | None] = mapped_column(String(32))
+    # Set with any step (acknowledge, own, resolve); a later step by a person on an open case on or
+    # after it means the follow-up was done.
     follow_up_on: Mapped[date | None] = mapped_column(Date)
     # When the owner was reminded of the follow-up (on its date, or the next school day).
     follow_up_reminded_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
@@ -95,6 +98,14 @@ class AlertCase(Base):
     alerts: Mapped[list[Alert]] = relationship(
         back_populates="case", order_by="Alert.id", cascade="all, delete-orphan", passive_deletes=True
     )
+    plans: Mapped[list[CasePlan]] = relationship(
+        order_by="CasePlan.id", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @property
+    def plan(self) -> CasePlan | None:
+        """The plan in force, if any (a case has at most one)."""
+        return next((plan for plan in self.plans if plan.closed_at is None), None)
 
     @property
     def live(self) -> list[Alert]:

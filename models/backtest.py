@@ -9,12 +9,15 @@ Counting alerts: the live system keeps one alert per student and rule open until
 it, and nobody can know when that would have been. So an *alert* here is an episode: the rule
 fires at an evaluation after not firing at the student's previous one. A run of consecutive
 firing evaluations is one alert, as it would be one alert updated in place.
+
+Beside the replay, what the EHT actually did: per rule, the stored cases that crossed it and how
+many of those the EHT closed as *not relevant* (`verdicts`): the school's precision for the rule.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from models.calendar import SchoolCalendar
@@ -45,33 +48,59 @@ class BacktestRow:
     rule: str
     alerts: int
     students: int
+    # Stored cases that crossed the rule, those the EHT closed, and those closed as not relevant.
+    cases: int = 0
+    closed: int = 0
+    not_relevant: int = 0
+
+    @property
+    def precision(self) -> float | None:
+        """The share of the closed cases the EHT found relevant; None before any was closed."""
+        return (self.closed - self.not_relevant) / self.closed if self.closed else None
 
 
-def backtest(
-    records: Iterable[StudentRecord],
-    thresholds: Thresholds,
-    calendar: SchoolCalendar,
-    start: date,
-    end: date,
-) -> list[BacktestRow]:
-    """Per rule (in the order of RULES): alerts that would have been raised, and for how many students."""
+@dataclass(frozen=True)
+class Verdict:
+    """A stored case as the precision sees it: the rules it crossed and how the EHT closed it."""
+
+    rules: frozenset[str]
+    outcome: str | None  # None while open
+
+
+NOT_RELEVANT = "not_relevant"
+
+
+def with_verdicts(rows: Sequence[BacktestRow], verdicts: Iterable[Verdict]) -> list[BacktestRow]:
+    """The rows with, per rule, the cases that crossed it, how many were closed, and as not relevant."""
+    counts = {row.rule: [0, 0, 0] for row in rows}
+    for verdict in verdicts:
+        for rule in verdict.rules & counts.keys():
+            counts[rule][0] += 1
+            counts[rule][1] += verdict.outcome is not None
+            counts[rule][2] += verdict.outcome == NOT_RELEVANT
+    return [replace(row, cases=c, closed=d, not_relevant=n) for row in rows for c, d, n in [counts[row.rule]]]
+
+
+def backtest(episodes: Iterable[Sequence[tuple[date, str]]]) -> list[BacktestRow]:
+    """Per rule (in the order of RULES): alerts that would have been raised, and for how many students.
+
+    `episodes`: each student's `crossings`.
+    """
     alerts = {rule.id: 0 for rule in RULES}
     students: dict[str, int] = {rule.id: 0 for rule in RULES}
-    for record in records:
-        raised: set[str] = set()
-        for rule_id, count in _episodes(record, thresholds, calendar, start, end).items():
-            alerts[rule_id] += count
-            if count:
-                raised.add(rule_id)
-        for rule_id in raised:
+    for student in episodes:
+        for rule_id in {rule_id for _day, rule_id in student}:
             students[rule_id] += 1
+        for _day, rule_id in student:
+            alerts[rule_id] += 1
     return [BacktestRow(rule.id, alerts[rule.id], students[rule.id]) for rule in RULES]
 
 
-def _episodes(
+def crossings(
     record: StudentRecord, thresholds: Thresholds, calendar: SchoolCalendar, start: date, end: date
-) -> dict[str, int]:
-    counts: dict[str, int] = {}
+) -> list[tuple[date, str]]:
+    """Each alert (episode) of one student in the period, as (the day it started, its rule), by day."""
+    found: list[tuple[date, str]] = []
     firing: set[str] = set()
     # Check-in rules, at each check-in in the period.
     for index, check_in in enumerate(record.history):
@@ -84,8 +113,7 @@ def _episodes(
             record.registered_until(check_in.on),
         )
         now_firing = {r.rule for r in evaluate(situation, thresholds, calendar)}
-        for rule_id in now_firing - firing:
-            counts[rule_id] = counts.get(rule_id, 0) + 1
+        found += [(check_in.on, rule_id) for rule_id in sorted(now_firing - firing)]
         firing = now_firing
     # Time-based rules, on each school day in the period.
     firing = set()
@@ -95,8 +123,7 @@ def _episodes(
             past = [c for c in record.history if c.on <= day]
             situation = Situation(day, past, record.mentored_since(day))
             now_firing = {r.rule for r in evaluate(situation, thresholds, calendar, daily=True)}
-            for rule_id in now_firing - firing:
-                counts[rule_id] = counts.get(rule_id, 0) + 1
+            found += [(day, rule_id) for rule_id in sorted(now_firing - firing)]
             firing = now_firing
         day += timedelta(days=1)
-    return counts
+    return sorted(found, key=lambda crossing: crossing[0])

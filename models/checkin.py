@@ -15,6 +15,7 @@ from models.crypto import EncryptedText
 from models.db import Database
 from models.mentorship import Mentorship
 from models.people import Member
+from models.plan import CasePlan
 from models.student import Student
 
 
@@ -95,14 +96,24 @@ class CheckIn(Base):
         return getattr(self, dimension)
 
 
+# Every free-text column, by its table: a check-in's note and strengths, a plan's goal.
+FREE_TEXT: tuple[tuple[type[CheckIn] | type[CasePlan], tuple[str, ...]], ...] = (
+    (CheckIn, ("note", "strengths")),
+    (CasePlan, ("goal",)),
+)
+
+
 def reencrypt_free_text(db: Database, batch: int = 500) -> int:
-    """Write every note and strengths text again with the newest key (after a key rotation).
+    """Write every free text (notes, strengths, plan goals) again with the newest key (after a key
+    rotation); returns how many rows.
 
     A second pass writes again what another process saved with an older key while the first pass
     ran (it had not yet seen the new key file): after it, the older keys can go.
     """
-    count = _rewrite_free_text(db, batch, everything=True)
-    _rewrite_free_text(db, batch, everything=False)
+    count = 0
+    for model, columns in FREE_TEXT:
+        count += _rewrite_free_text(db, model, columns, batch, everything=True)
+        _rewrite_free_text(db, model, columns, batch, everything=False)
     return count
 
 
@@ -111,24 +122,30 @@ def _stored(column: QueryableAttribute[str]) -> ColumnElement[str]:
     return type_coerce(column, Text)
 
 
-def _rewrite_free_text(db: Database, batch: int, everything: bool) -> int:
+FreeTextModel = type[CheckIn] | type[CasePlan]
+
+
+def _rewrite_free_text(
+    db: Database, model: FreeTextModel, columns: tuple[str, ...], batch: int, everything: bool
+) -> int:
     done, last_id = 0, 0
+    key = model.id
     while True:
         with db.transaction() as session:
             rows = session.execute(
-                select(CheckIn.id, _stored(CheckIn.note), _stored(CheckIn.strengths))
-                .where(CheckIn.id > last_id)
-                .order_by(CheckIn.id)
+                select(key, *(_stored(getattr(model, column)) for column in columns))
+                .where(key > last_id)
+                .order_by(key)
                 .limit(batch)
             ).all()
             ids = [
-                check_in_id
-                for check_in_id, note, strengths in rows
-                if everything or not (crypto.with_newest_key(note) and crypto.with_newest_key(strengths))
+                row[0]
+                for row in rows
+                if everything or not all(crypto.with_newest_key(value) for value in row[1:])
             ]
-            for check_in in session.scalars(select(CheckIn).where(CheckIn.id.in_(ids))):
-                flag_modified(check_in, "note")
-                flag_modified(check_in, "strengths")
+            for item in session.scalars(select(model).where(key.in_(ids))):
+                for column in columns:
+                    flag_modified(item, column)
             done += len(ids)
         if len(rows) < batch:
             return done
@@ -138,9 +155,9 @@ def _rewrite_free_text(db: Database, batch: int, everything: bool) -> int:
 def free_text_readable(session: Session) -> bool:
     """Whether the configured keys open the stored free text: the oldest and the newest encrypted
     value of each column are tried (a wrong key fails on every one of them)."""
-    for column in (CheckIn.note, CheckIn.strengths):
-        stored = _stored(column)
-        for order in (CheckIn.id.asc(), CheckIn.id.desc()):
+    for model, column in ((model, column) for model, columns in FREE_TEXT for column in columns):
+        stored = _stored(getattr(model, column))
+        for order in (model.id.asc(), model.id.desc()):
             value = session.scalar(
                 select(stored).where(stored.like(f"{crypto.PREFIX}%")).order_by(order).limit(1)
             )

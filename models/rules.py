@@ -1,9 +1,9 @@
 """The early-warning rules: pure functions over one student's recent check-ins, with no I/O.
 
-Each rule has an id, a short explanation (English source here, Swedish in `bot/locale/sv/rules.po`)
-and reads its parameters from the school's thresholds: the defaults below, overridden per school
-in `School.thresholds` (Swedish law leaves the trigger for "repeated or long absence" to each
-principal, so these are configuration, not code).
+Each rule has an id, a title (English source here, Swedish in `bot/locale/sv/rules.po`; why a
+student crossed it, in words, is `models/flagged.py`) and reads its parameters from the school's
+thresholds: the defaults below, overridden per school in `School.thresholds` (Swedish law leaves
+the trigger for "repeated or long absence" to each principal, so these are configuration, not code).
 
 A rule that fires returns a `RuleResult`: the evidence as numbers and a short trend (sparkline).
 The facts a rule sees (`CheckInFacts`) do not carry the strengths or the note at all, so free text
@@ -268,17 +268,10 @@ Check = Callable[[Situation, Thresholds, SchoolCalendar], RuleResult | None]
 class Rule:
     id: str
     title: str
-    # The rule in words, with thresholds as {placeholders}.
-    explanation: str
     check: Check
     daily: bool = False
     # Repeated or long absence: the EHT is asked whether an investigation (7 kap. 19 a §) has started.
     about_absence: bool = False
-
-    def explain(self, thresholds: Thresholds) -> Message:
-        return msg(
-            self.explanation, **{k: v for k, v in thresholds.items() if "{" + k + "}" in self.explanation}
-        )
 
 
 # --- Helpers ---------------------------------------------------------------------------------------
@@ -411,6 +404,7 @@ def _attendance(s: Situation, t: Thresholds, calendar: SchoolCalendar) -> RuleRe
             "absent": float(round(rate.absent, 1)),
             "school_days": rate.covered,
             "threshold": t["attendance_percent"],
+            "weeks": t["attendance_weeks"],
         },
         # Days absent per check-in over the last two months, the tallest bar the most days.
         _count_trend([c.absent_days for c in recent], 1),
@@ -489,7 +483,14 @@ def _low_rating(s: Situation, t: Thresholds, _calendar: SchoolCalendar) -> RuleR
     ratings = _ratings_of(s.history, dimension)[-TREND_LENGTH:]
     return RuleResult(
         "low_rating",
-        {"dimension": dimension, "rating": rating, "ratings": ratings},
+        {
+            "dimension": dimension,
+            "rating": rating,
+            "ratings": ratings,
+            "floor": t["rating_floor"],
+            "low": t["rating_low"],
+            "in_a_row": t["low_in_a_row"],
+        },
         sparkline(ratings),
     )
 
@@ -521,6 +522,7 @@ def _rating_drop(s: Situation, t: Thresholds, _calendar: SchoolCalendar) -> Rule
             "rating": latest.rating(dimension),
             "average": float(round(average, 1)),
             "ratings": ratings,
+            "drop_points": t["drop_points"],
         },
         sparkline(ratings),
     )
@@ -552,55 +554,44 @@ RULES: tuple[Rule, ...] = (
     Rule(
         "attendance",
         N_("Low attendance"),
-        N_("Attendance below {attendance_percent}% over the last {attendance_weeks} school weeks."),
         _attendance,
         about_absence=True,
     ),
     Rule(
         "absent_days",
         N_("Full-day absences"),
-        N_("{absent_days_month} or more full days absent in a month."),
         _monthly("absent_days", *MONTHLY["absent_days"]),
         about_absence=True,
     ),
     Rule(
         "skipped_lessons",
         N_("Skipped lessons"),
-        N_("{skipped_lessons_month} or more unexcused lessons in a month."),
         _monthly("skipped_lessons", *MONTHLY["skipped_lessons"]),
         about_absence=True,
     ),
     Rule(
         "late_arrivals",
         N_("Late arrivals"),
-        N_("{late_arrivals_month} or more late arrivals in a month."),
         _monthly("late_arrivals", *MONTHLY["late_arrivals"]),
     ),
     Rule(
         "low_rating",
         N_("Low engagement"),
-        N_(
-            "An engagement dimension rated {rating_floor} or lower, "
-            "or {rating_low} or lower {low_in_a_row} check-ins in a row."
-        ),
         _low_rating,
     ),
     Rule(
         "rating_drop",
         N_("Engagement drop"),
-        N_("An engagement dimension {drop_points} or more points below the student's own recent average."),
         _rating_drop,
     ),
     Rule(
         "concern",
         N_("Concern raised"),
-        N_("The mentor raised a concern."),
         _concern,
     ),
     Rule(
         "no_contact",
         N_("No contact"),
-        N_("No check-in with contact for {no_contact_weeks} school weeks while the student has a mentor."),
         _no_contact,
         daily=True,
     ),

@@ -26,7 +26,7 @@ from models.risk import risk_of
 from models.rules import RULES_BY_ID, CheckInFacts, RuleResult, Situation, Thresholds, clears, evaluate
 
 # What the EHT may record as done (the ids of `handlers.early_warning.OUTCOME_WORDS`).
-OUTCOMES = ("talked", "guardians", "eht_meeting", "referral", "other")
+OUTCOMES = ("talked", "guardians", "eht_meeting", "referral", "not_relevant", "other")
 FOLLOW_UP_SHARE = 0.4
 # The clock's morning run, when follow-ups are reminded (`schedules/follow_ups.py`).
 MORNING = time(7, 0)

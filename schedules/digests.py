@@ -157,6 +157,7 @@ def build_digest(session: Session, school: School, start: datetime, end: datetim
         .join(Student, AlertCase.student_id == Student.id)
         .where(Student.school_id == school.id, AlertCase.status != AlertStatus.RESOLVED)
     )
+    today = local_today(school, end)
     return Digest(
         timezone=school.timezone,
         period_start=start,
@@ -166,4 +167,5 @@ def build_digest(session: Session, school: School, start: datetime, end: datetim
         check_ins=check_ins or 0,
         overdue=overdue,
         open_alerts=open_alerts or 0,
+        overdue_cases=[row for row in open_case_rows(session, school) if row.next_on and row.next_on < today],
     )

@@ -1,8 +1,10 @@
-"""Once a school day: remind the owner of a resolved alert on the follow-up date set when resolving.
+"""Once a school day: remind each case's owner on its follow-up date, and ask the owner of a plan
+whose review date has come whether its goal was met.
 
 The pass runs once a day after `daily_hour`, behind a marker in `clock_routine`
 (`schedules/routines.py`), so an idle tick costs one lookup; each alert is reminded once
-(`Alert.follow_up_reminded_at`), on its date or, when that is no school day, the next school day.
+(`AlertCase.follow_up_reminded_at`), each plan's review once per review date
+(`CasePlan.review_prompted_on`), on its date or, when that is no school day, the next school day.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ from zoneinfo import ZoneInfo
 
 from handlers.delivery import enqueue
 from handlers.early_warning import follow_ups_due
+from handlers.plans import reviews_due
 from models.db import Database
 from schedules.routines import claim_day
 
@@ -23,7 +26,7 @@ ROUTINE = "follow-ups"
 
 
 def remind_follow_ups(db: Database, now: datetime, settings: ClockSettings) -> int:
-    """Queue today's follow-up reminders once; returns how many."""
+    """Queue today's follow-up reminders and plan reviews once; returns how many."""
     local = now.astimezone(ZoneInfo(settings.timezone))
     if local.hour < settings.daily_hour:
         return 0
@@ -32,5 +35,5 @@ def remind_follow_ups(db: Database, now: datetime, settings: ClockSettings) -> i
             return 0
         return sum(
             enqueue(session, school, notification, now=now) is not None
-            for school, notification in follow_ups_due(session, now)
+            for school, notification in [*follow_ups_due(session, now), *reviews_due(session, now)]
         )

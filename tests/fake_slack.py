@@ -3,7 +3,11 @@
 It is strict where real Slack is strict: a call without a bot token, without a channel, or with
 blocks or a view that do not pass slack_sdk's validation is refused (`{"ok": false, "error": ...}`)
 and recorded in `rejected`, so a test can assert that the app only made calls Slack would accept.
-Requests to `/response/<id>` stand in for a slash command's or button's response_url.
+Requests to `/response/<id>` stand in for a slash command's or button's response_url. A file is
+shared as Slack's upload flow has it: files.getUploadURLExternal names an upload URL here
+(`/upload/<file id>`), the bytes are POSTed to it, and files.completeUploadExternal shares the
+uploaded files in a channel (`shared`); a file not uploaded, or of another length than announced,
+is refused.
 An OAuth install answers with `install` (one workspace by default; a workspace of an Enterprise
 Grid org, or a whole org, in tests), and its bot token is accepted from then on; every call
 records the token it came with.
@@ -20,7 +24,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
-from urllib.parse import parse_qsl
+from urllib.parse import parse_qsl, urlsplit
 
 from slack_sdk.errors import SlackObjectFormationError
 from slack_sdk.models.blocks import Block
@@ -39,6 +43,8 @@ REQUIRED = {
     "views.publish": ("user_id", "view"),
     "users.info": ("user",),
     "conversations.open": ("users",),
+    "files.getUploadURLExternal": ("filename", "length"),
+    "files.completeUploadExternal": ("files", "channel_id"),
 }
 
 
@@ -50,6 +56,17 @@ class Call:
     error: str = ""
     answer: dict[str, Any] = field(default_factory=dict)  # what the fake answered (e.g. a message's ts)
     token: str = ""  # the bot token the call came with
+
+
+@dataclass(frozen=True)
+class SharedFile:
+    """A file shared by files.completeUploadExternal: where, and its bytes as uploaded."""
+
+    channel: str
+    filename: str
+    title: str
+    content: bytes
+    initial_comment: str = ""
 
 
 @dataclass(frozen=True)
@@ -73,6 +90,11 @@ class FakeSlack:
     oauth_user: str = "UINSTALLER"
     install: Install = field(default_factory=Install)
     tokens: set[str] = field(default_factory=lambda: {BOT_TOKEN})
+    shared: list[SharedFile] = field(default_factory=list)
+    # Method -> the error Slack answers it with, for tests of what the app does then.
+    failing: dict[str, str] = field(default_factory=dict)
+    # File id -> (filename, announced length, the bytes once uploaded).
+    _files: dict[str, tuple[str, int, bytes | None]] = field(default_factory=dict)
     _ts: Any = field(default_factory=lambda: itertools.count(1))
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -109,6 +131,17 @@ class FakeSlack:
 
     # --- answering -----------------------------------------------------------------------------
 
+    def upload(self, path: str, content: bytes) -> dict[str, Any]:
+        """The bytes of a file, POSTed to the URL files.getUploadURLExternal gave."""
+        file_id = path.removeprefix("/upload/")
+        with self._lock:
+            announced = self._files.get(file_id)
+            fresh = announced is not None and announced[2] is None
+            if announced is not None and fresh:
+                self._files[file_id] = (announced[0], announced[1], content)
+        call = Call("upload", {"file_id": file_id, "length": len(content)})
+        return self._record(call, None if fresh else "invalid_upload")
+
     def handle(self, path: str, headers: dict[str, str], args: dict[str, Any]) -> dict[str, Any]:
         if path.startswith("/response/"):
             args["_name"] = path.removeprefix("/response/")
@@ -123,8 +156,11 @@ class FakeSlack:
         if missing:
             error = "channel_not_found" if "channel" in missing else f"missing_argument:{missing[0]}"
             return self._record(Call(method, args, token=token), error)
-        error = (self._check_blocks(args) if method.startswith("chat.") else None) or self._check_view(
-            method, args
+        error = (
+            self.failing.get(method)
+            or (self._check_blocks(args) if method.startswith("chat.") else None)
+            or self._check_view(method, args)
+            or self._check_files(method, args)
         )
         call = Call(method, args, token=token)
         result = self._record(call, error)
@@ -157,7 +193,47 @@ class FakeSlack:
             return {"user": {"id": args["user"], "name": args["user"].lower(), "tz": "Europe/Stockholm"}}
         if method == "conversations.open":
             return {"channel": {"id": "D" + str(args["users"])[1:]}}
+        if method == "files.getUploadURLExternal":
+            file_id = f"F{next(self._ts):08d}"
+            with self._lock:
+                self._files[file_id] = (args["filename"], int(args["length"]), None)
+            return {"file_id": file_id, "upload_url": f"http://127.0.0.1:{self.port}/upload/{file_id}"}
+        if method == "files.completeUploadExternal":
+            return self._share(args)
         return {}
+
+    def _check_files(self, method: str, args: dict[str, Any]) -> str | None:
+        if method == "files.getUploadURLExternal" and not str(args["length"]).isdigit():
+            return "invalid_arguments"
+        if method != "files.completeUploadExternal":
+            return None
+        try:
+            files = json.loads(args["files"])
+            ids = [f["id"] for f in files]
+        except (ValueError, TypeError, KeyError):
+            return "invalid_arguments"
+        for file_id in ids:
+            known = self._files.get(file_id)
+            if known is None or known[2] is None or len(known[2]) != known[1]:
+                return "file_not_found"  # never uploaded, or not the length announced
+        return None
+
+    def _share(self, args: dict[str, Any]) -> dict[str, Any]:
+        files = json.loads(args["files"])
+        with self._lock:
+            for item in files:
+                filename, _length, content = self._files.pop(item["id"])
+                assert content is not None
+                self.shared.append(
+                    SharedFile(
+                        args["channel_id"],
+                        filename,
+                        item.get("title", filename),
+                        content,
+                        args.get("initial_comment") or "",
+                    )
+                )
+        return {"files": [{"id": item["id"], "title": item.get("title", "")} for item in files]}
 
     def _oauth_access(self) -> dict[str, Any]:
         install = self.install
@@ -166,7 +242,7 @@ class FakeSlack:
         return {
             "app_id": "A0APP",
             "authed_user": {"id": self.oauth_user},
-            "scope": "commands,chat:write,im:write",
+            "scope": "commands,chat:write,im:write,files:write",
             "token_type": "bot",
             "access_token": install.token,
             "bot_user_id": "UBOT",
@@ -235,9 +311,14 @@ def start_fake_slack() -> tuple[FakeSlack, ThreadingHTTPServer]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
             body = self.rfile.read(int(self.headers.get("content-length") or 0))
-            args = _parse(body, self.headers.get("content-type") or "")
-            headers = {k.lower(): v for k, v in self.headers.items()}
-            answer = json.dumps(fake.handle(self.path, headers, args)).encode()
+            if self.path.startswith("/upload/"):
+                answer = json.dumps(fake.upload(self.path, body)).encode()
+            else:
+                # slack_sdk sends some methods' arguments (the files.* ones) in the query string.
+                url = urlsplit(self.path)
+                args = dict(parse_qsl(url.query)) | _parse(body, self.headers.get("content-type") or "")
+                headers = {k.lower(): v for k, v in self.headers.items()}
+                answer = json.dumps(fake.handle(url.path, headers, args)).encode()
             self.send_response(200)
             self.send_header("content-type", "application/json")
             self.send_header("content-length", str(len(answer)))

@@ -370,6 +370,7 @@ EXPECTED |= {
     ("early_warning", "outcome", "guardians", ALL): W,
     ("early_warning", "outcome", "eht_meeting", ALL): W,
     ("early_warning", "outcome", "referral", ALL): W,
+    ("early_warning", "outcome", "not_relevant", ALL): W,
     ("early_warning", "outcome", "other", ALL): W,
     # Follow-ups: A x 5 (2 November, met that day) and B1 (26 October) kept; D's (9 November) not.
     ("early_warning", "follow_ups", "", ALL): (7, 7),

@@ -31,6 +31,8 @@ from tests.serving import serving
 APP_ID = "11111111-2222-4333-8444-555555555555"
 TENANT = "aaaaaaaa-bbbb-4ccc-8ddd-eeeeeeeeeeee"
 BOT_ID = f"28:{APP_ID}"
+# Teams refuses a message bigger than about 28 KB, images inline (base64) included.
+MESSAGE_MAX_BYTES = 28_000
 TEAM = "19:team@thread.tacv2"
 ISSUER = "https://api.botframework.com"
 SIGNING_KEY = rsa.generate_private_key(public_exponent=65537, key_size=2048)
@@ -152,6 +154,8 @@ class FakeMicrosoft:
                 return JSONResponse({"error": "unauthorized"}, status_code=401)
             if fake.fail_connector:
                 return JSONResponse({"error": "down"}, status_code=503)
+            if len(await request.body()) > MESSAGE_MAX_BYTES:
+                return JSONResponse({"error": {"code": "MessageSizeTooBig"}}, status_code=413)
             activity = await request.json()
             with fake._lock:
                 activity_id = f"act-{len(fake.posted) + 1}"

@@ -66,6 +66,7 @@ def test_the_next_meeting_sees_only_what_changed_since_the_last(school: Driver) 
 
     act(school, at(2026, 10, 21, 8), "erik", "alert ack 2")
     act(school, at(2026, 10, 21, 8, 5), "erik", "alert own 2")
+    act(school, at(2026, 10, 21, 9), "erik", "plan 2 cc-intensive 2026-11-03 Komma i tid varje dag")
     act(school, at(2026, 10, 22, 8), "erik", "alert resolve 3 talked")
 
     # The next Tuesday: looked at once before the meeting and once in it, the same changes.
@@ -78,7 +79,10 @@ def test_the_next_meeting_sees_only_what_changed_since_the_last(school: Driver) 
     owned = next(line for line in agenda.splitlines() if "8A-11" in line)
     assert "open 8 days" in owned and "@erik" in owned
     changes = agenda.splitlines()[agenda.splitlines().index(owned) + 1 :]
-    assert changes[1].strip() == "since then: acknowledged, ownership taken"
+    assert changes[1].strip() == "plan: Check & Connect, intensive"
+    assert changes[2].strip() == "since then: acknowledged, ownership taken, plan recorded"
+    assert "no plan yet" in agenda  # 7B-03
+    assert "Komma i tid" not in agenda  # the plan's goal is for those who work with it
     assert "since then: nothing new" in agenda  # 7B-03: untouched since the last meeting
     assert "since then: case opened" not in agenda
     # The closed case left the list and is named once below it.

@@ -15,8 +15,9 @@ from bot.render_text import render_alert
 from bot.slack.blocks import alert_content
 from bot.teams.cards import alert_card, card_json
 from handlers.results import AlertNotice, CrossedRule
+from models.flagged import why_flagged
 from models.messages import msg
-from models.rules import RULES_BY_ID, evidence_message
+from models.rules import RULES_BY_ID, evidence_message, thresholds_for
 from tests.teams_support import buttons
 
 ABSENCE = AlertNotice(
@@ -31,7 +32,7 @@ ABSENCE = AlertNotice(
         CrossedRule(
             rule="absent_days",
             title=msg(RULES_BY_ID["absent_days"].title),
-            explanation=msg("{absent_days_month} or more full days absent in a month.", absent_days_month=3),
+            explanation=why_flagged("absent_days", {"count": 4, "threshold": 3}, thresholds_for({})),
             evidence=evidence_message("absent_days", {"count": 4}),
             sparkline="▆▃",
         )
@@ -45,6 +46,7 @@ def slack_steps(notice: AlertNotice) -> set[str]:
         "alert_ack": "acknowledge",
         "alert_own": "take over",
         "alert_resolve": "resolve",
+        "alert_plan": "plan",
         "alert_investigation_yes": "investigation",
         "alert_investigation_no": "investigation",
     }
@@ -57,6 +59,7 @@ def teams_steps(notice: AlertNotice) -> set[str]:
         "alert.ack": "acknowledge",
         "alert.own": "take over",
         "alert.resolve": "resolve",
+        "alert.plan": "plan",
         "alert.investigation": "investigation",
     }
     return {names[data["do"]] for data in buttons(card_json(alert_card("en", notice))).values()}
@@ -68,6 +71,7 @@ def console_steps(notice: AlertNotice) -> set[str]:
         "alert ack 7": "acknowledge",
         "alert own 7": "take over",
         "alert resolve 7": "resolve",
+        "plan 7": "plan",
         "alert investigation 7": "investigation",
     }
     return {step for command, step in words.items() if command in text}
@@ -78,7 +82,7 @@ PLATFORMS: dict[str, Callable[[AlertNotice], set[str]]] = {
     "teams": teams_steps,
     "console": console_steps,
 }
-EVERY_STEP = {"acknowledge", "take over", "resolve", "investigation"}
+EVERY_STEP = {"acknowledge", "take over", "plan", "resolve", "investigation"}
 
 
 @pytest.mark.parametrize("platform", PLATFORMS)
@@ -89,11 +93,14 @@ EVERY_STEP = {"acknowledge", "take over", "resolve", "investigation"}
         ({"status": "acknowledged", "acknowledged_by": "eva"}, EVERY_STEP - {"acknowledge"}),
         # A colleague can take over a case someone owns.
         ({"status": "owned", "acknowledged_by": "eva", "owner": "lis"}, EVERY_STEP - {"acknowledge"}),
-        ({"status": "owned", "owner": "lis", "investigation_started": False}, {"take over", "resolve"}),
+        (
+            {"status": "owned", "owner": "lis", "investigation_started": False},
+            {"take over", "plan", "resolve"},
+        ),
         # Resolved is final: no buttons at all, not even the unanswered investigation question.
         ({"status": "resolved", "owner": "lis", "outcome": msg("referral")}, set()),
         ({"status": "resolved", "owner": "lis", "investigation_started": True}, set()),
-        ({"status": "open", "asks_investigation": False}, {"acknowledge", "take over", "resolve"}),
+        ({"status": "open", "asks_investigation": False}, {"acknowledge", "take over", "plan", "resolve"}),
     ],
 )
 def test_every_platform_offers_the_same_next_steps(

@@ -65,3 +65,13 @@ def test_outcome_report_row(db: Database) -> None:
     assert [row.what.split(",")[1].strip() for row in rows] == ["programme", "programme", "one school"]
     assert all(row.measured.endswith(" s") and row.met is None for row in rows)
     assert "outcome report" in render(rows)
+
+
+def test_fatigue_rows_count_both_policies(db: Database) -> None:
+    from bench import fatigue
+
+    use_bench_key()
+    fatigue.seed_term(db, tick.SEED_NOW, students=30)
+    rows = fatigue.rows(db, tick.SEED_NOW)
+    assert len(rows) == len(fatigue.PACES)
+    assert all("before:" in row.compared and "after:" in row.measured for row in rows)

@@ -69,6 +69,16 @@ def test_data_survives_a_restart(tmp_path: Path) -> None:
     assert "7B-03" in result.stdout
 
 
+def test_report_prints_the_figures_and_writes_the_chart_in_the_data_directory(tmp_path: Path) -> None:
+    result = run("rapport\n", tmp_path, "console", "--as", "admin", MENTORBOT_COORDINATORS="admin")
+    assert result.returncode == 0, result.stderr
+    assert "Nyckeltal, " in result.stdout and "elever i programmet: < 5" in result.stdout
+    [chart] = (tmp_path / "data" / "reports").glob("report-*.png")
+    assert f"Diagrammet: {chart.relative_to(tmp_path)}" in result.stdout
+    assert chart.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
+    assert (chart.parent.stat().st_mode & 0o777) == 0o700  # beside the database, as private
+
+
 SETUP_ANNA = ["student add 7B-03", "role add @anna mentor", "assign 7B-03 @anna", ":as anna"]
 
 
@@ -275,9 +285,8 @@ def test_a_worrying_check_in_prints_an_alert_for_the_eht_channel(tmp_path: Path)
 def test_backtest_runs_on_an_empty_database_and_prints_zeros(tmp_path: Path) -> None:
     result = run("", tmp_path, "rules", "backtest", "--set", "attendance_percent=85")
     assert result.returncode == 0, result.stderr
-    lines = [
-        line.split() for line in result.stdout.splitlines() if line.startswith("  ") and "rule" not in line
-    ]
+    table, fatigue = result.stdout.split("  EHT channel")
+    lines = [line.split() for line in table.splitlines() if line.startswith("  ") and "rule" not in line]
     assert [line[0] for line in lines] == [
         "attendance",
         "absent_days",
@@ -288,8 +297,10 @@ def test_backtest_runs_on_an_empty_database_and_prints_zeros(tmp_path: Path) -> 
         "concern",
         "no_contact",
     ]
-    assert all(line[1:3] == ["0", "0"] for line in lines)
+    # Alerts, students, cases, closed, not relevant, and no precision without a closed case.
+    assert all(line[1:7] == ["0", "0", "0", "0", "0", "-"] for line in lines)
     assert "attendance_percent=85" in result.stdout
+    assert "0.00 cards per student per month, 0.0 messages per week" in fatigue
 
 
 def test_backtest_after_a_worrying_check_in_counts_it(tmp_path: Path) -> None:
@@ -300,7 +311,9 @@ def test_backtest_after_a_worrying_check_in_counts_it(tmp_path: Path) -> None:
     run(script, tmp_path, "console", "--as", "admin", MENTORBOT_COORDINATORS="admin")
     result = run("", tmp_path, "rules", "backtest")
     low = next(line.split() for line in result.stdout.splitlines() if line.strip().startswith("low_rating"))
-    assert low[1:3] == ["1", "1"]
+    # One alert for one student; one stored case, still open.
+    assert low[1:7] == ["1", "1", "1", "0", "0", "-"]
+    assert "after/before: 1.00 of before" in result.stdout
 
 
 @pytest.mark.parametrize(

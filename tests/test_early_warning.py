@@ -25,6 +25,7 @@ from models import (
     Student,
 )
 from schedules.digests import record_digests
+from tests.case_support import eht_school
 from tests.driver import Driver
 
 WORRYING = {"affective": "1"}
@@ -36,11 +37,7 @@ STRENGTH = "Hjälpte en kompis med matten"
 
 @pytest.fixture
 def school(bot: Driver) -> Driver:
-    bot.say("admin", "student add 7B-03 Alex grade=7 class=7B")
-    bot.say("admin", "assign 7B-03 @anna")
-    bot.say("admin", "role add @erik eht")
-    bot.say("admin", "eht #eht")
-    return bot
+    return eht_school(bot)
 
 
 def cases(bot: Driver) -> list[AlertCase]:
@@ -73,10 +70,11 @@ def test_a_worrying_check_in_crossing_two_rules_raises_one_case_with_one_card(sc
     # The risk first: a week away is attendance far below 80 %, which is urgent.
     assert heading.startswith("[→ #eht] 🔴 Urgent · Case #1 · 7B-03 (grade 7, 7B) · ")
     assert "Full-day absences" in heading and "Low engagement" in heading
-    # Each rule with its evidence in numbers and a trend, and what it means.
+    # Each rule with its evidence in numbers and a trend, and why: the numbers against the threshold.
     assert "  • Full-day absences: 3 full days absent in the last 30 days █" in lines
     assert any(line.startswith("  • Low engagement: affective engagement rated 1") for line in lines)
-    assert "    3 or more full days absent in a month." in lines
+    assert "    3 full days absent in the last 30 days (threshold 3)" in lines
+    assert "    Attendance 40% over the last 5 school days (threshold 90%)" in lines
     [case] = cases(school)
     assert case.status is AlertStatus.OPEN and case.risk == "urgent"
     assert sorted(crossed(case)) == ["absent_days", "attendance", "low_rating"]
@@ -523,7 +521,7 @@ def test_backtest_on_a_generated_term(school: Driver) -> None:
     end = (monday + timedelta(weeks=weeks - 1)).date()
     with school.db.transaction() as session:
         term_school = session.scalars(select(School).where(School.workspace_id == "school-a")).one()
-        start, rows = backtest_school(session, term_school, None, end)
+        start, rows, _fatigue = backtest_school(session, term_school, None, end)
         proposed = dict(
             (r.rule, r) for r in backtest_school(session, term_school, None, end, {"absent_days_month": 4})[1]
         )

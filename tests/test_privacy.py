@@ -109,7 +109,7 @@ def test_key_rotation_keeps_notes_readable(tmp_path: Path) -> None:
     with sqlite3.connect(database) as connection:
         before = connection.execute("SELECT note FROM check_in").fetchone()[0]
     result = run("", tmp_path, "keys", "rotate")
-    assert result.returncode == 0 and "re-encrypted 1 check-in(s)" in result.stdout
+    assert result.returncode == 0 and "re-encrypted 1 check-in(s) and plan(s)" in result.stdout
     assert (tmp_path / "data" / "secret.key").read_text() != old_key
     with sqlite3.connect(database) as connection:
         assert connection.execute("SELECT note FROM check_in").fetchone()[0] != before
@@ -136,7 +136,8 @@ def test_a_running_process_follows_a_key_rotation(tmp_path: Path, without_settin
         running.say("admin", "assign 7B-03 @anna")
         running.check_in("anna", "7B-03", note="Före bytet")
         rotated = run("", tmp_path, "keys", "rotate")
-        assert rotated.returncode == 0 and "re-encrypted 1 check-in(s)" in rotated.stdout, rotated.stderr
+        assert rotated.returncode == 0, rotated.stderr
+        assert "re-encrypted 1 check-in(s) and plan(s)" in rotated.stdout
         # No restart: the next check-in is saved and the history read.
         saved = running.check_in("anna", "7B-03", note="Efter bytet")
         assert "saved" in saved.text and not saved.outcome.refused

@@ -219,7 +219,14 @@ BJORKSKOLAN = SchoolFigures(
     check_ins_per_student_month=1.3,  # 8 check-ins / 6 students / one 30-day month
     alerts_raised=7,
     acknowledged_in_time=5,
-    resolved={"talked": 5, "guardians": None, "eht_meeting": None, "referral": None, "other": None},
+    resolved={
+        "talked": 5,
+        "guardians": None,
+        "eht_meeting": None,
+        "referral": None,
+        "not_relevant": None,
+        "other": None,
+    },
     absent_days=1.0,
     absent_days_before=3.0,
     attendance_trend=Direction.UP,
@@ -279,7 +286,8 @@ def test_the_programme_lead_reads_one_line_per_school_and_no_child(db: Database)
     assert bjork == (
         "Umeå kommun · Björkskolan: 6 elever, 5 med en aktiv mentor; 1,3 avstämningar per elev och "
         "månad; 7 larm, 5 kvitterade inom 2 skoldagar; avslutade: samtal med eleven (5), kontakt med "
-        "vårdnadshavarna (< 5), EHT-möte (< 5), remiss (< 5), annat (< 5); frånvarodagar per avstämning "
+        "vårdnadshavarna (< 5), EHT-möte (< 5), remiss (< 5), inte relevant (< 5), annat (< 5); "
+        "frånvarodagar per avstämning "
         "(median) 1, före 3, uppåt; engagemang 1-5 (median) 4, före 3, uppåt"
     )
     assert ek.startswith("Umeå kommun · Ekskolan: 5 elever, < 5 med en aktiv mentor; < 5 avstämningar")
@@ -588,7 +596,7 @@ def test_the_report_is_an_aligned_table_with_a_header_row(
     ]
     assert bjork.split() == [
         "Umeå", "kommun", "Björkskolan", "6", "5", "1.3", "7", "5", "5",
-        "<", "5", "<", "5", "<", "5", "<", "5",
+        "<", "5", "<", "5", "<", "5", "<", "5", "<", "5",
         "1.0", "3.0", "improving", "4.0", "3.0", "improving",
     ]  # fmt: skip
     assert ek.split()[:5] == ["Umeå", "kommun", "Ekskolan", "5", "<"]
@@ -623,6 +631,7 @@ def test_the_report_as_csv_one_row_per_school(cli_database: None, capsys: pytest
         "resolved_guardians": "<5",
         "resolved_eht_meeting": "<5",
         "resolved_referral": "<5",
+        "resolved_not_relevant": "<5",
         "resolved_other": "<5",
         "absent_days_median": "1.0",
         "absent_days_median_before": "3.0",

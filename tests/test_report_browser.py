@@ -14,11 +14,13 @@ import re
 import shutil
 import subprocess
 from pathlib import Path
+from typing import Any
 
 import pytest
 from PIL import Image
 
 from bot.reports import make_report
+from bot.reports.comparison import read_comparison
 from models.db import Database
 from tests.report_data import FIRST, LAST, NOW, twelve_students
 
@@ -72,42 +74,35 @@ def chromium(profile: Path, *arguments: str) -> subprocess.CompletedProcess[str]
     )
 
 
-def test_every_chart_renders_in_chromium_and_the_report_prints_on_a4(db: Database, tmp_path: Path) -> None:
-    if db.engine.dialect.name != "sqlite":
-        pytest.skip("one database is enough for the browser")
-    with db.transaction() as session:
-        twelve_students(session)
-    report = make_report(db, school="Björkskolan", first=FIRST, last=LAST, format="html", now=NOW).content
+def laid_out(report: str, tmp_path: Path) -> tuple[Path, dict[str, Any]]:
+    """The page written to `tmp_path`, and what Chromium made of it: every image, what it fetched."""
     page = tmp_path / "report.html"
     page.write_text(report, encoding="utf-8")
     checked = tmp_path / "checked.html"
     checked.write_text(report.replace("</body>", CHECK + "</body>"), encoding="utf-8")
-    profile = tmp_path / "profile"
-
     dom = chromium(
-        profile, "--virtual-time-budget=10000", f"--window-size={WIDTH},1200", "--dump-dom", checked.as_uri()
+        tmp_path / "profile",
+        "--virtual-time-budget=10000",
+        f"--window-size={WIDTH},1200",
+        "--dump-dom",
+        checked.as_uri(),
     ).stdout
     found = re.search(r'<pre id="mentorbot-check">(.*?)</pre>', dom, re.S)
     assert found, dom[-2000:]
     seen = json.loads(html.unescape(found.group(1)))
     assert seen["fetched"] == []  # nothing from the network or the disk: the page is self-contained
-    assert [image["figure"] for image in seen["images"]] == [
-        "chart-attendance_levels",
-        "chart-attendance_paired",
-        "chart-engagement_dimensions",
-        "chart-engagement_direction",
-        "chart-dosage",
-        "chart-early_warning",
-        "chart-stories",
-    ]
     for image in seen["images"]:
         assert image["complete"] and image["naturalWidth"] >= 1200 and image["naturalHeight"] >= 300, image
         assert image["width"] > 600 and image["height"] > 100, image  # laid out across the text width
+    return page, seen
 
-    # The screenshot: each chart's place on the page holds a drawing, not a blank or a broken image.
+
+def screenshot(page: Path, seen: dict[str, Any], tmp_path: Path) -> Path:
+    """The whole page as the browser draws it; each chart's place on it holds a drawing, not a blank
+    or a broken image."""
     shot = tmp_path / "report.png"
     height = int(seen["height"])
-    chromium(profile, f"--window-size={WIDTH},{height}", f"--screenshot={shot}", page.as_uri())
+    chromium(tmp_path / "profile", f"--window-size={WIDTH},{height}", f"--screenshot={shot}", page.as_uri())
     picture = Image.open(shot).convert("L")
     assert picture.size == (WIDTH, height)
     for image in seen["images"]:
@@ -122,14 +117,50 @@ def test_every_chart_renders_in_chromium_and_the_report_prints_on_a4(db: Databas
         assert dark > 0.005 * region.width * region.height, (image["figure"], dark)
         greys = sum(1 for count in region.histogram() if count)
         assert greys > 20, image["figure"]  # lines, text and greys, not one flat colour
+    return shot
+
+
+def test_every_chart_renders_in_chromium_and_the_report_prints_on_a4(db: Database, tmp_path: Path) -> None:
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("one database is enough for the browser")
+    with db.transaction() as session:
+        twelve_students(session)
+    report = make_report(db, school="Björkskolan", first=FIRST, last=LAST, format="html", now=NOW).content
+    page, seen = laid_out(report, tmp_path)
+    assert [image["figure"] for image in seen["images"]] == [
+        "chart-attendance_levels",
+        "chart-attendance_paired",
+        "chart-engagement_dimensions",
+        "chart-engagement_direction",
+        "chart-dosage",
+        "chart-early_warning",
+        "chart-stories",
+    ]
+    shot = screenshot(page, seen, tmp_path)
     if target := os.environ.get("MENTORBOT_REPORT_SCREENSHOT"):
         shutil.copy(shot, target)
 
     # Printed: A4 pages (595 x 842 points), more than one.
     pdf = tmp_path / "report.pdf"
-    chromium(profile, "--no-pdf-header-footer", f"--print-to-pdf={pdf}", page.as_uri())
+    chromium(tmp_path / "profile", "--no-pdf-header-footer", f"--print-to-pdf={pdf}", page.as_uri())
     content = pdf.read_bytes()
     boxes = re.findall(rb"/MediaBox\s*\[\s*0 0 ([\d.]+) ([\d.]+)\s*\]", content)
     assert len(boxes) >= 2
     for width, length in boxes:
         assert abs(float(width) - 595.3) < 2 and abs(float(length) - 841.9) < 2
+
+
+def test_the_comparison_with_a_comparison_school_renders_in_chromium(db: Database, tmp_path: Path) -> None:
+    if db.engine.dialect.name != "sqlite":
+        pytest.skip("one database is enough for the browser")
+    with db.transaction() as session:
+        twelve_students(session)
+    compared = read_comparison(Path(__file__).parent / "fixtures" / "comparison-school.csv")
+    report = make_report(
+        db, school="Björkskolan", first=FIRST, last=LAST, format="html", now=NOW, compare=compared
+    ).content
+    page, seen = laid_out(report, tmp_path)
+    figures = [image["figure"] for image in seen["images"]]
+    assert figures[:3] == ["chart-attendance_levels", "chart-attendance_paired", "chart-comparison"]
+    assert len(figures) == 8
+    screenshot(page, seen, tmp_path)

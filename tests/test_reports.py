@@ -17,6 +17,7 @@ from PIL import Image
 from sqlalchemy import select
 
 from bot.reports import Made, ReportError, make_report
+from bot.reports.comparison import ComparisonError, parse_comparison, read_comparison
 from handlers.reports.data import load, schools_with_breaks
 from handlers.reports.figures import compute
 from models import AuditEvent, Organisation, School, Student
@@ -265,6 +266,7 @@ def test_the_html_shows_every_hand_computed_figure_in_swedish(twelve: Database) 
             ("kontakt med vårdnadshavarna", "guardians"),
             ("EHT-möte", "eht_meeting"),
             ("remiss", "referral"),
+            ("inte relevant", "not_relevant"),
             ("annat", "other"),
         )
     ]
@@ -530,3 +532,94 @@ def test_the_command_refuses_politely(cli_data: Path, capsys: pytest.CaptureFixt
         main(["report", "--school", "Björkskolan", "--programme"])
     with pytest.raises(SystemExit):
         main(["report"])
+
+
+# A comparison school's attendance export (`--compare FILE`).
+
+COMPARISON = Path(__file__).parent / "fixtures" / "comparison-school.csv"
+COMPARISON_HEADER = "period,students,absence_at_least_10,absence_at_least_15,absence_at_least_20"
+
+
+def test_a_comparison_export_is_read_with_semicolons_decimal_commas_and_withheld_shares() -> None:
+    compared = read_comparison(COMPARISON)
+    assert compared.name == "comparison-school"
+    assert [m.period for m in compared.months] == ["2026-09", "2026-10", "2026-11"]
+    october = compared.month("2026-10")
+    assert october is not None and october.students == 212 and october.shares == (21.7, 12.3, 7.5)
+    november = compared.month("2026-11")
+    assert november is not None and november.share(20) is None  # "<5": the school withheld it
+    assert compared.month("2026-12") is None
+
+
+@pytest.mark.parametrize(
+    ("rows", "told"),
+    [
+        ("", "the file is empty"),
+        (
+            "period,students\n2026-10,3",
+            "missing: absence_at_least_10, absence_at_least_15, absence_at_least_20",
+        ),
+        (COMPARISON_HEADER, "there are no rows below the column names"),
+        (
+            f"{COMPARISON_HEADER}\n2026/10,200,5,3,1\n2026-11,many,5,3,1\n2026-12,200,5,101,1",
+            "row 2: the period must be a month written YYYY-MM (such as 2026-09), not '2026/10'; "
+            "row 3: students must be a whole number, not 'many'; "
+            "row 4: absence_at_least_15 must be a percentage from 0 to 100 (or <5), not '101'",
+        ),
+        (f"{COMPARISON_HEADER}\n2026-13,200,5,3,1", "row 2: the period must be a month"),
+        (f"{COMPARISON_HEADER}\n2026-10,200,5,3,1\n\n2026-10,200,5,3,1", "row 4: 2026-10 is given twice"),
+        (f"{COMPARISON_HEADER}\n2026-10,200,5,8,1", "row 2: the shares cannot grow with the level"),
+    ],
+)
+def test_every_mistake_in_a_comparison_export_is_told_with_its_row(rows: str, told: str) -> None:
+    with pytest.raises(ComparisonError) as refused:
+        parse_comparison(rows, "comparison")
+    assert told in str(refused.value)
+
+
+def test_a_comparison_file_that_cannot_be_read_is_told_politely(tmp_path: Path) -> None:
+    with pytest.raises(ComparisonError, match="there is no such file"):
+        read_comparison(tmp_path / "missing.csv")
+    latin = tmp_path / "latin.csv"
+    latin.write_bytes(f"{COMPARISON_HEADER}\n2026-10,200,5,3,1 åäö\n".encode("latin-1"))
+    with pytest.raises(ComparisonError, match="not UTF-8 text"):
+        read_comparison(latin)
+
+
+def test_the_html_compares_this_report_with_the_comparison_school(twelve: Database) -> None:
+    page = Page(made(twelve, compare=read_comparison(COMPARISON)).content)
+    assert "Jämfört med en jämförelseskola" in " ".join(page.text)
+    # Its chart follows the attendance section's two.
+    assert len(page.images) == 8
+    assert page.images[2]["alt"].endswith("i den här rapporten och i jämförelseskolans närvaroexport.")
+    # The report's own share at 15 %, as everywhere in it; the comparison school's from its export.
+    headings = ["månad", "den här rapporten", "jämförelseskolan", "elever i jämförelseskolan"]
+    [compared] = [t for t in page.tables if t[0] == headings]
+    assert compared[1:] == [
+        ["okt. 2026", shown_in_swedish(("attendance", "absence_at_least", "15", OCT)), "12,3\u00a0%", "212"],
+        ["nov. 2026", shown_in_swedish(("attendance", "absence_at_least", "15", NOV)), "13,3\u00a0%", "211"],
+    ]
+
+
+def test_the_comparison_is_drawn_in_html_only(twelve: Database) -> None:
+    with pytest.raises(ReportError, match="--compare draws the comparison in the HTML report"):
+        made(twelve, format="csv", compare=read_comparison(COMPARISON))
+
+
+def test_the_command_reads_the_comparison_or_says_what_is_wrong(
+    cli_data: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from bot.cli import main
+
+    capsys.readouterr()
+    period = ["--from", "2026-10-01", "--to", "2026-11-30"]
+    assert main(["report", "--school", "Björkskolan", *period, "--compare", str(COMPARISON)]) == 0
+    written = cli_data / "report-björkskolan-2026-10-01-2026-11-30.html"
+    assert 'id="chart-comparison"' in written.read_text()
+    bad = cli_data / "bad.csv"
+    bad.write_text(f"{COMPARISON_HEADER}\n2026-10,200,5,3,1\n2026-11,x,5,3,1\n")
+    capsys.readouterr()
+    assert main(["report", "--school", "Björkskolan", *period, "--compare", str(bad)]) == 2
+    assert capsys.readouterr().err == (
+        f"mentorbot: {bad}: row 3: students must be a whole number, not 'x'\n"
+    )

@@ -5,7 +5,7 @@ early-warning rules, the student's one case reaches the student health team's ch
 nobody answers and it is raised once more, a member of the team acknowledges it, and it is never
 raised again.
 
-A platform joins by implementing `ScenarioDriver` (seven small methods) and adding itself to
+A platform joins by implementing `ScenarioDriver` (eight small methods) and adding itself to
 `DRIVERS`. People are short names ("admin", "anna"); "admin" is a configured coordinator and the
 organisation's admin. A recipient is "@name" for a person or "#eht" (a second school: "#eht2") for
 an EHT channel. Texts are what a reader sees.
@@ -13,29 +13,36 @@ an EHT channel. Texts are what a reader sees.
 
 from __future__ import annotations
 
+import base64
+import html
+import io
 import re
 import sys
+import tempfile
 import time
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import AbstractContextManager, contextmanager
 from datetime import date, datetime, timedelta
+from pathlib import Path
 from typing import Any, Protocol
 from urllib.parse import parse_qs
 
 import pytest
 import time_machine
+from PIL import Image
 from sqlalchemy import func, select
 
 from bot.config import Settings
 from bot.i18n import translate
 from bot.render_text import render_content, render_reply
+from bot.reports.chat import write_chart
 from bot.runtime import build_notifier
 from bot.slack.blocks import ACTION_ALERT_ACK
 from handlers.actors import Caller, SchoolDefaults
 from handlers.attendance import AttendanceRecord, store_attendance
 from handlers.dispatch import Core
-from handlers.results import Destination, Notification, Outcome, RecipientKind
-from models import AlertCase, CheckIn, OutboxMessage, OutboxStatus, School
+from handlers.results import Destination, MonthReport, Notification, Outcome, RecipientKind
+from models import AlertCase, AuditEvent, CheckIn, OutboxMessage, OutboxStatus, School
 from models.db import Database
 from schedules.clock import Clock
 from tests.clock_support import at, start_mentorships
@@ -69,6 +76,10 @@ class ScenarioDriver(Protocol):
     def sent_to(self, recipient: str) -> list[str]:
         """What the bot sent to "@name" or a channel ("#eht", "#eht2") on its own, oldest first, as
         it reads now (with updates)."""
+
+    def report_chart(self, user: str) -> bytes:
+        """The chart image `user` got with their latest `report`, as the platform gave it (a file
+        the console wrote, a file uploaded to a Slack DM, an image in a Teams card)."""
 
 
 WORRYING = {
@@ -113,11 +124,13 @@ class TextRecorder:
 
 
 class ConsoleDriver:
-    def __init__(self, db: Database) -> None:
+    def __init__(self, db: Database, report_dir: Path) -> None:
         self.db = db
         self.defaults = SchoolDefaults("Europe/Stockholm", "en", frozenset({"admin"}), frozenset({"admin"}))
         self.notifier = TextRecorder()
         self.core = Core(db, self.defaults, self.notifier)
+        self.report_dir = report_dir
+        self.charts: dict[str, Path] = {}
 
     def _caller(self, user: str) -> Caller:
         return Caller("console", "local", user, user)
@@ -128,7 +141,11 @@ class ConsoleDriver:
         return "\n".join(lines)
 
     def say(self, user: str, text: str) -> str:
-        return self._shown(self.core.command(self._caller(user), text))
+        outcome = self.core.command(self._caller(user), text)
+        for reply in outcome.reply:
+            if isinstance(reply, MonthReport):
+                self.charts[user] = write_chart(outcome.language, reply, self.report_dir)
+        return self._shown(outcome)
 
     def set_eht_channel(self, user: str, channel: str = "#eht") -> str:
         return self.say(user, f"eht {channel}")
@@ -151,6 +168,9 @@ class ConsoleDriver:
 
     def sent_to(self, recipient: str) -> list[str]:
         return list(self.notifier.messages.get(recipient, []))
+
+    def report_chart(self, user: str) -> bytes:
+        return self.charts[user].read_bytes()
 
 
 # -- Teams (over HTTP against the fake Bot Framework) ------------------------------------------
@@ -213,6 +233,16 @@ class TeamsDriver:
         # Proactive messages are the ones that do not answer anything.
         return [p.text for p in self.world.fake.in_conversation(conversation) if p.reply_to is None]
 
+    def report_chart(self, user: str) -> bytes:
+        for post in reversed(self.world.fake.in_conversation(self._user(user).personal_chat)):
+            body = (card_of(post.current) or {}).get("body", [])
+            images = [item for item in body if item["type"] == "Image"]
+            if images:
+                prefix, _, data = images[0]["url"].partition(",")
+                assert prefix == "data:image/png;base64"
+                return base64.b64decode(data)
+        raise AssertionError(f"no card with an image in {user}'s chat")
+
 
 # -- Slack (signed HTTP to the real web app, a fake Web API recording what it sends) ------------
 
@@ -261,7 +291,9 @@ class SlackDriver:
         return self._readable(text)
 
     def _readable(self, text: str) -> str:
-        return re.sub(r"<@U([A-Z0-9]+)(?:\|[^>]*)?>", lambda m: "@" + m.group(1).lower(), text)
+        """As a person reads it: mentions by name, and mrkdwn's escapes (&lt;) as the characters."""
+        named = re.sub(r"<@U([A-Z0-9]+)(?:\|[^>]*)?>", lambda m: "@" + m.group(1).lower(), text)
+        return html.unescape(named)
 
     def say(self, user: str, text: str) -> str:
         return self._settled(self.sim.reply_to(self.sim.command(self._id(user), self._escaped(text))))
@@ -321,6 +353,10 @@ class SlackDriver:
         latest = {c.args["ts"]: c for c in self.sim.fake.of("chat.update") if c.args["channel"] == channel}
         return [self._readable(text_of(latest.get(post.answer.get("ts"), post))) for post in posts]
 
+    def report_chart(self, user: str) -> bytes:
+        direct = "D" + user.upper()  # the fake's DM channel with U + NAME
+        return [f.content for f in self.sim.fake.shared if f.channel == direct][-1]
+
 
 @contextmanager
 def slack(db: Database) -> Iterator[ScenarioDriver]:
@@ -339,7 +375,8 @@ def slack(db: Database) -> Iterator[ScenarioDriver]:
 
 @contextmanager
 def console(db: Database) -> Iterator[ScenarioDriver]:
-    yield ConsoleDriver(db)
+    with tempfile.TemporaryDirectory() as report_dir:
+        yield ConsoleDriver(db, Path(report_dir))
 
 
 @contextmanager
@@ -564,3 +601,80 @@ def test_two_schools_in_one_workspace_keep_to_their_own(platform: ScenarioDriver
     platform.tick(at(2026, 10, 23, 14, 1))
     assert any("Weekly digest" in text for text in platform.sent_to("@admin"))
     assert any("Weekly digest" in text for text in platform.sent_to("@bea"))
+
+
+def shown_figure(reply: str, label: str) -> str:
+    """A key figure's value as shown: after its label on the line (text) or below it (a card's fact)."""
+    found = re.search(rf"^\s*{re.escape(label)}(?::\s*|\n)(.+)$", reply, re.MULTILINE)
+    assert found, f"no {label!r} in {reply!r}"
+    return found.group(1).strip()
+
+
+def test_a_coordinator_gets_the_months_figures_with_a_chart_a_mentor_is_refused(
+    platform: ScenarioDriver,
+) -> None:
+    codes = [f"7B-0{n}" for n in range(1, 6)]
+    with time_machine.travel(at(2026, 11, 9, 9), tick=True):  # a Monday
+        for code in codes:
+            platform.say("admin", f"student add {code} grade=7 class=7B")
+            platform.say("admin", f"assign {code} @anna")
+        for code in codes[:4]:
+            assert "saved" in platform.check_in("anna", code, WORRYING)
+        reply = platform.say("admin", "report")
+        refused = platform.say("anna", "report")
+
+    # This month's key figures; a figure from fewer than 5 students reads "< 5", as in the report.
+    assert "Key figures, 1 November 2026 to 9 November 2026" in reply
+    assert shown_figure(reply, "students in the programme") == "5"
+    assert shown_figure(reply, "check-ins") == "< 5"
+    assert 'mentorbot report --school "' in reply
+    assert "Private worry" not in reply and "7B-0" not in reply
+    # One chart, a real PNG.
+    chart = platform.report_chart("admin")
+    assert chart.startswith(b"\x89PNG\r\n\x1a\n")
+    image = Image.open(io.BytesIO(chart))
+    image.verify()
+    assert image.format == "PNG" and image.size[0] >= 600
+
+    # A mentor is told, politely, who may; nothing about the school is shown.
+    assert "Only coordinators can do that." in refused and "Key figures" not in refused
+    with platform.db.transaction() as session:
+        reports = session.scalars(select(AuditEvent).where(AuditEvent.action == "report.school")).all()
+    assert len(reports) == 1
+
+
+def test_worrying_check_in_one_card_plan_review_prompt_on_its_date_close(platform: ScenarioDriver) -> None:
+    goal = "Alex kommer i tid tre morgnar i veckan"
+    platform.say("admin", "student add 7B-03 Alex grade=7 class=7B")
+    platform.say("admin", "assign 7B-03 @anna")
+    platform.say("admin", "role add @erik eht")
+    platform.set_eht_channel("admin")
+    start_mentorships(platform.db, at(2026, 10, 18, 12))
+    with time_machine.travel(at(2026, 10, 19, 9), tick=True):
+        assert "raised an alert" in platform.check_in("anna", "7B-03", WORRYING)
+    assert len(case_cards(platform)) == 1
+
+    # Monday: erik records a Check & Connect plan, to be reviewed on Thursday; he owns the case.
+    with time_machine.travel(at(2026, 10, 19, 10), tick=True):
+        reply = platform.say("erik", f"plan 1 cc-basic 2026-10-22 {goal}")
+        assert "Plan recorded on case #1 for 7B-03." in reply
+        # The mentor learns that there is a plan, not what it says.
+        told = "7B-03 has an intervention plan with the student health team, reviewed on 2026-10-22."
+        assert told in platform.say("anna", "plan show 7B-03")
+    [card] = case_cards(platform)
+    assert "owner @erik" in card.lower() and "review 2026-10-22" in card and goal not in card
+
+    # The owner is asked on the review date, not before, and once.
+    platform.tick(at(2026, 10, 21, 9))
+    assert not any("Review today" in text for text in platform.sent_to("@erik"))
+    platform.tick(at(2026, 10, 22, 9))
+    platform.tick(at(2026, 10, 22, 10))
+    [question] = [text for text in platform.sent_to("@erik") if "Review today" in text]
+    assert "7B-03" in question and "is the goal met?" in question and goal not in question
+
+    # The goal was met: the plan and the case close together, and the card says how.
+    with time_machine.travel(at(2026, 10, 22, 11), tick=True):
+        assert "Case #1 for 7B-03 resolved." in platform.say("erik", "plan close 1 met")
+    [card] = case_cards(platform)
+    assert "outcome: talked with the student" in card
+    assert not any(goal in text for text in [*platform.sent_to("#eht"), *platform.sent_to("@erik")])

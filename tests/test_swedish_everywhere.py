@@ -54,6 +54,7 @@ from handlers.results import (
     ThresholdList,
     ThresholdRow,
 )
+from models.flagged import why_flagged
 from models.messages import Refused, msg
 from models.rules import PARAMETERS, RULES_BY_ID, evidence_message, parse_threshold, thresholds_for
 from models.trends import Direction
@@ -152,7 +153,7 @@ def crossed(rule: str, evidence: dict[str, Any], state: str = "steady") -> Cross
     return CrossedRule(
         rule=rule,
         title=msg(RULES_BY_ID[rule].title),
-        explanation=RULES_BY_ID[rule].explain(thresholds_for({})),
+        explanation=why_flagged(rule, evidence, thresholds_for({})),
         evidence=evidence_message(rule, evidence),
         sparkline="▆▃",
         state=state,
@@ -160,7 +161,7 @@ def crossed(rule: str, evidence: dict[str, Any], state: str = "steady") -> Cross
 
 
 DROP = crossed("rating_drop", {"dimension": "affective", "rating": 1, "average": 3.3})
-ATTENDANCE = crossed("attendance", {"percent": 84.5, "school_days": 20, "absent": 3})
+ATTENDANCE = crossed("attendance", {"percent": 84.5, "school_days": 20, "absent": 3, "threshold": 90})
 
 
 def notice(**changes: Any) -> AlertNotice:
@@ -235,7 +236,11 @@ def test_typed_commands_only_in_plain_text_in_swedish_and_they_work() -> None:
     assert "avstämning 7B-02 | skjut upp 7B-02 | träffades inte 7B-02" in "\n".join(prompt["console"])
     alert = rendered(NOTICES["absence open"])
     console = "\n".join(alert["console"])
-    assert "larm kvittera 7 | larm ta 7 | larm avsluta 7 UTFALL · historik 7B-02" in console
+    assert (
+        "larm kvittera 7 | larm ta 7 | åtgärdsplan 7 TYP ÅÅÅÅ-MM-DD mål | larm avsluta 7 UTFALL · "
+        "historik 7B-02"
+        in console
+    )
     assert "larm utredning 7 ja|nej" in console
     # Next to buttons, no typed commands at all (only a Teams card's fallback, for clients without cards).
     for content in (CONTENTS["prompt"], NOTICES["absence open"]):
@@ -252,6 +257,7 @@ def test_typed_commands_only_in_plain_text_in_swedish_and_they_work() -> None:
         "larm kvittera 7": "alert ack",
         "larm ta 7": "alert own",
         "larm avsluta 7 remiss": "alert resolve",
+        "åtgärdsplan 7 cc-bas 2031-01-15 Alex kommer i tid": "plan",
         "larm utredning 7 ja": "alert investigation",
         "historik 7B-02": "history",
     }
@@ -351,7 +357,8 @@ def test_swedish_answers_are_accepted_and_refusals_list_the_swedish_words() -> N
     listed = translate("sv", unknown.value.message)
     assert "närvaro, närvaroveckor" in listed and not english_in([listed])
     outcomes = refusal("larm avsluta 7 kanske")
-    assert "samtal, vårdnadshavare, eht-möte, remiss, annat" in outcomes and not english_in([outcomes])
+    assert "samtal, vårdnadshavare, eht-möte, remiss, inte_relevant, annat" in outcomes
+    assert not english_in([outcomes])
     domain = FIELDS_BY_NAME["concern_domain"]
     for word, key in (("individ", "individual"), ("hem", "home"), ("skola", "school"), ("skolan", "school")):
         assert parse_field(domain, word, {"concern": True}) == key

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Iterator
+from datetime import date, timedelta
 
 import httpx
 import pytest
@@ -315,6 +316,23 @@ def test_eht_alert_lifecycle_by_card_in_the_channel_updated_in_place(school: Tea
     assert len(school.fake.in_conversation(EHT_CHANNEL)) == 2  # the channel notice and the one card
     with school.db.transaction() as session:
         assert session.scalars(select(AlertCase)).one().status is AlertStatus.RESOLVED
+
+
+def test_a_plan_recorded_from_the_card_keeps_its_goal_off_the_channel(school: TeamsWorld) -> None:
+    goal = "Alex kommer i tid tre morgnar i veckan"
+    posted = alert_in_channel(school)
+    post, record = posted["post"], posted["buttons"]["Record plan"]
+    erik = school.user("erik")
+    assert "Choose what the plan does" in erik.press(record, channel=EHT_CHANNEL).text
+    review = (date.today() + timedelta(days=10)).isoformat()
+    answers = {"plan_kind": "cc_basic", "review_on": review, "goal": goal}
+    refused = school.user("bo").press(record, answers, channel=EHT_CHANNEL)
+    assert "Only the student health team" in refused.text
+    answer = erik.press(record, answers, channel=EHT_CHANNEL)
+    assert "Plan recorded on case #1 for 7B-03." in answer.text
+    assert f"review {review}" in post.text and "owner @Erik" in post.text and goal not in post.text
+    erik.say("plan show 1")
+    assert goal in last_in(school, erik.personal_chat)
 
 
 def test_a_colleague_can_take_over_an_owned_alert_and_a_resolved_one_has_no_buttons(

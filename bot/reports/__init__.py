@@ -16,13 +16,14 @@ from typing import TextIO
 
 from sqlalchemy.orm import Session
 
-from bot.reports.charts import CHART_COUNT, all_charts
+from bot.reports.charts import CHART_COUNT, all_charts, comparison
+from bot.reports.comparison import Comparison
 from bot.reports.html import render_html
 from bot.reports.tabular import write_csv
 from bot.reports.text import Words
 from handlers.programme import organisation_name, school_name
 from handlers.reports.data import load, schools_with_breaks
-from handlers.reports.figures import ReportFigures, compute
+from handlers.reports.figures import ReportFigures, compute, school_year_start
 from models import School
 from models.audit import record
 from models.db import Database
@@ -41,11 +42,6 @@ class Made:
     figures: ReportFigures
     report_id: str
     language: str
-
-
-def school_year_start(today: date) -> date:
-    """The first of August that began the school year `today` is in."""
-    return date(today.year if today.month >= 8 else today.year - 1, 8, 1)
 
 
 def find_schools(session: Session, name: str | None) -> list[School]:
@@ -82,13 +78,20 @@ def make_report(
     now: datetime,
     language: str | None = None,
     progress_out: TextIO | None = None,
+    compare: Comparison | None = None,
 ) -> Made:
     """The report of `school` (None: the programme) from `first` to `last`, local dates inclusive.
 
-    `progress_out` gets a progress line (the command line passes standard error).
+    `progress_out` gets a progress line (the command line passes standard error). With `compare`
+    (a comparison school's export) the HTML compares the two.
     """
     if format not in FORMATS:
         raise ReportError(f"the format must be one of {', '.join(FORMATS)}")
+    if compare is not None and format != "html":
+        raise ReportError(
+            "--compare draws the comparison in the HTML report; the CSV is joined with the comparison "
+            "school's export by the evaluator (README, Reports)"
+        )
     last = last or now.date()
     first = first or school_year_start(last)
     if first > last:
@@ -100,7 +103,7 @@ def make_report(
             raise ReportError("there are no schools yet")
         programme = school is None
         language = language or ("sv" if programme else schools[0].language)
-        charts = 0 if format == "csv" else CHART_COUNT[programme]
+        charts = 0 if format == "csv" else CHART_COUNT[programme] + (compare is not None)
         progress = Progress(1 + len(schools) + charts + 1, progress_out)
         progress.advance("reading", 0)
         data = load(session, schools, first, last)
@@ -124,7 +127,12 @@ def make_report(
     else:
         label = "" if programme else figures.schools[0][1]
         drawn = all_charts(figures, words, label, progress=lambda n: progress.advance(n, 1))
-        content = render_html(figures, drawn, words, school=label, report_id=report_id, made_at=now)
+        if compare is not None:
+            drawn.append(comparison(figures, words, label, compare))
+            progress.advance("comparison", 1)
+        content = render_html(
+            figures, drawn, words, school=label, report_id=report_id, made_at=now, comparison=compare
+        )
     progress.advance("writing", 1)
     progress.close()
     return Made(content, figures, report_id, words.language)

@@ -25,6 +25,7 @@ from matplotlib.axis import Axis
 from matplotlib.figure import Figure as Canvas
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+from bot.reports.comparison import Comparison
 from bot.reports.text import Words
 from handlers.programme import ACKNOWLEDGE_SCHOOL_DAYS
 from handlers.reports.figures import (
@@ -83,8 +84,11 @@ BARS = [
 ]
 
 
-# How many charts a report has: a school's, and the programme's (which adds the schools).
+# How many charts a report has: a school's, and the programme's (which adds the schools); one
+# more with a comparison school.
 CHART_COUNT = {False: 7, True: 8}
+# The absence level the comparison is drawn at: the share municipalities compare.
+COMPARED_LEVEL = 15
 
 
 @dataclass(frozen=True)
@@ -105,16 +109,13 @@ def _canvas(height: float, columns: int = 1, sharey: bool = False) -> Iterator[t
             pyplot.close(canvas)
 
 
-def _title(canvas: Canvas, title: str) -> None:
-    """Every chart's title at its top left, over the whole width, whatever its panels."""
+def _png(canvas: Canvas, title: str, dpi: int = DPI) -> bytes:
+    """The chart with its title at its top left, over the whole width, whatever its panels."""
     canvas.suptitle(title, x=0.01, ha="left", fontsize=9, fontweight="bold")
-
-
-def _png(canvas: Canvas) -> bytes:
     out = io.BytesIO()
     canvas.tight_layout()
     # No timestamp or software version in the file: the same figures give the same bytes.
-    canvas.savefig(out, format="png", metadata={"Software": None})
+    canvas.savefig(out, format="png", dpi=dpi, metadata={"Software": None})
     return out.getvalue()
 
 
@@ -124,7 +125,7 @@ def _value(figures: ReportFigures, school: str, *key: str) -> float:
         value = figures.get(*key, school=school).value
     except KeyError:
         return math.nan
-    return math.nan if value is None else float(value)
+    return _nan(value)
 
 
 def _nothing_to_draw(axes: Axes, words: Words) -> None:
@@ -143,6 +144,8 @@ def _nothing_to_draw(axes: Axes, words: Words) -> None:
 
 
 def _percent_axis(axes: Axes, words: Words, top: float | None = None) -> None:
+    # Whole percentages only: a tick at 2.5 would be labelled "2 %".
+    axes.yaxis.set_major_locator(MaxNLocator(integer=True))
     axes.yaxis.set_major_formatter(FuncFormatter(lambda v, _pos: words.percent_tick(v)))
     axes.set_ylim(0, top)
 
@@ -166,7 +169,7 @@ def _all_nan(*series: Sequence[float]) -> bool:
     return all(math.isnan(v) for values in series for v in values)
 
 
-def attendance_levels(figures: ReportFigures, words: Words, school: str) -> Chart:
+def attendance_levels(figures: ReportFigures, words: Words, school: str, dpi: int = DPI) -> Chart:
     months = [p for p in figures.periods if p.kind == "month"]
     series = [
         (
@@ -182,17 +185,7 @@ def attendance_levels(figures: ReportFigures, words: Words, school: str) -> Char
         )
     )
     title = words(N_("Share of students by estimated absence, per month"))
-    with _canvas(2.7) as (canvas, (axes,)):
-        if _all_nan(*(values for _, values in series)):
-            _nothing_to_draw(axes, words)
-        else:
-            for (label, values), style in zip(series, LINES, strict=True):
-                axes.plot(range(len(months)), values, label=label, **style)
-            _month_axis(axes, months, words)
-            _percent_axis(axes, words, top=max(10.0, _top(v for _, values in series for v in values)))
-            axes.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
-        _title(canvas, title)
-        png = _png(canvas)
+    png = _monthly_shares(months, series, words, title, 2.7, dpi)
     alt = words(
         N_(
             "Line chart: for each month, the share of students at or above 10 %, 15 % and 20 % "
@@ -200,6 +193,57 @@ def attendance_levels(figures: ReportFigures, words: Words, school: str) -> Char
         )
     )
     return Chart("attendance_levels", title, alt, png)
+
+
+def _monthly_shares(
+    months: Sequence[Period],
+    series: Sequence[tuple[str, Sequence[float]]],
+    words: Words,
+    title: str,
+    height: float,
+    dpi: int = DPI,
+) -> bytes:
+    """Lines of percentages, one point a month, each series in its own grey, dash and marker."""
+    with _canvas(height) as (canvas, (axes,)):
+        if _all_nan(*(values for _, values in series)):
+            _nothing_to_draw(axes, words)
+        else:
+            for (label, values), style in zip(series, LINES, strict=False):
+                axes.plot(range(len(months)), values, label=label, **style)
+            _month_axis(axes, months, words)
+            _percent_axis(axes, words, top=max(10.0, _top(v for _, values in series for v in values)))
+            axes.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        return _png(canvas, title, dpi)
+
+
+def comparison(figures: ReportFigures, words: Words, school: str, compared: Comparison) -> Chart:
+    """The measure municipalities compare: students at 15 % absence or more, here and there."""
+    months = [p for p in figures.periods if p.kind == "month"]
+    level = str(COMPARED_LEVEL)
+    theirs = [compared.month(p.key) for p in months]
+    series = [
+        (
+            words(N_("this report (estimated from check-ins)")),
+            [_value(figures, school, "attendance", "absence_at_least", p.key, level) for p in months],
+        ),
+        (
+            words(N_("comparison: {name}"), name=compared.name),
+            [_nan(m.share(COMPARED_LEVEL) if m else None) for m in theirs],
+        ),
+    ]
+    title = words(N_("Students at 15 % absence or more, against the comparison school"))
+    png = _monthly_shares(months, series, words, title, 2.5)
+    alt = words(
+        N_(
+            "Line chart: for each month, the share of students at 15 % absence or more in this report "
+            "and in the comparison school's attendance export."
+        )
+    )
+    return Chart("comparison", title, alt, png)
+
+
+def _nan(value: float | None) -> float:
+    return math.nan if value is None else value
 
 
 def attendance_paired(figures: ReportFigures, words: Words, school: str) -> Chart:
@@ -229,8 +273,7 @@ def attendance_paired(figures: ReportFigures, words: Words, school: str) -> Char
             spread = [v for v in (*low, *high) if not math.isnan(v)]
             reach = max([1.0, *(abs(v) for v in spread)]) * 1.2
             axes.set_ylim(-reach, reach)
-        _title(canvas, title)
-        png = _png(canvas)
+        png = _png(canvas, title)
     alt = words(
         N_(
             "For each term, the median change in estimated absence against each student's own first "
@@ -263,8 +306,7 @@ def engagement_dimensions(figures: ReportFigures, words: Words, school: str) -> 
             axes.set_xticks(list(x)[::step])
             axes.set_xticklabels([words.period(p) for p in months][::step], rotation=90, fontsize=7)
             axes.set_xlim(-0.5, len(months) - 0.5)
-        _title(canvas, title)
-        png = _png(canvas)
+        png = _png(canvas, title)
     alt = words(
         N_(
             "Four small line charts, one per engagement dimension (behavioural, academic, cognitive, "
@@ -318,8 +360,7 @@ def engagement_direction(figures: ReportFigures, words: Words, school: str) -> C
             _month_axis(axes, months, words)
             _percent_axis(axes, words, top=101)
             axes.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
-        _title(canvas, title)
-        png = _png(canvas)
+        png = _png(canvas, title)
     alt = words(
         N_(
             "Stacked bars, one per month: the shares of students whose engagement was improving, stable "
@@ -368,8 +409,7 @@ def dosage(figures: ReportFigures, words: Words, school: str) -> Chart:
             _percent_axis(right, words, top=104)
             right.set_title(words(N_("shares")))
             right.legend(loc="lower left", fontsize=7, framealpha=0.9, frameon=True)
-        _title(canvas, title)
-        png = _png(canvas)
+        png = _png(canvas, title)
     alt = words(
         N_(
             "Left: check-ins per student each month as bars, and how many the cadence asked for as dots. "
@@ -418,8 +458,7 @@ def early_warning(figures: ReportFigures, words: Words, school: str) -> Chart:
             right.invert_yaxis()
             _count_axis(right.xaxis, words)
             right.legend(loc="lower left", bbox_to_anchor=(0.0, 1.02))
-        _title(canvas, title)
-        png = _png(canvas)
+        png = _png(canvas, title)
     alt = words(
         N_(
             "Left: cases raised per early-warning rule, with those acknowledged within {days} school days "
@@ -461,8 +500,7 @@ def stories(figures: ReportFigures, words: Words, school: str) -> Chart:
             axes.invert_yaxis()
             _count_axis(axes.xaxis, words)
             axes.set_xlabel(words(N_("students")))
-        _title(canvas, title)
-        png = _png(canvas)
+        png = _png(canvas, title)
     alt = words(
         N_(
             "Bars: of the students with a case and check-ins both before and after it, how many turned "
@@ -495,8 +533,7 @@ def schools(figures: ReportFigures, words: Words) -> Chart:
             axes.set_yticklabels(labels)
             axes.invert_yaxis()
             axes.legend(loc="lower left", bbox_to_anchor=(0.0, 1.0), ncols=2)
-        _title(canvas, title)
-        png = _png(canvas)
+        png = _png(canvas, title)
     alt = words(
         N_(
             "Horizontal bars, one per school: check-ins per student a month over the whole period, with "

@@ -12,7 +12,8 @@ from collections.abc import Callable, Sequence
 from datetime import datetime
 from html import escape
 
-from bot.reports.charts import Chart
+from bot.reports.charts import COMPARED_LEVEL, Chart
+from bot.reports.comparison import Comparison, ComparisonMonth
 from bot.reports.text import WITHHELD, Words, period_title
 from handlers.programme import ACKNOWLEDGE_SCHOOL_DAYS, MIN_STUDENTS, MONTH_DAYS
 from handlers.reports.figures import (
@@ -86,6 +87,12 @@ class Page:
     def paragraph(self, template: str, **params: object) -> None:
         self.add(f"<p>{self.text(template, **params)}</p>")
 
+    def section(self, depth: int, heading: str, intro: str, chart: Chart | None, **params: object) -> None:
+        """A heading (h2, h3: `depth`), what follows explained in a paragraph, and its chart."""
+        self.heading(depth, heading)
+        self.paragraph(intro, **params)
+        self.chart(chart)
+
     def heading(self, level: int, template: str) -> None:
         self.add(f"<h{level}>{self.text(template)}</h{level}>")
 
@@ -152,8 +159,10 @@ def render_html(
     school: str,
     report_id: str,
     made_at: datetime,
+    comparison: Comparison | None = None,
 ) -> str:
-    """The whole report; `school` is the label of the school it is about ("" for the programme)."""
+    """The whole report; `school` is the label of the school it is about ("" for the programme);
+    with a comparison school's attendance export, a section comparing the two."""
     page = Page(figures, words, school)
     chart = {c.name: c for c in charts}
     if school:
@@ -184,6 +193,8 @@ def render_html(
     page.add("</div>")
     _key_figures(page)
     _attendance(page, chart)
+    if comparison is not None:
+        _comparison(page, chart.get("comparison"), comparison)
     _engagement(page, chart)
     _dosage(page, chart)
     _early_warning(page, chart)
@@ -220,15 +231,16 @@ def _key_figures(page: Page) -> None:
 
 def _attendance(page: Page, chart: dict[str, Chart]) -> None:
     words = page.words
-    page.heading(2, N_("Attendance"))
-    page.paragraph(
+    page.section(
+        2,
+        N_("Attendance"),
         N_(
             "Each student's estimated absence in a month is their absent time over the school days their "
             "check-ins that month cover (at least 5). Municipalities compare the share of students at 15 % "
             "absence or more; the attendance rule alerts below 90 % attendance."
-        )
+        ),
+        chart.get("attendance_levels"),
     )
-    page.chart(chart.get("attendance_levels"))
     page.period_table(
         words(N_("month")),
         page.months,
@@ -254,15 +266,16 @@ def _attendance(page: Page, chart: dict[str, Chart]) -> None:
             "the first and last month may be cut short by the period."
         )
     )
-    page.heading(3, N_("Each student against their own first month"))
-    page.paragraph(
+    page.section(
+        3,
+        N_("Each student against their own first month"),
         N_(
             "Paired: each student's estimated absence in each term (after their first month) against their "
             "own first month in the programme. mentorbot has no absence from before a student joined; the "
             "school's own records would give the term before."
-        )
+        ),
+        chart.get("attendance_paired"),
     )
-    page.chart(chart.get("attendance_paired"))
     page.period_table(
         words(N_("term")),
         page.terms,
@@ -277,16 +290,56 @@ def _attendance(page: Page, chart: dict[str, Chart]) -> None:
     )
 
 
+def _comparison(page: Page, chart: Chart | None, compared: Comparison) -> None:
+    words = page.words
+    page.section(
+        2,
+        N_("Against a comparison school"),
+        N_(
+            "The share of students at {level} % absence or more, here and in the comparison school "
+            "\u201c{name}\u201d, from its attendance export. Keep in mind that this report's share is "
+            "estimated from check-ins, the comparison school's is from its registered attendance."
+        ),
+        chart,
+        level=COMPARED_LEVEL,
+        name=compared.name,
+    )
+    months = page.months[:-1]  # the months, without the whole period: the export has months only
+
+    def theirs(period: Period, read: Callable[[ComparisonMonth], float | None], unit: str) -> Cell:
+        month = compared.month(period.key)
+        return None if month is None else words.number(read(month), unit)
+
+    page.period_table(
+        words(N_("month")),
+        months,
+        [
+            page.column(
+                words(N_("this report")), "attendance", "absence_at_least", str(COMPARED_LEVEL)
+            ),
+            (
+                words(N_("comparison school")),
+                lambda period: theirs(period, lambda m: m.share(COMPARED_LEVEL), "percent"),
+            ),
+            (
+                words(N_("students in the comparison school")),
+                lambda period: theirs(period, lambda m: m.students, "count"),
+            ),
+        ],
+    )
+
+
 def _engagement(page: Page, chart: dict[str, Chart]) -> None:
     words = page.words
-    page.heading(2, N_("Engagement"))
-    page.paragraph(
+    page.section(
+        2,
+        N_("Engagement"),
         N_(
             "Mentors rate four dimensions from 1 to 5 at each check-in. Per month: the median of the "
             "students' means, and in brackets the quartiles (the middle half of the students lies between)."
-        )
+        ),
+        chart.get("engagement_dimensions"),
     )
-    page.chart(chart.get("engagement_dimensions"))
 
     def spread(dimension: str) -> Column:
         def value(period: Period) -> Cell:
@@ -307,14 +360,15 @@ def _engagement(page: Page, chart: dict[str, Chart]) -> None:
             page.column(words(N_("all four, median")), "engagement", "median"),
         ],
     )
-    page.heading(3, N_("Improving, stable or declining"))
-    page.paragraph(
+    page.section(
+        3,
+        N_("Improving, stable or declining"),
         N_(
             "Each student's mean engagement in a month against their own first month in the programme: "
             "half a point or more higher is improving, half a point or more lower is declining."
-        )
+        ),
+        chart.get("engagement_direction"),
     )
-    page.chart(chart.get("engagement_direction"))
     direction_words = dict(zip(DIRECTIONS, (N_("improving"), N_("steady"), N_("declining")), strict=True))
     page.period_table(
         words(N_("month")),
@@ -328,16 +382,17 @@ def _engagement(page: Page, chart: dict[str, Chart]) -> None:
 
 def _dosage(page: Page, chart: dict[str, Chart]) -> None:
     words = page.words
-    page.heading(2, N_("Contact: dosage and fidelity"))
-    page.paragraph(
+    page.section(
+        2,
+        N_("Contact: dosage and fidelity"),
         N_(
             "Check & Connect works through regular contact. Per student with a mentor: check-ins a month "
             "against the prompts the cadence asked for; the share of prompts answered (a check-in or "
             "\u201cdid not meet\u201d); the share of check-ins where mentor and student met; and the hours "
             "from a prompt to its answer."
-        )
+        ),
+        chart.get("dosage"),
     )
-    page.chart(chart.get("dosage"))
     page.period_table(
         words(N_("month")),
         page.months,
@@ -403,17 +458,18 @@ def _early_warning(page: Page, chart: dict[str, Chart]) -> None:
 
 def _stories(page: Page, chart: dict[str, Chart]) -> None:
     words = page.words
-    page.heading(2, N_("Stories in numbers"))
-    page.paragraph(
+    page.section(
+        2,
+        N_("Stories in numbers"),
         N_(
             "For each student with a case opened in the period: the {before} days before the first case "
             "against the {after} days after it. Clearly upward: a whole point more engagement, or a day "
             "less absence per check-in, and neither clearly worse."
         ),
+        chart.get("stories"),
         before=BEFORE_DAYS,
         after=AFTER_DAYS,
     )
-    page.chart(chart.get("stories"))
     story_words = {
         "turned_up": N_("turned clearly upward"),
         "no_clear_change": N_("no clear change"),
@@ -431,11 +487,12 @@ def _stories(page: Page, chart: dict[str, Chart]) -> None:
 
 def _schools(page: Page, chart: Chart | None) -> None:
     words = page.words
-    page.heading(2, N_("Schools"))
-    page.paragraph(
-        N_("Each school over the whole period. A school with fewer than 5 students shows only its name.")
+    page.section(
+        2,
+        N_("Schools"),
+        N_("Each school over the whole period. A school with fewer than 5 students shows only its name."),
+        chart,
     )
-    page.chart(chart)
     headings = [
         words(N_("school")),
         words(N_("students")),

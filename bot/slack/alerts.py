@@ -9,12 +9,16 @@ and button, so a double click (or Slack delivering a press twice) acts once.
 
 Resolve… first checks that the presser may resolve the case (`before_resolving`), then opens a
 small modal asking what was done and an optional follow-up date; the submission resolves it.
+Plan… does the same with `before_planning` and a modal asking for the plan's kind, review date,
+people responsible and goal; the submission records the plan (`handlers/plans.py`). The goal is
+never logged: a failure logs only its kind.
 """
 
 from __future__ import annotations
 
 import re
 from collections.abc import Callable, Mapping
+from dataclasses import dataclass
 from datetime import date
 from functools import partial
 from typing import Any
@@ -34,11 +38,17 @@ from bot.slack.blocks import (
     ACTION_ALERT_INVESTIGATION_NO,
     ACTION_ALERT_INVESTIGATION_YES,
     ACTION_ALERT_OWN,
+    ACTION_ALERT_PLAN,
     ACTION_ALERT_RESOLVE,
     FOLLOW_UP_FIELD,
     OUTCOME_FIELD,
+    PLAN_CALLBACK,
+    PLAN_KIND_FIELD,
     RESOLVE_CALLBACK,
+    REVIEW_FIELD,
     alert_metadata,
+    plan_answers,
+    plan_modal,
     read_metadata,
     resolve_answers,
     resolve_modal,
@@ -50,10 +60,12 @@ from bot.slack.views import LANGUAGES
 from handlers.actors import Caller
 from handlers.alerts import acknowledge, before_resolving, record_investigation, resolve, take_ownership
 from handlers.early_warning import OUTCOME_WORDS
+from handlers.plans import before_planning, record_plan
 from handlers.results import Outcome
-from models import Member
+from models import Member, PlanKind
 from models.base import utcnow
 from models.messages import N_, Message, Refused, msg
+from models.plan import KIND_WORDS
 
 # A case number as our buttons carry it; anything else (and ids beyond a 32-bit integer) is not ours.
 ALERT_ID = re.compile(r"[0-9]{1,9}")
@@ -62,6 +74,7 @@ ID_MAX = 40
 BUTTON_UNREADABLE = N_("I could not read that button. Type /mentor alerts to see the open cases.")
 CHOOSE_OUTCOME = N_("Choose what was done.")
 CHOOSE_DATE = N_("Choose a date with the date picker.")
+CHOOSE_PLAN = N_("Choose what the plan does.")
 PAST_FOLLOW_UP = N_("The follow-up date cannot be in the past.")
 
 AlertStep = Callable[..., Outcome]
@@ -110,7 +123,8 @@ def register(app: AsyncApp, deps: Deps) -> None:
     )
     for action_id, use_case in steps:
         _register_step(app, deps, action_id, use_case)
-    _register_resolve(app, deps)
+    for form in FORMS:
+        _register_form(app, deps, form)
 
 
 def _register_step(app: AsyncApp, deps: Deps, action_id: str, use_case: AlertStep) -> None:
@@ -128,15 +142,66 @@ def _register_step(app: AsyncApp, deps: Deps, action_id: str, use_case: AlertSte
         await press.answer(outcome.language, outcome.reply, outcome.destination)
 
 
-def _register_resolve(app: AsyncApp, deps: Deps) -> None:
-    @on_press(app, deps, ACTION_ALERT_RESOLVE)
-    async def resolve_pressed(press: Press) -> None:
+@dataclass(frozen=True)
+class _Form:
+    """A card button that opens a modal first: Resolve… and Plan…."""
+
+    action_id: str
+    callback: str
+    # The use case's checks alone (may this person act on this case?); its reply heads the modal.
+    before: AlertStep
+    modal: Callable[[str, Message, str], Any]
+    # The submitted state read and checked: errors by field, or the use case's arguments.
+    answers: Callable[[str, str, object], tuple[dict[str, str], dict[str, Any]]]
+    use_case: AlertStep
+    name: str
+
+
+def _resolve_answers(language: str, timezone: str, state: object) -> tuple[dict[str, str], dict[str, Any]]:
+    outcome_key, raw_date = resolve_answers(state)
+    follow_up_on, errors = _check_answers(language, timezone, outcome_key, raw_date)
+    return errors, {"outcome": outcome_key, "follow_up_on": follow_up_on}
+
+
+def _plan_answers(language: str, _timezone: str, state: object) -> tuple[dict[str, str], dict[str, Any]]:
+    """The plan form's answers; `record_plan` checks the date (after today) in the school's time zone."""
+    kind, raw_date, people, goal = plan_answers(state)
+    errors: dict[str, str] = {}
+    if kind not in KIND_WORDS:
+        errors[PLAN_KIND_FIELD] = translate(language, msg(CHOOSE_PLAN))
+    try:
+        review_on = date.fromisoformat(raw_date)
+    except ValueError:
+        errors[REVIEW_FIELD] = translate(language, msg(CHOOSE_DATE))
+    if errors:
+        return errors, {}
+    responsible = tuple((user[:ID_MAX], "") for user in people)
+    return errors, {"kind": PlanKind(kind), "review_on": review_on, "goal": goal, "responsible": responsible}
+
+
+FORMS = (
+    _Form(
+        ACTION_ALERT_RESOLVE,
+        RESOLVE_CALLBACK,
+        before_resolving,
+        resolve_modal,
+        _resolve_answers,
+        resolve,
+        "resolve",
+    ),
+    _Form(ACTION_ALERT_PLAN, PLAN_CALLBACK, before_planning, plan_modal, _plan_answers, record_plan, "plan"),
+)
+
+
+def _register_form(app: AsyncApp, deps: Deps, form: _Form) -> None:
+    @on_press(app, deps, form.action_id)
+    async def pressed(press: Press) -> None:
         caller = press.caller
         case_id = case_id_of(press.action.get("value"))
         if case_id is None:
             await _unreadable(deps, caller, press.body, press.respond, press.client)
             return
-        outcome = await off_loop(deps.core.run, caller, partial(before_resolving, case_id=case_id))
+        outcome = await off_loop(deps.core.run, caller, partial(form.before, case_id=case_id))
         heading = next((r for r in outcome.reply if isinstance(r, Message)), None)
         if outcome.refused or heading is None:
             await press.answer(outcome.language, outcome.reply)
@@ -144,17 +209,16 @@ def _register_resolve(app: AsyncApp, deps: Deps) -> None:
         # The form remembers the case's school, where the submission acts.
         where = outcome.destination
         metadata = alert_metadata(case_id, outcome.language, _channel_of(press.body), school_id(where))
-        modal = stamp_view(resolve_modal(outcome.language, heading, metadata), where)
+        modal = stamp_view(form.modal(outcome.language, heading, metadata), where)
         await _open_modal(press.client, press.body.get("trigger_id"), modal)
 
-    @app.view(RESOLVE_CALLBACK)
-    async def resolve_submitted(
+    @app.view(form.callback)
+    async def submitted(
         ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: Any, client: AsyncWebClient
     ) -> None:
         meta = read_metadata(view.get("private_metadata"))
         language = meta["lang"] if meta.get("lang") in LANGUAGES else deps.defaults.language
-        outcome_key, raw_date = resolve_answers(view.get("state"))
-        follow_up_on, errors = _check_answers(language, deps.defaults.timezone, outcome_key, raw_date)
+        errors, answers = form.answers(language, deps.defaults.timezone, view.get("state"))
         if errors:
             await ack(response_action="errors", errors=errors)
             return
@@ -170,15 +234,16 @@ def _register_resolve(app: AsyncApp, deps: Deps) -> None:
             if case_id is None:
                 await _unreadable(deps, caller, where, None, client)
                 return
-            # Once per form: a second Save (or Slack's retry) of the same modal resolves nothing more.
-            key = f"slack:{RESOLVE_CALLBACK}:{str(view.get('id') or body.get('trigger_id'))[:ID_MAX]}"
-            action = partial(resolve, case_id=case_id, outcome=outcome_key, follow_up_on=follow_up_on)
+            # Once per form: a second Save (or Slack's retry) of the same modal acts no more.
+            key = f"slack:{form.callback}:{str(view.get('id') or body.get('trigger_id'))[:ID_MAX]}"
+            action = partial(form.use_case, case_id=case_id, **answers)
             outcome = await off_loop(deps.core.run, caller, action, key=key)
             await answer_replies(
                 where, None, client, caller.user_id, outcome.language, outcome.reply, outcome.destination
             )
         except Exception as exc:
-            log_failure("alert resolve form", exc)
+            # Only the failure's kind: the answers (a plan's goal) are never logged.
+            log_failure(f"alert {form.name} form", exc)
             await answer_message(where, None, client, caller.user_id, language, msg(SOMETHING_WENT_WRONG))
 
 

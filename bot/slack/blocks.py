@@ -44,6 +44,7 @@ from slack_sdk.models.blocks import (
     RadioButtonsElement,
     SectionBlock,
     StaticSelectElement,
+    UserMultiSelectElement,
 )
 from slack_sdk.models.views import View
 
@@ -76,6 +77,7 @@ from handlers.results import (
     RuleState,
 )
 from models.messages import N_, Message, msg
+from models.plan import GOAL_MAX, KIND_WORDS
 
 CHECKIN_CALLBACK = "checkin"
 IMPORT_CALLBACK = "roster_import"
@@ -93,6 +95,12 @@ ACTION_ALERT_INVESTIGATION_NO = "alert_investigation_no"
 RESOLVE_CALLBACK = "alert_resolve_form"
 OUTCOME_FIELD = "outcome"
 FOLLOW_UP_FIELD = "follow_up_on"
+ACTION_ALERT_PLAN = "alert_plan"
+PLAN_CALLBACK = "alert_plan_form"
+PLAN_KIND_FIELD = "plan_kind"
+REVIEW_FIELD = "review_on"
+RESPONSIBLE_FIELD = "responsible"
+GOAL_FIELD = "goal"
 
 # Slack's own limits: text in a section, blocks in a message and in a view.
 SECTION_MAX = 3000
@@ -225,6 +233,7 @@ def _button(language: str, label: str, action_id: str, value: str, style: str | 
 STEP_BUTTONS = {
     AlertStep.ACKNOWLEDGE: (N_("Acknowledge"), ACTION_ALERT_ACK, "primary"),
     AlertStep.TAKE_OWNERSHIP: (N_("Take ownership"), ACTION_ALERT_OWN, None),
+    AlertStep.PLAN: (N_("Plan…"), ACTION_ALERT_PLAN, None),
     AlertStep.RESOLVE: (N_("Resolve…"), ACTION_ALERT_RESOLVE, None),
 }
 
@@ -277,54 +286,130 @@ def alert_metadata(case_id: int, language: str, channel: str, school: int | None
     return json.dumps(data | ({"school": str(school)} if school is not None else {}))
 
 
-def resolve_modal(language: str, heading: Message, metadata: str) -> View:
-    """Resolve a case: what was done (one of the lifecycle's outcomes) and an optional follow-up date."""
+def _case_modal(
+    language: str,
+    callback: str,
+    title: str,
+    submit: str,
+    heading: Message,
+    metadata: str,
+    inputs: list[Block],
+) -> View:
+    """A modal about one case: its heading (case, student, rules), then the inputs."""
     return _validated(
         View(
             type="modal",
-            callback_id=RESOLVE_CALLBACK,
-            title=PlainTextObject(text=_g(language, N_("Resolve case"))[:24]),
-            submit=PlainTextObject(text=_g(language, N_("Resolve"))[:24]),
+            callback_id=callback,
+            title=PlainTextObject(text=_g(language, title)[:24]),
+            submit=PlainTextObject(text=_g(language, submit)[:24]),
             close=PlainTextObject(text=_g(language, N_("Cancel"))[:24]),
             private_metadata=metadata,
-            blocks=[
-                SectionBlock(text=MarkdownTextObject(text=escape(translate(language, heading)))),
-                InputBlock(
-                    block_id=OUTCOME_FIELD,
-                    label=_g(language, N_("What was done?")),
-                    element=StaticSelectElement(
-                        action_id=OUTCOME_FIELD,
-                        placeholder=PlainTextObject(text=_g(language, N_("Choose"))),
-                        options=[
-                            Option(value=key, text=PlainTextObject(text=_g(language, words)[:75]))
-                            for key, words in OUTCOME_WORDS.items()
-                        ],
-                    ),
-                ),
-                InputBlock(
-                    block_id=FOLLOW_UP_FIELD,
-                    label=_g(language, N_("Follow-up date")),
-                    element=DatePickerElement(action_id=FOLLOW_UP_FIELD),
-                    optional=True,
-                    hint=PlainTextObject(text=_g(language, N_("Leave empty if there is no follow-up."))),
-                ),
-            ],
+            blocks=[_heading(language, heading), *inputs],
         )
     )
 
 
-def resolve_answers(state: object) -> tuple[str, str]:
-    """The submitted resolve modal's outcome key and follow-up date ("" for anything unreadable)."""
+def _heading(language: str, heading: Message) -> SectionBlock:
+    return SectionBlock(text=MarkdownTextObject(text=escape(translate(language, heading))))
+
+
+def _choice(language: str, field: str, label: str, words: Mapping[str, str]) -> InputBlock:
+    """A required choice among `words` (value: msgid), shown translated."""
+    return InputBlock(
+        block_id=field,
+        label=_g(language, label),
+        element=StaticSelectElement(
+            action_id=field,
+            placeholder=PlainTextObject(text=_g(language, N_("Choose"))),
+            options=[
+                Option(value=key, text=PlainTextObject(text=_g(language, text)[:75]))
+                for key, text in words.items()
+            ],
+        ),
+    )
+
+
+def resolve_modal(language: str, heading: Message, metadata: str) -> View:
+    """Resolve a case: what was done (one of the lifecycle's outcomes) and an optional follow-up date."""
+    follow_up = InputBlock(
+        block_id=FOLLOW_UP_FIELD,
+        label=_g(language, N_("Follow-up date")),
+        element=DatePickerElement(action_id=FOLLOW_UP_FIELD),
+        optional=True,
+        hint=PlainTextObject(text=_g(language, N_("Leave empty if there is no follow-up."))),
+    )
+    inputs: list[Block] = [_choice(language, OUTCOME_FIELD, N_("What was done?"), OUTCOME_WORDS), follow_up]
+    title, submit = N_("Resolve case"), N_("Resolve")
+    return _case_modal(language, RESOLVE_CALLBACK, title, submit, heading, metadata, inputs)
+
+
+GOAL_HINT = N_("Only the team, coordinators and the people responsible read it.")
+
+
+def plan_modal(language: str, heading: Message, metadata: str) -> View:
+    """Record a case's plan: what is done, the review date, the people responsible, the goal."""
+    kinds = {kind.value: words for kind, words in KIND_WORDS.items()}
+    inputs: list[Block] = [
+        _choice(language, PLAN_KIND_FIELD, N_("Plan: what is done?"), kinds),
+        InputBlock(
+            block_id=REVIEW_FIELD,
+            label=_g(language, N_("Review date")),
+            element=DatePickerElement(action_id=REVIEW_FIELD),
+        ),
+        InputBlock(
+            block_id=RESPONSIBLE_FIELD,
+            label=_g(language, N_("People responsible")),
+            element=UserMultiSelectElement(action_id=RESPONSIBLE_FIELD),
+            optional=True,
+        ),
+        InputBlock(
+            block_id=GOAL_FIELD,
+            label=_g(language, N_("Goal")),
+            element=PlainTextInputElement(action_id=GOAL_FIELD, multiline=True, max_length=GOAL_MAX),
+            hint=PlainTextObject(text=_g(language, GOAL_HINT)),
+        ),
+    ]
+    title, submit = N_("Intervention plan"), N_("Record plan")
+    return _case_modal(language, PLAN_CALLBACK, title, submit, heading, metadata, inputs)
+
+
+def _submitted(state: object, fields: tuple[tuple[str, str], ...]) -> list[object]:
+    """A submitted modal's raw values, one per (block and action id, value key); a select's option
+    as its value; None for anything missing."""
     values = state.get("values") if isinstance(state, Mapping) else None
-    answers = []
-    for name, key in ((OUTCOME_FIELD, "selected_option"), (FOLLOW_UP_FIELD, "selected_date")):
+    found: list[object] = []
+    for name, key in fields:
         block = values.get(name) if isinstance(values, Mapping) else None
         element = block.get(name) if isinstance(block, Mapping) else None
         value = element.get(key) if isinstance(element, Mapping) else None
-        if isinstance(value, Mapping):  # a select's option
-            value = value.get("value")
-        answers.append(value if isinstance(value, str) else "")
-    return answers[0], answers[1]
+        found.append(value.get("value") if isinstance(value, Mapping) else value)
+    return found
+
+
+def _text(value: object) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def plan_answers(state: object) -> tuple[str, str, list[str], str]:
+    """The submitted plan modal's kind, review date, responsible user ids and goal ("" when unreadable)."""
+    kind, review, users, goal = _submitted(
+        state,
+        (
+            (PLAN_KIND_FIELD, "selected_option"),
+            (REVIEW_FIELD, "selected_date"),
+            (RESPONSIBLE_FIELD, "selected_users"),
+            (GOAL_FIELD, "value"),
+        ),
+    )
+    people = [user for user in users if isinstance(user, str)] if isinstance(users, list) else []
+    return _text(kind), _text(review), people, _text(goal)
+
+
+def resolve_answers(state: object) -> tuple[str, str]:
+    """The submitted resolve modal's outcome key and follow-up date ("" for anything unreadable)."""
+    fields = ((OUTCOME_FIELD, "selected_option"), (FOLLOW_UP_FIELD, "selected_date"))
+    outcome, follow_up = _submitted(state, fields)
+    return _text(outcome), _text(follow_up)
 
 
 # --- the check-in modal -------------------------------------------------------------------------

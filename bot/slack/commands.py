@@ -15,8 +15,9 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.answer import answer_message, answer_replies
 from bot.slack.deps import SOMETHING_WENT_WRONG, Deps, caller_of, log_failure, off_loop
+from bot.slack.report import upload_chart
 from bot.slack.views import open_checkin_modal, open_import_modal
-from handlers.results import Help, OpenCheckIn
+from handlers.results import Help, MonthReport, OpenCheckIn
 from models.messages import N_, msg
 
 COMMAND = "/mentor"
@@ -42,6 +43,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
                 await open_import_modal(deps, client, body, respond, caller)
                 return
             outcome = await off_loop(deps.core.command, caller, text)
+            shown = [r for r in outcome.reply if not isinstance(r, OpenCheckIn)]
             for reply in outcome.reply:
                 if isinstance(reply, OpenCheckIn):
                     await open_checkin_modal(
@@ -52,7 +54,8 @@ def register(app: AsyncApp, deps: Deps) -> None:
                         reply.student_label,
                         destination=outcome.destination,
                     )
-            shown = [r for r in outcome.reply if not isinstance(r, OpenCheckIn)]
+                elif isinstance(reply, MonthReport):
+                    shown.append(await upload_chart(client, caller.user_id, outcome.language, reply))
             if any(isinstance(r, Help) and r.command is None for r in shown):
                 shown.append(msg(IMPORT_HELP))
             await answer_replies(

@@ -40,7 +40,7 @@ INSTALL_PATH = "/slack/install"
 REDIRECT_PATH = "/slack/oauth_redirect"
 STATE_SECONDS = 600
 # Keep in step with bot/slack/manifest.yml.
-BOT_SCOPES = ["commands", "chat:write", "im:write"]
+BOT_SCOPES = ["commands", "chat:write", "im:write", "files:write"]
 
 
 class ThreadedInstallationStore(AsyncInstallationStore):

@@ -50,15 +50,17 @@ from handlers.dispatch import Core
 from handlers.early_warning import OUTCOME_WORDS
 from handlers.failures import log_failure
 from handlers.lookups import CODE_PATTERN
+from handlers.plans import record_plan
 from handlers.prompts import did_not_meet, snooze
 from handlers.results import Destination, OpenCheckIn, Outcome, TypedHint
 from handlers.roles import set_eht_channel
 from handlers.roster import RosterRow, import_row, may_import, parse_roster
-from models import CheckInKind, ReferenceKind
+from models import CheckInKind, PlanKind, ReferenceKind
 from models.base import utcnow
 from models.db import Database
 from models.messages import N_, Message, Refused, msg
 from models.personnummer import looks_like_personnummer
+from models.plan import KIND_WORDS
 from models.typed_text import without_unreadable
 
 log = logging.getLogger("mentorbot.teams")
@@ -525,6 +527,8 @@ class TeamsBot:
             except ValueError:
                 return msg(N_("Write the follow-up date as YYYY-MM-DD, for example 2026-03-15."))
             return partial(resolve, case_id=alert, outcome=outcome, follow_up_on=follow_up_on)
+        if do == "alert.plan":
+            return _plan_action(alert, data)
         return None
 
     def _outcome_response(self, outcome: Outcome) -> dict[str, Any]:
@@ -547,6 +551,21 @@ class TeamsBot:
             return self._outcome_response(outcome)
         lines = [line for reply in outcome.reply for line in render_reply(outcome.language, reply)]
         return card_response(confirmation_card(outcome.language, lines), outcome.destination)
+
+
+def _plan_action(case_id: int, data: dict[str, Any]) -> Action | Message:
+    """The Record plan button under a case's card: its kind, review date and goal inputs."""
+    kind, review, goal = data.get("plan_kind"), data.get("review_on"), data.get("goal")
+    if not isinstance(kind, str) or kind not in KIND_WORDS:
+        return msg(N_("Choose what the plan does before you record it."))
+    try:
+        if not isinstance(review, str) or not _DATE.match(review):
+            raise ValueError(review)
+        review_on = date.fromisoformat(review)
+    except ValueError:
+        return msg(N_("Write the review date as YYYY-MM-DD, for example 2026-03-15."))
+    goal = goal if isinstance(goal, str) else ""
+    return partial(record_plan, case_id=case_id, kind=PlanKind(kind), review_on=review_on, goal=goal)
 
 
 def _mentioned_mentor(row: RosterRow) -> Action:

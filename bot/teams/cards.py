@@ -8,6 +8,7 @@ its plain-text rendering as fallback, from `bot/render_text.py`.
 
 from __future__ import annotations
 
+import base64
 from collections.abc import Mapping
 from typing import Any
 
@@ -20,6 +21,7 @@ from microsoft_teams.cards import (
     ExecuteAction,
     Fact,
     FactSet,
+    Image,
     NumberInput,
     TextBlock,
     TextInput,
@@ -28,12 +30,22 @@ from microsoft_teams.cards import (
 
 from bot.i18n import gettext as _g
 from bot.i18n import local_time, translate
-from bot.render_text import alert_lines, render_alert, render_content, render_help, shown_commands
+from bot.render_text import (
+    alert_lines,
+    render_alert,
+    render_content,
+    render_help,
+    render_reply,
+    shown_commands,
+)
+from bot.reports.chat import month_chart, month_facts, month_heading
+from bot.reports.text import Words
 from handlers.checkin_form import FIELDS, RATING_WORDS, FieldKind, FormField
 from handlers.commands import spec_named
 from handlers.early_warning import OUTCOME_WORDS
-from handlers.results import AlertNotice, AlertStep, DuePrompt, Help
+from handlers.results import AlertNotice, AlertStep, DuePrompt, Help, MonthReport
 from models.messages import N_, Message, msg
+from models.plan import GOAL_MAX, KIND_WORDS
 
 IMPORT_HELP = N_(
     "In Teams also: import, with the students pasted below it, registers many at once (coordinators)."
@@ -85,6 +97,23 @@ def help_card(language: str, help_: Help) -> AdaptiveCard:
             _text(_g(language, IMPORT_HELP)),
         ],
         fallback,
+    )
+
+
+def report_card(language: str, report: MonthReport) -> AdaptiveCard:
+    """The key figures as facts, and the chart inline (a data: URI: Teams fetches nothing)."""
+    words = Words(language)
+    chart = month_chart(language, report)
+    facts = [Fact(title=label, value=value) for label, value in month_facts(words, report)]
+    image = "data:image/png;base64," + base64.b64encode(chart.png).decode("ascii")
+    return _card(
+        [
+            _text(month_heading(words, report), weight="Bolder"),
+            FactSet(facts=facts),
+            _text(chart.title, weight="Bolder", spacing="Medium"),
+            Image(url=image, alt_text=chart.alt, size="Stretch"),
+        ],
+        render_reply(language, report),
     )
 
 
@@ -220,6 +249,14 @@ def alert_card(language: str, notice: AlertNotice) -> AdaptiveCard:
     ]
     if buttons:
         body.append(ActionSet(actions=buttons))
+    if AlertStep.PLAN in steps:
+        kinds = [Choice(title=_g(language, text), value=kind.value) for kind, text in KIND_WORDS.items()]
+        body += [
+            ChoiceSetInput(id="plan_kind", label=_g(language, N_("Plan: what is done?")), choices=kinds),
+            DateInput(id="review_on", label=_g(language, N_("Review date"))),
+            TextInput(id="goal", label=_g(language, N_("Goal")), max_length=GOAL_MAX, is_multiline=True),
+            ActionSet(actions=[_button(_g(language, N_("Record plan")), "alert.plan", alert=case_id)]),
+        ]
     if AlertStep.RESOLVE in steps:
         outcomes = [Choice(title=_g(language, text), value=key) for key, text in OUTCOME_WORDS.items()]
         body += [

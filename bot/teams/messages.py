@@ -12,8 +12,8 @@ from typing import Any
 
 from bot.i18n import gettext as _g
 from bot.render_text import render_content, render_reply
-from bot.teams.cards import alert_card, as_attachment, help_card, lines_card, prompt_card
-from handlers.results import AlertNotice, DuePrompt, Help, Message, OpenCheckIn, Reply, TypedHint
+from bot.teams.cards import alert_card, as_attachment, help_card, lines_card, prompt_card, report_card
+from handlers.results import AlertNotice, DuePrompt, Help, Message, MonthReport, OpenCheckIn, Reply, TypedHint
 from models.messages import N_
 
 SOMEONE = N_("a colleague")
@@ -48,6 +48,8 @@ def reply_activities(language: str, replies: list[Reply]) -> list[dict[str, Any]
         flush()
         if isinstance(reply, Help):
             activities.append(card_activity(help_card(language, reply)))
+        elif isinstance(reply, MonthReport):
+            activities.append(card_activity(report_card(language, reply)))
         else:
             activities.append(card_activity(lines_card(render_reply(language, reply))))
     flush()

@@ -741,6 +741,11 @@ class ReportFigures:
         ]
 
 
+def school_year_start(today: date) -> date:
+    """The first of August that began the school year `today` is in."""
+    return date(today.year if today.month >= 8 else today.year - 1, 8, 1)
+
+
 def report_periods(first: date, last: date) -> tuple[Period, tuple[Period, ...]]:
     whole = Period(ALL, "all", first, last)
     return whole, (*months(first, last), *terms(first, last))

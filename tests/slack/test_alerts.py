@@ -20,14 +20,17 @@ from bot.slack.blocks import (
     ACTION_ALERT_ACK,
     ACTION_ALERT_INVESTIGATION_YES,
     ACTION_ALERT_OWN,
+    ACTION_ALERT_PLAN,
     ACTION_ALERT_RESOLVE,
+    PLAN_CALLBACK,
     RESOLVE_CALLBACK,
     notification_content,
 )
 from handlers.results import AlertNotice, CrossedRule, Notification, Recipient
 from models import AlertCase, AlertStatus, AuditEvent
+from models.flagged import why_flagged
 from models.messages import msg
-from models.rules import RULES_BY_ID, evidence_message
+from models.rules import RULES_BY_ID, evidence_message, thresholds_for
 from tests.fake_slack import Call
 from tests.slack.conftest import SlackSim, text_of
 
@@ -140,13 +143,13 @@ def test_the_whole_loop_from_check_in_to_resolved(eht: SlackSim) -> None:
     assert post.args["blocks"][0]["text"]["text"].startswith("🟡 Watch · Case #")
     assert "Low engagement" in shown and "affective engagement rated 1 (latest ratings 1) ▁" in shown
     assert NOTE not in shown and STRENGTHS not in shown and "Alex" not in shown
-    assert actions_of(post) == [ACTION_ALERT_ACK, ACTION_ALERT_OWN, ACTION_ALERT_RESOLVE]
+    assert actions_of(post) == [ACTION_ALERT_ACK, ACTION_ALERT_OWN, ACTION_ALERT_PLAN, ACTION_ALERT_RESOLVE]
 
     said = press(eht, "UEVA", ACTION_ALERT_ACK, alert)
     # No typed command next to the message's buttons.
     assert "acknowledged" in said and "alert own" not in said
     acknowledged = update_of(eht, alert, "acknowledged by <@UEVA>")
-    assert actions_of(acknowledged) == [ACTION_ALERT_OWN, ACTION_ALERT_RESOLVE]
+    assert actions_of(acknowledged) == [ACTION_ALERT_OWN, ACTION_ALERT_PLAN, ACTION_ALERT_RESOLVE]
 
     said = press(eht, "ULIS", ACTION_ALERT_OWN, alert)
     assert "You own case" in said and "alert resolve" not in said
@@ -177,6 +180,43 @@ def test_the_whole_loop_from_check_in_to_resolved(eht: SlackSim) -> None:
         == 1
     )
     assert all(NOTE not in text_of(c) and STRENGTHS not in text_of(c) for c in eht.fake.calls)
+
+
+def plan_values(kind: str | None, review: str | None, goal: str, users: list[str]) -> dict[str, Any]:
+    return {
+        "plan_kind": {
+            "plan_kind": {"type": "static_select", "selected_option": {"value": kind} if kind else None}
+        },
+        "review_on": {"review_on": {"type": "datepicker", "selected_date": review}},
+        "responsible": {"responsible": {"type": "multi_users_select", "selected_users": users}},
+        "goal": {"goal": {"type": "plain_text_input", "value": goal}},
+    }
+
+
+def test_plan_opens_a_form_whose_goal_never_reaches_the_channel(eht: SlackSim) -> None:
+    goal = "Alex kommer i tid tre morgnar i veckan"
+    _post, alert = raise_alert(eht, affective="1")
+    assert "Only the student health team" in press(eht, "UANNA", ACTION_ALERT_PLAN, alert)
+    response = click_on(eht, "UEVA", ACTION_ALERT_PLAN, alert)
+    call = eht.fake.wait_for(
+        "views.open",
+        lambda c: c.args["view"]["callback_id"] == PLAN_CALLBACK
+        and c.args["trigger_id"] in response.request.content.decode(),
+    )
+    view = call.args["view"]
+    assert "Plan for case #" in view["blocks"][0]["text"]["text"]
+    review = (date.today() + timedelta(days=10)).isoformat()
+    missing = eht.submit_view("UEVA", view, plan_values(None, review, goal, [])).json()
+    assert missing["response_action"] == "errors" and "plan_kind" in missing["errors"]
+    assert eht.submit_view("UEVA", view, plan_values("guardians", review, goal, ["ULIS"])).status_code == 200
+    card = update_of(eht, alert, f"review {review}")
+    assert "owner <@UEVA>" in text_of(card) and goal not in text_of(card)
+    eht.fake.wait_for("chat.postMessage", lambda c: c.args["channel"] == "ULIS" and "plan show" in text_of(c))
+    with eht.db.transaction() as session:
+        case = session.get_one(AlertCase, alert.id)
+        assert case.plan is not None and case.plan.goal == goal
+        assert [m.user_id for m in case.plan.responsible] == ["ULIS"]
+    assert all(goal not in text_of(c) for c in eht.fake.calls if c.args.get("channel") == EHT_CHANNEL)
 
 
 def test_someone_outside_the_team_is_refused_and_nothing_changes(eht: SlackSim) -> None:
@@ -263,7 +303,7 @@ def test_a_swedish_school_reads_its_cases_in_swedish() -> None:
     absent_days = CrossedRule(
         rule="absent_days",
         title=msg(RULES_BY_ID["absent_days"].title),
-        explanation=msg("{absent_days_month} or more full days absent in a month.", absent_days_month=3),
+        explanation=why_flagged("absent_days", {"count": 4, "threshold": 3}, thresholds_for({})),
         evidence=evidence_message("absent_days", {"count": 4}),
         sparkline="▆▃",
     )

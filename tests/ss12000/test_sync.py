@@ -336,7 +336,7 @@ def test_the_coordinator_is_told_which_variables_the_operator_sets_and_can_turn_
 
 
 def test_the_migration_adds_the_source_and_lesson_tables_and_takes_them_away_again(db: Database) -> None:
-    migrate.downgrade(db.engine, "0013")
+    migrate.downgrade(db.engine, "0014")
     assert not {"attendance_source", "source_lesson"} & set(sa.inspect(db.engine).get_table_names())
     migrate.upgrade(db.engine)
     assert {"attendance_source", "source_lesson"} <= set(sa.inspect(db.engine).get_table_names())

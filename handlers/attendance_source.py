@@ -68,7 +68,7 @@ def set_source(session: Session, actor: Member, now: datetime, *, url: str, unit
         session.execute(delete(SourceLesson).where(SourceLesson.school_id == school.id))
         source.lessons_after = None
     source.base_url, source.school_unit_code, source.set_at = url, unit_code, now
-    record(session, actor, school.id, "attendance source set", "school", school.id, now)
+    record(session, actor, school.id, "school.attendance_source.set", "school", school.id, now)
     return Outcome(
         reply=[
             msg(
@@ -94,7 +94,7 @@ def source_off(session: Session, actor: Member, now: datetime) -> Outcome:
         return Outcome.say(msg(N_("No attendance source is set for this school.")))
     session.delete(source)
     session.execute(delete(SourceLesson).where(SourceLesson.school_id == school.id))
-    record(session, actor, school.id, "attendance source off", "school", school.id, now)
+    record(session, actor, school.id, "school.attendance_source.off", "school", school.id, now)
     return Outcome.say(
         msg(N_("Attendance is no longer read from the school's system. The days already stored stay."))
     )

@@ -22,13 +22,14 @@ from sqlalchemy import func, select
 
 from bot.ss12000 import sync as sync_module
 from bot.ss12000.sync import nightly_sync
-from models import AttendanceSource, AttendanceSync, RegisteredAttendance, SourceLesson, Student, migrate
+from models import AttendanceSource, AttendanceSync, SourceLesson, migrate
 from models.db import Database
 from schedules.clock import Clock
 from tests.clock_support import RecordingNotifier
 from tests.driver import Driver
 from tests.ss12000 import norra
 from tests.ss12000.fake_source import CLIENT_ID, CLIENT_SECRET, FakeSource, serving
+from tests.test_attendance import rows as attendance_rows
 
 ZONE = ZoneInfo("Europe/Stockholm")
 # The night after Tuesday 3 November 2026, and the next one.
@@ -83,24 +84,8 @@ def school(bot: Driver, base_url: str) -> Driver:
 
 
 def days(db: Database) -> list[tuple[str, date, int, int, int, int, bool]]:
-    with db.transaction() as session:
-        return [
-            tuple(row)
-            for row in session.execute(
-                select(
-                    Student.code,
-                    RegisteredAttendance.day,
-                    RegisteredAttendance.offered_minutes,
-                    RegisteredAttendance.absent_minutes,
-                    RegisteredAttendance.unexcused_minutes,
-                    RegisteredAttendance.late_arrivals,
-                    RegisteredAttendance.full_day,
-                )
-                .join(Student)
-                .where(RegisteredAttendance.source == "SS 12000")
-                .order_by(Student.code, RegisteredAttendance.day)
-            )
-        ]
+    """The registered days the sync stored, without their source."""
+    return [row[:-1] for row in attendance_rows(db) if row[-1] == "SS 12000"]
 
 
 def status(db: Database) -> tuple[int, int, int, str | None]:

@@ -341,6 +341,28 @@ def cmd_attendance_import(settings: Settings, args: argparse.Namespace) -> int:
     return 0 if result.stored else 1
 
 
+def cmd_attendance_sync(settings: Settings, args: argparse.Namespace) -> int:
+    """Read attendance from the SS 12000 sources now; one line per school, status 1 if one failed."""
+    from bot.reports import ReportError, find_schools
+    from bot.ss12000.sync import sync_now
+    from models.base import utcnow
+
+    with database(settings) as db:
+        try:
+            with db.transaction() as session:
+                only = [school.id for school in find_schools(session, args.school)] if args.school else None
+        except ReportError as refusal:
+            print(f"mentorbot: {refusal}", file=sys.stderr)
+            return 2
+        results = sync_now(db, utcnow(), only)
+    if not results:
+        print("mentorbot: no such school has an attendance source set in chat", file=sys.stderr)
+        return 2
+    for result in results:
+        print(f"{result.school}: {result.line}", file=sys.stdout if result.stored else sys.stderr)
+    return 0 if all(result.stored for result in results) else 1
+
+
 def cmd_teams_package(settings: Settings, args: argparse.Namespace) -> int:
     """The Teams app package (manifest.json and icons in a zip) from the configuration."""
     from bot.teams.package import build_package
@@ -655,6 +677,16 @@ def build_parser() -> argparse.ArgumentParser:
         "--profile", choices=sorted(PROFILES_BY_NAME), help="the export's columns (default: from its header)"
     )
     attendance_import.set_defaults(handler=cmd_attendance_import)
+    attendance_sync = attendance_sub.add_parser(
+        "sync",
+        help="read attendance now from the schools' SS 12000 sources (all, or --school)",
+        description="What the clock does every night after a school day, now: each school with "
+        "`attendance source ss12000` set reads the lessons changed since its last sync.",
+    )
+    attendance_sync.add_argument(
+        "--school", metavar="NAME", help="the school (ORGANISATION/SCHOOL if shared)"
+    )
+    attendance_sync.set_defaults(handler=cmd_attendance_sync)
 
     teams = sub.add_parser(
         "teams-package",

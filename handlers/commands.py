@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from handlers import (
     agenda,
     alerts,
-    attendance,
+    attendance_source,
     checkins,
     corrections,
     mentorships,
@@ -757,7 +757,17 @@ COMMANDS: tuple[CommandSpec, ...] = (
             "How the imports of attendance from the school's system went: when, rows read and stored, "
             "students not matched, the last error (coordinators)."
         ),
-        _bind_no_args(attendance.attendance_status, "attendance"),
+        _bind_no_args(attendance_source.source_and_status, "attendance"),
+    ),
+    CommandSpec(
+        "attendance source",
+        ("attendance source", "närvaro källa", "narvaro kalla"),
+        N_("attendance source ss12000 URL SCHOOLUNITCODE|off"),
+        N_(
+            "Read attendance every night from the school's SS 12000 system, or stop (coordinators; "
+            "the operator sets the credentials)."
+        ),
+        attendance_source.bind_source,
     ),
     CommandSpec(
         "eht",

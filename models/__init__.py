@@ -5,6 +5,7 @@ Nothing here knows about chat platforms; `handlers/` builds use cases on top of 
 
 from models.alert import Alert, AlertCase, AlertStatus
 from models.attendance import AttendanceSync, RegisteredAttendance
+from models.attendance_source import AttendanceSource, SourceLesson
 from models.audit import AuditEvent
 from models.base import Base
 from models.bootstrap import BoundCoordinator, FirstInstall
@@ -25,6 +26,7 @@ __all__ = [
     "Alert",
     "AlertCase",
     "AlertStatus",
+    "AttendanceSource",
     "AttendanceSync",
     "AuditEvent",
     "Base",
@@ -53,5 +55,6 @@ __all__ = [
     "Role",
     "School",
     "SchoolBreak",
+    "SourceLesson",
     "Student",
 ]

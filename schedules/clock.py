@@ -16,6 +16,7 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy.exc import OperationalError
 
+from bot.ss12000.sync import nightly_sync
 from handlers.delivery import Notifier
 from handlers.failures import log_failure
 from handlers.results import Notification
@@ -51,6 +52,7 @@ class TickReport:
     retention: int = 0  # schools whose retention ran
     alerts: int = 0  # alert messages from the daily early-warning run
     follow_ups: int = 0  # follow-up reminders to alert owners
+    attendance: int = 0  # schools whose attendance was read from their system
     delivered: list[Notification] = field(default_factory=list)
 
 
@@ -90,6 +92,9 @@ class Clock:
             report.alerts = run_daily_early_warning(self.db, now, self.settings)
         if waiting.follow_ups:
             report.follow_ups = remind_follow_ups(self.db, now, self.settings)
+        if waiting.attendance:
+            # Last: it may wait on a school's system, and nothing above should wait for it.
+            report.attendance = len(nightly_sync(self.db, now, self.settings.timezone))
         queued = report.prompts or report.reminders or report.digests or report.alerts or report.follow_ups
         if waiting.outbox or queued:
             report.delivered = self.deliver(now)

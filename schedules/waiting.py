@@ -16,7 +16,16 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Boolean, ColumnElement, Date, bindparam, exists, select, text
 
-from models import ClockRoutine, Mentorship, OutboxMessage, OutboxStatus, Prompt, PromptStatus
+from bot.ss12000 import sync as attendance_sync
+from models import (
+    AttendanceSource,
+    ClockRoutine,
+    Mentorship,
+    OutboxMessage,
+    OutboxStatus,
+    Prompt,
+    PromptStatus,
+)
 from models.base import UTCDateTime
 from models.cadence import previous_occurrence
 from models.db import Database
@@ -36,6 +45,7 @@ class Waiting:
     retention: bool = True
     daily: bool = True
     follow_ups: bool = True
+    attendance: bool = True
     outbox: bool = True
 
 
@@ -69,6 +79,11 @@ QUESTION = select(
     _not_run(retention.ROUTINE, "retention_day").label("retention"),
     (_flag("after_daily_hour") & _not_run(daily.ROUTINE, "daily_day")).label("daily"),
     (_flag("after_daily_hour") & _not_run(follow_ups.ROUTINE, "daily_day")).label("follow_ups"),
+    (
+        _flag("after_sync_hour")
+        & exists().where(AttendanceSource.id.is_not(None))
+        & _not_run(attendance_sync.ROUTINE, "daily_day")
+    ).label("attendance"),
     # Two lookups rather than one OR, so each can use the (status, claimed_at) index.
     (
         exists().where(
@@ -95,6 +110,7 @@ def what_is_waiting(db: Database, now: datetime, settings: ClockSettings) -> Wai
         "retention_day": now.date(),
         "after_daily_hour": local.hour >= settings.daily_hour,
         "daily_day": local.date(),
+        "after_sync_hour": local.hour >= attendance_sync.SYNC_HOUR,
         "lease_ended": now - CLAIM_LEASE,
     }
     with db.transaction() as session:

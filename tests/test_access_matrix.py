@@ -63,6 +63,7 @@ MATRIX: list[tuple[str, dict[str, bool]]] = [
     ("break list", {"admin": Y, "anna": Y, "erik": Y, "nils": N}),
     ("retention set 400 IHP 2024:3", {"admin": Y, "anna": N, "erik": N, "nils": N}),
     ("attendance", {"admin": Y, "anna": N, "erik": N, "nils": N}),
+    ("attendance source off", {"admin": Y, "anna": N, "erik": N, "nils": N}),
     ("student remove {OTHER}", {"admin": Y, "anna": N, "erik": N, "nils": N}),
     ("language en", {"admin": Y, "anna": Y, "erik": Y, "nils": Y}),
 ]
@@ -180,7 +181,10 @@ README_ROWS: dict[str, list[str]] = {
         BREAK_ADD,
         "retention set 400 IHP 2024:3",
     ],
-    "how the imports of attendance from the school's system went (`attendance`)": ["attendance"],
+    "how the imports of attendance from the school's system went (`attendance`), and its source": [
+        "attendance",
+        "attendance source off",
+    ],
 }
 EVERYONE = {"help", "language en"}
 

@@ -91,6 +91,9 @@ def env_name(school: str) -> str:
 class LessonSync:
     lessons: list[Lesson]
     watermark: datetime  # pass as modified_after next time
+    # Attendance ids read that count as no lesson (not reported, cancelled, undated): a lesson kept
+    # from an earlier read under such an id no longer counts.
+    withdrawn: list[str] = field(default_factory=list)
 
 
 @dataclass(frozen=True)
@@ -157,14 +160,16 @@ class Ss12000Client:
         params = {"organisation": school_unit, "meta.modified.after": _rfc3339(modified_after)}
         rows = list(self._pages("/attendances", params))
         events = self._lookup("/calendarEvents/lookup", {row["calendarEvent"]["id"] for row in rows})
-        lessons = []
+        lessons, withdrawn = [], []
         for row in rows:
             event = events.get(row["calendarEvent"]["id"])
             lesson = records.lesson_from(row, event, self.zone) if event else None
             if lesson is not None:
                 lessons.append(lesson)
+            else:
+                withdrawn.append(str(row["id"]))
         log.info("ss12000: %d attendance rows, %d reported lessons", len(rows), len(lessons))
-        return LessonSync(lessons, _latest(rows, modified_after))
+        return LessonSync(lessons, _latest(rows, modified_after), withdrawn)
 
     def period_attendance(self, school_unit: str, start: date, end: date) -> list[PeriodAttendance]:
         """Offered and absent minutes per student over a period (inclusive), from /aggregatedAttendance."""

@@ -398,7 +398,7 @@ def test_registered_minutes_give_the_rate_and_the_monthly_counts() -> None:
         r.rule: r.evidence for r in evaluate(Situation(FRIDAY, CHECK_INS, FIRST, TERM), DEFAULTS, CALENDAR)
     }
     assert fired == {
-        "attendance": {"percent": 80.0, "absent": 4.0, "school_days": 20, "threshold": 90},
+        "attendance": {"percent": 80.0, "absent": 4.0, "school_days": 20, "threshold": 90, "weeks": 4},
         "absent_days": {"count": 3, "threshold": 3},
         "skipped_lessons": {"count": 3, "threshold": 3},
         "late_arrivals": {"count": 5, "threshold": 5},

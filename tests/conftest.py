@@ -20,6 +20,8 @@ from sqlalchemy.exc import OperationalError
 
 from models import Base, crypto, migrate
 from models.db import Database, normalise_database_url
+from schedules.clock import Clock, ClockSettings
+from tests.clock_support import RecordingNotifier
 from tests.driver import Driver
 
 # One schema per test process, so parallel checkouts can share one PostgreSQL server.
@@ -118,3 +120,15 @@ def db(request: pytest.FixtureRequest, tmp_path: Path, sqlite_template: Path) ->
 def bot(db: Database) -> Driver:
     """Drive the handlers as people would, in English, with `admin` as configured coordinator."""
     return Driver(db)
+
+
+@pytest.fixture
+def notifier() -> RecordingNotifier:
+    """What the clock sent, per recipient (tests/clock_support.py)."""
+    return RecordingNotifier()
+
+
+@pytest.fixture
+def clock(db: Database, notifier: RecordingNotifier) -> Clock:
+    """The clock as the tests tick it: one worker, a reminder after 24 school hours."""
+    return Clock(db, notifier, ClockSettings(reminder_after_school_hours=24), worker="test")

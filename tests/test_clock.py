@@ -15,19 +15,9 @@ from models import Member, Mentorship, Organisation, OutboxMessage, OutboxStatus
 from models.cadence import parse_cadence
 from models.db import Database
 from schedules import outbox, waiting
-from schedules.clock import Clock, ClockSettings
+from schedules.clock import Clock
 from tests.clock_support import STOCKHOLM, RecordingNotifier, at, prompts_of, start_mentorships
 from tests.driver import Driver
-
-
-@pytest.fixture
-def notifier() -> RecordingNotifier:
-    return RecordingNotifier()
-
-
-@pytest.fixture
-def clock(db: Database, notifier: RecordingNotifier) -> Clock:
-    return Clock(db, notifier, ClockSettings(reminder_after_school_hours=24), worker="test")
 
 
 def one_student(bot: Driver, code: str = "7B-03", mentor: str = "anna") -> None:

@@ -14,23 +14,12 @@ from sqlalchemy.orm import selectinload
 from bot.render_text import render_digest, render_notification
 from models import AlertCase, AlertStatus, AuditEvent, CasePlan, OutboxMessage, School, crypto
 from models.checkin import reencrypt_free_text
-from models.db import Database
-from schedules.clock import Clock, ClockSettings
+from schedules.clock import Clock
 from schedules.digests import build_digest
-from tests.clock_support import STOCKHOLM, RecordingNotifier, at
+from tests.clock_support import STOCKHOLM, at
 from tests.driver import Driver
 
 GOAL = "Alex kommer i tid tre morgnar i veckan"
-
-
-@pytest.fixture
-def notifier() -> RecordingNotifier:
-    return RecordingNotifier()
-
-
-@pytest.fixture
-def clock(db: Database, notifier: RecordingNotifier) -> Clock:
-    return Clock(db, notifier, ClockSettings(reminder_after_school_hours=24), worker="test")
 
 
 @pytest.fixture

@@ -10,22 +10,12 @@ from bot.render_text import render_notification
 from handlers.results import Digest
 from models.cadence import parse_cadence
 from models.db import Database
-from schedules.clock import Clock, ClockSettings
+from schedules.clock import Clock
 from schedules.digests import build_digest
 from tests.clock_support import STOCKHOLM, RecordingNotifier, at, prompts_of, start_mentorships
 from tests.driver import Driver
 
 Asked = tuple[datetime, list[tuple[str, str]]]
-
-
-@pytest.fixture
-def notifier() -> RecordingNotifier:
-    return RecordingNotifier()
-
-
-@pytest.fixture
-def clock(db: Database, notifier: RecordingNotifier) -> Clock:
-    return Clock(db, notifier, ClockSettings(reminder_after_school_hours=24), worker="test")
 
 
 def mentee(bot: Driver, cadence: str, since: datetime, code: str = "7B-03") -> None:

@@ -5,13 +5,13 @@ from __future__ import annotations
 import re
 from pathlib import Path
 from typing import Annotated, Literal
-from urllib.parse import urlsplit
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from cryptography.fernet import Fernet
 from pydantic import Field, ValidationError, ValidationInfo, field_validator
 from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
+from models.addresses import trusted_url
 from models.cadence import CadenceError, parse_cadence
 from models.db import normalise_database_url
 
@@ -23,15 +23,6 @@ class ConfigError(Exception):
 _GUID = re.compile(r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$")
 TEAMS_OPENID_METADATA = "https://login.botframework.com/v1/.well-known/openidconfiguration"
 TEAMS_TOKEN_URL = "https://login.microsoftonline.com/{tenant}/oauth2/v2.0/token"
-
-
-def trusted_url(value: str) -> str:
-    """An https URL, or plain http to this machine only (the tests' fake Microsoft endpoints)."""
-    parts = urlsplit(value)
-    local = parts.scheme == "http" and parts.hostname in ("127.0.0.1", "localhost", "::1")
-    if not parts.hostname or not (parts.scheme == "https" or local):
-        raise ValueError("must be an https:// URL (plain http only to 127.0.0.1)")
-    return value
 
 
 def _coordinator(entry: str) -> str:

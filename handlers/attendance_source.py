@@ -18,13 +18,12 @@ from urllib.parse import urlsplit
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
-from bot.config import trusted_url
-from bot.ss12000.client import env_name
 from handlers.access import require_role
 from handlers.attendance import attendance_status
 from handlers.results import Outcome
 from models import AttendanceSource, Member, Role, School, SourceLesson
-from models.attendance_source import SS12000
+from models.addresses import trusted_url
+from models.attendance_source import SS12000, env_name
 from models.audit import record
 from models.messages import N_, Refused, msg
 

@@ -14,6 +14,7 @@ kept, never a name.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 
 from sqlalchemy import Date, ForeignKey, String, UniqueConstraint
@@ -22,6 +23,15 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models.base import Base, UTCDateTime
 
 SS12000 = "ss12000"
+
+
+def env_name(school: str) -> str:
+    """The school's name as it appears in environment variable names: "Norra skolan" -> NORRA_SKOLAN.
+
+    The operator names a school's SS 12000 credentials with it; the coordinator is told the names.
+    """
+    folded = school.upper().translate(str.maketrans("ÅÄÖÉÜ", "AAOEU"))
+    return re.sub(r"[^A-Z0-9]+", "_", folded).strip("_")
 
 
 class AttendanceSource(Base):

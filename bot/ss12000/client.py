@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import logging
 import os
-import re
 import threading
 import time
 from collections.abc import Callable, Iterator, Mapping
@@ -35,9 +34,10 @@ from zoneinfo import ZoneInfo
 
 import httpx
 
-from bot.config import trusted_url
 from bot.ss12000 import records
 from bot.ss12000.records import Grade, Lesson, PeriodAttendance, Student
+from models.addresses import trusted_url
+from models.attendance_source import env_name
 
 log = logging.getLogger("mentorbot.ss12000")
 
@@ -79,12 +79,6 @@ class Credentials:
             secret,
             environ.get(prefix + "SCOPE") or None,
         )
-
-
-def env_name(school: str) -> str:
-    """The school's name as it appears in environment variable names: "Norra skolan" -> NORRA_SKOLAN."""
-    folded = school.upper().translate(str.maketrans("ÅÄÖÉÜ", "AAOEU"))
-    return re.sub(r"[^A-Z0-9]+", "_", folded).strip("_")
 
 
 @dataclass(frozen=True)

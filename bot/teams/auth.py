@@ -23,7 +23,7 @@ import jwt
 from microsoft_teams.api.auth.cloud_environment import PUBLIC
 from microsoft_teams.apps.auth.token_validator import JwtValidationOptions, TokenValidator
 
-from bot.config import trusted_url
+from models.addresses import trusted_url
 
 log = logging.getLogger("mentorbot.teams")
 

@@ -14,7 +14,7 @@ from pathlib import Path
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import configure_logging
-from bot.runtime import StartupError, build_notifier, clock_settings, database, school_defaults
+from bot.runtime import StartupError, build_clock, build_notifier, database, school_defaults
 from handlers.attendance_csv import PROFILES_BY_NAME
 from handlers.delivery import Notifier
 from models.backtest import BacktestRow
@@ -40,12 +40,11 @@ def _console_user(settings: Settings, requested: str | None) -> str:
 
 def cmd_console(settings: Settings, args: argparse.Namespace) -> int:
     from bot.console import Console
-    from schedules.clock import Clock
 
     user = _console_user(settings, args.as_user)
     interactive = sys.stdin.isatty()
     with database(settings) as db:
-        clock = Clock(db, build_notifier(settings, db, sys.stdout), clock_settings(settings))
+        clock = build_clock(settings, db, build_notifier(settings, db, sys.stdout))
         if interactive:
             _log_to_file(settings.data_dir / "console.log")
         scheduler = clock.start_in_background() if interactive else None
@@ -132,10 +131,9 @@ def cmd_socket(settings: Settings, args: argparse.Namespace) -> int:
 @contextmanager
 def running_clock(settings: Settings, db: Database, enabled: bool) -> Iterator[Notifier]:
     """The embedded single process runs the clock in a thread; `--no-scheduler` leaves it to a worker."""
-    from schedules.clock import Clock
 
     notifier = build_notifier(settings, db, sys.stdout)
-    scheduler = Clock(db, notifier, clock_settings(settings)).start_in_background() if enabled else None
+    scheduler = build_clock(settings, db, notifier).start_in_background() if enabled else None
     try:
         yield notifier
     finally:
@@ -154,21 +152,19 @@ def cmd_run(settings: Settings, args: argparse.Namespace) -> int:
 
 def cmd_worker(settings: Settings, args: argparse.Namespace) -> int:
     """The clock alone: one per deployment is enough, more are safe on PostgreSQL."""
-    from schedules.clock import Clock
 
     with database(settings) as db:
         log.info("clock started: ticking every %s seconds", settings.tick_seconds)
-        Clock(db, build_notifier(settings, db, sys.stdout), clock_settings(settings)).run_forever()
+        build_clock(settings, db, build_notifier(settings, db, sys.stdout)).run_forever()
     return 0
 
 
 def cmd_dispatch(settings: Settings, args: argparse.Namespace) -> int:
     """One pass of the clock now, printing what it decided and sent."""
     from bot.render_text import render_notification
-    from schedules.clock import Clock
 
     with database(settings) as db:
-        report = Clock(db, build_notifier(settings, db, io.StringIO()), clock_settings(settings)).tick()
+        report = build_clock(settings, db, build_notifier(settings, db, io.StringIO())).tick()
     print(
         f"recorded {report.prompts} prompt(s), {report.reminders} reminder(s), {report.digests} digest(s); "
         f"delivered {len(report.delivered)} message(s)"

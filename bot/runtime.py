@@ -19,7 +19,7 @@ from handlers.delivery import Notifier
 from models import crypto, migrate
 from models.checkin import free_text_readable
 from models.db import Database
-from schedules.clock import ClockSettings
+from schedules.clock import Clock, ClockSettings
 
 log = logging.getLogger("mentorbot")
 
@@ -45,6 +45,13 @@ def clock_settings(settings: Settings) -> ClockSettings:
         digest_rule=settings.digest_rule,
         timezone=settings.timezone,
     )
+
+
+def build_clock(settings: Settings, db: Database, notifier: Notifier) -> Clock:
+    """The clock as the product runs it: configured, and reading schools' attendance sources at night."""
+    from bot.ss12000.sync import nightly_sync
+
+    return Clock(db, notifier, clock_settings(settings), attendance_sync=nightly_sync)
 
 
 def build_notifier(settings: Settings, db: Database, out: TextIO) -> PlatformNotifier:

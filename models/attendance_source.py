@@ -23,6 +23,10 @@ from sqlalchemy.orm import Mapped, mapped_column
 from models.base import Base, UTCDateTime
 
 SS12000 = "ss12000"
+# The clock's routine that reads every school's source at night, and the hour at school it starts:
+# by then the day's lessons are reported.
+SYNC_ROUTINE = "attendance-sync"
+SYNC_HOUR = 2
 
 
 def env_name(school: str) -> str:

@@ -7,7 +7,7 @@ in the database: a tick can run in any process, any number of times, and still p
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sized
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -16,7 +16,6 @@ from apscheduler.schedulers.base import BaseScheduler
 from apscheduler.schedulers.blocking import BlockingScheduler
 from sqlalchemy.exc import OperationalError
 
-from bot.ss12000.sync import nightly_sync
 from handlers.delivery import Notifier
 from handlers.failures import log_failure
 from handlers.results import Notification
@@ -32,6 +31,10 @@ from schedules.retention import run_retention
 from schedules.waiting import what_is_waiting
 
 log = logging.getLogger("mentorbot.clock")
+# Reads every school's attendance source that is due tonight (bot.ss12000.sync.nightly_sync): the
+# clock is given it, like its notifier, so it never calls a school's system itself. The answer's
+# length is the number of schools read.
+AttendanceSync = Callable[[Database, datetime, str], Sized]
 
 
 @dataclass(frozen=True)
@@ -64,8 +67,10 @@ class Clock:
         settings: ClockSettings | None = None,
         worker: str | None = None,
         now: Callable[[], datetime] = utcnow,
+        attendance_sync: AttendanceSync | None = None,
     ) -> None:
         self.db = db
+        self.attendance_sync = attendance_sync
         self.notifier = notifier
         self.settings = settings or ClockSettings()
         self.worker = worker or worker_name()
@@ -92,9 +97,9 @@ class Clock:
             report.alerts = run_daily_early_warning(self.db, now, self.settings)
         if waiting.follow_ups:
             report.follow_ups = remind_follow_ups(self.db, now, self.settings)
-        if waiting.attendance:
+        if waiting.attendance and self.attendance_sync is not None:
             # Last: it may wait on a school's system, and nothing above should wait for it.
-            report.attendance = len(nightly_sync(self.db, now, self.settings.timezone))
+            report.attendance = len(self.attendance_sync(self.db, now, self.settings.timezone))
         queued = report.prompts or report.reminders or report.digests or report.alerts or report.follow_ups
         if waiting.outbox or queued:
             report.delivered = self.deliver(now)

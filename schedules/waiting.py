@@ -16,7 +16,6 @@ from zoneinfo import ZoneInfo
 
 from sqlalchemy import Boolean, ColumnElement, Date, bindparam, exists, select, text
 
-from bot.ss12000 import sync as attendance_sync
 from models import (
     AttendanceSource,
     ClockRoutine,
@@ -26,6 +25,7 @@ from models import (
     Prompt,
     PromptStatus,
 )
+from models.attendance_source import SYNC_HOUR, SYNC_ROUTINE
 from models.base import UTCDateTime
 from models.cadence import previous_occurrence
 from models.db import Database
@@ -82,7 +82,7 @@ QUESTION = select(
     (
         _flag("after_sync_hour")
         & exists().where(AttendanceSource.id.is_not(None))
-        & _not_run(attendance_sync.ROUTINE, "daily_day")
+        & _not_run(SYNC_ROUTINE, "daily_day")
     ).label("attendance"),
     # Two lookups rather than one OR, so each can use the (status, claimed_at) index.
     (
@@ -110,7 +110,7 @@ def what_is_waiting(db: Database, now: datetime, settings: ClockSettings) -> Wai
         "retention_day": now.date(),
         "after_daily_hour": local.hour >= settings.daily_hour,
         "daily_day": local.date(),
-        "after_sync_hour": local.hour >= attendance_sync.SYNC_HOUR,
+        "after_sync_hour": local.hour >= SYNC_HOUR,
         "lease_ended": now - CLAIM_LEASE,
     }
     with db.transaction() as session:

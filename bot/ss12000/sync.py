@@ -40,6 +40,7 @@ from handlers.attendance_source import credential_names
 from handlers.failures import log_failure
 from models import AttendanceSource, RegisteredAttendance, School, SourceLesson
 from models import Student as ProgrammeStudent
+from models.attendance_source import SYNC_HOUR, SYNC_ROUTINE
 from models.calendar import SchoolCalendar
 from models.db import Database
 from models.messages import N_, Message, Refused, msg
@@ -48,9 +49,6 @@ from schedules.routines import claim_day, has_run
 log = logging.getLogger("mentorbot.ss12000")
 
 SOURCE = "SS 12000"
-ROUTINE = "attendance-sync"
-# The nightly sync starts at this hour at school, when the day's lessons are reported.
-SYNC_HOUR = 2
 # The first read of a source goes back this far: about a school term.
 FIRST_READ = timedelta(days=120)
 # Lessons looked up per query, well below every database's parameter limit.
@@ -99,7 +97,7 @@ def nightly_sync(db: Database, now: datetime, timezone: str, **options: object) 
             day = school_day_to_sync(school, now)
             if day is None or not has_run(session, _marker(school), day):
                 return synced  # a school still to sync (a source down is recorded, so it is done)
-        claim_day(session, ROUTINE, now.astimezone(ZoneInfo(timezone)).date())
+        claim_day(session, SYNC_ROUTINE, now.astimezone(ZoneInfo(timezone)).date())
     return synced
 
 
@@ -142,7 +140,7 @@ def _sync(
 
 
 def _marker(school: School) -> str:
-    return f"{ROUTINE}:{school.id}"
+    return f"{SYNC_ROUTINE}:{school.id}"
 
 
 def _sync_school(

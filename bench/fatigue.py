@@ -3,7 +3,8 @@
 Not a timing: a count. A term of check-ins is seeded (`mentorbot seed`'s generator) and every
 school's alerts are replayed as `rules backtest` does; `models.fatigue` counts what the channel
 would have received with a card per rule re-posted every 3 school days while unacknowledged
-(before) and with one case per student raised once more and then sent to the coordinators (after).
+(before) and with one case per student, posted once it is at the level the channel gets at once,
+raised once more and then sent to the coordinators (after), with the schools' default settings.
 The target of issue 14: after is at most a quarter of before.
 
 Nobody knows how fast a team would have acknowledged a replayed card, and the old policy's cost

@@ -355,6 +355,15 @@ def on_check_in(
                 rules=alert_titles(evaluation.new),
             )
         )
+    if evaluation.new and evaluation.case is not None and evaluation.case.raised_at is None:
+        replies.append(
+            msg(
+                N_(
+                    "The case is one to watch: the student health team sees it in the weekly summary, "
+                    "and at once if it becomes more serious."
+                )
+            )
+        )
     if evaluation.raised and not school.eht_channel:
         replies.append(
             msg(N_("No EHT channel is set, so nobody was told yet. Ask a coordinator to set one."))
@@ -625,7 +634,7 @@ def backtest_school(
     start = start or first
     episodes = [crossings(record, thresholds, calendar, start, end) for record in records]
     rows = with_verdicts(backtest(episodes), _verdicts(session, school, start, end))
-    return start, rows, fatigue(episodes, calendar, start, end, thresholds["reraise_days"], pace or Pace())
+    return start, rows, fatigue(episodes, calendar, start, end, thresholds, pace or Pace())
 
 
 def _verdicts(session: Session, school: School, start: date, end: date) -> list[Verdict]:

@@ -16,9 +16,10 @@ many of those the EHT closed as *not relevant* (`verdicts`): the school's precis
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
+from typing import Any, NamedTuple
 
 from models.calendar import SchoolCalendar
 from models.rules import RULES, CheckInFacts, RegisteredDay, Situation, Thresholds, evaluate
@@ -41,6 +42,14 @@ class StudentRecord:
             if start <= day and (end is None or day <= end):
                 return start
         return None
+
+
+class Crossing(NamedTuple):
+    """A rule a student started to cross on a day, with the evidence it fired with (numbers only)."""
+
+    on: date
+    rule: str
+    evidence: Mapping[str, Any] = {}
 
 
 @dataclass(frozen=True)
@@ -81,7 +90,7 @@ def with_verdicts(rows: Sequence[BacktestRow], verdicts: Iterable[Verdict]) -> l
     return [replace(row, cases=c, closed=d, not_relevant=n) for row in rows for c, d, n in [counts[row.rule]]]
 
 
-def backtest(episodes: Iterable[Sequence[tuple[date, str]]]) -> list[BacktestRow]:
+def backtest(episodes: Iterable[Sequence[Crossing]]) -> list[BacktestRow]:
     """Per rule (in the order of RULES): alerts that would have been raised, and for how many students.
 
     `episodes`: each student's `crossings`.
@@ -89,18 +98,19 @@ def backtest(episodes: Iterable[Sequence[tuple[date, str]]]) -> list[BacktestRow
     alerts = {rule.id: 0 for rule in RULES}
     students: dict[str, int] = {rule.id: 0 for rule in RULES}
     for student in episodes:
-        for rule_id in {rule_id for _day, rule_id in student}:
+        for rule_id in {crossing.rule for crossing in student}:
             students[rule_id] += 1
-        for _day, rule_id in student:
-            alerts[rule_id] += 1
+        for crossing in student:
+            alerts[crossing.rule] += 1
     return [BacktestRow(rule.id, alerts[rule.id], students[rule.id]) for rule in RULES]
 
 
 def crossings(
     record: StudentRecord, thresholds: Thresholds, calendar: SchoolCalendar, start: date, end: date
-) -> list[tuple[date, str]]:
-    """Each alert (episode) of one student in the period, as (the day it started, its rule), by day."""
-    found: list[tuple[date, str]] = []
+) -> list[Crossing]:
+    """Each alert (episode) of one student in the period, as the day it started, its rule and
+    evidence, by day."""
+    found: list[Crossing] = []
     firing: set[str] = set()
     # Check-in rules, at each check-in in the period.
     for index, check_in in enumerate(record.history):
@@ -112,9 +122,9 @@ def crossings(
             record.mentored_since(check_in.on),
             record.registered_until(check_in.on),
         )
-        now_firing = {r.rule for r in evaluate(situation, thresholds, calendar)}
-        found += [(check_in.on, rule_id) for rule_id in sorted(now_firing - firing)]
-        firing = now_firing
+        results = {r.rule: r.evidence for r in evaluate(situation, thresholds, calendar)}
+        found += [Crossing(check_in.on, rule, results[rule]) for rule in sorted(results.keys() - firing)]
+        firing = set(results)
     # Time-based rules, on each school day in the period.
     firing = set()
     day = start
@@ -122,8 +132,8 @@ def crossings(
         if calendar.is_school_day(day):
             past = [c for c in record.history if c.on <= day]
             situation = Situation(day, past, record.mentored_since(day))
-            now_firing = {r.rule for r in evaluate(situation, thresholds, calendar, daily=True)}
-            found += [(day, rule_id) for rule_id in sorted(now_firing - firing)]
-            firing = now_firing
+            results = {r.rule: r.evidence for r in evaluate(situation, thresholds, calendar, daily=True)}
+            found += [Crossing(day, rule, results[rule]) for rule in sorted(results.keys() - firing)]
+            firing = set(results)
         day += timedelta(days=1)
-    return sorted(found, key=lambda crossing: crossing[0])
+    return sorted(found, key=lambda crossing: crossing.on)

@@ -5,11 +5,17 @@ bench count what the channel would have received on the same replayed alerts (`m
 crossings`) under two policies, with the same team pace for both:
 
 - *before* (the old policy, as a counted model): one card per rule crossed, posted again every
-  `reraise_days` school days while nobody acknowledged it. A rule whose earlier card is not yet
+  3 school days while nobody acknowledged it. A rule whose earlier card is not yet
   resolved does not post a new one.
-- *after* (one case per student): one card when a student's case opens; a rule crossed while the
-  case is open updates that card in place (no new message); a case nobody acknowledged is posted
-  once more after `reraise_days` school days, then goes to the coordinators, not the channel.
+- *after* (one case per student): one card when a student's case first reaches the level the
+  channel gets at once (`channel_risk`: by default *at risk*; a *watch* case waits for the weekly
+  summary, and is posted the day a later rule raises its level); a rule crossed while the case is
+  open updates that card in place (no new message); a case nobody acknowledged is posted once more
+  after `reraise_days` school days, then goes to the coordinators, not the channel.
+
+The weekly summary is one message a week in the channel under both policies and is not counted.
+A case's level is reckoned from every rule crossed since it opened (the replay does not know when a
+rule would have cleared), so the model errs towards posting.
 
 Nobody can know when the EHT would have acknowledged or resolved a replayed alert, so `Pace` says
 it (in school days, by default a week to acknowledge and two weeks to resolve, as at a weekly EHT
@@ -18,13 +24,19 @@ meeting). Only messages posted by the period's last day count. Pure, no I/O.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
+from models.backtest import Crossing
 from models.calendar import SchoolCalendar
+from models.risk import posted_at_once, risk_of
+from models.rules import Thresholds
 
 DAYS_PER_MONTH = 365.25 / 12
+# The old policy reposted an unacknowledged card every 3 school days, whatever the school set since.
+OLD_RERAISE_DAYS = 3
 
 
 @dataclass(frozen=True)
@@ -59,47 +71,59 @@ class Fatigue:
 
 
 def fatigue(
-    episodes: Sequence[Sequence[tuple[date, str]]],
+    episodes: Sequence[Sequence[Crossing]],
     calendar: SchoolCalendar,
     start: date,
     end: date,
-    reraise_days: int,
+    thresholds: Thresholds,
     pace: Pace = Pace(),
 ) -> Fatigue:
-    """Count both policies over each student's `crossings` (day, rule), oldest first."""
+    """Count both policies over each student's `crossings`, oldest first."""
     before = after = 0
     for student in episodes:
-        per_rule = ((day, rule) for day, rule in student)
-        per_case = ((day, "case") for day, _rule in student)
-        before += _posts(per_rule, calendar, end, reraise_days, pace, repeat=True)
-        after += _posts(per_case, calendar, end, reraise_days, pace, repeat=False)
+        before += _cards_per_rule(student, calendar, end, OLD_RERAISE_DAYS, pace)
+        after += _cases(student, calendar, end, thresholds, pace)
     return Fatigue(len(episodes), (end - start).days + 1, before, after)
 
 
-def _posts(
-    crossings: Iterable[tuple[date, str]],
-    calendar: SchoolCalendar,
-    end: date,
-    reraise_days: int,
-    pace: Pace,
-    repeat: bool,
+def _cards_per_rule(
+    crossings: Iterable[Crossing], calendar: SchoolCalendar, end: date, reraise_days: int, pace: Pace
 ) -> int:
-    """Channel posts for crossings, each keyed by what holds one card (a rule before, the case after).
+    """The old policy: a card per rule, reposted every `reraise_days` school days until acknowledged.
 
-    A crossing while its card is unresolved is no new post. A new card is posted again every
-    `reraise_days` school days until acknowledged (`repeat`), or only once more (not `repeat`).
+    A rule crossed again while its card is unresolved posts nothing new.
     """
     resolved_on: dict[str, date] = {}
     posts = 0
-    for day, key in crossings:
-        if key in resolved_on and day < resolved_on[key]:
+    for day, rule, _evidence in crossings:
+        if rule in resolved_on and day < resolved_on[rule]:
             continue
-        resolved_on[key] = calendar.add_school_days(day, pace.resolved_after)
-        posts += 1
-        waited = reraise_days
+        resolved_on[rule] = calendar.add_school_days(day, pace.resolved_after)
+        waited = 0
         while waited < pace.acknowledged_after and calendar.add_school_days(day, waited) <= end:
             posts += 1
-            if not repeat:
-                break
             waited += reraise_days
+    return posts
+
+
+def _cases(
+    crossings: Iterable[Crossing], calendar: SchoolCalendar, end: date, thresholds: Thresholds, pace: Pace
+) -> int:
+    """Today's policy: one card per case once its level reaches the channel, re-raised once at most."""
+    posts = 0
+    resolved_on: date | None = None
+    rules: dict[str, Mapping[str, Any]] = {}
+    posted = False
+    for day, rule, evidence in crossings:
+        if resolved_on is None or day >= resolved_on:  # a new case opens
+            resolved_on = calendar.add_school_days(day, pace.resolved_after)
+            rules, posted = {}, False
+        rules[rule] = evidence
+        if posted or not posted_at_once(risk_of(rules.items(), thresholds), thresholds):
+            continue
+        posted = True
+        posts += 1
+        reraise_on = calendar.add_school_days(day, thresholds["reraise_days"])
+        if thresholds["reraise_days"] < pace.acknowledged_after and reraise_on <= end:
+            posts += 1
     return posts

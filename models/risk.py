@@ -1,11 +1,12 @@
 """How worried to be about a student: the risk level of their case, from the rules they cross.
 
 An EHT reads the channel by urgency, so every case carries one of three levels, shown first on
-its card: *watch* (something to keep an eye on), *at risk* (absence, a concern, lost contact, or
-many signals at once) and *urgent* (a concern about home, or attendance below the school's urgent
-threshold, 80 % unless changed). Pure and small, like the rules: the school's thresholds decide
-the numbers (`urgent_attendance_percent`, `at_risk_rules`), and `channel_risk` says which levels
-the EHT channel gets at once (lower ones wait for the weekly summary).
+its card: *watch* (something to keep an eye on), *at risk* (absence, a concern, lost contact, the
+lowest rating a mentor gives, or many signals at once) and *urgent* (a concern about home, or
+attendance below the school's urgent threshold, 80 % unless changed). Pure and small, like the
+rules: the school's thresholds decide the numbers (`urgent_attendance_percent`, `at_risk_rules`),
+and `channel_risk` says which levels the EHT channel gets at once (by default *at risk* and above;
+lower ones wait for the weekly summary).
 """
 
 from __future__ import annotations
@@ -56,9 +57,16 @@ def risk_of(crossed: Iterable[tuple[str, Mapping[str, Any]]], thresholds: Thresh
             and float(evidence.get("percent", 100)) < thresholds["urgent_attendance_percent"]
         ):
             return RiskLevel.URGENT
-    if len(crossed) >= thresholds["at_risk_rules"] or any(rule in AT_RISK_RULES for rule, _ in crossed):
+    if len(crossed) >= thresholds["at_risk_rules"] or any(
+        rule in AT_RISK_RULES or _at_the_floor(rule, evidence) for rule, evidence in crossed
+    ):
         return RiskLevel.AT_RISK
     return RiskLevel.WATCH
+
+
+def _at_the_floor(rule: str, evidence: Mapping[str, Any]) -> bool:
+    """The lowest rating a mentor gives (1 unless the school changed it), not a run of low ones."""
+    return rule == "low_rating" and int(evidence.get("rating", 99)) <= int(evidence.get("floor", 0))
 
 
 def posted_at_once(risk: RiskLevel | str, thresholds: Thresholds) -> bool:

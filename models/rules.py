@@ -76,7 +76,7 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("no_contact_weeks", 3, 1, 20, N_("School weeks without a check-in with contact that alert.")),
     Parameter(
         "reraise_days",
-        3,
+        5,
         1,
         30,
         N_(
@@ -93,7 +93,7 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("at_risk_rules", 3, 2, 8, N_("This many rules crossed at once make a case at least at risk.")),
     Parameter(
         "channel_risk",
-        1,
+        2,
         1,
         3,
         N_(

@@ -41,19 +41,19 @@ def check_in(bot: Driver, moment: datetime, code: str, **answers: str) -> None:
 def test_the_first_meeting_sees_every_open_case_most_worrying_first(school: Driver) -> None:
     check_in(school, at(2026, 10, 12, 9), "7B-03", affective="3")  # a baseline before the case
     low = {"behavioural": "2", "academic": "2", "cognitive": "2", "affective": "1"}
-    check_in(school, at(2026, 10, 19, 9), "7B-03", **low)  # watch: low engagement
+    check_in(school, at(2026, 10, 19, 9), "7B-03", **low)  # at risk: the lowest rating
     check_in(school, at(2026, 10, 19, 10), "8A-11", concern="yes", concern_domain="home")  # urgent
 
     agenda = act(school, at(2026, 10, 20, 13), "erik", "agenda")
 
     lines = agenda.splitlines()
     assert lines[0] == "Agenda for the EHT meeting: 2 open cases (changes in the last 7 days)"
-    urgent, watch = (next(i for i, line in enumerate(lines) if code in line) for code in ("8A-11", "7B-03"))
-    assert urgent < watch
+    urgent, at_risk = (next(i for i, line in enumerate(lines) if code in line) for code in ("8A-11", "7B-03"))
+    assert urgent < at_risk
     assert "Urgent" in lines[urgent] and "open 1 day" in lines[urgent] and "no owner" in lines[urgent]
-    assert "Watch" in lines[watch] and "Low engagement" in lines[watch]
+    assert "At risk" in lines[at_risk] and "Low engagement" in lines[at_risk]
     # The engagement since the case opened: the baseline (3s and 4s) and the fall to 2s and a 1.
-    assert "engagement since the case opened: ▅▂ declining" in lines[watch + 1]
+    assert "engagement since the case opened: ▅▂ declining" in lines[at_risk + 1]
     assert "since then: case opened" in agenda
     assert NOTE not in agenda and STRENGTH not in agenda
 

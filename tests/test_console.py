@@ -275,7 +275,7 @@ def test_a_worrying_check_in_prints_an_alert_for_the_eht_channel(tmp_path: Path)
         MENTORBOT_LANGUAGE="en",
     )
     out = result.stdout
-    assert "[→ #eht] 🟡 Watch · Case #1 · 7B-03 (grade 7, 7B) · Low engagement" in out
+    assert "[→ #eht] 🟠 At risk · Case #1 · 7B-03 (grade 7, 7B) · Low engagement" in out
     assert "• Low engagement: affective engagement rated 1" in out
     assert "acknowledged by @erik" in out.split("erik> alert ack 1", 1)[1]
     assert "Secret note" not in out.split("  > Secret note about home", 1)[1]

@@ -266,8 +266,7 @@ def test_without_an_eht_channel_the_mentor_and_coordinators_are_told(bot: Driver
 @pytest.mark.parametrize(
     ("answers", "risk"),
     [
-        ({"late_arrivals": "5"}, "🟡 Watch"),
-        ({"affective": "1"}, "🟡 Watch"),
+        ({"affective": "1"}, "🟠 At risk"),  # the lowest rating a mentor gives
         ({"concern": "yes", "concern_domain": "school"}, "🟠 At risk"),
         ({"absent_days": "1", "unexcused_days": "0"}, "🟠 At risk"),  # attendance 80 %
         ({"absent_days": "2", "unexcused_days": "0"}, "🔴 Urgent"),  # attendance 60 %: below 80 %
@@ -286,10 +285,11 @@ def test_the_urgent_attendance_and_the_risk_the_channel_gets_are_the_schools_own
     [card] = school.check_in("anna", "7B-03", absent_days="2", unexcused_days="0").sent  # 60 %
     assert card.startswith("[→ #eht] 🟠 At risk · Case #1")
     school.say("erik", "alert resolve 1 talked")
-    # Only "at risk" and above go to the channel at once; a case to watch waits for the summary.
-    assert "channel_risk is now 2" in school.say("admin", "threshold set kanal_risknivå 2").text
+    # By default only "at risk" and above go to the channel at once; a case to watch waits for the
+    # summary, and the mentor is told so.
     reply = school.check_in("anna", "7B-03", late_arrivals="5")
     assert "raised an alert for the student health team: Late arrivals." in reply.text
+    assert "one to watch: the student health team sees it in the weekly summary" in reply.text
     assert reply.sent == []
     listing = school.say("erik", "alerts").text
     assert "🟡 Watch" in listing and "Late arrivals" in listing
@@ -300,6 +300,11 @@ def test_the_urgent_attendance_and_the_risk_the_channel_gets_are_the_schools_own
     # When its risk rises, the card is posted, with every rule on it.
     [card] = school.check_in("anna", "7B-03", concern="yes", concern_domain="school").sent
     assert card.startswith("[→ #eht] 🟠 At risk · Case #2 · 7B-03 (grade 7, 7B) · Late arrivals, Concern")
+    # A school may have every case posted at once.
+    school.say("erik", "alert resolve 2 talked")
+    assert "channel_risk is now 1" in school.say("admin", "threshold set kanal_risknivå 1").text
+    [card] = school.check_in("anna", "7B-03", late_arrivals="6").sent
+    assert card.startswith("[→ #eht] 🟡 Watch · Case #3 · 7B-03")
 
 
 def _raised_on(bot: Driver, moment: datetime) -> None:
@@ -313,10 +318,10 @@ def test_an_unacknowledged_case_is_raised_again_once_then_its_coordinators_are_t
     friday = datetime(2026, 3, 6, 9, 0, tzinfo=UTC)
     _raised_on(school, friday)
     with school.db.transaction() as session:
-        # Monday and Tuesday are 2 school days: not yet.
-        assert reraise_due(session, datetime(2026, 3, 10, 9, 0, tzinfo=UTC)) == []
+        # Monday to Thursday are 4 school days: not yet.
+        assert reraise_due(session, datetime(2026, 3, 12, 9, 0, tzinfo=UTC)) == []
     with school.db.transaction() as session:
-        [(destination, notice)] = reraise_due(session, datetime(2026, 3, 11, 9, 0, tzinfo=UTC))
+        [(destination, notice)] = reraise_due(session, datetime(2026, 3, 13, 9, 0, tzinfo=UTC))
     assert destination.workspace_id == "school-a"
     assert notice.replaces is None  # posted anew, so the team sees it at the bottom of the channel
     assert render_notification("en", notice).startswith(
@@ -324,9 +329,9 @@ def test_an_unacknowledged_case_is_raised_again_once_then_its_coordinators_are_t
     )
     with school.db.transaction() as session:
         # Raised again now: the clock starts over.
-        assert reraise_due(session, datetime(2026, 3, 13, 9, 0, tzinfo=UTC)) == []
+        assert reraise_due(session, datetime(2026, 3, 19, 9, 0, tzinfo=UTC)) == []
     with school.db.transaction() as session:
-        told = reraise_due(session, datetime(2026, 3, 16, 9, 0, tzinfo=UTC))
+        told = reraise_due(session, datetime(2026, 3, 20, 9, 0, tzinfo=UTC))
     # Not the channel again: each coordinator, in a direct message.
     assert sorted(n.to.id for _d, n in told) == ["admin", "cora"]
     text = render_notification("en", told[0][1])

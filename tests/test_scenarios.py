@@ -427,15 +427,15 @@ def test_assign_prompt_check_in_one_case_acknowledge_never_again(platform: Scena
     assert "raised an alert for the student health team" in reply
     # Exactly one card for the student, the risk first, both rules with their numbers.
     [card] = case_cards(platform)
-    assert card.index("Watch") < card.index("Case #1") < card.index("7B-03")
+    assert card.index("At risk") < card.index("Case #1") < card.index("7B-03")
     assert "Late arrivals" in card and "5 late arrivals in the last 30 days" in card
     assert "Low engagement" in card and "affective engagement rated 1" in card
     assert "Private worry" not in card and "football" not in card
 
-    # Nobody acknowledges it: after three school days it is raised once more, as a new post.
-    platform.tick(at(2026, 10, 21, 9))
+    # Nobody acknowledges it: after a school week it is raised once more, as a new post.
+    platform.tick(at(2026, 10, 23, 9))
     assert len(case_cards(platform)) == 1
-    platform.tick(at(2026, 10, 22, 9))
+    platform.tick(at(2026, 10, 26, 9))
     cards = case_cards(platform)
     assert len(cards) == 2 and "raised again" in cards[-1]
 
@@ -445,7 +445,7 @@ def test_assign_prompt_check_in_one_case_acknowledge_never_again(platform: Scena
     assert "acknowledged by @erik" in case_cards(platform)[-1].lower()
 
     # Acknowledged: never raised again, and the coordinators are not asked to step in.
-    for moment in (at(2026, 10, 23, 9), at(2026, 10, 27, 9), at(2026, 10, 29, 9), at(2026, 11, 4, 9)):
+    for moment in (at(2026, 10, 27, 9), at(2026, 10, 29, 9), at(2026, 11, 2, 9), at(2026, 11, 9, 9)):
         platform.tick(moment)
     assert len(case_cards(platform)) == 2
     assert not any("Nobody in the student health team" in text for text in platform.sent_to("@admin"))

@@ -192,7 +192,7 @@ def test_someone_with_no_role_in_a_many_school_workspace_is_told_how_to_begin(to
 
 
 def test_a_new_school_starts_with_its_own_settings(town: Town) -> None:
-    town.say("bea", "threshold set reraise_days 5")
+    town.say("bea", "threshold set reraise_days 7")
     ek = town.say("admin", "thresholds").text
     bjork = town.say("bea", "thresholds").text
     assert ek != bjork

@@ -14,6 +14,7 @@ from sqlalchemy import select
 from bot.i18n import translate
 from handlers.early_warning import backtest_school
 from models import Alert, AlertCase, School, Student
+from models.backtest import Crossing
 from models.calendar import SchoolCalendar
 from models.fatigue import Pace, fatigue
 from models.flagged import why_flagged
@@ -218,17 +219,22 @@ def test_backtest_counts_per_rule_the_cases_the_eht_closed_as_not_relevant(schoo
     assert figures["late_arrivals"] == (0, 0, 0, None)
 
 
-def test_fatigue_counts_a_card_per_rule_reposted_against_one_case_per_student() -> None:
+def _term(attendance_percent: float) -> list[Crossing]:
     monday = TERM_START
-    student = [
-        (monday, "attendance"),
-        (monday, "absent_days"),
-        (monday, "low_rating"),
-        (monday + timedelta(days=8), "concern"),  # Tuesday next week: the case is open
-        (monday + timedelta(days=15), "low_rating"),  # after both were resolved (10 school days)
-        (monday + timedelta(days=28), "late_arrivals"),  # Monday 29th: its repost would be after the end
+    return [
+        Crossing(monday, "attendance", {"percent": attendance_percent}),
+        Crossing(monday, "absent_days", {"days": 4}),
+        Crossing(monday, "low_rating", {}),
+        Crossing(monday + timedelta(days=8), "concern", {"domain": "school"}),  # Tuesday next week: open
+        Crossing(monday + timedelta(days=15), "low_rating", {}),  # after both were resolved (10 school days)
+        Crossing(monday + timedelta(days=28), "late_arrivals", {}),  # Monday 29th: a repost would be too late
     ]
-    counted = fatigue([student, []], CALENDAR, monday, date(2025, 9, 30), 3, Pace(5, 10))
+
+
+def test_fatigue_counts_a_card_per_rule_reposted_against_one_case_per_student() -> None:
+    every_case = thresholds_for({"channel_risk": 1, "reraise_days": 3})
+    student = _term(85)
+    counted = fatigue([student, []], CALENDAR, TERM_START, date(2025, 9, 30), every_case, Pace(5, 10))
     # Before: each rule card posted and reposted 3 school days later (acknowledged after 5):
     # 4 rules x 2 + low_rating again x 2 + late_arrivals once = 11.
     # After: the case (posted, re-raised once), and a new case on the 16th (posted, re-raised) = 4.
@@ -237,5 +243,21 @@ def test_fatigue_counts_a_card_per_rule_reposted_against_one_case_per_student() 
     assert counted.per_student_month(counted.after) == pytest.approx(4 / 2 / (30 / (365.25 / 12)))
     assert counted.ratio == pytest.approx(4 / 11)
     # A team that acknowledges within the re-raise time gets no repost under either policy.
-    quick = fatigue([student], CALENDAR, monday, date(2025, 9, 30), 3, Pace(2, 10))
+    quick = fatigue([student], CALENDAR, TERM_START, date(2025, 9, 30), every_case, Pace(2, 10))
     assert (quick.before, quick.after) == (6, 2)
+
+
+def test_by_default_watch_cases_wait_for_the_summary_and_a_case_is_raised_again_after_a_week() -> None:
+    defaults = thresholds_for(None)
+    student = _term(85)
+    counted = fatigue([student], CALENDAR, TERM_START, date(2025, 9, 30), defaults, Pace(5, 10))
+    # The old policy is what it was (reposts every 3 school days): 11. Today: the first case is at
+    # risk (absence) and posted once, acknowledged within the week; the second only ever holds
+    # watch rules (a low rating, lateness), so it waits for the weekly summary.
+    assert (counted.before, counted.after) == (11, 1)
+    slow = fatigue([student], CALENDAR, TERM_START, date(2025, 9, 30), defaults, Pace(20, 40))
+    assert slow.after == 2  # nobody acknowledged in a week: raised once more, then coordinators
+    # A school that posts only urgent cases at once: attendance below 80 % is urgent, 85 % is not.
+    urgent_only = thresholds_for({"channel_risk": 3})
+    assert fatigue([_term(85)], CALENDAR, TERM_START, date(2025, 9, 30), urgent_only).after == 0
+    assert fatigue([_term(75)], CALENDAR, TERM_START, date(2025, 9, 30), urgent_only).after == 1

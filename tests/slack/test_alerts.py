@@ -140,7 +140,7 @@ def test_the_whole_loop_from_check_in_to_resolved(eht: SlackSim) -> None:
     shown = text_of(post)
     assert "7B-03" in shown and "grade 7" in shown and "7B" in shown
     # The risk first, then each rule with its evidence.
-    assert post.args["blocks"][0]["text"]["text"].startswith("🟡 Watch · Case #")
+    assert post.args["blocks"][0]["text"]["text"].startswith("🟠 At risk · Case #")
     assert "Low engagement" in shown and "affective engagement rated 1 (latest ratings 1) ▁" in shown
     assert NOTE not in shown and STRENGTHS not in shown and "Alex" not in shown
     assert actions_of(post) == [ACTION_ALERT_ACK, ACTION_ALERT_OWN, ACTION_ALERT_PLAN, ACTION_ALERT_RESOLVE]

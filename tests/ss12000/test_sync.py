@@ -114,7 +114,9 @@ def change(source: FakeSource, number: int, modified: str, **fields: object) -> 
 def test_a_night_stores_each_student_day_as_the_school_registered_it(school: Driver, environ) -> None:
     [result] = night(school.db, WEDNESDAY_NIGHT, environ)
 
-    assert result.stored and result.line == "SS 12000: 7 rows read, 3 stored, not matched: 0."
+    assert result.stored and result.line == (
+        "SS 12000: 7 rows read, 3 stored, not matched: 0. Grades: 4 rows read, 3 stored, not matched: 0."
+    )
     assert days(school.db) == FIRST_NIGHT
     assert status(school.db) == (7, 3, 0, None)
     assert watermark(school.db) == datetime.fromisoformat(norra.LAST_MODIFIED)
@@ -134,7 +136,9 @@ def test_the_second_night_reads_only_the_lessons_that_changed(
     first_page = source.requests_to("/attendances")[0]
     [after] = first_page.params["meta.modified.after"]
     assert datetime.fromisoformat(after) == datetime.fromisoformat(norra.LAST_MODIFIED)
-    assert result.line == "SS 12000: 1 rows read, 1 stored, not matched: 0."
+    assert result.line == (
+        "SS 12000: 1 rows read, 1 stored, not matched: 0. Grades: 0 rows read, 0 stored, not matched: 0."
+    )
     assert days(school.db) == [*FIRST_NIGHT[:2], ("2A-01", WEDNESDAY, 60, 0, 0, 0, False), FIRST_NIGHT[2]]
 
 
@@ -289,7 +293,10 @@ def test_the_operator_syncs_now_from_the_command_line_whatever_the_hour(
     capsys.readouterr()
     with time_machine.travel(datetime(2026, 11, 4, 15, tzinfo=ZONE), tick=False):
         assert main(["attendance", "sync", "--school", "Norra gymnasiet"]) == 0
-    assert capsys.readouterr().out == ("Norra gymnasiet: SS 12000: 7 rows read, 2 stored, not matched: 1.\n")
+    assert capsys.readouterr().out == (
+        "Norra gymnasiet: SS 12000: 7 rows read, 2 stored, not matched: 1. "
+        "Grades: 4 rows read, 2 stored, not matched: 1.\n"
+    )
     assert days(db) == FIRST_NIGHT[:2]
     assert main(["attendance", "sync", "--school", "Ekskolan"]) == 2
     db.dispose()

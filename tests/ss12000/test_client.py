@@ -26,8 +26,8 @@ import pytest
 from bot.ss12000 import records
 from bot.ss12000.client import Credentials, Ss12000Client, Ss12000Error
 from bot.ss12000.records import Grade, PeriodAttendance, Student, StudentDay, student_days
-from models.course import SignalKind
 from models.attendance_source import env_name
+from models.course import SignalKind
 from tests.ss12000 import norra as school
 from tests.ss12000.fake_source import CLIENT_ID, CLIENT_SECRET, FakeSource, serving
 from tests.ss12000.spec_subset import LISTS, LOOKUPS, PARAMETERS, list_problems, problems

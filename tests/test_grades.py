@@ -5,6 +5,7 @@ is withdrawn, is explained in both languages and counted by the backtest), and t
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -27,6 +28,7 @@ from models.flagged import why_flagged
 from models.messages import Refused
 from models.risk import RiskLevel, risk_of
 from models.rules import CourseMark, Situation, clears, evaluate, thresholds_for
+from schedules.retention import run_retention
 from tests.case_support import eht_school
 from tests.driver import Driver
 
@@ -392,6 +394,40 @@ def test_the_backtest_counts_the_risk_of_f(school: Driver) -> None:
     # Alex: the warning in mathematics from 12 to 26 November; Bea: an F from 13 November on.
     assert figures["risk_of_f"] == (2, 2)
     assert {row.rule: row.alerts for row in stricter}["risk_of_f"] == 0
+
+
+# --- Export and retention ----------------------------------------------------------------------------
+
+
+def test_the_student_export_holds_the_course_signals(school: Driver) -> None:
+    import_grades(school.db, export("varningar.csv"), school="Björkskolan", now=NOW)
+    data = json.loads(school.say("admin", "student export 7B-03").outcome.reply[0].json)
+    assert data["course_signals"] == [
+        {
+            "subject": "EN",
+            "kind": "withdrawn",
+            "day": "2026-11-10",
+            "source": "CSV",
+            "imported_at": NOW.isoformat(),
+        },
+        {
+            "subject": "MA",
+            "kind": "warning",
+            "day": "2026-11-12",
+            "source": "CSV",
+            "imported_at": NOW.isoformat(),
+        },
+    ]
+
+
+def test_retention_deletes_course_signals_dated_before_the_decision_s_period(school: Driver) -> None:
+    school.say("admin", "retention set 100 IHP 2024:3 2024-05-14")
+    import_grades(school.db, export("varningar.csv"), school="Björkskolan", now=NOW)
+    # Period 100 days: a signal of 12 November goes once the cutoff has passed that date.
+    list(run_retention(school.db, datetime(2027, 2, 19, 12, tzinfo=UTC), force=True))
+    assert [row[1:3] for row in signals(school.db)] == [("MA", "warning"), ("SVA", "grade_f")]
+    list(run_retention(school.db, datetime(2027, 2, 22, 12, tzinfo=UTC), force=True))
+    assert signals(school.db) == []
 
 
 # --- The migration -----------------------------------------------------------------------------------

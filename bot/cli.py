@@ -337,6 +337,29 @@ def cmd_attendance_import(settings: Settings, args: argparse.Namespace) -> int:
     return 0 if result.stored else 1
 
 
+def cmd_grades_import(settings: Settings, args: argparse.Namespace) -> int:
+    """A school's grade warnings (CSV) into mentorbot: every row checked, then all stored or none."""
+    from bot.attendance_import import read_export
+    from bot.grades_import import import_grades
+    from bot.reports import ReportError
+    from models.base import utcnow
+
+    try:
+        text = read_export(Path(args.file))
+    except OSError as error:
+        print(f"mentorbot: cannot read {args.file}: {error.strerror}", file=sys.stderr)
+        return 2
+    with database(settings) as db:
+        try:
+            result = import_grades(db, text, school=args.school, now=utcnow())
+        except ReportError as refusal:
+            print(f"mentorbot: {refusal}", file=sys.stderr)
+            return 2
+    for line in result.lines:
+        print(line, file=sys.stdout if result.stored else sys.stderr)
+    return 0 if result.stored else 1
+
+
 def cmd_attendance_sync(settings: Settings, args: argparse.Namespace) -> int:
     """Read attendance from the SS 12000 sources now; one line per school, status 1 if one failed."""
     from bot.reports import ReportError, find_schools
@@ -683,6 +706,22 @@ def build_parser() -> argparse.ArgumentParser:
         "--school", metavar="NAME", help="the school (ORGANISATION/SCHOOL if shared)"
     )
     attendance_sync.set_defaults(handler=cmd_attendance_sync)
+
+    grades = sub.add_parser("grades", help="grades and F warnings from the school's own system")
+    grades_sub = grades.add_subparsers(dest="grades_command", metavar="ACTION", required=True)
+    grades_import = grades_sub.add_parser(
+        "import",
+        help="import grade warnings (CSV): every row checked, then all stored or none",
+        description="One row per student, subject and date, separated by semicolons, with the columns "
+        "Elev-ID (or Elevkod), Ämne, Datum and Varning/betyg (see README, 'Attendance from the "
+        "school's system'). Only Swedish, Swedish as a second language, English and mathematics are "
+        "kept. Importing the same file again changes nothing.",
+    )
+    grades_import.add_argument("file", metavar="FILE", help="the file, UTF-8 or Windows-1252")
+    grades_import.add_argument(
+        "--school", required=True, metavar="NAME", help="the school (ORGANISATION/SCHOOL if shared)"
+    )
+    grades_import.set_defaults(handler=cmd_grades_import)
 
     teams = sub.add_parser(
         "teams-package",

@@ -95,13 +95,13 @@ class ParsedExport:
         return len(self.records) + len(self.problems)
 
 
-def _header_key(text: str) -> str:
+def header_key(text: str) -> str:
     return " ".join(text.replace("\ufeff", "").split()).casefold()
 
 
 def _profile_for(header: list[str], name: str | None) -> Profile:
     """The profile asked for (its columns must all be there), or the one whose columns are all there."""
-    present = {_header_key(cell) for cell in header}
+    present = {header_key(cell) for cell in header}
     if name is not None:
         profile = PROFILES_BY_NAME.get(name.casefold())
         if profile is None:
@@ -110,7 +110,7 @@ def _profile_for(header: list[str], name: str | None) -> Profile:
                 name=name[:40],
                 names=", ".join(PROFILES_BY_NAME),
             )
-        missing = [h for h in profile.headers if _header_key(h) not in present]
+        missing = [h for h in profile.headers if header_key(h) not in present]
         if missing:
             raise Refused(
                 N_("The first line lacks the columns of the {profile} profile: {missing}."),
@@ -119,7 +119,7 @@ def _profile_for(header: list[str], name: str | None) -> Profile:
             )
         return profile
     for profile in PROFILES:
-        if all(_header_key(h) in present for h in profile.headers):
+        if all(header_key(h) in present for h in profile.headers):
             return profile
     raise Refused(
         N_("The first line names no profile's columns. Expected, separated by semicolons: {expected}."),
@@ -149,7 +149,7 @@ def _count(cell: str, what: Message) -> int:
     return int(text)
 
 
-def _day(cell: str) -> date:
+def parse_day(cell: str) -> date:
     text = cell.strip()
     try:
         if not _DATE.match(text):
@@ -172,14 +172,14 @@ def _record(profile: Profile, cells: dict[str, str]) -> AttendanceRecord:
     """One row as a record; ValueError carrying the reason when a cell cannot be read."""
 
     def cell(header: str) -> str:
-        return cells.get(_header_key(header), "")
+        return cells.get(header_key(header), "")
 
     unit = profile.minutes_per_unit
     if not cell(profile.offered).strip():
         raise ValueError(msg(N_("The offered time is missing.")))
     return AttendanceRecord(
         person_id=cell(profile.person_id).strip(),
-        day=_day(cell(profile.day)),
+        day=parse_day(cell(profile.day)),
         offered_minutes=_minutes(cell(profile.offered), unit, msg(N_("The offered time"))),
         absent_minutes=_minutes(cell(profile.absent), unit, msg(N_("The absence"))),
         unexcused_minutes=_minutes(cell(profile.unexcused), unit, msg(N_("The unexcused absence"))),
@@ -196,7 +196,7 @@ def parse_export(text: str, profile_name: str | None = None) -> ParsedExport:
     if header is None:
         raise Refused(N_("The file is empty."))
     profile = _profile_for(header, profile_name)
-    keys = [_header_key(cell) for cell in header]
+    keys = [header_key(cell) for cell in header]
     parsed = ParsedExport(profile)
     seen: dict[tuple[str, date], int] = {}
     for row in reader:

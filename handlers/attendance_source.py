@@ -20,6 +20,7 @@ from sqlalchemy.orm import Session
 
 from handlers.access import require_role
 from handlers.attendance import attendance_status
+from handlers.courses import grade_status
 from handlers.results import Outcome
 from models import AttendanceSource, Member, Role, School, SourceLesson
 from models.addresses import trusted_url
@@ -65,7 +66,7 @@ def set_source(session: Session, actor: Member, now: datetime, *, url: str, unit
     elif (source.base_url, source.school_unit_code) != (url, unit_code):
         # Another system or school unit: its lessons are not this one's; read from the start again.
         session.execute(delete(SourceLesson).where(SourceLesson.school_id == school.id))
-        source.lessons_after = None
+        source.lessons_after = source.grades_after = None
     source.base_url, source.school_unit_code, source.set_at = url, unit_code, now
     record(session, actor, school.id, "school.attendance_source.set", "school", school.id, now)
     return Outcome(
@@ -100,17 +101,19 @@ def source_off(session: Session, actor: Member, now: datetime) -> Outcome:
 
 
 def source_and_status(session: Session, actor: Member, now: datetime) -> Outcome:
-    """`attendance`: how the imports went, then where the nightly sync reads from (when it is set)."""
+    """`attendance`: how the imports of attendance and of grades went, then where the nightly sync
+    reads from (when it is set)."""
     status = attendance_status(session, actor, now)
+    grades = grade_status(session, actor.school)
     source = source_of(session, actor.school)
     if source is None:
-        return status
+        return Outcome(reply=[*status.reply, *grades])
     line = msg(
         N_("Source: SS 12000 at {url} (school unit {code}), read every night after a school day."),
         url=source.base_url,
         code=source.school_unit_code,
     )
-    return Outcome(reply=[*status.reply, line])
+    return Outcome(reply=[*status.reply, *grades, line])
 
 def bind_source(args: list[str], _defaults: object) -> Callable[[Session, Member, datetime], Outcome]:
     """`attendance source ss12000 URL SCHOOLUNITCODE` or `attendance source off`."""

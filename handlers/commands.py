@@ -754,8 +754,8 @@ COMMANDS: tuple[CommandSpec, ...] = (
         ("attendance", "närvaro", "narvaro"),
         N_("attendance"),
         N_(
-            "How the imports of attendance from the school's system went: when, rows read and stored, "
-            "students not matched, the last error (coordinators)."
+            "How the imports of attendance, grades and F warnings from the school's system went: when, "
+            "rows read and stored, students not matched, the last error (coordinators)."
         ),
         _bind_no_args(attendance_source.source_and_status, "attendance"),
     ),

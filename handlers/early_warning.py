@@ -30,6 +30,7 @@ from sqlalchemy.orm import Session, selectinload
 from handlers.access import active_mentorship
 from handlers.actors import language_of
 from handlers.attendance import registered_days
+from handlers.courses import all_course_marks, course_marks
 from handlers.delivery import destination_of
 from handlers.results import (
     AlertNotice,
@@ -98,6 +99,8 @@ def situation_of(session: Session, student: Student, now: datetime) -> Situation
         history=[facts_of(c, school.timezone) for c in check_ins],
         mentored_since=local_today(school, mentorship.started_at) if mentorship else None,
         registered=registered_days(session, student.id, today - HISTORY, today),
+        courses=course_marks(session, student.id, today),
+        school_year=student.grade,
     )
 
 
@@ -427,8 +430,9 @@ def _improvement(session: Session, student: Student, now: datetime) -> str | Non
 
 
 def evaluate_all(session: Session, now: datetime) -> list[tuple[Destination, Notification]]:
-    """The daily run for every student with a mentor: the time-based rules (no contact), and the
-    rules of open cases that clear as time passes (a month's absences growing old)."""
+    """The daily run for every student with a mentor: the time-based rules (no contact, and a risk
+    of F from what the school's system registered overnight), and the rules of open cases that clear
+    as time passes (a month's absences growing old)."""
     sent: list[tuple[Destination, Notification]] = []
     for school in session.scalars(select(School).order_by(School.id)):
         thresholds = thresholds_for(school.thresholds)
@@ -630,7 +634,8 @@ def backtest_school(
             for m in mentorships
         ]
         registered = registered_days(session, student.id, date.min, end)
-        records.append(StudentRecord(history, periods, registered))
+        courses = all_course_marks(session, student.id)
+        records.append(StudentRecord(history, periods, registered, courses, student.grade))
     start = start or first
     episodes = [crossings(record, thresholds, calendar, start, end) for record in records]
     rows = with_verdicts(backtest(episodes), _verdicts(session, school, start, end))

@@ -12,7 +12,17 @@ from sqlalchemy.orm import Session
 from handlers.access import require_role
 from handlers.lookups import find_student
 from handlers.results import Outcome, StudentExport
-from models import AlertCase, AuditEvent, CheckIn, Member, Mentorship, RegisteredAttendance, Role, School
+from models import (
+    AlertCase,
+    AuditEvent,
+    CheckIn,
+    CourseSignal,
+    Member,
+    Mentorship,
+    RegisteredAttendance,
+    Role,
+    School,
+)
 from models.audit import record
 from models.messages import N_, Message, Refused, msg
 from models.personnummer import contains_personnummer
@@ -106,6 +116,11 @@ def export_student(session: Session, actor: Member, now: datetime, code: str) ->
         .where(RegisteredAttendance.student_id == student.id)
         .order_by(RegisteredAttendance.day, RegisteredAttendance.source)
     ).all()
+    courses = session.scalars(
+        select(CourseSignal)
+        .where(CourseSignal.student_id == student.id)
+        .order_by(CourseSignal.day, CourseSignal.subject, CourseSignal.source)
+    ).all()
     audit = session.scalars(
         select(AuditEvent)
         .where(AuditEvent.school_id == actor.school_id, AuditEvent.object_type == "student")
@@ -193,6 +208,7 @@ def export_student(session: Session, actor: Member, now: datetime, code: str) ->
             )
             for r in registered
         ],
+        "course_signals": [_row(c, ("subject", "kind", "day", "source", "imported_at")) for c in courses],
         "audit": [_row(e, ("at", "action")) for e in audit],
         # How long this is kept, and under which deletion decision (none: nothing is deleted).
         "retention": {

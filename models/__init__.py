@@ -11,6 +11,7 @@ from models.base import Base
 from models.bootstrap import BoundCoordinator, FirstInstall
 from models.checkin import CheckIn, CheckInKind, ConcernDomain
 from models.conversation import ConversationReference, ReferenceKind
+from models.course import CourseSignal, CourseSync
 from models.handled import HandledRequest
 from models.mentorship import Mentorship
 from models.organisation import Organisation, Person
@@ -37,6 +38,8 @@ __all__ = [
     "ClockRoutine",
     "ConcernDomain",
     "ConversationReference",
+    "CourseSignal",
+    "CourseSync",
     "FirstInstall",
     "HandledRequest",
     "Member",

@@ -3,7 +3,7 @@
 The coordinator names the source in chat (`attendance source ss12000 URL SKOLENHETSKOD`); the
 credentials never pass through chat, the operator puts them in the environment. `lessons_after` is
 the watermark: the latest `meta.modified` the source returned, read again next night as
-`meta.modified.after`.
+`meta.modified.after`; `grades_after` is the same for grades.
 
 An incremental read returns only the lessons that changed, so a day's figures cannot be rebuilt
 from one night's read alone: every reported lesson is kept here by its SS 12000 attendance id (a
@@ -48,6 +48,8 @@ class AttendanceSource(Base):
     school_unit_code: Mapped[str] = mapped_column(String(16))  # skolenhetskod
     # The latest meta.modified read from the source (None: nothing read yet).
     lessons_after: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # The same for grades (`/grades`), read on the same nights.
+    grades_after: Mapped[datetime | None] = mapped_column(UTCDateTime)
     set_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
 

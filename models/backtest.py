@@ -2,8 +2,9 @@
 
 A school tunes its thresholds before changing them: the same rules as in production are replayed
 over each student's history. Check-in rules are evaluated at every check-in in the period (with
-the whole history before it as context); the time-based rules on every school day in the period
-while the student had a mentor.
+the whole history before it as context); the time-based rules (no contact, a risk of F from the
+course signals as the school's system registered them by that day) on every school day in the
+period while the student had a mentor.
 
 Counting alerts: the live system keeps one alert per student and rule open until the EHT resolves
 it, and nobody can know when that would have been. So an *alert* here is an episode: the rule
@@ -22,17 +23,20 @@ from datetime import date, timedelta
 from typing import Any, NamedTuple
 
 from models.calendar import SchoolCalendar
-from models.rules import RULES, CheckInFacts, RegisteredDay, Situation, Thresholds, evaluate
+from models.rules import RULES, CheckInFacts, CourseMark, RegisteredDay, Situation, Thresholds, evaluate
 
 
 @dataclass(frozen=True)
 class StudentRecord:
     """One student's stored history: check-ins oldest first, mentorship periods (end None: active),
-    and the school days the school's system registered, oldest first."""
+    the school days the school's system registered and its course signals, oldest first, and the
+    student's grade."""
 
     history: Sequence[CheckInFacts]
     mentorships: Sequence[tuple[date, date | None]] = ()
     registered: Sequence[RegisteredDay] = ()
+    courses: Sequence[CourseMark] = ()
+    school_year: int | None = None
 
     def registered_until(self, day: date) -> list[RegisteredDay]:
         return [d for d in self.registered if d.on <= day]
@@ -125,14 +129,19 @@ def crossings(
         results = {r.rule: r.evidence for r in evaluate(situation, thresholds, calendar)}
         found += [Crossing(check_in.on, rule, results[rule]) for rule in sorted(results.keys() - firing)]
         firing = set(results)
-    # Time-based rules, on each school day in the period.
+    # Time-based rules, on each school day in the period while the student had a mentor (the clock
+    # runs them for mentored students only).
     firing = set()
     day = start
     while day <= end:
         if calendar.is_school_day(day):
             past = [c for c in record.history if c.on <= day]
-            situation = Situation(day, past, record.mentored_since(day))
-            results = {r.rule: r.evidence for r in evaluate(situation, thresholds, calendar, daily=True)}
+            mentored_since = record.mentored_since(day)
+            situation = Situation(
+                day, past, mentored_since, courses=record.courses, school_year=record.school_year
+            )
+            fired = evaluate(situation, thresholds, calendar, daily=True) if mentored_since else []
+            results = {r.rule: r.evidence for r in fired}
             found += [Crossing(day, rule, results[rule]) for rule in sorted(results.keys() - firing)]
             firing = set(results)
         day += timedelta(days=1)

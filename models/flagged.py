@@ -15,7 +15,14 @@ from datetime import date
 from typing import Any
 
 from models.messages import N_, Message, msg
-from models.rules import DIMENSION_WORDS, DOMAIN_WORDS, MONTHLY, SCHOOL_WEEK, Thresholds
+from models.rules import (
+    DIMENSION_WORDS,
+    DOMAIN_WORDS,
+    MONTHLY,
+    SCHOOL_WEEK,
+    Thresholds,
+    course_signals_message,
+)
 
 # Evidence key -> the threshold it was stored from, for evidence stored without it.
 _FALLBACK = {
@@ -23,6 +30,7 @@ _FALLBACK = {
     "low_rating": {"floor": "rating_floor", "low": "rating_low", "in_a_row": "low_in_a_row"},
     "rating_drop": {"drop_points": "drop_points"},
     "no_contact": {"weeks": "no_contact_weeks"},
+    "risk_of_f": {"threshold": "core_subjects_at_risk"},
     **{rule: {"threshold": threshold} for rule, (_, threshold) in MONTHLY.items()},
 }
 _MONTHLY_WORDS = {
@@ -103,5 +111,25 @@ def why_flagged(rule_id: str, evidence: Mapping[str, Any], fallback: Thresholds)
             ),
             since=since,
             weeks=e["weeks"],
+        )
+    if rule_id == "risk_of_f":
+        # The subjects and dates the school's system registered; never a teacher's comment.
+        reason = msg(
+            N_(
+                "At risk of F in {count} of the core subjects Swedish, English and mathematics: "
+                "{subjects} (threshold {threshold})"
+            ),
+            count=len(e["subjects"]),
+            subjects=course_signals_message(e["subjects"]),
+            threshold=e["threshold"],
+        )
+        if not e.get("final_year"):
+            return reason
+        return msg(
+            N_(
+                "{reason}. In grade 9 this puts upper-secondary eligibility at stake: it needs a pass in "
+                "Swedish (or Swedish as a second language), English and mathematics"
+            ),
+            reason=reason,
         )
     raise KeyError(rule_id)

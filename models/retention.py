@@ -4,7 +4,8 @@ Swedish public-records law decides when school records may go: only under the sc
 deletion decision (gallringsbeslut). So deletion follows the period of a decision a coordinator
 has recorded for the school, never an ad-hoc request, and where no decision is recorded nothing is
 deleted. What goes: check-ins (with their notes), resolved cases, attendance registered for days
-and audit events older than the period, and students inactive for longer, with everything about them.
+and course signals (grades, F warnings) dated before the period, audit events older than it, and
+students inactive for longer, with everything about them.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from models.alert import AlertCase, AlertStatus
 from models.attendance import RegisteredAttendance
 from models.audit import AuditEvent
 from models.checkin import CheckIn
+from models.course import CourseSignal
 from models.school import School
 from models.student import Student
 
@@ -80,4 +82,7 @@ def apply_retention(session: Session, school: School, now: datetime) -> Retentio
             RegisteredAttendance.student_id.in_(students), RegisteredAttendance.day < cutoff.date()
         )
     ).rowcount
+    session.execute(
+        delete(CourseSignal).where(CourseSignal.student_id.in_(students), CourseSignal.day < cutoff.date())
+    )
     return RetentionReport(True, check_ins, alerts, len(gone_students), audit_events, attendance_days)

@@ -2,11 +2,11 @@
 
 An EHT reads the channel by urgency, so every case carries one of three levels, shown first on
 its card: *watch* (something to keep an eye on), *at risk* (absence, a concern, lost contact, the
-lowest rating a mentor gives, or many signals at once) and *urgent* (a concern about home, or
-attendance below the school's urgent threshold, 80 % unless changed). Pure and small, like the
-rules: the school's thresholds decide the numbers (`urgent_attendance_percent`, `at_risk_rules`),
-and `channel_risk` says which levels the EHT channel gets at once (by default *at risk* and above;
-lower ones wait for the weekly summary).
+lowest rating a mentor gives, a risk of F in a core subject, or many signals at once) and *urgent*
+(a concern about home, or attendance below the school's urgent threshold, 80 % unless changed).
+Pure and small, like the rules: the school's thresholds decide the numbers
+(`urgent_attendance_percent`, `at_risk_rules`), and `channel_risk` says which levels the EHT
+channel gets at once (by default *at risk* and above; lower ones wait for the weekly summary).
 """
 
 from __future__ import annotations
@@ -39,8 +39,11 @@ RISK_WORDS = {
 # Shown before the words, so the level is seen before anything is read.
 RISK_MARKS = {RiskLevel.WATCH.value: "🟡", RiskLevel.AT_RISK.value: "🟠", RiskLevel.URGENT.value: "🔴"}
 
-# Rules that make a case at least "at risk" on their own: absence, a concern, no contact.
-AT_RISK_RULES = frozenset({"attendance", "absent_days", "skipped_lessons", "concern", "no_contact"})
+# Rules that make a case at least "at risk" on their own: absence, a concern, no contact, a risk of F
+# in a core subject.
+AT_RISK_RULES = frozenset(
+    {"attendance", "absent_days", "skipped_lessons", "concern", "no_contact", "risk_of_f"}
+)
 
 
 def risk_of(crossed: Iterable[tuple[str, Mapping[str, Any]]], thresholds: Thresholds) -> RiskLevel:

@@ -14,9 +14,16 @@ school day, see models/attendance.py), the rules count from it instead of the me
 attendance rate over offered minutes, full days absent, unexcused lessons and late arrivals, for
 each window the source covers. Where it does not, the mentor's check-ins are counted as before.
 
-Rules that read check-ins run when a check-in is logged; `no_contact` depends on time passing and
-runs daily (`Rule.daily`). The count and attendance rules speak only when the newest check-in adds
-to what they count: absences that already raised an alert the EHT resolved do not raise it again.
+Course performance (`CourseMark`, models/course.py): the newest signal per core subject from the
+school's system — an F, no grade, a warning of F, or a pass or withdrawn warning that clears it. The
+`risk_of_f` rule fires when the student is at risk of F in `core_subjects_at_risk` of svenska (or
+svenska som andraspråk), engelska and matematik, and says so for grade 9, where upper-secondary
+eligibility needs a pass in all three.
+
+Rules that read check-ins run when a check-in is logged; `no_contact` and `risk_of_f` depend on time
+passing (or on what the school's system registered overnight) and run daily (`Rule.daily`). The
+count and attendance rules speak only when the newest check-in adds to what they count: absences
+that already raised an alert the EHT resolved do not raise it again.
 
 A rule that no longer holds for a student *clears* (`clears`): back above the attendance threshold,
 fewer counted in the last 30 days, no low rating any more, contact again. A case shows it as cleared
@@ -34,6 +41,7 @@ from zoneinfo import ZoneInfo
 
 from models.calendar import SchoolCalendar
 from models.checkin import ENGAGEMENT_DIMENSIONS, CheckIn
+from models.course import AT_RISK, GROUP_ORDER, SUBJECT_GROUP
 from models.messages import N_, Message, Refused, listing, msg
 from models.trends import sparkline
 
@@ -46,6 +54,11 @@ TREND_LENGTH = 6
 # Unexcused minutes from the school's system count as lessons of this length, rounded up per day:
 # any unexcused time on a day is at least one lesson.
 LESSON_MINUTES = 60
+# A course signal older than this says nothing any more: a grade is given every term, so the newest
+# one is at most about half a year old, and a warning is about the term it was given in.
+COURSE_MEMORY = timedelta(days=365)
+# Upper-secondary eligibility (gymnasiebehörighet) is decided by the grades at the end of grade 9.
+FINAL_YEAR = 9
 
 
 # --- Thresholds --------------------------------------------------------------------------------
@@ -74,6 +87,13 @@ PARAMETERS: tuple[Parameter, ...] = (
     Parameter("drop_points", 2, 1, 4, N_("A drop of this many points against the student's average alerts.")),
     Parameter("average_of", 3, 1, 10, N_("How many earlier ratings make the student's own average.")),
     Parameter("no_contact_weeks", 3, 1, 20, N_("School weeks without a check-in with contact that alert.")),
+    Parameter(
+        "core_subjects_at_risk",
+        1,
+        1,
+        3,
+        N_("Core subjects (Swedish, English, mathematics) with an F, no grade or a warning of F that alert."),
+    ),
     Parameter(
         "reraise_days",
         5,
@@ -117,6 +137,7 @@ SWEDISH_NAMES = {
     N_("drop_points"): "nedgång_poäng",
     N_("average_of"): "snitt_av",
     N_("no_contact_weeks"): "veckor_utan_kontakt",
+    N_("core_subjects_at_risk"): "kärnämnen_med_f_risk",
     N_("reraise_days"): "larma_igen_dagar",
     N_("urgent_attendance_percent"): "akut_närvaro",
     N_("at_risk_rules"): "risk_antal_regler",
@@ -237,6 +258,15 @@ class RegisteredDay:
 
 
 @dataclass(frozen=True)
+class CourseMark:
+    """One course signal of a student from the school's system (models/course.CourseSignal)."""
+
+    subject: str  # SV, SVA, EN, MA
+    kind: str  # a models.course.SignalKind
+    on: date
+
+
+@dataclass(frozen=True)
 class Situation:
     """A student as the rules see them on `today`: check-ins oldest first, the mentorship's start,
     and the school days the school's system registered (oldest first; empty where it has none)."""
@@ -246,6 +276,10 @@ class Situation:
     # When the active mentorship started; None when the student has no mentor now.
     mentored_since: date | None = None
     registered: Sequence[RegisteredDay] = ()
+    # Course signals, oldest first (the same day in the order they were imported).
+    courses: Sequence[CourseMark] = ()
+    # The student's grade (5-9), when known.
+    school_year: int | None = None
 
     @property
     def latest(self) -> CheckInFacts | None:
@@ -550,6 +584,31 @@ def _no_contact(s: Situation, t: Thresholds, calendar: SchoolCalendar) -> RuleRe
     )
 
 
+def course_standing(marks: Sequence[CourseMark], today: date) -> list[CourseMark]:
+    """The newest signal per core subject up to `today` (SVA counting as SV), in the order SV, EN, MA."""
+    newest: dict[str, CourseMark] = {}
+    for mark in sorted(marks, key=lambda m: m.on):  # stable: the same day keeps the import order
+        if today - COURSE_MEMORY < mark.on <= today and mark.subject in SUBJECT_GROUP:
+            newest[SUBJECT_GROUP[mark.subject]] = mark
+    return [newest[group] for group in GROUP_ORDER if group in newest]
+
+
+def _risk_of_f(s: Situation, t: Thresholds, _calendar: SchoolCalendar) -> RuleResult | None:
+    at_risk = [mark for mark in course_standing(s.courses, s.today) if mark.kind in AT_RISK]
+    if not at_risk or len(at_risk) < t["core_subjects_at_risk"]:
+        return None
+    # Subjects, kinds and dates only: they stay the same from day to day until the school's system
+    # registers something new.
+    return RuleResult(
+        "risk_of_f",
+        {
+            "subjects": [{"subject": m.subject, "kind": m.kind, "on": m.on.isoformat()} for m in at_risk],
+            "threshold": t["core_subjects_at_risk"],
+            "final_year": s.school_year == FINAL_YEAR,
+        },
+    )
+
+
 RULES: tuple[Rule, ...] = (
     Rule(
         "attendance",
@@ -595,6 +654,12 @@ RULES: tuple[Rule, ...] = (
         _no_contact,
         daily=True,
     ),
+    Rule(
+        "risk_of_f",
+        N_("Risk of F in a core subject"),
+        _risk_of_f,
+        daily=True,
+    ),
 )
 RULES_BY_ID = {rule.id: rule for rule in RULES}
 
@@ -629,6 +694,8 @@ def clears(
         return rating is not None and float(evidence.get("average", 0)) - rating < t["drop_points"]
     if rule_id == "no_contact":
         return _no_contact(s, t, calendar) is None
+    if rule_id == "risk_of_f":
+        return _risk_of_f(s, t, calendar) is None
     return False
 
 
@@ -656,6 +723,32 @@ DIMENSION_WORDS = {
     "cognitive": N_("cognitive engagement"),
     "affective": N_("affective engagement"),
 }
+SUBJECT_WORDS = {
+    "SV": N_("Swedish"),
+    "SVA": N_("Swedish as a second language"),
+    "EN": N_("English"),
+    "MA": N_("mathematics"),
+}
+# A course signal in words; the day is the grade's registered date or the warning's date.
+COURSE_SIGNAL_WORDS = {
+    "grade_f": N_("F in {subject} ({day})"),
+    "no_grade": N_("no grade (-) in {subject} ({day})"),
+    "warning": N_("a warning of F in {subject} ({day})"),
+}
+
+
+def course_signals_message(subjects: Sequence[Mapping[str, Any]]) -> Message:
+    """The subjects at risk in words, from the stored evidence: "F in mathematics (Friday 30 October)"."""
+    return listing(
+        msg(
+            COURSE_SIGNAL_WORDS[item["kind"]],
+            subject=msg(SUBJECT_WORDS[item["subject"]]),
+            day=date.fromisoformat(item["on"]),
+        )
+        for item in subjects
+    )
+
+
 DOMAIN_WORDS = {
     "individual": N_("the student (individual)"),
     "home": N_("home and family"),
@@ -701,4 +794,6 @@ def evidence_message(rule_id: str, evidence: Mapping[str, Any]) -> Message:
         if e.get("contact"):
             return msg(N_("no check-in with contact since {since}"), since=e["since"])
         return msg(N_("no check-in with contact since the mentorship began on {since}"), since=e["since"])
+    if rule_id == "risk_of_f":
+        return course_signals_message(e["subjects"])
     raise KeyError(rule_id)

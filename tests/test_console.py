@@ -296,6 +296,7 @@ def test_backtest_runs_on_an_empty_database_and_prints_zeros(tmp_path: Path) -> 
         "rating_drop",
         "concern",
         "no_contact",
+        "risk_of_f",
     ]
     # Alerts, students, cases, closed, not relevant, and no precision without a closed case.
     assert all(line[1:7] == ["0", "0", "0", "0", "0", "-"] for line in lines)

@@ -542,6 +542,7 @@ def test_backtest_on_a_generated_term(school: Driver) -> None:
         "rating_drop": (1, 1),
         "concern": (1, 1),
         "no_contact": (1, 1),
+        "risk_of_f": (0, 0),  # no grades or warnings stored
     }
     assert (proposed["absent_days"].alerts, proposed["attendance"].alerts) == (0, 2)
 

@@ -40,9 +40,11 @@ from bot.runtime import build_notifier
 from bot.slack.blocks import ACTION_ALERT_ACK
 from handlers.actors import Caller, SchoolDefaults
 from handlers.attendance import AttendanceRecord, store_attendance
+from handlers.courses import CourseRecord, store_course_signals
 from handlers.dispatch import Core
 from handlers.results import Destination, MonthReport, Notification, Outcome, RecipientKind
 from models import AlertCase, AuditEvent, CheckIn, OutboxMessage, OutboxStatus, School
+from models.course import SignalKind
 from models.db import Database
 from schedules.clock import Clock
 from tests.clock_support import at, start_mentorships
@@ -497,6 +499,34 @@ def test_attendance_from_the_school_s_system_counts_and_the_coordinator_sees_the
     assert "raised an alert for the student health team" in reply
     [card] = case_cards(platform)
     assert "3 full days absent in the last 30 days" in card
+
+
+def test_a_warning_of_f_reaches_the_eht_the_next_school_day_and_the_coordinator_sees_the_read(
+    platform: ScenarioDriver,
+) -> None:
+    platform.say("admin", "student add 9A-07 Bea grade=9 class=9A")
+    platform.say("admin", "assign 9A-07 @anna")
+    platform.say("admin", "role add @erik eht")
+    platform.set_eht_channel("admin")
+    assert "updated" in platform.say("admin", "student edit 9A-07 id=S-1001")
+    start_mentorships(platform.db, at(2026, 10, 18, 12))
+    # Monday night the school's system gives a warning of F in mathematics, and an F for another child.
+    warning = CourseRecord("MA", SignalKind.WARNING, date(2026, 10, 19), "grade-1", person_id="S-1001")
+    other = CourseRecord("EN", SignalKind.GRADE_F, date(2026, 10, 19), "grade-2", person_id="S-2002")
+    with platform.db.transaction() as session:
+        school = session.scalars(select(School)).one()
+        store_course_signals(
+            session, school, at(2026, 10, 20, 3), source="SS 12000", records=[warning, other]
+        )
+    status = platform.say("admin", "attendance")
+    assert "Grades and F warnings from SS 12000: last read Tuesday 20 October at 03:00: 2 rows read" in status
+    assert "1 stored, not matched: 1." in status
+
+    # The clock's daily run on Tuesday morning: one card, at risk, naming the subject and the date.
+    platform.tick(at(2026, 10, 20, 7, 30))
+    [card] = case_cards(platform)
+    assert "At risk" in card and "9A-07" in card and "Risk of F in a core subject" in card
+    assert "a warning of F in mathematics (Monday 19 October)" in card
 
 
 def test_a_form_that_arrives_twice_is_saved_once(platform: ScenarioDriver) -> None:

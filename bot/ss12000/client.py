@@ -46,7 +46,13 @@ LOOKUP_BATCH = 100  # ids per POST .../lookup
 
 
 class Ss12000Error(Exception):
-    """The source could not be read (refused, or still failing after the retries)."""
+    """The source could not be read (refused, or still failing after the retries).
+
+    `status`: the HTTP status the source answered in the end, when it answered one."""
+
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status
 
 
 @dataclass(frozen=True)
@@ -93,7 +99,8 @@ class LessonSync:
 @dataclass(frozen=True)
 class GradeSync:
     grades: list[Grade]
-    watermark: datetime
+    watermark: datetime  # pass as modified_after next time
+    rows_read: int = 0
 
 
 @dataclass
@@ -171,13 +178,15 @@ class Ss12000Client:
         return records.period_attendance(self._pages("/aggregatedAttendance", params))
 
     def grades(self, school_unit: str, modified_after: datetime) -> GradeSync:
-        """Grades in svenska, engelska and matematik registered or changed since the watermark."""
+        """Grades in the core subjects registered or changed since the watermark, as signals.
+
+        A row without a syllabus, or whose syllabus the source cannot look up, is not kept."""
         params = {"organisation": school_unit, "meta.modified.after": _rfc3339(modified_after)}
         rows = list(self._pages("/grades", params))
-        syllabuses = self._lookup("/syllabuses/lookup", {row["syllabus"]["id"] for row in rows})
-        grades = [g for row in rows if (g := records.grade_from(row, syllabuses.get(row["syllabus"]["id"])))]
+        syllabuses = self._lookup("/syllabuses/lookup", {_syllabus_id(row) for row in rows} - {""})
+        grades = [g for row in rows if (g := records.grade_from(row, syllabuses.get(_syllabus_id(row))))]
         log.info("ss12000: %d grades, %d in core subjects", len(rows), len(grades))
-        return GradeSync(grades, _latest(rows, modified_after))
+        return GradeSync(grades, _latest(rows, modified_after), len(rows))
 
     # --- paging and lookups --------------------------------------------------------------------
 
@@ -218,7 +227,7 @@ class Ss12000Client:
                 self._forget(token)
                 continue
             if response.status_code >= 400:
-                raise Ss12000Error(f"{method} {path}: HTTP {response.status_code}")
+                raise Ss12000Error(f"{method} {path}: HTTP {response.status_code}", response.status_code)
             try:
                 return records.scrub(response.json())
             except ValueError:
@@ -258,6 +267,7 @@ class Ss12000Client:
 
     def _with_retries(self, what: str, send: Callable[[], httpx.Response]) -> httpx.Response:
         for attempt in range(1, self.max_attempts + 1):
+            status: int | None = None
             try:
                 response = send()
             except httpx.TransportError as error:
@@ -265,9 +275,10 @@ class Ss12000Client:
             else:
                 if response.status_code not in RETRIED_STATUSES:
                     return response
-                failure, wait = f"HTTP {response.status_code}", _retry_after(response)
+                status = response.status_code
+                failure, wait = f"HTTP {status}", _retry_after(response)
             if attempt == self.max_attempts:
-                raise Ss12000Error(f"{what}: {failure} after {attempt} attempts")
+                raise Ss12000Error(f"{what}: {failure} after {attempt} attempts", status)
             wait = min(self.max_wait, wait if wait is not None else 2.0 ** (attempt - 1))
             log.warning("ss12000: %s: %s, retrying in %.0f s", what, failure, wait)
             self.sleep(wait)
@@ -291,4 +302,17 @@ def _rfc3339(moment: datetime) -> str:
 
 
 def _latest(rows: list[dict[str, Any]], since: datetime) -> datetime:
-    return max((records.timestamp(row["meta"]["modified"]) for row in rows), default=since)
+    """The latest `meta.modified` among the rows (a row without one, as `Grade` allows, counts not)."""
+    return max(
+        (
+            records.timestamp(modified)
+            for row in rows
+            if (modified := (row.get("meta") or {}).get("modified"))
+        ),
+        default=since,
+    )
+
+
+def _syllabus_id(row: dict[str, Any]) -> str:
+    syllabus = row.get("syllabus")
+    return str(syllabus.get("id") or "") if isinstance(syllabus, dict) else ""

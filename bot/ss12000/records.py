@@ -3,9 +3,10 @@
 The source answers in SS 12000 2.1.0 JSON (SIS TK450, openapi_ss12000_version2_1_0.yaml). This
 module is the edge: `scrub` removes every `civicNo` (personnummer) from a decoded answer before
 anything else reads it, and the records below hold only what the rules need — the student's
-SS 12000 person id and the school's own identifiers, minutes per lesson and day, and grades in
-the core subjects. No names, no addresses, no personnummer, not even in an identifier: an
-`externalIdentifiers` value that looks like a personnummer is dropped too.
+SS 12000 person id and the school's own identifiers, minutes per lesson and day, and what grades
+in the core subjects signal (an F, no grade, a pass; not the letter). No names, no addresses, no
+personnummer, not even in an identifier: an `externalIdentifiers` value that looks like a
+personnummer is dropped too.
 
 Minutes follow the standard's `Attendance` fields: `attendanceMinutes`, `validAbsenceMinutes`
 (giltig frånvaro), `invalidAbsenceMinutes` (ogiltig frånvaro, "unexcused") and
@@ -13,6 +14,12 @@ Minutes follow the standard's `Attendance` fields: `attendanceMinutes`, `validAb
 lateness field and no grade warnings; a lesson the student attended only in part (some minutes
 present, some absent) is what the school's system records for a late arrival, so that is what
 `late_count` counts.
+
+A `Grade` (2.1.0: `gradeValue`, `registeredDate`, `finalGrade`, `trial`, `semester`, `year`,
+`student`, `syllabus`) names its subject only through its syllabus (`subjectDesignation`,
+`subjectCode`, `courseCode`). A grade whose syllabus is not svenska, svenska som andraspråk, engelska
+or matematik, or whose value says nothing of F (another scale), is not kept; nor is a row the source
+sent without the fields that say who, what and when.
 """
 
 from __future__ import annotations
@@ -24,14 +31,10 @@ from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from models.course import SignalKind, core_subject, grade_kind
 from models.personnummer import contains_personnummer
 
 CIVIC_NO = "civicNo"
-
-# The core subjects by the syllabus's subject designation ("MA"), and by the three letters that start
-# Skolverket's subject and course codes ("MAT", "MATMAT01a"; in grundskolan after "GRGR": "GRGRMAT01").
-DESIGNATIONS = {"SV": "svenska", "SVA": "svenska", "EN": "engelska", "MA": "matematik"}
-CODES = {"SVE": "svenska", "SVA": "svenska", "ENG": "engelska", "MAT": "matematik"}
 
 
 def scrub(value: Any) -> Any:
@@ -91,15 +94,13 @@ class PeriodAttendance:
 
 @dataclass(frozen=True)
 class Grade:
-    """A registered grade in a core subject (svenska, engelska, matematik)."""
+    """A registered grade in a core subject (SV, SVA, EN, MA), as what it signals."""
 
     grade_id: str
     person_id: str
     subject: str
-    grade: str
+    kind: SignalKind
     registered: date
-    final: bool
-    course_code: str | None
 
 
 def timestamp(value: str) -> datetime:
@@ -180,28 +181,26 @@ def period_attendance(rows: Iterable[dict[str, Any]]) -> list[PeriodAttendance]:
     return [PeriodAttendance(p, s, e, *figures) for (p, s, e), figures in sorted(sums.items())]
 
 
-def core_subject(syllabus: dict[str, Any]) -> str | None:
-    """svenska, engelska or matematik, read from the syllabus's designation or Skolverket's codes."""
-    designation = str(syllabus.get("subjectDesignation") or "").upper()
-    if designation in DESIGNATIONS:
-        return DESIGNATIONS[designation]
-    for key in ("courseCode", "subjectCode"):
-        code = str(syllabus.get(key) or "").upper().removeprefix("GRGR")
-        if code[:3] in CODES:
-            return CODES[code[:3]]
+def syllabus_subject(syllabus: dict[str, Any]) -> str | None:
+    """SV, SVA, EN or MA, read from the syllabus's designation or else Skolverket's codes."""
+    for key in ("subjectDesignation", "subjectCode", "courseCode"):
+        value = syllabus.get(key)
+        if isinstance(value, str) and value.strip():
+            return core_subject(value)
     return None
 
 
 def grade_from(grade: dict[str, Any], syllabus: dict[str, Any] | None) -> Grade | None:
-    subject = core_subject(syllabus) if syllabus else None
-    if subject is None:
+    """The grade as a signal in a core subject; None for another subject or scale, or a partial row."""
+    subject = syllabus_subject(syllabus) if syllabus else None
+    kind = grade_kind(str(grade.get("gradeValue") or ""))
+    student = grade.get("student")
+    if subject is None or kind is None or not grade.get("id"):
         return None
-    return Grade(
-        grade_id=str(grade["id"]),
-        person_id=str(grade["student"]["id"]),
-        subject=subject,
-        grade=str(grade["gradeValue"]),
-        registered=date.fromisoformat(grade["registeredDate"]),
-        final=bool(grade.get("finalGrade")),
-        course_code=syllabus.get("courseCode") if syllabus else None,
-    )
+    if not isinstance(student, dict) or not student.get("id"):
+        return None
+    try:
+        registered = date.fromisoformat(str(grade.get("registeredDate")))
+    except ValueError:
+        return None
+    return Grade(str(grade["id"]), str(student["id"]), subject, kind, registered)

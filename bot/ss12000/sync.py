@@ -11,6 +11,14 @@ Lessons carry the student's SS 12000 person id. A student in the programme is ma
 or by one of the person's external identifiers (the school's pupil number) read from `/persons`,
 whichever the coordinator gave with `student edit CODE id=...`.
 
+The same night reads the grades changed since their own watermark (`/grades`, the first time the last
+year's): what each grade in a core subject signals (an F, no grade, a pass) is kept per student by
+the grade's id (handlers/courses.store_course_signals) in the same transaction, and the risk-of-F
+rule reads it the next school day. A source need not offer grades: one that answers `/grades` with
+404, 405 or 501 (or 403: this client may not read them), or fails on them tonight, is recorded for
+the coordinator under grades, and the attendance is stored all the same (the grades' watermark
+stays, so the next night reads them again).
+
 A source that cannot be read (missing credentials, refused credentials, down after the client's
 retries) is recorded for the coordinator in the school's language with `record_failed_sync`; the
 other schools still sync. By the clock a school syncs once per school day, after `SYNC_HOUR` at
@@ -34,9 +42,10 @@ from sqlalchemy.orm import Session
 
 from bot.i18n import translate
 from bot.ss12000.client import Credentials, Ss12000Client, Ss12000Error
-from bot.ss12000.records import Lesson, Student, student_days
-from handlers.attendance import AttendanceRecord, record_failed_sync, store_attendance
+from bot.ss12000.records import Grade, Lesson, Student, student_days
+from handlers.attendance import AttendanceRecord, StoreReport, record_failed_sync, store_attendance
 from handlers.attendance_source import credential_names
+from handlers.courses import CourseRecord, record_failed_grade_sync, record_problem, store_course_signals
 from handlers.failures import log_failure
 from models import AttendanceSource, RegisteredAttendance, School, SourceLesson
 from models import Student as ProgrammeStudent
@@ -44,6 +53,7 @@ from models.attendance_source import SYNC_HOUR, SYNC_ROUTINE
 from models.calendar import SchoolCalendar
 from models.db import Database
 from models.messages import N_, Message, Refused, msg
+from models.rules import COURSE_MEMORY
 from schedules.routines import claim_day, has_run
 
 log = logging.getLogger("mentorbot.ss12000")
@@ -51,6 +61,10 @@ log = logging.getLogger("mentorbot.ss12000")
 SOURCE = "SS 12000"
 # The first read of a source goes back this far: about a school term.
 FIRST_READ = timedelta(days=120)
+# Grades go back as far as the rules read them.
+FIRST_GRADE_READ = COURSE_MEMORY
+# Answers to `/grades` that say this source (or this client) has no grades to give.
+NO_GRADES = frozenset({403, 404, 405, 501})
 # Lessons looked up per query, well below every database's parameter limit.
 CHUNK = 500
 TIMEOUT = httpx.Timeout(30.0, connect=10.0)
@@ -69,6 +83,16 @@ class _Read:
     lessons: list[Lesson]
     withdrawn: list[str]
     watermark: datetime
+
+
+@dataclass(frozen=True)
+class _Grades:
+    """Tonight's read of grades: the grades and the new watermark, or why there are none."""
+
+    grades: list[Grade]
+    rows_read: int
+    watermark: datetime | None  # None: not read; the stored watermark stays
+    problem: Message | None = None
 
 
 def school_day_to_sync(school: School, now: datetime) -> date | None:
@@ -163,6 +187,7 @@ def _sync_school(
         name, language, zone = school.name, school.language, ZoneInfo(school.timezone)
         base_url, unit_code = source.base_url, source.school_unit_code
         after = source.lessons_after or now - FIRST_READ
+        grades_after = source.grades_after or now - FIRST_GRADE_READ
         names = credential_names(school)
     # The network, with no transaction open.
     try:
@@ -172,6 +197,7 @@ def _sync_school(
         students = client.students(unit, on=now.astimezone(zone).date())
         lessons = client.lessons(unit, modified_after=after)
         read = _Read(students, lessons.lessons, lessons.withdrawn, lessons.watermark)
+        grades = _read_grades(client, unit, grades_after, names)
     except (Ss12000Error, ValueError) as error:
         problem = _in_words(str(error), names)
         log.warning("ss12000: school %s not synced: %s", school_id, error)
@@ -196,6 +222,9 @@ def _sync_school(
                 return None
             report = _store(session, school, now, read)
             source.lessons_after = read.watermark
+            graded = _store_grades(session, school, now, read.students, grades)
+            if grades.watermark is not None:
+                source.grades_after = grades.watermark
     except Refused as refusal:
         with db.transaction() as session:
             school = session.get_one(School, school_id)
@@ -215,7 +244,61 @@ def _sync_school(
         stored=report.rows_stored,
         unmatched=report.students_unmatched,
     )
-    return SchoolSync(name, True, translate(language, line))
+    if graded is None:
+        assert grades.problem is not None
+        grade_line = msg(N_("Grades: {problem}"), problem=grades.problem)
+    else:
+        grade_line = msg(
+            N_("Grades: {read} rows read, {stored} stored, not matched: {unmatched}."),
+            read=graded.rows_read,
+            stored=graded.rows_stored,
+            unmatched=graded.students_unmatched,
+        )
+    return SchoolSync(name, True, translate(language, line) + " " + translate(language, grade_line))
+
+
+def _read_grades(client: Ss12000Client, unit: str, after: datetime, names: str) -> _Grades:
+    """The grades changed since the watermark; a source without grades, or failing on them, is told."""
+    try:
+        read = client.grades(unit, modified_after=after)
+    except Ss12000Error as error:
+        log.warning("ss12000: grades not read: %s", error)
+        if error.status in NO_GRADES:
+            problem = msg(
+                N_(
+                    "the school's system gives mentorbot no grades (HTTP {status}); F warnings can be "
+                    "imported from a file instead (mentorbot grades import)."
+                ),
+                status=error.status,
+            )
+        else:
+            problem = _in_words(str(error), names)
+        return _Grades([], 0, None, problem)
+    return _Grades(read.grades, read.rows_read, read.watermark)
+
+
+def _store_grades(
+    session: Session, school: School, now: datetime, students: list[Student], grades: _Grades
+) -> StoreReport | None:
+    """Keep what tonight's grades signal, by grade id; None (and the reason recorded) when none were read."""
+    if grades.problem is not None:
+        record_failed_grade_sync(
+            session, school, now, source=SOURCE, rows_read=0, error=translate(school.language, grades.problem)
+        )
+        return None
+    match = _matcher(session, school, students)
+    records = [
+        CourseRecord(
+            grade.subject, grade.kind, grade.registered, grade.grade_id, person_id=match(grade.person_id)
+        )
+        for grade in grades.grades
+    ]
+    # An id the standard allows but a person id cannot be is simply not matched: it must not cost the
+    # night's attendance.
+    records = [record for record in records if record_problem(record) is None]
+    return store_course_signals(
+        session, school, now, source=SOURCE, records=records, rows_read=grades.rows_read
+    )
 
 
 def _in_words(error: str, names: str) -> Message:

@@ -4,8 +4,10 @@ Strict where the standard is: a query parameter the operation does not define, o
 combined with filters, is answered 400 with an `Error`; a request without a token the fake
 issued (client credentials in HTTP Basic) is answered 401. Pages hold at most `page_size` items
 whatever `limit` asks, so every list comes in several pages. A test can queue `faults` (status,
-Retry-After) for the next data requests; `revoke_after` revokes every issued token after that many
-data requests (a token expiring mid-sync); `login_page` answers data requests with HTML. Every
+Retry-After) for the next data requests, or `faults_on` for the next requests to one path;
+`revoke_after` revokes every issued token after that many data requests (a token expiring
+mid-sync); `login_page` answers data requests with HTML; `grades_offered=False` answers `/grades`
+and `/syllabuses/lookup` with 404, as a vendor that implements only attendance does. Every
 request is recorded in `requests` and every answer in `answers`, so a test can check them against
 the 2.1.0 schemas (spec_subset.py).
 
@@ -53,6 +55,8 @@ class FakeSource:
     page_size: int = 2
     expires_in: int = 3600
     faults: list[tuple[int, str | None]] = field(default_factory=list)
+    faults_on: dict[str, list[tuple[int, str | None]]] = field(default_factory=dict)
+    grades_offered: bool = True
     revoke_after: int | None = None
     login_page: bool = False  # answer data requests with a web page, as a wrong base URL would
     requests: list[Request] = field(default_factory=list)
@@ -92,8 +96,11 @@ class FakeSource:
                 return 401, {}, _error("unauthorized", "token missing, unknown or expired")
             if self.login_page:
                 return 200, {"Content-Type": "text/html"}, "<html><body>Logga in</body></html>"
-            if self.faults:
-                status, retry_after = self.faults.pop(0)
+            if not self.grades_offered and parts.path in ("/grades", "/syllabuses/lookup"):
+                return 404, {}, _error("notfound", parts.path)
+            queued = self.faults_on.get(parts.path) or self.faults
+            if queued:
+                status, retry_after = queued.pop(0)
                 return (
                     status,
                     ({"Retry-After": retry_after} if retry_after else {}),
@@ -154,7 +161,12 @@ class FakeSource:
             return self._aggregated(q)
         rows = self.attendances if path == "/attendances" else self.grades
         after = datetime.fromisoformat(q["meta.modified.after"]) if "meta.modified.after" in q else None
-        return [r for r in rows if after is None or datetime.fromisoformat(r["meta"]["modified"]) > after]
+        # A row without `meta` (Grade does not require one) cannot be told apart: it comes every time.
+        return [
+            r
+            for r in rows
+            if after is None or "meta" not in r or datetime.fromisoformat(r["meta"]["modified"]) > after
+        ]
 
     def _aggregated(self, q: dict[str, str]) -> list[dict[str, Any]]:
         start, end = date.fromisoformat(q["startDate"]), date.fromisoformat(q["endDate"])

@@ -4,19 +4,20 @@ from __future__ import annotations
 
 import pytest
 
-from bot.ss12000.records import core_subject, scrub
+from bot.ss12000.records import grade_from, scrub, syllabus_subject
+from models.course import SignalKind
 
 
 @pytest.mark.parametrize(
     ("syllabus", "subject"),
     [
-        ({"subjectDesignation": "SVA", "subjectCode": "GRGRSVA01"}, "svenska"),
-        ({"subjectDesignation": "en"}, "engelska"),
-        ({"subjectCode": "GRGRMAT01"}, "matematik"),
-        ({"subjectCode": "SVE", "courseCode": "SVESVE01"}, "svenska"),
-        ({"courseCode": "SVASVA03"}, "svenska"),
-        ({"courseCode": "MATMAT01a"}, "matematik"),
-        ({"courseCode": "ENGENG05"}, "engelska"),
+        ({"subjectDesignation": "SVA", "subjectCode": "GRGRSVA01"}, "SVA"),
+        ({"subjectDesignation": "en"}, "EN"),
+        ({"subjectCode": "GRGRMAT01"}, "MA"),
+        ({"subjectCode": "SVE", "courseCode": "SVESVE01"}, "SV"),
+        ({"courseCode": "SVASVA03"}, "SVA"),
+        ({"courseCode": "MATMAT01a"}, "MA"),
+        ({"courseCode": "ENGENG05"}, "EN"),
         ({"subjectDesignation": "ID", "subjectCode": "GRGRIDH01"}, None),
         ({"courseCode": "IDRIDR01"}, None),
         ({"subjectDesignation": "M2", "subjectCode": "GRGRMSP01", "languageCode": "spa"}, None),
@@ -24,7 +25,50 @@ from bot.ss12000.records import core_subject, scrub
     ],
 )
 def test_core_subjects_by_designation_or_skolverkets_codes(syllabus: dict, subject: str) -> None:
-    assert core_subject(syllabus) == subject
+    assert syllabus_subject(syllabus) == subject
+
+
+MATEMATIK = {"id": "s1", "subjectDesignation": "MA"}
+GRADE = {
+    "id": "g1",
+    "student": {"id": "p1"},
+    "registeredDate": "2026-12-18",
+    "gradeValue": "F",
+    "syllabus": {"id": "s1"},
+}
+
+
+@pytest.mark.parametrize(
+    ("value", "kind"),
+    [
+        ("F", SignalKind.GRADE_F),
+        ("-", SignalKind.NO_GRADE),
+        ("E", SignalKind.PASSED),
+        ("a", SignalKind.PASSED),
+        ("IG", SignalKind.GRADE_F),
+        ("***", None),  # another scale says nothing of F
+        ("1", None),
+    ],
+)
+def test_what_a_grade_value_signals(value: str, kind: SignalKind | None) -> None:
+    grade = grade_from({**GRADE, "gradeValue": value}, MATEMATIK)
+    assert (grade.kind if grade else None) == kind
+
+
+@pytest.mark.parametrize(
+    "partial",
+    [
+        {"student": None},
+        {"student": {}},
+        {"registeredDate": "18/12/2026"},
+        {"registeredDate": None},
+        {"gradeValue": None},
+        {"id": None},
+    ],
+)
+def test_a_partial_grade_row_is_left_out_not_a_crash(partial: dict) -> None:
+    assert grade_from({**GRADE, **partial}, MATEMATIK) is None
+    assert grade_from(GRADE, None) is None  # the syllabus could not be looked up
 
 
 def test_scrub_removes_the_personnummer_at_any_depth_and_keeps_the_rest() -> None:

@@ -6,6 +6,8 @@ Figures worked out by hand from tests/ss12000/norra.py (see test_client.py):
   minutes of svenska, all present.
 - Birk (matched by his pupil number E-1002 from /persons), Monday: svenska 60 excused, matematik
   60 unexcused, engelska not yet reported: offered 120, absent 120, unexcused 60, a full day away.
+- Grades (four rows, two pages): Anna F in svenska (SVESVE02) and E in matematik, Birk A in idrott
+  och hälsa (not a core subject, not kept) and F in engelska (ENGENG06): 4 read, 3 kept.
 """
 
 from __future__ import annotations
@@ -20,9 +22,11 @@ import sqlalchemy as sa
 import time_machine
 from sqlalchemy import func, select
 
+from bot.render_text import render_notification
 from bot.ss12000 import sync as sync_module
 from bot.ss12000.sync import nightly_sync
-from models import AttendanceSource, AttendanceSync, SourceLesson, migrate
+from handlers.early_warning import evaluate_all
+from models import AttendanceSource, AttendanceSync, CourseSignal, CourseSync, SourceLesson, Student, migrate
 from models.db import Database
 from schedules.clock import Clock
 from tests.clock_support import RecordingNotifier
@@ -114,7 +118,9 @@ def change(source: FakeSource, number: int, modified: str, **fields: object) -> 
 def test_a_night_stores_each_student_day_as_the_school_registered_it(school: Driver, environ) -> None:
     [result] = night(school.db, WEDNESDAY_NIGHT, environ)
 
-    assert result.stored and result.line == "SS 12000: 7 rows read, 3 stored, not matched: 0."
+    assert result.stored and result.line == (
+        "SS 12000: 7 rows read, 3 stored, not matched: 0. Grades: 4 rows read, 3 stored, not matched: 0."
+    )
     assert days(school.db) == FIRST_NIGHT
     assert status(school.db) == (7, 3, 0, None)
     assert watermark(school.db) == datetime.fromisoformat(norra.LAST_MODIFIED)
@@ -134,7 +140,9 @@ def test_the_second_night_reads_only_the_lessons_that_changed(
     first_page = source.requests_to("/attendances")[0]
     [after] = first_page.params["meta.modified.after"]
     assert datetime.fromisoformat(after) == datetime.fromisoformat(norra.LAST_MODIFIED)
-    assert result.line == "SS 12000: 1 rows read, 1 stored, not matched: 0."
+    assert result.line == (
+        "SS 12000: 1 rows read, 1 stored, not matched: 0. Grades: 0 rows read, 0 stored, not matched: 0."
+    )
     assert days(school.db) == [*FIRST_NIGHT[:2], ("2A-01", WEDNESDAY, 60, 0, 0, 0, False), FIRST_NIGHT[2]]
 
 
@@ -289,7 +297,10 @@ def test_the_operator_syncs_now_from_the_command_line_whatever_the_hour(
     capsys.readouterr()
     with time_machine.travel(datetime(2026, 11, 4, 15, tzinfo=ZONE), tick=False):
         assert main(["attendance", "sync", "--school", "Norra gymnasiet"]) == 0
-    assert capsys.readouterr().out == ("Norra gymnasiet: SS 12000: 7 rows read, 2 stored, not matched: 1.\n")
+    assert capsys.readouterr().out == (
+        "Norra gymnasiet: SS 12000: 7 rows read, 2 stored, not matched: 1. "
+        "Grades: 4 rows read, 2 stored, not matched: 1.\n"
+    )
     assert days(db) == FIRST_NIGHT[:2]
     assert main(["attendance", "sync", "--school", "Ekskolan"]) == 2
     db.dispose()
@@ -346,3 +357,139 @@ def test_a_swedish_school_reads_the_source_and_its_error_in_swedish(db: Database
     text = bot.say("admin", "närvaro").text
     assert "den senaste importen sparade inget: servern har inga inloggningsuppgifter" in text
     assert f"Källa: SS 12000 på {base_url} (skolenhet {norra.UNIT_CODE})" in text
+
+
+# --- Grades -----------------------------------------------------------------------------------------
+
+FIRST_GRADES = [
+    ("2A-01", "MA", "passed", date(2026, 10, 30)),
+    ("2A-01", "SV", "grade_f", date(2026, 10, 30)),
+    ("2A-02", "EN", "grade_f", date(2026, 10, 31)),
+]
+
+
+def course_signals(db: Database) -> list[tuple[str, str, str, date]]:
+    with db.transaction() as session:
+        return [
+            tuple(row)
+            for row in session.execute(
+                select(Student.code, CourseSignal.subject, CourseSignal.kind, CourseSignal.day)
+                .join(Student)
+                .where(CourseSignal.source == "SS 12000")
+                .order_by(Student.code, CourseSignal.subject)
+            )
+        ]
+
+
+def grade_status(db: Database) -> tuple[int, int, int, str | None]:
+    with db.transaction() as session:
+        found = session.scalars(select(CourseSync).where(CourseSync.source == "SS 12000")).one()
+        return found.rows_read, found.rows_stored, found.students_unmatched, found.last_error
+
+
+def grades_watermark(db: Database) -> datetime | None:
+    with db.transaction() as session:
+        return session.scalars(select(AttendanceSource.grades_after)).one()
+
+
+def test_a_night_reads_the_grades_in_the_core_subjects_page_by_page(
+    school: Driver, source: FakeSource, environ
+) -> None:
+    night(school.db, WEDNESDAY_NIGHT, environ)
+
+    assert course_signals(school.db) == FIRST_GRADES
+    assert grade_status(school.db) == (4, 3, 0, None)
+    assert grades_watermark(school.db) == datetime.fromisoformat("2026-10-31T09:00:00+01:00")
+    first, second = source.requests_to("/grades")  # two pages of two
+    [after] = first.params["meta.modified.after"]
+    assert datetime.fromisoformat(after) == WEDNESDAY_NIGHT - timedelta(days=365)  # the first read: a year
+    assert first.params["organisation"] == [norra.UNIT]
+    assert set(second.params) == {"pageToken", "limit"}
+    assert (
+        "Grades and F warnings from SS 12000: last read Wednesday 4 November at 02:30: 4 rows read, "
+        "3 stored, not matched: 0." in school.say("admin", "attendance").text
+    )
+
+
+def test_a_grade_changed_at_the_source_replaces_what_it_signalled_and_partial_rows_are_left_out(
+    school: Driver, source: FakeSource, environ
+) -> None:
+    night(school.db, WEDNESDAY_NIGHT, environ)
+    # Anna's F in svenska is changed to an E; Birk gets "-" in matematik; and a row without `meta`
+    # whose syllabus the source cannot look up.
+    anna_sv = source.grades[0]
+    anna_sv.update(
+        gradeValue="E", meta={"created": "2026-10-30T15:00:00+01:00", "modified": "2026-11-04T10:00:00+01:00"}
+    )
+    birk_ma = norra._grade(5, norra.BIRK, norra.SYLLABUS_MA, "-", "2026-11-04", "2026-11-04T10:01:00+01:00")
+    orphan = norra._grade(6, norra.BIRK, "4a000000-0000-4000-8000-000000000099", "F", "2026-11-04", "unused")
+    del orphan["meta"]
+    source.grades += [birk_ma, orphan]
+    source.requests.clear()
+
+    [result] = night(school.db, THURSDAY_NIGHT, environ)
+
+    [after] = source.requests_to("/grades")[0].params["meta.modified.after"]
+    assert datetime.fromisoformat(after) == datetime.fromisoformat("2026-10-31T09:00:00+01:00")
+    assert result.line.endswith(" Grades: 3 rows read, 2 stored, not matched: 0.")
+    assert course_signals(school.db) == [
+        FIRST_GRADES[0],
+        ("2A-01", "SV", "passed", date(2026, 10, 30)),  # the same grade id: replaced, not added
+        FIRST_GRADES[2],
+        ("2A-02", "MA", "no_grade", date(2026, 11, 4)),
+    ]
+    assert grades_watermark(school.db) == datetime.fromisoformat("2026-11-04T10:01:00+01:00")
+
+
+def test_a_source_without_grades_still_gives_its_attendance_and_the_coordinator_is_told(
+    school: Driver, source: FakeSource, environ
+) -> None:
+    source.grades_offered = False
+
+    [result] = night(school.db, WEDNESDAY_NIGHT, environ)
+
+    assert result.stored and days(school.db) == FIRST_NIGHT
+    assert result.line == (
+        "SS 12000: 7 rows read, 3 stored, not matched: 0. Grades: the school's system gives mentorbot no "
+        "grades (HTTP 404); F warnings can be imported from a file instead (mentorbot grades import)."
+    )
+    assert course_signals(school.db) == [] and grades_watermark(school.db) is None
+    assert (
+        "Grades and F warnings from SS 12000: the last read stored nothing: the school's system gives "
+        "mentorbot no grades (HTTP 404)" in school.say("admin", "attendance").text
+    )
+
+
+def test_grades_down_tonight_are_read_again_the_next_night_and_a_429_is_waited_out(
+    school: Driver, source: FakeSource, environ
+) -> None:
+    source.faults_on["/grades"] = [(503, None)] * 6
+
+    [result] = night(school.db, WEDNESDAY_NIGHT, environ)
+
+    assert result.stored and days(school.db) == FIRST_NIGHT
+    assert grade_status(school.db)[3] == (
+        "the school's system could not be read (GET /grades: HTTP 503 after 6 attempts); "
+        "the next night tries again."
+    )
+    assert grades_watermark(school.db) is None and course_signals(school.db) == []
+
+    source.faults_on["/grades"] = [(429, "7")]
+    waits: list[float] = []
+    nightly_sync(school.db, THURSDAY_NIGHT, "Europe/Stockholm", environ=environ, sleep=waits.append)
+
+    assert waits == [7.0]
+    assert course_signals(school.db) == FIRST_GRADES
+    assert grade_status(school.db) == (4, 3, 0, None)
+
+
+def test_the_next_school_day_a_synced_f_raises_a_case(school: Driver, environ) -> None:
+    for line in ("assign 2A-02 @anna", "eht #eht"):
+        assert not school.say("admin", line).outcome.refused
+    night(school.db, WEDNESDAY_NIGHT, environ)
+
+    with school.db.transaction() as session:
+        [(_destination, notice)] = evaluate_all(session, WEDNESDAY_NIGHT + timedelta(hours=7))
+    card = render_notification("en", notice)
+    assert "2A-02" in card and "Risk of F in a core subject" in card
+    assert "F in English (Saturday 31 October) (threshold 1)" in card

@@ -43,7 +43,10 @@ def upgrade() -> None:
             ondelete="SET NULL",
         ),
         sa.ForeignKeyConstraint(
-            ["mentor_id"], ["member.id"], name=op.f("fk_guardians_question_mentor_id_member"), ondelete="SET NULL"
+            ["mentor_id"],
+            ["member.id"],
+            name=op.f("fk_guardians_question_mentor_id_member"),
+            ondelete="SET NULL",
         ),
         sa.ForeignKeyConstraint(
             ["student_id"],

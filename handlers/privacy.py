@@ -12,7 +12,17 @@ from sqlalchemy.orm import Session
 from handlers.access import require_role
 from handlers.lookups import find_student
 from handlers.results import Outcome, StudentExport
-from models import AlertCase, AuditEvent, CheckIn, Member, Mentorship, RegisteredAttendance, Role, School
+from models import (
+    AlertCase,
+    AuditEvent,
+    CheckIn,
+    GuardiansQuestion,
+    Member,
+    Mentorship,
+    RegisteredAttendance,
+    Role,
+    School,
+)
 from models.audit import record
 from models.messages import N_, Message, Refused, msg
 from models.personnummer import contains_personnummer
@@ -192,6 +202,18 @@ def export_student(session: Session, actor: Member, now: datetime, code: str) ->
                 ),
             )
             for r in registered
+        ],
+        # Skollagen 7 kap. 17 §: were the guardians told of each day's unexcused absence?
+        "guardians_told": [
+            {
+                **_row(q, ("day", "source", "asked_at", "told", "answered_at")),
+                "answered_by": q.answered_by.user_id if q.answered_by else None,
+            }
+            for q in session.scalars(
+                select(GuardiansQuestion)
+                .where(GuardiansQuestion.student_id == student.id)
+                .order_by(GuardiansQuestion.day)
+            )
         ],
         "audit": [_row(e, ("at", "action")) for e in audit],
         # How long this is kept, and under which deletion decision (none: nothing is deleted).

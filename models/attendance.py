@@ -97,3 +97,4 @@ class GuardiansQuestion(Base):
 
     student: Mapped[Student] = relationship()
     mentor: Mapped[Member | None] = relationship(foreign_keys=[mentor_id])
+    answered_by: Mapped[Member | None] = relationship(foreign_keys=[answered_by_id])

@@ -3,7 +3,8 @@ start of the next school day, whether the guardians were told; the answer is rec
 
 from __future__ import annotations
 
-from datetime import date, datetime, timedelta
+import json
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 import sqlalchemy as sa
@@ -15,6 +16,7 @@ from handlers.results import GuardiansToldQuestion
 from models import AuditEvent, GuardiansQuestion, School, migrate
 from models.db import Database
 from schedules.clock import Clock, ClockSettings
+from schedules.retention import run_retention
 from tests.clock_support import RecordingNotifier, at
 from tests.driver import Driver
 
@@ -155,6 +157,28 @@ def test_another_school_s_question_cannot_be_answered(school: Driver) -> None:
     school.say("admin", "assign 7B-03 @anna", workspace="school-b")
     reply = school.say("anna", f"guardians {question.question_id} yes", workspace="school-b")
     assert reply.outcome.refused and "no question number" in reply.text
+
+
+def test_the_answer_is_in_the_student_s_export_and_goes_with_retention(school: Driver) -> None:
+    notifier = RecordingNotifier()
+    school.say("admin", "retention set 100 IHP 2024:3 2024-05-14")
+    imported(school.db, at(2026, 3, 4, 2, 30), absence(TUESDAY))
+    tick(school.db, notifier, at(2026, 3, 4, 7, 1))
+    [(_to, question)] = questions(notifier)
+    school.now = at(2026, 3, 4, 8)
+    school.say("anna", f"guardians {question.question_id} yes")
+    data = json.loads(school.say("admin", "student export 7B-03").outcome.reply[0].json)
+    [answer] = data["guardians_told"]
+    assert (answer["day"], answer["source"], answer["told"], answer["answered_by"]) == (
+        "2026-03-03",
+        "SS 12000",
+        True,
+        "anna",
+    )
+    # Period 100 days: Tuesday's question goes with Tuesday's registered day.
+    list(run_retention(school.db, datetime(2026, 6, 12, 12, tzinfo=UTC), force=True))
+    with school.db.transaction() as session:
+        assert session.scalars(select(GuardiansQuestion)).all() == []
 
 
 def test_the_migration_adds_the_table_and_takes_it_away_again(db: Database) -> None:

@@ -67,11 +67,10 @@ def note_unexcused_absence(
     return new
 
 
-def school_day_start(school: School, now: datetime, hour: int) -> datetime | None:
+def school_day_start(school: School, calendar: SchoolCalendar, now: datetime, hour: int) -> datetime | None:
     """None when `now` is a school day at school, at or after `hour`; else when the next one starts."""
     zone = ZoneInfo(school.timezone)
     local = now.astimezone(zone)
-    calendar = SchoolCalendar.for_school(school)
     if calendar.is_school_day(local.date()) and local.hour >= hour:
         return None
     day = local.date() if local.hour < hour else local.date() + timedelta(days=1)
@@ -90,10 +89,14 @@ def questions_due(session: Session, now: datetime, hour: int) -> list[tuple[Scho
         .order_by(GuardiansQuestion.day, GuardiansQuestion.id)
     ).all()
     asked: list[tuple[School, int, Notification]] = []
+    calendars: dict[int, SchoolCalendar] = {}
     for question in waiting:
         student = question.student
         school = student.school
-        later = school_day_start(school, now, hour)
+        if school.id not in calendars:
+            calendars[school.id] = SchoolCalendar.for_school(school)
+        calendar = calendars[school.id]
+        later = school_day_start(school, calendar, now, hour)
         if later is not None:
             question.send_from = later
             continue

@@ -96,5 +96,4 @@ class GuardiansQuestion(Base):
     answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))
 
     student: Mapped[Student] = relationship()
-    mentor: Mapped[Member | None] = relationship(foreign_keys=[mentor_id])
     answered_by: Mapped[Member | None] = relationship(foreign_keys=[answered_by_id])

@@ -122,14 +122,16 @@ def questions_due(session: Session, now: datetime, hour: int) -> list[tuple[Scho
 
 
 def _still_unexcused(session: Session, question: GuardiansQuestion) -> bool:
-    found = session.scalar(
-        select(RegisteredAttendance.id).where(
-            RegisteredAttendance.student_id == question.student_id,
-            RegisteredAttendance.day == question.day,
-            RegisteredAttendance.unexcused_minutes > 0,
+    """Whether the day is unexcused as the source imported last says (as the rules read a day)."""
+    unexcused = session.scalar(
+        select(RegisteredAttendance.unexcused_minutes)
+        .where(
+            RegisteredAttendance.student_id == question.student_id, RegisteredAttendance.day == question.day
         )
+        .order_by(RegisteredAttendance.imported_at.desc(), RegisteredAttendance.id.desc())
+        .limit(1)
     )
-    return found is not None
+    return bool(unexcused)
 
 
 def record_guardians_told(

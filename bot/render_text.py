@@ -313,8 +313,17 @@ def guardians_question(language: str, question: GuardiansToldQuestion) -> str:
 
 
 def guardians_answer_hint(language: str, question: GuardiansToldQuestion) -> str:
-    """How to answer by typing, for plain text and for a client that cannot show the buttons."""
+    """How to answer by typing (for plain text and a client that cannot show the buttons), or,
+    once answered, the answer."""
+    if question.told is not None:
+        return _g(language, GUARDIANS_ANSWERED[question.told])
     return translate(language, msg(N_("Answer with: guardians {id} yes|no"), id=question.question_id))
+
+
+GUARDIANS_ANSWERED = {
+    True: N_("Answered: the guardians were told."),
+    False: N_("Answered: the guardians were not told."),
+}
 
 
 def render_digest(language: str, digest: Digest) -> list[str]:

@@ -24,8 +24,8 @@ from sqlalchemy.orm import Session
 
 from handlers.access import active_mentorship, require_mentor_of
 from handlers.actors import language_of
-from handlers.results import GuardiansToldQuestion, Notification, Outcome, Recipient
-from models import GuardiansQuestion, Member, RegisteredAttendance, School, Student
+from handlers.results import GuardiansToldQuestion, Notification, Outcome, Recipient, RecipientKind
+from models import GuardiansQuestion, Member, OutboxMessage, RegisteredAttendance, School, Student
 from models.audit import record
 from models.calendar import SchoolCalendar
 from models.messages import N_, Refused, msg
@@ -34,6 +34,11 @@ from models.rules import window_start
 # Absences on the school days of the last school week (today included) are asked about; older
 # ones, imported late or as history, are not.
 ASK_WITHIN_SCHOOL_DAYS = 5
+
+
+def question_key(question_id: int) -> str:
+    """The outbox key the question is sent under: once, and found again to update it when answered."""
+    return f"guardians-told:{question_id}"
 
 
 def note_unexcused_absence(
@@ -157,15 +162,13 @@ def record_guardians_told(
         now,
     )
     if told:
-        return Outcome.say(
-            msg(
-                N_("Noted: the guardians of {code} were told about the unexcused absence on {day}."),
-                code=student.code,
-                day=question.day,
-            )
+        reply = msg(
+            N_("Noted: the guardians of {code} were told about the unexcused absence on {day}."),
+            code=student.code,
+            day=question.day,
         )
-    return Outcome.say(
-        msg(
+    else:
+        reply = msg(
             N_(
                 "Noted: the guardians of {code} were not told about the unexcused absence on {day}. "
                 "The law asks that they are told the same day (Skollagen 7 kap. 17 §): please contact "
@@ -174,4 +177,20 @@ def record_guardians_told(
             code=student.code,
             day=question.day,
         )
+    return Outcome(reply=[reply], notifications=_answered_in_place(session, question, student, actor))
+
+
+def _answered_in_place(
+    session: Session, question: GuardiansQuestion, student: Student, actor: Member
+) -> list[Notification]:
+    """The question as sent, now with its answer and without buttons; none if it was never sent."""
+    sent = session.scalar(
+        select(OutboxMessage).where(
+            OutboxMessage.dedupe_key == question_key(question.id), OutboxMessage.message_ref.is_not(None)
+        )
     )
+    if sent is None:
+        return []
+    content = GuardiansToldQuestion(question.id, student.code, question.day, question.source, question.told)
+    to = Recipient(RecipientKind(sent.recipient_kind), sent.recipient_id)
+    return [Notification(to, content, sent.language, replaces=sent.message_ref)]

@@ -188,6 +188,8 @@ class GuardiansToldQuestion:
     student_code: str
     day: date
     source: str
+    # The answer once given (the question is then updated in place, without its buttons).
+    told: bool | None = None
 
 
 @dataclass(frozen=True)

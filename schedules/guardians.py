@@ -13,7 +13,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from handlers.delivery import enqueue
-from handlers.guardians import questions_due
+from handlers.guardians import question_key, questions_due
 from models.db import Database
 
 if TYPE_CHECKING:
@@ -24,7 +24,6 @@ def ask_guardians_told(db: Database, now: datetime, settings: ClockSettings) -> 
     """Queue the questions due now, from the school day's start (`daily_hour`); returns how many."""
     with db.transaction() as session:
         return sum(
-            enqueue(session, school, notification, dedupe_key=f"guardians-told:{question_id}", now=now)
-            is not None
+            enqueue(session, school, notification, dedupe_key=question_key(question_id), now=now) is not None
             for school, question_id, notification in questions_due(session, now, settings.daily_hour)
         )

@@ -131,8 +131,13 @@ def test_the_mentor_answers_yes_or_no_and_each_answer_is_audited(school: Driver)
 
     refused = school.say("erik", f"guardians {number} yes")
     assert refused.outcome.refused and "not one of your mentees" in refused.text
-    told = school.say("anna", f"guardians {number} yes").text
+    told_reply = school.say("anna", f"guardians {number} yes")
+    told = told_reply.text
     assert "Noted: the guardians of 7B-03 were told about the unexcused absence on Tuesday 3 March." in told
+    # The question as sent is updated in place: answered, with no buttons left to press.
+    [update] = told_reply.outcome.notifications
+    assert update.to.id == "anna" and update.replaces == f"ref-{len(notifier.sent)}"
+    assert "Answered: the guardians were told." in render_content("en", update.content)
     assert "Already noted" in school.say("anna", f"guardians #{number} yes").text
     school.say("anna", "language sv")
     not_told = school.say("anna", f"vårdnadshavare {number} nej").text

@@ -419,8 +419,14 @@ class SlackDriver:
             self._channel(recipient) if recipient.startswith("#") else self._id(recipient.removeprefix("@"))
         )
         posts = [c for c in self.sim.fake.of("chat.postMessage") if c.args["channel"] == channel]
-        latest = {c.args["ts"]: c for c in self.sim.fake.of("chat.update") if c.args["channel"] == channel}
-        return [self._readable(text_of(latest.get(post.answer.get("ts"), post))) for post in posts]
+        # A direct message is posted to the member and updated in the DM channel Slack answered with.
+        latest = {(c.args["channel"], c.args["ts"]): c for c in self.sim.fake.of("chat.update")}
+        return [
+            self._readable(
+                text_of(latest.get((post.answer.get("channel", channel), post.answer.get("ts")), post))
+            )
+            for post in posts
+        ]
 
     def report_chart(self, user: str) -> bytes:
         direct = "D" + user.upper()  # the fake's DM channel with U + NAME
@@ -799,5 +805,9 @@ def test_imported_absence_fills_in_the_check_in_form_the_mentor_confirms_and_is_
         "Noted: the guardians of 7B-03 were told about the unexcused absence on Tuesday 20 October."
         in answered
     )
+    # The question answered reads as answered, without its buttons; the other still asks.
+    asked = [text for text in platform.sent_to("@anna") if "Were the guardians told that day?" in text]
+    assert "Answered: the guardians were told." in asked[1] and "\nYes" not in asked[1]
+    assert "Answered" not in asked[0]
     with platform.db.transaction() as session:
         assert session.scalar(select(func.count()).where(AuditEvent.action == "guardians.told")) == 1

@@ -54,6 +54,7 @@ from bot.render_text import (
     alert_heading,
     alert_news,
     alert_status,
+    guardians_answer_hint,
     guardians_question,
     investigation_state,
     render_help,
@@ -229,22 +230,24 @@ def prompt_content(language: str, prompt: DuePrompt) -> Content:
 
 
 def guardians_content(language: str, question: GuardiansToldQuestion) -> Content:
-    """Skollagen 7 kap. 17 §: were the guardians told that day? Yes or No, as buttons."""
+    """Skollagen 7 kap. 17 §: were the guardians told that day? Yes or No, as buttons; once
+    answered, the answer in their place."""
     text = guardians_question(language, question)
     value = str(question.question_id)
-    return _content(
-        text,
-        [
-            SectionBlock(text=MarkdownTextObject(text=escape(text))),
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=escape(text)))]
+    if question.told is not None:
+        blocks.append(_context(guardians_answer_hint(language, question)))
+    else:
+        blocks.append(
             ActionsBlock(
                 block_id=f"guardians:{value}",
                 elements=[
                     _button(language, N_("Yes"), ACTION_GUARDIANS_TOLD, value),
                     _button(language, N_("No"), ACTION_GUARDIANS_NOT_TOLD, value),
                 ],
-            ),
-        ],
-    )
+            )
+        )
+    return _content(text, blocks)
 
 
 def _button(language: str, label: str, action_id: str, value: str, style: str | None = None) -> ButtonElement:

@@ -192,12 +192,14 @@ def check_in_form(
 
 def guardians_card(language: str, question: GuardiansToldQuestion) -> AdaptiveCard:
     """Skollagen 7 kap. 17 §: were the guardians told that day? Yes or No; typed in the fallback."""
-    text = guardians_question(language, question)
+    text, hint = guardians_question(language, question), guardians_answer_hint(language, question)
+    if question.told is not None:
+        return _card([_text(text), _text(hint, weight="Bolder")], [text, hint])  # answered: no buttons
     told = [
         _button(_g(language, word), "guardians.told", question=question.question_id, told=answer)
         for word, answer in ((N_("Yes"), True), (N_("No"), False))
     ]
-    return _card([_text(text), ActionSet(actions=told)], [text, guardians_answer_hint(language, question)])
+    return _card([_text(text), ActionSet(actions=told)], [text, hint])
 
 
 def confirmation_card(language: str, lines: list[str]) -> AdaptiveCard:

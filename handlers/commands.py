@@ -562,7 +562,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         N_("student edit CODE [name=Åsa Öberg] [grade=5-9] [class=7B] [id=ID]"),
         N_(
             "Change a student's name, grade or class, or set the school's own person id for them (id=, "
-            'never a personal identity number). The name runs to the next option; quotes work too: '
+            "never a personal identity number). The name runs to the next option; quotes work too: "
             'name="Åsa Öberg" (coordinators).'
         ),
         _bind_student_edit,

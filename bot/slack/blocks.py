@@ -1,8 +1,10 @@
 """Block Kit for mentorbot, built with slack_sdk's models so every payload is validated before it is sent.
 
 One function per surface: `reply_blocks` (ephemeral answers to /mentor), `notification_content`
-(messages to people and channels, including the due-prompt buttons and the EHT alerts),
-`checkin_modal` (built from `handlers.checkin_form.FIELDS`), `import_modal`, `resolve_modal`, and
+(messages to people and channels, including the due-prompt buttons, the EHT alerts and the
+mentor's Yes/No on whether guardians were told of unexcused absence), `checkin_modal` (built from
+`handlers.checkin_form.FIELDS`, its absence answers filled in where the school's system registered
+the days), `import_modal`, `resolve_modal`, and
 `home_view` (App Home). Anything this module does not know how to draw is shown as plain text from
 `bot.render_text`, so a new content type from the domain degrades to text instead of breaking
 delivery.

@@ -21,7 +21,7 @@ import re
 import shlex
 import sys
 import tempfile
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
@@ -209,16 +209,20 @@ class Console:
                 self.say(translate(outcome.language, msg(CHART_AT, path=str(path))))
             if isinstance(reply, OpenCheckIn):
                 school = outcome.destination.school_id if outcome.destination else None
-                self._ask_check_in(reply.student_code, school)
+                self._ask_check_in(reply.student_code, school, reply.prefilled)
         for error in outcome.form_errors.values():
             self.say(translate(outcome.language, error))
 
     # -- the check-in form ---------------------------------------------------------------------
 
-    def _ask_check_in(self, code: str, school: int | None = None) -> None:
+    def _ask_check_in(
+        self, code: str, school: int | None = None, prefilled: Mapping[str, int] | None = None
+    ) -> None:
         """Ask each question; submit; ask again only what the core still refuses, keeping the rest.
 
-        Saved in `school`, where the form was opened (the same code may exist in another school)."""
+        Saved in `school`, where the form was opened (the same code may exist in another school).
+        A question the school's system answered (`prefilled`) offers its figure: Enter confirms it."""
+        prefilled = prefilled or {}
         self.say("  " + _g(self.language, CANCEL_HINT))
         answers: dict[str, Answer] = {}
         wrong: dict[str, Message] = {}
@@ -229,7 +233,11 @@ class Console:
                     continue
                 if form_field.name in answers and form_field.name not in wrong:
                     continue
-                answer = self._ask(form_field, answers, wrong.get(form_field.name))
+                start = prefilled.get(form_field.name)
+                whole = PART_OF.get(form_field.name)
+                if start is not None and whole is not None:
+                    start = min(start, cast(int, answers.get(whole) or 0))  # the whole was corrected down
+                answer = self._ask(form_field, answers, wrong.get(form_field.name), start)
                 if answer is _CANCELLED:
                     self.say(_g(self.language, "Check-in cancelled; nothing was saved."))
                     return
@@ -241,9 +249,15 @@ class Console:
                 return
             self.say("  " + _g(outcome.language, N_("Some answers need another look:")))
 
-    def _ask(self, form_field: FormField, answers: dict[str, Answer], problem: Message | None) -> object:
+    def _ask(
+        self,
+        form_field: FormField,
+        answers: dict[str, Answer],
+        problem: Message | None,
+        start: int | None = None,
+    ) -> object:
         language = self.language
-        self.say(f"  {_g(language, form_field.question)}{_hint(language, form_field, answers)}")
+        self.say(f"  {_g(language, form_field.question)}{_hint(language, form_field, answers, start)}")
         if problem is not None:
             self.say(f"  {translate(language, problem)}")
         while True:
@@ -254,6 +268,8 @@ class Console:
                 self.say(f"  > {raw}")
             if raw.strip() == ":cancel":
                 return _CANCELLED
+            if not raw.strip() and start is not None:
+                raw = str(start)  # Enter confirms the school system's figure
             try:
                 return parse_field(form_field, raw, answers)
             except ValueError as error:
@@ -367,13 +383,16 @@ def _now_acting(user: str) -> Message:
     return msg(N_("You are now acting as @{user}."), user=user)
 
 
-def _hint(language: str, form_field: FormField, answers: dict[str, Answer]) -> str:
+def _hint(language: str, form_field: FormField, answers: dict[str, Answer], start: int | None = None) -> str:
     if form_field.kind is FieldKind.YES_NO:
         return " [" + _g(language, N_("yes/no")) + "]"
     if form_field.kind is FieldKind.COUNT:
         # Unexcused absences: at most the absences just given, and the hint says so.
         whole = PART_OF.get(form_field.name)
-        return f" [0-{answers.get(whole) if whole else form_field.maximum}]"
+        limits = f"0-{answers.get(whole) if whole else form_field.maximum}"
+        if start is None:
+            return f" [{limits}]"
+        return f" [{limits}, " + translate(language, msg(N_("Enter: {figure}"), figure=start)) + "]"
     if form_field.kind is FieldKind.RATING:
         words = ", ".join(f"{n} {_g(language, w)}" for n, w in RATING_WORDS)
         return f" [{words}]"

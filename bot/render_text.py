@@ -6,6 +6,7 @@ from babel.dates import format_date
 
 from bot.i18n import LOCALES, local_date, local_percent, local_time, translate
 from bot.i18n import gettext as _g
+from handlers.checkin_form import CONFIRM_REGISTERED
 from handlers.checkins import DIRECTION_WORDS
 from handlers.commands import COMMANDS, CommandSpec, spec_named
 from handlers.results import (
@@ -19,6 +20,7 @@ from handlers.results import (
     CrossedRule,
     Digest,
     DuePrompt,
+    GuardiansToldQuestion,
     Help,
     HistoryRow,
     MenteeList,
@@ -100,7 +102,10 @@ def render_reply(language: str, reply: Reply) -> list[str]:
 
         return month_lines(language, reply)
     if isinstance(reply, OpenCheckIn):
-        return [translate(language, msg(N_("Check-in for {student}"), student=reply.student_label))]
+        lines = [translate(language, msg(N_("Check-in for {student}"), student=reply.student_label))]
+        if reply.registered is not None:
+            lines += [translate(language, reply.registered), _g(language, CONFIRM_REGISTERED)]
+        return lines
     raise TypeError(f"cannot render {type(reply).__name__}")
 
 
@@ -284,9 +289,41 @@ def render_content(language: str, content: object) -> list[str]:
         if not content.rows:
             return [header, _g(language, N_("No open cases."))]
         return [header, *(_summary_row(language, row) for row in content.rows)]
+    if isinstance(content, GuardiansToldQuestion):
+        return [guardians_question(language, content), guardians_answer_hint(language, content)]
     if isinstance(content, Message):
         return [translate(language, content)]
     raise TypeError(f"cannot render {type(content).__name__}")
+
+
+def guardians_question(language: str, question: GuardiansToldQuestion) -> str:
+    """Skollagen 7 kap. 17 §, asked of the mentor about one absence day, the source named."""
+    return translate(
+        language,
+        msg(
+            N_(
+                "{source} registered unexcused absence for {code} on {day}. Were the guardians told "
+                "that day? (Skollagen 7 kap. 17 §)"
+            ),
+            source=question.source,
+            code=question.student_code,
+            day=question.day,
+        ),
+    )
+
+
+def guardians_answer_hint(language: str, question: GuardiansToldQuestion) -> str:
+    """How to answer by typing (for plain text and a client that cannot show the buttons), or,
+    once answered, the answer."""
+    if question.told is not None:
+        return _g(language, GUARDIANS_ANSWERED[question.told])
+    return translate(language, msg(N_("Answer with: guardians {id} yes|no"), id=question.question_id))
+
+
+GUARDIANS_ANSWERED = {
+    True: N_("Answered: the guardians were told."),
+    False: N_("Answered: the guardians were not told."),
+}
 
 
 def render_digest(language: str, digest: Digest) -> list[str]:

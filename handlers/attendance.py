@@ -6,7 +6,9 @@ within the caller's one transaction. Students are found by the school's own pers
 (`Student.person_id`, set with `student edit CODE id=...`), never by a personal identity number. A
 record for an id no student of the programme has is counted and dropped: the school's system knows
 every child in the school, mentorbot keeps only those in the programme. The same day from the same
-source imported again replaces the earlier numbers, so a re-import changes nothing.
+source imported again replaces the earlier numbers, so a re-import changes nothing. A recent school
+day with unexcused absence is noted for the mentor's question whether the guardians were told
+(Skollagen 7 kap. 17 §, `handlers/guardians.py`), once per student and day.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from handlers.access import require_role
+from handlers.guardians import note_unexcused_absence
 from handlers.results import Outcome
 from models import AttendanceSync, Member, RegisteredAttendance, Role, School, Student
 from models.messages import N_, Message, Refused, msg
@@ -142,6 +145,8 @@ def store_attendance(
         for name in FIGURES:
             setattr(row, name, getattr(record, name))
         row.imported_at = now
+    unexcused = [(who, day, source) for (who, day), record in latest.items() if record.unexcused_minutes > 0]
+    note_unexcused_absence(session, school, now, unexcused)
     report = StoreReport(len(records) if rows_read is None else rows_read, len(latest), len(unmatched))
     _record_sync(session, school, now, source, report, error=None)
     session.flush()
@@ -159,6 +164,13 @@ def registered_days(session: Session, student_id: int, after: date, until: date)
     """A student's registered school days in (after, until], oldest first, as the rules read them.
 
     A day two sources registered counts once, as the one imported last says."""
+    return [day for day, _source in registered_with_source(session, student_id, after, until)]
+
+
+def registered_with_source(
+    session: Session, student_id: int, after: date, until: date
+) -> list[tuple[RegisteredDay, str]]:
+    """`registered_days`, each with the source that registered it ("Skola24", "SS 12000", ...)."""
     rows = session.scalars(
         select(RegisteredAttendance)
         .where(RegisteredAttendance.student_id == student_id)
@@ -167,7 +179,8 @@ def registered_days(session: Session, student_id: int, after: date, until: date)
     ).all()
     by_day = {row.day: row for row in rows}
     return [
-        RegisteredDay(row.day, **{name: getattr(row, name) for name in FIGURES}) for row in by_day.values()
+        (RegisteredDay(row.day, **{name: getattr(row, name) for name in FIGURES}), row.source)
+        for row in by_day.values()
     ]
 
 

@@ -2,18 +2,24 @@
 
 Slack builds a modal from these fields, Teams an Adaptive Card, the console asks them one by one;
 all of them hand the raw answers to `validate`, so the rules cannot drift apart.
+
+Where the school's system registered the student's days, the absence questions start from what it
+registered (`registered_answers`, `registered_line`): the mentor confirms or corrects instead of
+counting, and every platform shows the same line and the same starting values.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from datetime import date
 from enum import StrEnum
 
 from handlers.typed_fields import UNREADABLE
 from models.checkin import ConcernDomain
 from models.messages import N_, Message, listing, msg
 from models.personnummer import redact_personnummer
+from models.rules import LESSON_MINUTES, RegisteredDay
 from models.typed_text import unreadable
 
 
@@ -159,6 +165,62 @@ _CHOICE_ALIASES = {
 }
 
 Answer = bool | int | str | None
+
+# The absence questions the school's system answers, in the form's order, each in words for one
+# and for several.
+REGISTERED_FIELDS = {
+    "absent_days": (N_("1 day absent"), N_("{count} days absent")),
+    "unexcused_days": (N_("1 unexcused day"), N_("{count} unexcused days")),
+    "absent_lessons": (N_("1 lesson missed"), N_("{count} lessons missed")),
+    "unexcused_lessons": (N_("1 unexcused lesson"), N_("{count} unexcused lessons")),
+    "late_arrivals": (N_("1 late arrival"), N_("{count} late arrivals")),
+}
+CONFIRM_REGISTERED = N_(
+    "The absence answers start from these figures: confirm them, or correct them where you know better."
+)
+
+
+def registered_answers(days: Iterable[RegisteredDay]) -> dict[str, int]:
+    """The absence answers registered school days give: full days away (unexcused when any of the
+    day was), lessons missed on the other days (an hour each, rounded up per day, as the rules count
+    them) and late arrivals; each within what the form accepts."""
+    answers = dict.fromkeys(REGISTERED_FIELDS, 0)
+    for day in days:
+        if day.full_day:
+            answers["absent_days"] += 1
+            answers["unexcused_days"] += day.unexcused_minutes > 0
+        else:
+            answers["absent_lessons"] += -(-day.absent_minutes // LESSON_MINUTES)
+            answers["unexcused_lessons"] += -(-day.unexcused_minutes // LESSON_MINUTES)
+        answers["late_arrivals"] += day.late_arrivals
+    for name in REGISTERED_FIELDS:
+        answers[name] = min(answers[name], FIELDS_BY_NAME[name].maximum)
+    for part, whole in PART_OF.items():
+        answers[part] = min(answers[part], answers[whole])
+    return answers
+
+
+def registered_figures(answers: Mapping[str, int]) -> Message:
+    """The registered absence in words: "3 days absent, 2 unexcused lessons, 1 late arrival"."""
+    parts = [
+        msg(one if answers[name] == 1 else several, count=answers[name])
+        for name, (one, several) in REGISTERED_FIELDS.items()
+        if answers.get(name)
+    ]
+    return listing(parts) if parts else msg(N_("no absence and no late arrivals"))
+
+
+def registered_line(source: str, answers: Mapping[str, int], last_check_in: date | None) -> Message:
+    """One line above the form: the source, what it registered, over which days."""
+    figures = registered_figures(answers)
+    if last_check_in is None:
+        return msg(N_("{source}: {figures} in the last school week."), source=source, figures=figures)
+    return msg(
+        N_("{source}: {figures} since the last check-in ({day})."),
+        source=source,
+        figures=figures,
+        day=last_check_in,
+    )
 
 
 class InvalidCheckIn(Exception):

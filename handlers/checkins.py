@@ -1,22 +1,40 @@
-"""Mentor use cases: open the check-in form for a mentee, and log what the mentor answered."""
+"""Mentor use cases: open the check-in form for a mentee, and log what the mentor answered.
+
+Where the school's system registered the mentee's school days since the last check-in, the form
+shows what it registered and starts its absence answers from it; the mentor confirms or corrects.
+A corrected figure is saved as the mentor gave it (the mentor knows the student), and the
+confirmation says where it differs from the school's system; the rules still count the registered
+days where the source covers them (`models/rules.py`).
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from handlers.access import require_mentor_of
-from handlers.checkin_form import validate
-from handlers.early_warning import on_check_in
+from handlers.attendance import registered_with_source
+from handlers.checkin_form import (
+    REGISTERED_FIELDS,
+    CheckInAnswers,
+    registered_answers,
+    registered_line,
+    validate,
+)
+from handlers.early_warning import local_today, on_check_in
 from handlers.lookups import find_student
 from handlers.results import Notification, OpenCheckIn, Outcome
-from models import CheckIn, CheckInKind, ConcernDomain, Member, PromptStatus
+from models import CheckIn, CheckInKind, ConcernDomain, Member, PromptStatus, Student
 from models.audit import record
-from models.messages import N_, Message, msg
+from models.calendar import SchoolCalendar
+from models.messages import N_, Message, listing, msg
 from models.prompt import close_open_prompts
+from models.rules import FIRST_PERIOD, window_start
 from models.trends import Direction, engagement_trend
 
 DIRECTION_WORDS = {
@@ -27,16 +45,81 @@ DIRECTION_WORDS = {
 }
 
 
+# What the mentor's figure and the school system's are called where they differ.
+FIGURE_NAMES = {
+    "absent_days": N_("full days absent"),
+    "unexcused_days": N_("unexcused days"),
+    "absent_lessons": N_("lessons missed"),
+    "unexcused_lessons": N_("unexcused lessons"),
+    "late_arrivals": N_("late arrivals"),
+}
+
+
+@dataclass(frozen=True)
+class Registered:
+    """What the school's system registered over a check-in's period, as the form's absence answers."""
+
+    source: str
+    answers: dict[str, int]
+    line: Message
+
+
+def registered_for_check_in(session: Session, student: Student, now: datetime) -> Registered | None:
+    """The registered days since the student's last check-in (its local date excluded), or over the
+    school week before a first one, as the rules read a check-in's period; None when none are."""
+    school = student.school
+    today = local_today(school, now)
+    last = session.scalar(
+        select(CheckIn.recorded_at)
+        .where(CheckIn.student_id == student.id, CheckIn.withdrawn_at.is_(None), CheckIn.recorded_at <= now)
+        .order_by(CheckIn.recorded_at.desc())
+        .limit(1)
+    )
+    last_day = last.astimezone(ZoneInfo(school.timezone)).date() if last is not None else None
+    since = last_day or window_start(SchoolCalendar.for_school(school), today, FIRST_PERIOD)
+    registered = registered_with_source(session, student.id, since, today)
+    if not registered:
+        return None
+    source = ", ".join(sorted({name for _day, name in registered}))
+    answers = registered_answers(day for day, _name in registered)
+    return Registered(source, answers, registered_line(source, answers, last_day))
+
+
 def start_check_in(session: Session, actor: Member, now: datetime, code: str) -> Outcome:
     student = find_student(session, actor.school_id, code)
     require_mentor_of(session, actor, student)
     label = f"{student.code} {student.display_name}".strip()
-    return Outcome(reply=[OpenCheckIn(student.code, label)])
+    registered = registered_for_check_in(session, student, now)
+    if registered is None:
+        return Outcome(reply=[OpenCheckIn(student.code, label)])
+    return Outcome(reply=[OpenCheckIn(student.code, label, registered.line, dict(registered.answers))])
+
+
+def differences(registered: Registered, answers: CheckInAnswers) -> Message | None:
+    """Where the mentor's absence answers differ from the school system's, in words; None: nowhere."""
+    differing = [
+        msg(
+            N_("{figure} {mine} ({source}: {theirs})"),
+            figure=msg(FIGURE_NAMES[name]),
+            mine=answers.values.get(name) or 0,
+            source=registered.source,
+            theirs=registered.answers[name],
+        )
+        for name in REGISTERED_FIELDS
+        if (answers.values.get(name) or 0) != registered.answers[name]
+    ]
+    if not differing:
+        return None
+    return msg(
+        N_("Your figures differ from the school's system and were saved as you gave them: {differences}."),
+        differences=listing(differing, "; "),
+    )
 
 
 def log_check_in(
     session: Session,
-    actor: Member, now: datetime,
+    actor: Member,
+    now: datetime,
     code: str,
     raw_answers: Mapping[str, object],
     kind: CheckInKind = CheckInKind.ADHOC,
@@ -46,6 +129,8 @@ def log_check_in(
     mentorship = require_mentor_of(session, actor, student)
     answers = validate(raw_answers)
     values = answers.values
+    # Before saving: the period is the one since the last check-in, which this one becomes.
+    registered = registered_for_check_in(session, student, now)
     check_in = CheckIn(
         student=student,
         mentorship=mentorship,
@@ -97,6 +182,9 @@ def log_check_in(
                 )
             )
         )
+    differ = differences(registered, answers) if registered is not None else None
+    if differ is not None:
+        outcome.reply.append(differ)
     outcome.reply += replies
     outcome.notifications += notifications
     return outcome

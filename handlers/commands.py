@@ -23,6 +23,7 @@ from handlers import (
     attendance_source,
     checkins,
     corrections,
+    guardians,
     mentorships,
     plans,
     privacy,
@@ -438,6 +439,16 @@ def _bind_alert_investigation(args: list[str], _c: SchoolDefaults) -> Action:
     return partial(alerts.record_investigation, case_id=case_id, started=answer.lower() in _YES)
 
 
+def _bind_guardians(args: list[str], _c: SchoolDefaults) -> Action:
+    token, answer = _exactly(args, 2, "guardians")
+    match = _CASE_ID.match(token)
+    if not match or answer.lower() not in _YES | _NO:
+        raise _usage("guardians")
+    return partial(
+        guardians.record_guardians_told, question_id=int(match.group(1)), told=answer.lower() in _YES
+    )
+
+
 def _bind_threshold_set(args: list[str], _c: SchoolDefaults) -> Action:
     name, value = _exactly(args, 2, "threshold set")
     return partial(thresholds.set_threshold, name=name, value=value)
@@ -551,7 +562,7 @@ COMMANDS: tuple[CommandSpec, ...] = (
         N_("student edit CODE [name=Åsa Öberg] [grade=5-9] [class=7B] [id=ID]"),
         N_(
             "Change a student's name, grade or class, or set the school's own person id for them (id=, "
-            'never a personal identity number). The name runs to the next option; quotes work too: '
+            "never a personal identity number). The name runs to the next option; quotes work too: "
             'name="Åsa Öberg" (coordinators).'
         ),
         _bind_student_edit,
@@ -651,6 +662,16 @@ COMMANDS: tuple[CommandSpec, ...] = (
         N_("notmet CODE"),
         N_("Log that you did not meet a mentee this time."),
         _bind_code(prompts.did_not_meet, "notmet"),
+    ),
+    CommandSpec(
+        "guardians",
+        ("guardians", "vårdnadshavare", "vardnadshavare"),
+        N_("guardians ID yes|no"),
+        N_(
+            "Answer whether the guardians were told about a mentee's unexcused absence that day "
+            "(Skollagen 7 kap. 17 §); the question gives the number."
+        ),
+        _bind_guardians,
     ),
     CommandSpec(
         "alerts",

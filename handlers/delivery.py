@@ -31,6 +31,7 @@ from handlers.results import (
     Digest,
     DueMentee,
     DuePrompt,
+    GuardiansToldQuestion,
     MentorOverdue,
     Notification,
 )
@@ -60,6 +61,7 @@ CONTENT_TYPES: dict[str, type] = {
         AlertRow,
         AlertNotice,
         CrossedRule,
+        GuardiansToldQuestion,
     )
 }
 

@@ -17,6 +17,7 @@ from models import (
     AuditEvent,
     CheckIn,
     CourseSignal,
+    GuardiansQuestion,
     Member,
     Mentorship,
     RegisteredAttendance,
@@ -209,6 +210,18 @@ def export_student(session: Session, actor: Member, now: datetime, code: str) ->
             for r in registered
         ],
         "course_signals": [_row(c, ("subject", "kind", "day", "source", "imported_at")) for c in courses],
+        # Skollagen 7 kap. 17 §: were the guardians told of each day's unexcused absence?
+        "guardians_told": [
+            {
+                **_row(q, ("day", "source", "asked_at", "told", "answered_at")),
+                "answered_by": q.answered_by.user_id if q.answered_by else None,
+            }
+            for q in session.scalars(
+                select(GuardiansQuestion)
+                .where(GuardiansQuestion.student_id == student.id)
+                .order_by(GuardiansQuestion.day)
+            )
+        ],
         "audit": [_row(e, ("at", "action")) for e in audit],
         # How long this is kept, and under which deletion decision (none: nothing is deleted).
         "retention": {

@@ -179,9 +179,23 @@ class AlertSummary:
 
 
 @dataclass(frozen=True)
+class GuardiansToldQuestion:
+    """Skollagen 7 kap. 17 §, to the mentor: the school's system registered unexcused absence for
+    the student on `day`; were the guardians told that day? Answered yes or no (buttons, or
+    `guardians ID yes|no`)."""
+
+    question_id: int
+    student_code: str
+    day: date
+    source: str
+    # The answer once given (the question is then updated in place, without its buttons).
+    told: bool | None = None
+
+
+@dataclass(frozen=True)
 class Notification:
     to: Recipient
-    content: Message | DuePrompt | Digest | AlertSummary | AlertNotice
+    content: Message | DuePrompt | Digest | AlertSummary | AlertNotice | GuardiansToldQuestion
     # The reader's language; filled in by `handlers.dispatch` from the recipient's settings.
     language: str | None = None
     # A reference to an earlier message (e.g. a Slack ts) to update in place instead of posting anew.
@@ -320,10 +334,16 @@ class TypedHint:
 
 @dataclass(frozen=True)
 class OpenCheckIn:
-    """Ask the platform to show the check-in form for this student."""
+    """Ask the platform to show the check-in form for this student.
+
+    Where the school's system registered the student's days over the check-in's period,
+    `registered` says so in one line (source, figures, since when) and `prefilled` holds the
+    absence answers the form starts from, for the mentor to confirm or correct."""
 
     student_code: str
     student_label: str
+    registered: Message | None = None
+    prefilled: dict[str, int] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

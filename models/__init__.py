@@ -4,7 +4,7 @@ Nothing here knows about chat platforms; `handlers/` builds use cases on top of 
 """
 
 from models.alert import Alert, AlertCase, AlertStatus
-from models.attendance import AttendanceSync, RegisteredAttendance
+from models.attendance import AttendanceSync, GuardiansQuestion, RegisteredAttendance
 from models.attendance_source import AttendanceSource, SourceLesson
 from models.audit import AuditEvent
 from models.base import Base
@@ -41,6 +41,7 @@ __all__ = [
     "CourseSignal",
     "CourseSync",
     "FirstInstall",
+    "GuardiansQuestion",
     "HandledRequest",
     "Member",
     "Mentorship",

@@ -9,16 +9,24 @@ by the school's own person id for them (`Student.person_id`), never by a persona
 `AttendanceSync` is what the coordinator sees with `attendance`: per school and source, when the
 last import ran, how many rows it read and stored, how many students it could not match, and the
 last error.
+
+`GuardiansQuestion` is Skollagen 7 kap. 17 §: when the school's system registers unexcused absence
+for a student on a school day, the guardians must be told that same day. The import writes one row
+per student and absence day (unique, so a re-import or a restart never asks twice); the clock asks
+the mentor at the start of the next school day whether the guardians were told, and the answer is
+kept here.
 """
 
 from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import CheckConstraint, Date, ForeignKey, String, UniqueConstraint
-from sqlalchemy.orm import Mapped, mapped_column
+from sqlalchemy import CheckConstraint, Date, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from models.base import Base, UTCDateTime
+from models.people import Member
+from models.student import Student
 
 
 class RegisteredAttendance(Base):
@@ -59,3 +67,33 @@ class AttendanceSync(Base):
     students_unmatched: Mapped[int] = mapped_column(default=0)
     # Why the last sync stored nothing (None: it went well); never a value from the source's rows.
     last_error: Mapped[str | None] = mapped_column(String(300))
+
+
+class GuardiansQuestion(Base):
+    """Were the guardians told about the unexcused absence on `day`? One per student and day."""
+
+    __tablename__ = "guardians_question"
+    __table_args__ = (
+        UniqueConstraint("student_id", "day"),
+        # The clock's question "anything to ask?" looks only at the rows not yet asked.
+        Index("ix_guardians_question_waiting", "asked_at", "send_from"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    student_id: Mapped[int] = mapped_column(ForeignKey("student.id", ondelete="CASCADE"))
+    # The school day with unexcused absence, and the source that registered it ("Skola24", ...).
+    day: Mapped[date] = mapped_column(Date)
+    source: Mapped[str] = mapped_column(String(40))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    # Not to be asked before this moment (the start of the next school day at school); None: at once.
+    send_from: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # When the mentor was asked (None: not yet), and who; asked with no mentor to ask, it stays None.
+    asked_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    mentor_id: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))
+    # The answer: were the guardians told that day? None: not answered.
+    told: Mapped[bool | None]
+    answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    answered_by_id: Mapped[int | None] = mapped_column(ForeignKey("member.id", ondelete="SET NULL"))
+
+    student: Mapped[Student] = relationship()
+    answered_by: Mapped[Member | None] = relationship(foreign_keys=[answered_by_id])

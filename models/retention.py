@@ -4,8 +4,9 @@ Swedish public-records law decides when school records may go: only under the sc
 deletion decision (gallringsbeslut). So deletion follows the period of a decision a coordinator
 has recorded for the school, never an ad-hoc request, and where no decision is recorded nothing is
 deleted. What goes: check-ins (with their notes), resolved cases, attendance registered for days
-and course signals (grades, F warnings) dated before the period, audit events older than it, and
-students inactive for longer, with everything about them.
+(with the questions whether guardians were told of them) and course signals (grades, F warnings)
+dated before the period, audit events older than it, and students inactive for longer, with
+everything about them.
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from models.alert import AlertCase, AlertStatus
-from models.attendance import RegisteredAttendance
+from models.attendance import GuardiansQuestion, RegisteredAttendance
 from models.audit import AuditEvent
 from models.checkin import CheckIn
 from models.course import CourseSignal
@@ -84,5 +85,10 @@ def apply_retention(session: Session, school: School, now: datetime) -> Retentio
     ).rowcount
     session.execute(
         delete(CourseSignal).where(CourseSignal.student_id.in_(students), CourseSignal.day < cutoff.date())
+    )
+    session.execute(
+        delete(GuardiansQuestion).where(
+            GuardiansQuestion.student_id.in_(students), GuardiansQuestion.day < cutoff.date()
+        )
     )
     return RetentionReport(True, check_ins, alerts, len(gone_students), audit_events, attendance_days)

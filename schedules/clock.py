@@ -25,6 +25,7 @@ from models.db import Database
 from schedules.daily import run_daily_early_warning
 from schedules.digests import record_digests
 from schedules.follow_ups import remind_follow_ups
+from schedules.guardians import ask_guardians_told
 from schedules.outbox import deliver_pending, worker_name
 from schedules.prompting import record_due_prompts, record_reminders, record_snoozes_ended
 from schedules.retention import run_retention
@@ -55,6 +56,7 @@ class TickReport:
     retention: int = 0  # schools whose retention ran
     alerts: int = 0  # alert messages from the daily early-warning run
     follow_ups: int = 0  # follow-up reminders to alert owners
+    guardians: int = 0  # questions to mentors: were the guardians told of unexcused absence?
     attendance: int = 0  # schools whose attendance was read from their system
     delivered: list[Notification] = field(default_factory=list)
 
@@ -97,10 +99,19 @@ class Clock:
             report.alerts = run_daily_early_warning(self.db, now, self.settings)
         if waiting.follow_ups:
             report.follow_ups = remind_follow_ups(self.db, now, self.settings)
+        if waiting.guardians:
+            report.guardians = ask_guardians_told(self.db, now, self.settings)
         if waiting.attendance and self.attendance_sync is not None:
             # Last: it may wait on a school's system, and nothing above should wait for it.
             report.attendance = len(self.attendance_sync(self.db, now, self.settings.timezone))
-        queued = report.prompts or report.reminders or report.digests or report.alerts or report.follow_ups
+        queued = (
+            report.prompts
+            or report.reminders
+            or report.digests
+            or report.alerts
+            or report.follow_ups
+            or report.guardians
+        )
         if waiting.outbox or queued:
             report.delivered = self.deliver(now)
         return report

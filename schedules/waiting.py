@@ -19,6 +19,7 @@ from sqlalchemy import Boolean, ColumnElement, Date, bindparam, exists, select, 
 from models import (
     AttendanceSource,
     ClockRoutine,
+    GuardiansQuestion,
     Mentorship,
     OutboxMessage,
     OutboxStatus,
@@ -45,6 +46,7 @@ class Waiting:
     retention: bool = True
     daily: bool = True
     follow_ups: bool = True
+    guardians: bool = True
     attendance: bool = True
     outbox: bool = True
 
@@ -79,6 +81,13 @@ QUESTION = select(
     _not_run(retention.ROUTINE, "retention_day").label("retention"),
     (_flag("after_daily_hour") & _not_run(daily.ROUTINE, "daily_day")).label("daily"),
     (_flag("after_daily_hour") & _not_run(follow_ups.ROUTINE, "daily_day")).label("follow_ups"),
+    exists()
+    .where(
+        GuardiansQuestion.asked_at.is_(None),
+        GuardiansQuestion.send_from.is_(None)
+        | (GuardiansQuestion.send_from <= bindparam("now", type_=UTCDateTime)),
+    )
+    .label("guardians"),
     (
         _flag("after_sync_hour")
         & exists().where(AttendanceSource.id.is_not(None))

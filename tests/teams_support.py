@@ -89,6 +89,26 @@ def activity_text(activity: dict[str, Any]) -> str:
     return "\n".join(p for p in parts if p)
 
 
+def card_inputs(card: dict[str, Any]) -> dict[str, Any]:
+    """The values a card's inputs start with, by input id (those with none left out)."""
+    found: dict[str, Any] = {}
+
+    def walk(value: Any) -> None:
+        if isinstance(value, dict):
+            if str(value.get("type", "")).startswith("Input.") and value.get("value") is not None:
+                start = value["value"]
+                # A number field's 2.0 reads (and is sent) as 2.
+                found[value["id"]] = int(start) if isinstance(start, float) and start.is_integer() else start
+            for inner in value.values():
+                walk(inner)
+        elif isinstance(value, list):
+            for inner in value:
+                walk(inner)
+
+    walk(card)
+    return found
+
+
 def buttons(card: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """The card's Action.Execute buttons by title, with their data."""
     found: dict[str, dict[str, Any]] = {}

@@ -16,6 +16,7 @@ from __future__ import annotations
 import base64
 import html
 import io
+import json
 import re
 import sys
 import tempfile
@@ -37,20 +38,20 @@ from bot.i18n import translate
 from bot.render_text import render_content, render_reply
 from bot.reports.chat import write_chart
 from bot.runtime import build_notifier
-from bot.slack.blocks import ACTION_ALERT_ACK
+from bot.slack.blocks import ACTION_ALERT_ACK, ACTION_GUARDIANS_NOT_TOLD, ACTION_GUARDIANS_TOLD
 from handlers.actors import Caller, SchoolDefaults
 from handlers.attendance import AttendanceRecord, store_attendance
 from handlers.courses import CourseRecord, store_course_signals
 from handlers.dispatch import Core
-from handlers.results import Destination, MonthReport, Notification, Outcome, RecipientKind
+from handlers.results import Destination, MonthReport, Notification, OpenCheckIn, Outcome, RecipientKind
 from models import AlertCase, AuditEvent, CheckIn, OutboxMessage, OutboxStatus, School
 from models.course import SignalKind
 from models.db import Database
 from schedules.clock import Clock
 from tests.clock_support import at, start_mentorships
 from tests.fake_slack import start_fake_slack
-from tests.slack.conftest import SlackSim, modal_values, serve, slack_settings, text_of
-from tests.teams_support import TeamsWorld, aad_of, buttons, card_of, teams_world
+from tests.slack.conftest import SlackSim, initial_values, modal_values, serve, slack_settings, text_of
+from tests.teams_support import TeamsWorld, aad_of, buttons, card_inputs, card_of, teams_world, texts_in
 
 
 class ScenarioDriver(Protocol):
@@ -64,7 +65,17 @@ class ScenarioDriver(Protocol):
         (Slack: `eht #eht`)."""
 
     def check_in(self, user: str, code: str, answers: Mapping[str, str]) -> str:
-        """`user` opens the check-in form for `code`, fills in `answers` and submits; the reply."""
+        """`user` opens the check-in form for `code`, fills in `answers` and submits; the reply.
+
+        A question not in `answers` keeps what the form starts from (the figures the school's
+        system registered), as a mentor who confirms them leaves them be."""
+
+    def open_check_in(self, user: str, code: str) -> tuple[str, dict[str, str]]:
+        """`user` opens the check-in form for `code`: what it says, and the answers it starts from."""
+
+    def answer_guardians(self, user: str, told: bool) -> str:
+        """`user` answers the latest question whether a mentee's guardians were told (Yes or No, a
+        button where there is one); the reply."""
 
     def check_in_twice(self, user: str, code: str, answers: Mapping[str, str]) -> tuple[str, str]:
         """The same filled-in form arrives twice (a double click, or the platform re-sending it)."""
@@ -152,9 +163,22 @@ class ConsoleDriver:
     def set_eht_channel(self, user: str, channel: str = "#eht") -> str:
         return self.say(user, f"eht {channel}")
 
+    def _form(self, user: str, code: str) -> tuple[str, dict[str, str]]:
+        outcome = self.core.command(self._caller(user), f"checkin {code}")
+        forms = [reply for reply in outcome.reply if isinstance(reply, OpenCheckIn)]
+        return self._shown(outcome), {name: str(v) for form in forms for name, v in form.prefilled.items()}
+
     def check_in(self, user: str, code: str, answers: Mapping[str, str]) -> str:
-        self.say(user, f"checkin {code}")
-        return self._shown(self.core.check_in(self._caller(user), code, answers))
+        _shown, prefilled = self._form(user, code)  # the console offers each figure; Enter keeps it
+        return self._shown(self.core.check_in(self._caller(user), code, {**prefilled, **answers}))
+
+    def open_check_in(self, user: str, code: str) -> tuple[str, dict[str, str]]:
+        return self._form(user, code)
+
+    def answer_guardians(self, user: str, told: bool) -> str:
+        question = next(t for t in reversed(self.sent_to(f"@{user}")) if "Answer with: guardians" in t)
+        number = re.findall(r"guardians (\d+) yes\|no", question)[-1]
+        return self.say(user, f"guardians {number} {'yes' if told else 'no'}")
 
     def check_in_twice(self, user: str, code: str, answers: Mapping[str, str]) -> tuple[str, str]:
         self.say(user, f"checkin {code}")
@@ -205,12 +229,31 @@ class TeamsDriver:
         self._user(user).say_in_channel("eht", conversation, channel.removeprefix("#").upper())
         return self.world.fake.in_conversation(f"{conversation};messageid=root")[-1].text
 
-    def check_in(self, user: str, code: str, answers: Mapping[str, str]) -> str:
+    def _form(self, user: str, code: str) -> dict[str, Any]:
         person = self._user(user)
         self.say(user, f"checkin {code}")
         form = card_of(self.world.fake.in_conversation(person.personal_chat)[-1].activity)
         assert form is not None, "the check-in form was not shown"
-        return person.press(buttons(form)["Save check-in"], dict(answers)).text
+        return form
+
+    def check_in(self, user: str, code: str, answers: Mapping[str, str]) -> str:
+        form = self._form(user, code)
+        # Teams submits every input's value, those the mentor left as the card filled them in too.
+        filled = {**card_inputs(form), **answers}
+        return self._user(user).press(buttons(form)["Save check-in"], filled).text
+
+    def open_check_in(self, user: str, code: str) -> tuple[str, dict[str, str]]:
+        form = self._form(user, code)
+        return "\n".join(texts_in(form)), {k: str(v) for k, v in card_inputs(form).items()}
+
+    def answer_guardians(self, user: str, told: bool) -> str:
+        person = self._user(user)
+        for post in reversed(self.world.fake.in_conversation(person.personal_chat)):
+            card = card_of(post.current)
+            action = buttons(card).get("Yes" if told else "No") if card else None
+            if action and action.get("do") == "guardians.told":
+                return person.press(action).text
+        raise AssertionError(f"no question about guardians in {user}'s chat")
 
     def check_in_twice(self, user: str, code: str, answers: Mapping[str, str]) -> tuple[str, str]:
         first = self.check_in(user, code, answers)
@@ -303,13 +346,39 @@ class SlackDriver:
     def set_eht_channel(self, user: str, channel: str = "#eht") -> str:
         return self.say(user, f"eht {channel}")
 
-    def check_in(self, user: str, code: str, answers: Mapping[str, str]) -> str:
-        member = self._id(user)
-        response = self.sim.command(member, f"checkin {code}")
+    def _modal(self, user: str, code: str) -> dict[str, Any]:
+        response = self.sim.command(self._id(user), f"checkin {code}")
         trigger = parse_qs(response.request.content.decode())["trigger_id"][0]
         view = self.sim.fake.wait_for("views.open", lambda c: c.args["trigger_id"] == trigger).args["view"]
+        return json.loads(view) if isinstance(view, str) else view
+
+    def open_check_in(self, user: str, code: str) -> tuple[str, dict[str, str]]:
+        view = self._modal(user, code)
+        texts = [b["text"]["text"] for b in view["blocks"] if b["type"] == "section"]
+        return self._readable("\n".join(texts)), initial_values(view)
+
+    def answer_guardians(self, user: str, told: bool) -> str:
+        member = self._id(user)
+        action_id = ACTION_GUARDIANS_TOLD if told else ACTION_GUARDIANS_NOT_TOLD
+        for post in reversed(self.sim.fake.of("chat.postMessage")):
+            blocks = post.args.get("blocks") or []
+            blocks = json.loads(blocks) if isinstance(blocks, str) else blocks
+            for block in blocks:
+                pressed = [e for e in block.get("elements", []) if e.get("action_id") == action_id]
+                if post.args["channel"] == member and pressed:
+                    ts, channel = post.answer["ts"], post.answer.get("channel") or member
+                    response = self.sim.click(
+                        member, action_id, pressed[0]["value"], ts, channel, block_id=block["block_id"]
+                    )
+                    return self._settled(self.sim.reply_to(response))
+        raise AssertionError(f"no question about guardians to {user}")
+
+    def check_in(self, user: str, code: str, answers: Mapping[str, str]) -> str:
+        member = self._id(user)
+        view = self._modal(user, code)
         before = len(self.sim.fake.of("chat.postMessage"))
-        submitted = self.sim.submit_view(member, view, modal_values(dict(answers)))
+        # Slack submits an input's initial value when the mentor leaves it as it is.
+        submitted = self.sim.submit_view(member, view, modal_values({**initial_values(view), **answers}))
         if submitted.content and submitted.json().get("response_action") == "errors":
             return "\n".join(submitted.json()["errors"].values())
         # Saving happens after the ack; the confirmation arrives as a direct message.
@@ -352,8 +421,14 @@ class SlackDriver:
             self._channel(recipient) if recipient.startswith("#") else self._id(recipient.removeprefix("@"))
         )
         posts = [c for c in self.sim.fake.of("chat.postMessage") if c.args["channel"] == channel]
-        latest = {c.args["ts"]: c for c in self.sim.fake.of("chat.update") if c.args["channel"] == channel}
-        return [self._readable(text_of(latest.get(post.answer.get("ts"), post))) for post in posts]
+        # A direct message is posted to the member and updated in the DM channel Slack answered with.
+        latest = {(c.args["channel"], c.args["ts"]): c for c in self.sim.fake.of("chat.update")}
+        return [
+            self._readable(
+                text_of(latest.get((post.answer.get("channel", channel), post.answer.get("ts")), post))
+            )
+            for post in posts
+        ]
 
     def report_chart(self, user: str) -> bytes:
         direct = "D" + user.upper()  # the fake's DM channel with U + NAME
@@ -708,3 +783,61 @@ def test_worrying_check_in_one_card_plan_review_prompt_on_its_date_close(platfor
     [card] = case_cards(platform)
     assert "outcome: talked with the student" in card
     assert not any(goal in text for text in [*platform.sent_to("#eht"), *platform.sent_to("@erik")])
+
+
+def test_imported_absence_fills_in_the_check_in_form_the_mentor_confirms_and_is_asked_about_guardians(
+    platform: ScenarioDriver,
+) -> None:
+    platform.say("admin", "student add 7B-03 Alex grade=7 class=7B")
+    platform.say("admin", "assign 7B-03 @anna")
+    assert "updated" in platform.say("admin", "student edit 7B-03 id=S-1001")
+    # A Skola24 export: Monday 19 October away all day without a reason, Tuesday two lessons
+    # missed (one unexcused), Wednesday late once. Imported on Wednesday afternoon.
+    monday = date(2026, 10, 19)
+    records = [
+        AttendanceRecord("S-1001", monday, 300, 300, 300, 0, True),
+        AttendanceRecord("S-1001", monday + timedelta(days=1), 300, 120, 60, 0, False),
+        AttendanceRecord("S-1001", monday + timedelta(days=2), 300, 0, 0, 1, False),
+    ]
+    with platform.db.transaction() as session:
+        school = session.scalars(select(School)).one()
+        store_attendance(session, school, at(2026, 10, 21, 15), source="Skola24", records=records)
+
+    # Thursday the form says what Skola24 registered and starts from it; anna confirms and saves.
+    with time_machine.travel(at(2026, 10, 22, 10), tick=True):
+        shown, starts_from = platform.open_check_in("anna", "7B-03")
+        confirmed = {
+            k: v for k, v in WORRYING.items() if k not in ("absent_days", "absent_lessons", "late_arrivals")
+        }
+        reply = platform.check_in("anna", "7B-03", {**confirmed, "affective": "3", "guardians_told": "yes"})
+    assert (
+        "Skola24: 1 day absent, 1 unexcused day, 2 lessons missed, 1 unexcused lesson, 1 late arrival "
+        "in the last school week."
+    ) in shown
+    figures = {"absent_days": "1", "unexcused_days": "1", "absent_lessons": "2", "unexcused_lessons": "1"}
+    assert {k: starts_from.get(k) for k in [*figures, "late_arrivals"]} == {**figures, "late_arrivals": "1"}
+    assert "Check-in for 7B-03 saved" in reply and "differ" not in reply
+    with platform.db.transaction() as session:
+        check_in = session.scalars(select(CheckIn)).one()
+        absent = (check_in.absent_days, check_in.unexcused_days, check_in.absent_lessons)
+        assert (*absent, check_in.unexcused_lessons, check_in.late_arrivals) == (1, 1, 2, 1, 1)
+
+    # The unexcused absence also asks anna, at the start of the next school day, whether the
+    # guardians were told (Skollagen 7 kap. 17 §): once per absence day, answered with a button.
+    platform.tick(at(2026, 10, 22, 7, 1))
+    platform.tick(at(2026, 10, 22, 9))
+    asked = [text for text in platform.sent_to("@anna") if "Were the guardians told that day?" in text]
+    assert len(asked) == 2
+    assert "on Monday 19 October" in asked[0] and "on Tuesday 20 October" in asked[1]
+    with time_machine.travel(at(2026, 10, 22, 10, 30), tick=True):
+        answered = platform.answer_guardians("anna", told=True)
+    assert (
+        "Noted: the guardians of 7B-03 were told about the unexcused absence on Tuesday 20 October."
+        in answered
+    )
+    # The question answered reads as answered, without its buttons; the other still asks.
+    asked = [text for text in platform.sent_to("@anna") if "Were the guardians told that day?" in text]
+    assert "Answered: the guardians were told." in asked[1] and "\nYes" not in asked[1]
+    assert "Answered" not in asked[0]
+    with platform.db.transaction() as session:
+        assert session.scalar(select(func.count()).where(AuditEvent.action == "guardians.told")) == 1

@@ -1,8 +1,9 @@
-"""Buttons: Check in / Snooze / Did not meet on a due prompt (and Check in on App Home).
+"""Buttons: Check in / Snooze / Did not meet on a due prompt (and Check in on App Home), and Yes / No
+on the question whether a mentee's guardians were told about unexcused absence (7 kap. 17 §).
 
-They call the same use cases as the commands `checkin`, `snooze CODE` and `notmet CODE`. Each
-press is keyed by the message and button, so a double click (or a second press on an old prompt)
-snoozes or logs once.
+They call the same use cases as the commands `checkin`, `snooze CODE`, `notmet CODE` and
+`guardians ID yes|no`. Each press is keyed by the message and button, so a double click (or a
+second press on an old prompt) snoozes or logs once.
 """
 
 from __future__ import annotations
@@ -12,11 +13,18 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 
-from bot.slack.blocks import ACTION_CHECKIN, ACTION_NOTMET, ACTION_SNOOZE
+from bot.slack.blocks import (
+    ACTION_CHECKIN,
+    ACTION_GUARDIANS_NOT_TOLD,
+    ACTION_GUARDIANS_TOLD,
+    ACTION_NOTMET,
+    ACTION_SNOOZE,
+)
 from bot.slack.buttons import Press, on_press
 from bot.slack.deps import Deps, off_loop
 from bot.slack.views import open_checkin_modal
 from handlers.checkins import start_check_in
+from handlers.guardians import record_guardians_told
 from handlers.prompts import did_not_meet, snooze
 from handlers.results import OpenCheckIn
 
@@ -55,8 +63,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
             press.client,
             press.body.get("trigger_id"),
             outcome.language,
-            form.student_code,
-            form.student_label,
+            form,
             kind,
             prompt,
             outcome.destination,
@@ -64,6 +71,21 @@ def register(app: AsyncApp, deps: Deps) -> None:
 
     for action_id, use_case in ((ACTION_SNOOZE, snooze), (ACTION_NOTMET, did_not_meet)):
         _register_prompt_button(app, deps, action_id, use_case)
+    for action_id, told in ((ACTION_GUARDIANS_TOLD, True), (ACTION_GUARDIANS_NOT_TOLD, False)):
+        _register_guardians_button(app, deps, action_id, told)
+
+
+def _register_guardians_button(app: AsyncApp, deps: Deps, action_id: str, told: bool) -> None:
+    @on_press(app, deps, action_id)
+    async def pressed(press: Press) -> None:
+        caller, value = press.caller, _code(press.action)
+        # A number the question carries; anything else reads as question 0, which no school has.
+        question_id = int(value) if value.isascii() and value.isdigit() and len(value) < 10 else 0
+        ts = _message_ts(press.body) or str(press.body.get("trigger_id") or "")
+        key = f"slack:{action_id}:{caller.workspace_id}:{caller.user_id}:{ts}:{question_id}"
+        use_case = partial(record_guardians_told, question_id=question_id, told=told)
+        outcome = await off_loop(deps.core.run, caller, use_case, key=key)
+        await press.answer(outcome.language, outcome.reply, outcome.destination)
 
 
 def _register_prompt_button(app: AsyncApp, deps: Deps, action_id: str, use_case: Any) -> None:

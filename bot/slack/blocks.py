@@ -1,8 +1,10 @@
 """Block Kit for mentorbot, built with slack_sdk's models so every payload is validated before it is sent.
 
 One function per surface: `reply_blocks` (ephemeral answers to /mentor), `notification_content`
-(messages to people and channels, including the due-prompt buttons and the EHT alerts),
-`checkin_modal` (built from `handlers.checkin_form.FIELDS`), `import_modal`, `resolve_modal`, and
+(messages to people and channels, including the due-prompt buttons, the EHT alerts and the
+mentor's Yes/No on whether guardians were told of unexcused absence), `checkin_modal` (built from
+`handlers.checkin_form.FIELDS`, its absence answers filled in where the school's system registered
+the days), `import_modal`, `resolve_modal`, and
 `home_view` (App Home). Anything this module does not know how to draw is shown as plain text from
 `bot.render_text`, so a new content type from the domain degrades to text instead of breaking
 delivery.
@@ -54,6 +56,8 @@ from bot.render_text import (
     alert_heading,
     alert_news,
     alert_status,
+    guardians_answer_hint,
+    guardians_question,
     investigation_state,
     render_help,
     render_notification,
@@ -61,7 +65,7 @@ from bot.render_text import (
     render_reply,
     rule_line,
 )
-from handlers.checkin_form import FIELDS, RATING_WORDS, FieldKind, FormField
+from handlers.checkin_form import CONFIRM_REGISTERED, FIELDS, RATING_WORDS, FieldKind, FormField
 from handlers.checkins import DIRECTION_WORDS
 from handlers.early_warning import OUTCOME_WORDS
 from handlers.home import CaseloadRow, HomeSummary
@@ -70,6 +74,7 @@ from handlers.results import (
     AlertNotice,
     AlertStep,
     DuePrompt,
+    GuardiansToldQuestion,
     Help,
     Notification,
     OpenCheckIn,
@@ -92,6 +97,8 @@ ACTION_ALERT_OWN = "alert_own"
 ACTION_ALERT_RESOLVE = "alert_resolve"
 ACTION_ALERT_INVESTIGATION_YES = "alert_investigation_yes"
 ACTION_ALERT_INVESTIGATION_NO = "alert_investigation_no"
+ACTION_GUARDIANS_TOLD = "guardians_told_yes"
+ACTION_GUARDIANS_NOT_TOLD = "guardians_told_no"
 RESOLVE_CALLBACK = "alert_resolve_form"
 OUTCOME_FIELD = "outcome"
 FOLLOW_UP_FIELD = "follow_up_on"
@@ -193,6 +200,8 @@ def notification_content(language: str, notification: Notification) -> Content:
         return prompt_content(language, content)
     if isinstance(content, AlertNotice):
         return alert_content(language, content)
+    if isinstance(content, GuardiansToldQuestion):
+        return guardians_content(language, content)
     # Content this renderer does not know (yet): the text renderer's words, without its "[→ who]".
     text = render_notification(language, notification).split("] ", 1)[-1]
     return _content(text, _sections(text.splitlines()))
@@ -220,6 +229,27 @@ def prompt_content(language: str, prompt: DuePrompt) -> Content:
         blocks.append(ContextBlock(elements=[PlainTextObject(text=more)]))
     codes = ", ".join(m.code for m in prompt.mentees)
     return _content(f"{header} {codes}", blocks)
+
+
+def guardians_content(language: str, question: GuardiansToldQuestion) -> Content:
+    """Skollagen 7 kap. 17 §: were the guardians told that day? Yes or No, as buttons; once
+    answered, the answer in their place."""
+    text = guardians_question(language, question)
+    value = str(question.question_id)
+    blocks: list[Block] = [SectionBlock(text=MarkdownTextObject(text=escape(text)))]
+    if question.told is not None:
+        blocks.append(_context(guardians_answer_hint(language, question)))
+    else:
+        blocks.append(
+            ActionsBlock(
+                block_id=f"guardians:{value}",
+                elements=[
+                    _button(language, N_("Yes"), ACTION_GUARDIANS_TOLD, value),
+                    _button(language, N_("No"), ACTION_GUARDIANS_NOT_TOLD, value),
+                ],
+            )
+        )
+    return _content(text, blocks)
 
 
 def _button(language: str, label: str, action_id: str, value: str, style: str | None = None) -> ButtonElement:
@@ -442,7 +472,8 @@ def _is_conditional(form_field: FormField) -> bool:
     return form_field.only_if is not None
 
 
-def _field_element(language: str, form_field: FormField) -> Any:
+def _field_element(language: str, form_field: FormField, start: int | None = None) -> Any:
+    """The input for one field; `start`: a count's starting value (from the school's system)."""
     name = form_field.name
     if form_field.kind is FieldKind.YES_NO:
         return RadioButtonsElement(
@@ -454,7 +485,11 @@ def _field_element(language: str, form_field: FormField) -> Any:
         )
     if form_field.kind is FieldKind.COUNT:
         return NumberInputElement(
-            action_id=name, is_decimal_allowed=False, min_value="0", max_value=str(form_field.maximum)
+            action_id=name,
+            is_decimal_allowed=False,
+            min_value="0",
+            max_value=str(form_field.maximum),
+            initial_value=None if start is None else str(start),
         )
     if form_field.kind is FieldKind.RATING:
         return RadioButtonsElement(
@@ -487,8 +522,18 @@ def _field_hint(language: str, form_field: FormField) -> str | None:
 
 
 def checkin_modal(
-    language: str, code: str, label: str, kind: str = "adhoc", prompt: str = "", school: int | None = None
+    language: str,
+    code: str,
+    label: str,
+    kind: str = "adhoc",
+    prompt: str = "",
+    school: int | None = None,
+    registered: Message | None = None,
+    prefilled: Mapping[str, int] | None = None,
 ) -> View:
+    """The form; where the school's system registered the days, its line on top and the absence
+    answers starting from its figures (`OpenCheckIn.registered`, `.prefilled`)."""
+    prefilled = prefilled or {}
     blocks: list[Block] = [
         SectionBlock(
             text=MarkdownTextObject(
@@ -496,13 +541,16 @@ def checkin_modal(
             )
         )
     ]
+    if registered is not None:
+        line = f"*{escape(translate(language, registered))}*\n{escape(_g(language, CONFIRM_REGISTERED))}"
+        blocks.append(SectionBlock(text=MarkdownTextObject(text=line)))
     for form_field in FIELDS:
         hint = _field_hint(language, form_field)
         blocks.append(
             InputBlock(
                 block_id=form_field.name,
                 label=_g(language, form_field.question)[:2000],
-                element=_field_element(language, form_field),
+                element=_field_element(language, form_field, prefilled.get(form_field.name)),
                 optional=(
                     form_field.optional or form_field.kind is FieldKind.RATING or _is_conditional(form_field)
                 ),

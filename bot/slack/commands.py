@@ -50,8 +50,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
                         client,
                         body.get("trigger_id"),
                         outcome.language,
-                        reply.student_code,
-                        reply.student_label,
+                        reply,
                         destination=outcome.destination,
                     )
                 elif isinstance(reply, MonthReport):

@@ -39,7 +39,7 @@ from bot.slack.home import publish_home
 from bot.slack.stamps import stamp_view
 from handlers.actors import Caller
 from handlers.checkin_form import InvalidCheckIn, validate
-from handlers.results import Destination
+from handlers.results import Destination, OpenCheckIn
 from handlers.roster import may_import, parse_roster
 from models import CheckInKind
 from models.messages import N_, Message, msg
@@ -51,8 +51,7 @@ async def open_checkin_modal(
     client: AsyncWebClient,
     trigger_id: object,
     language: str,
-    code: str,
-    label: str,
+    form: OpenCheckIn,
     kind: str = "adhoc",
     prompt: str = "",
     destination: Destination | None = None,
@@ -61,7 +60,17 @@ async def open_checkin_modal(
     the submission acts in: the same code may belong to a student of another school too."""
     if not isinstance(trigger_id, str) or not trigger_id:
         return
-    view = stamp_view(checkin_modal(language, code, label, kind, prompt, school_id(destination)), destination)
+    modal = checkin_modal(
+        language,
+        form.student_code,
+        form.student_label,
+        kind,
+        prompt,
+        school_id(destination),
+        form.registered,
+        form.prefilled,
+    )
+    view = stamp_view(modal, destination)
     try:
         await client.views_open(trigger_id=trigger_id, view=view)
     except (SlackApiError, SlackClientError) as exc:

@@ -49,6 +49,7 @@ from handlers.delivery import DeliveryFailed, Notifier
 from handlers.dispatch import Core
 from handlers.early_warning import OUTCOME_WORDS
 from handlers.failures import log_failure
+from handlers.guardians import record_guardians_told
 from handlers.lookups import CODE_PATTERN
 from handlers.plans import record_plan
 from handlers.prompts import did_not_meet, snooze
@@ -399,7 +400,12 @@ class TeamsBot:
         for reply in outcome.reply:
             if isinstance(reply, OpenCheckIn):
                 form = check_in_form(
-                    outcome.language, reply.student_code, reply.student_label, CheckInKind.ADHOC
+                    outcome.language,
+                    reply.student_code,
+                    reply.student_label,
+                    CheckInKind.ADHOC,
+                    reply.prefilled,
+                    registered=reply.registered,
                 )
                 outgoing.append(card_activity(form))
         # Cards carry the school they belong to; its name is on top where the person has several.
@@ -484,7 +490,12 @@ class TeamsBot:
                 opened = [r for r in outcome.reply if isinstance(r, OpenCheckIn)]
                 if opened:
                     form = check_in_form(
-                        outcome.language, code, opened[0].student_label, CheckInKind.SCHEDULED
+                        outcome.language,
+                        code,
+                        opened[0].student_label,
+                        CheckInKind.SCHEDULED,
+                        opened[0].prefilled,
+                        registered=opened[0].registered,
                     )
                     form_activity = stamp_activity(card_activity(form), outcome.destination)
                     self._send(activity, [form_activity], outcome.language)
@@ -495,12 +506,26 @@ class TeamsBot:
                 return self._outcome_response(outcome)
             use_case = snooze if do == "snooze" else did_not_meet
             return self._outcome_response(self.core.run(caller, partial(use_case, code=code), key=key))
+        if do == "guardians.told":
+            return self._guardians_told(activity, caller, data, key)
         action = self._alert_action(data)
         if action is None:
             return self._answer(activity, msg(BUTTON_GONE))
         if isinstance(action, Message):
             return self._answer(activity, action)
         return self._outcome_response(self.core.run(caller, action, key=key))
+
+    def _guardians_told(
+        self, activity: Any, caller: Caller, data: dict[str, Any], key: str | None
+    ) -> dict[str, Any] | None:
+        """Yes or No on the question whether a mentee's guardians were told (7 kap. 17 §)."""
+        question, told = data.get("question"), data.get("told")
+        if isinstance(question, bool) or not isinstance(question, int) or not isinstance(told, bool):
+            return self._answer(activity, msg(BUTTON_GONE))
+        if not 0 < question < 10**9:
+            return self._answer(activity, msg(BUTTON_GONE))
+        use_case = partial(record_guardians_told, question_id=question, told=told)
+        return self._outcome_response(self.core.run(caller, use_case, key=key))
 
     @staticmethod
     def _alert_action(data: dict[str, Any]) -> Action | Message | None:

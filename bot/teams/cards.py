@@ -32,6 +32,8 @@ from bot.i18n import gettext as _g
 from bot.i18n import local_time, translate
 from bot.render_text import (
     alert_lines,
+    guardians_answer_hint,
+    guardians_question,
     render_alert,
     render_content,
     render_help,
@@ -40,10 +42,10 @@ from bot.render_text import (
 )
 from bot.reports.chat import month_chart, month_facts, month_heading
 from bot.reports.text import Words
-from handlers.checkin_form import FIELDS, RATING_WORDS, FieldKind, FormField
+from handlers.checkin_form import CONFIRM_REGISTERED, FIELDS, RATING_WORDS, FieldKind, FormField
 from handlers.commands import spec_named
 from handlers.early_warning import OUTCOME_WORDS
-from handlers.results import AlertNotice, AlertStep, DuePrompt, Help, MonthReport
+from handlers.results import AlertNotice, AlertStep, DuePrompt, GuardiansToldQuestion, Help, MonthReport
 from models.messages import N_, Message, msg
 from models.plan import GOAL_MAX, KIND_WORDS
 
@@ -163,11 +165,18 @@ def check_in_form(
     kind: str,
     values: Mapping[str, object] | None = None,
     errors: Mapping[str, Message] | None = None,
+    registered: Message | None = None,
 ) -> AdaptiveCard:
-    """The form from `handlers.checkin_form.FIELDS`; after wrong answers, with them kept and explained."""
+    """The form from `handlers.checkin_form.FIELDS`; after wrong answers, with them kept and explained.
+
+    Opened where the school's system registered the days, `registered` is its line on top and
+    `values` the absence answers it gives (`OpenCheckIn.prefilled`), to confirm or correct."""
     values, errors = values or {}, errors or {}
     title = translate(language, msg(N_("Check-in for {student}"), student=label))
     body: list[Any] = [_text(title, size="Medium", weight="Bolder")]
+    if registered is not None:
+        body.append(_text(translate(language, registered), weight="Bolder"))
+        body.append(_text(_g(language, CONFIRM_REGISTERED), spacing="None"))
     if errors:
         body.append(_text(_g(language, N_("Some answers need another look:")), color="Attention"))
     for form_field in FIELDS:
@@ -179,6 +188,18 @@ def check_in_form(
     save = _button(_g(language, N_("Save check-in")), "checkin.submit", code=code, kind=kind, label=label)
     save.style = "positive"
     return _card(body, [title], [save])
+
+
+def guardians_card(language: str, question: GuardiansToldQuestion) -> AdaptiveCard:
+    """Skollagen 7 kap. 17 §: were the guardians told that day? Yes or No; typed in the fallback."""
+    text, hint = guardians_question(language, question), guardians_answer_hint(language, question)
+    if question.told is not None:
+        return _card([_text(text), _text(hint, weight="Bolder")], [text, hint])  # answered: no buttons
+    told = [
+        _button(_g(language, word), "guardians.told", question=question.question_id, told=answer)
+        for word, answer in ((N_("Yes"), True), (N_("No"), False))
+    ]
+    return _card([_text(text), ActionSet(actions=told)], [text, hint])
 
 
 def confirmation_card(language: str, lines: list[str]) -> AdaptiveCard:

@@ -12,8 +12,26 @@ from typing import Any
 
 from bot.i18n import gettext as _g
 from bot.render_text import render_content, render_reply
-from bot.teams.cards import alert_card, as_attachment, help_card, lines_card, prompt_card, report_card
-from handlers.results import AlertNotice, DuePrompt, Help, Message, MonthReport, OpenCheckIn, Reply, TypedHint
+from bot.teams.cards import (
+    alert_card,
+    as_attachment,
+    guardians_card,
+    help_card,
+    lines_card,
+    prompt_card,
+    report_card,
+)
+from handlers.results import (
+    AlertNotice,
+    DuePrompt,
+    GuardiansToldQuestion,
+    Help,
+    Message,
+    MonthReport,
+    OpenCheckIn,
+    Reply,
+    TypedHint,
+)
 from models.messages import N_
 
 SOMEONE = N_("a colleague")
@@ -62,6 +80,8 @@ def content_activity(language: str, content: object) -> dict[str, Any]:
         return card_activity(prompt_card(language, content))
     if isinstance(content, AlertNotice):
         return card_activity(alert_card(language, content))
+    if isinstance(content, GuardiansToldQuestion):
+        return card_activity(guardians_card(language, content))
     if isinstance(content, Message):
         return text_activity(render_content(language, content)[0])
     return card_activity(lines_card(render_content(language, content)))

@@ -54,6 +54,16 @@ def modal_values(answers: dict[str, str]) -> dict[str, Any]:
     return values
 
 
+def initial_values(view: dict[str, Any]) -> dict[str, str]:
+    """The answers a modal starts from (its inputs' initial values), by field name."""
+    values: dict[str, str] = {}
+    for block in view.get("blocks", []):
+        element = block.get("element") if block.get("type") == "input" else None
+        if isinstance(element, dict) and "initial_value" in element:
+            values[block["block_id"]] = str(element["initial_value"])
+    return values
+
+
 class SlackSim:
     def __init__(self, base_url: str, fake: FakeSlack, db: Database, secret: str = SIGNING_SECRET) -> None:
         self.base_url = base_url

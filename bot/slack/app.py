@@ -1,7 +1,9 @@
 """The Bolt app: one workspace (bot token) or many (OAuth), listeners registered module by module.
 
-`process_before_response` stays off: every listener acks first and Bolt answers Slack at once,
-while the use case (and any Web API calls) go on after; Slack's 3-second limit is never at risk.
+`process_before_response` is on: Bolt answers Slack when the listener returns, with what it acked,
+instead of polling every 10 ms for an ack and running the rest after. So a reading command is
+answered in the HTTP response itself, and a listener that changes something only stores it as a
+job and returns (`bot/slack/jobs.py`); a worker does the change after the ack.
 """
 
 from __future__ import annotations
@@ -34,12 +36,14 @@ def build_app(settings: Settings, deps: Deps, socket_mode: bool = False) -> Asyn
         app = AsyncApp(
             signing_secret=settings.slack_signing_secret,
             client=client,
+            process_before_response=True,
             oauth_settings=oauth_settings(settings.slack_client_id, settings.slack_client_secret, deps),
         )
     else:
         app = AsyncApp(
             signing_secret=settings.slack_signing_secret or None,
             client=client,
+            process_before_response=True,
             # Socket Mode requests arrive over an authenticated WebSocket, not signed HTTP.
             request_verification_enabled=not socket_mode,
         )

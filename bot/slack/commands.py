@@ -98,7 +98,9 @@ async def work(
         )
 
 
-async def _shown(client: AsyncWebClient, body: Mapping[str, Any], caller: Caller, outcome: Outcome) -> Content:
+async def _shown(
+    client: AsyncWebClient, body: Mapping[str, Any], caller: Caller, outcome: Outcome
+) -> Content:
     """The outcome as the person reads it; a check-in form is opened, a month's chart uploaded."""
     shown: list[Reply] = [r for r in outcome.reply if not isinstance(r, OpenCheckIn)]
     for reply in outcome.reply:

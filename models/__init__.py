@@ -12,6 +12,7 @@ from models.bootstrap import BoundCoordinator, FirstInstall
 from models.checkin import CheckIn, CheckInKind, ConcernDomain
 from models.conversation import ConversationReference, ReferenceKind
 from models.handled import HandledRequest
+from models.job import Job
 from models.mentorship import Mentorship
 from models.organisation import Organisation, Person
 from models.outbox import ClockRoutine, OutboxMessage, OutboxStatus
@@ -39,6 +40,7 @@ __all__ = [
     "ConversationReference",
     "FirstInstall",
     "HandledRequest",
+    "Job",
     "Member",
     "Mentorship",
     "Organisation",

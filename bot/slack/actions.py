@@ -13,7 +13,7 @@ from typing import Any
 from slack_bolt.async_app import AsyncApp
 
 from bot.slack.blocks import ACTION_CHECKIN, ACTION_NOTMET, ACTION_SNOOZE
-from bot.slack.buttons import Press, on_press
+from bot.slack.buttons import Press, on_press, on_queued_press
 from bot.slack.deps import Deps, off_loop
 from bot.slack.views import open_checkin_modal
 from handlers.checkins import start_check_in
@@ -67,10 +67,13 @@ def register(app: AsyncApp, deps: Deps) -> None:
 
 
 def _register_prompt_button(app: AsyncApp, deps: Deps, action_id: str, use_case: Any) -> None:
-    @on_press(app, deps, action_id)
-    async def pressed(press: Press) -> None:
+    def key_of(press: Press) -> str:
         caller, code = press.caller, _code(press.action)
         ts = _message_ts(press.body) or str(press.body.get("trigger_id") or "")
-        key = f"slack:{action_id}:{caller.workspace_id}:{caller.user_id}:{ts}:{code}"
-        outcome = await off_loop(deps.core.run, caller, partial(use_case, code=code), key=key)
+        return f"slack:{action_id}:{caller.workspace_id}:{caller.user_id}:{ts}:{code}"
+
+    @on_queued_press(app, deps, action_id, key_of)
+    async def pressed(press: Press, key: str) -> None:
+        code = _code(press.action)
+        outcome = await off_loop(deps.core.run, press.caller, partial(use_case, code=code), key=key)
         await press.answer(outcome.language, outcome.reply, outcome.destination)

@@ -22,8 +22,11 @@ from slack_sdk.web.async_client import AsyncWebClient
 from bot.config import Settings
 from bot.i18n import gettext
 from bot.slack import actions, alerts, commands, home, views
-from bot.slack.deps import UNREADABLE, Deps, log_failure
-from bot.slack.oauth import oauth_settings
+from bot.slack.deps import PLATFORM, UNREADABLE, Deps, log_failure, off_loop
+from bot.slack.jobs import runner
+from bot.slack.oauth import bot_token_finder, oauth_settings
+from handlers.actors import Caller
+from handlers.results import Destination
 
 log = logging.getLogger("mentorbot.slack")
 
@@ -51,7 +54,33 @@ def build_app(settings: Settings, deps: Deps, socket_mode: bool = False) -> Asyn
     app.error(_error_handler(deps.defaults.language))
     for module in (commands, views, actions, alerts, home):
         module.register(app, deps)
+    deps.client_for = _client_for(settings, deps, client)
+    assert deps.worker is not None
+    deps.worker.serve(PLATFORM, runner(deps))
     return app
+
+
+def share_session(app: AsyncApp, deps: Deps) -> None:
+    """In the running event loop: every Web API call and answer goes over the process's one session."""
+    app.client.session = deps.http.get()
+
+
+def _client_for(
+    settings: Settings, deps: Deps, client: AsyncWebClient
+) -> Callable[[Caller], Awaitable[AsyncWebClient]]:
+    """A client with the bot token of the caller's workspace, for the worker (Bolt finds it for requests)."""
+    find = bot_token_finder(settings.slack_client_id, deps.db) if settings.slack_oauth else None
+
+    async def client_for(caller: Caller) -> AsyncWebClient:
+        token = client.token
+        if find is not None:
+            where = Destination(PLATFORM, caller.workspace_id, caller.enterprise_id)
+            token = await off_loop(find, where)
+        shared = AsyncWebClient(token=token, base_url=client.base_url, session=deps.http.get())
+        shared.retry_handlers.append(AsyncRateLimitErrorRetryHandler(max_retry_count=2))
+        return shared
+
+    return client_for
 
 
 async def _skip_retries(

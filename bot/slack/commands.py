@@ -17,17 +17,18 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.slack.answer import answer, answer_message
 from bot.slack.blocks import Content, message_content, reply_blocks
-from bot.slack.deps import SOMETHING_WENT_WRONG, Deps, caller_of, log_failure, off_loop
+from bot.slack.deps import PLATFORM, SOMETHING_WENT_WRONG, Deps, caller_of, log_failure, off_loop
+from bot.slack.jobs import busy, kept, queue, register_work
 from bot.slack.report import upload_chart
 from bot.slack.stamps import stamp
 from bot.slack.views import open_checkin_modal, open_import_modal
 from handlers.actors import Caller
 from handlers.commands import reads_only
+from handlers.jobs import Accepted, new_key
 from handlers.results import Help, MonthReport, OpenCheckIn, Outcome, Reply
 from models.messages import N_, msg
 
@@ -53,7 +54,7 @@ async def _ack_with(ack: AsyncAck, content: Content) -> None:
 def register(app: AsyncApp, deps: Deps) -> None:
     @app.command(COMMAND)
     async def mentor_command(
-        ack: AsyncAck, body: dict[str, Any], context: Any, client: AsyncWebClient, respond: AsyncRespond
+        ack: AsyncAck, body: dict[str, Any], context: Any, client: AsyncWebClient
     ) -> None:
         caller = caller_of(context, body)
         if caller is None:
@@ -62,7 +63,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
         text = command_text(body)
         try:
             if text.strip().lower() in IMPORT_WORDS:
-                await open_import_modal(deps, client, body, respond, caller)
+                await open_import_modal(deps, client, body, caller)
                 await ack()
                 return
             if reads_only(text, deps.defaults):
@@ -73,29 +74,31 @@ def register(app: AsyncApp, deps: Deps) -> None:
             log_failure("/mentor", exc)
             await _ack_with(ack, message_content(deps.defaults.language, msg(SOMETHING_WENT_WRONG)))
             return
-        await ack()  # at once: the change is made after Slack has its answer
-        await work(deps, client, body, respond, caller, text)
-
-
-async def work(
-    deps: Deps,
-    client: AsyncWebClient,
-    where: Mapping[str, Any],
-    respond: AsyncRespond | None,
-    caller: Caller,
-    text: str,
-    key: str | None = None,
-) -> None:
-    """A command that changes something, after the ack; answered through the response_url in `where`."""
-    try:
-        outcome = await off_loop(deps.core.command, caller, text, key=key)
-        content = await _shown(client, where, caller, outcome)
-        await answer(where, respond, client, caller.user_id, content)
-    except Exception as exc:
-        log_failure("/mentor", exc)
-        await answer_message(
-            where, respond, client, caller.user_id, deps.defaults.language, msg(SOMETHING_WENT_WRONG)
+        # A change: stored as a job and acked with nothing to show; the worker answers when done.
+        accepted = await queue(
+            deps, new_key(PLATFORM), COMMAND_JOB, caller, {"body": kept(body), "text": text}
         )
+        if accepted is Accepted.BUSY:
+            await _ack_with(ack, await busy(deps, caller))
+            return
+        await ack()
+
+    async def work(client: AsyncWebClient, caller: Caller, payload: dict[str, Any], key: str) -> None:
+        """A command that changes something, after the ack; answered through the response_url."""
+        where = payload["body"]
+        try:
+            outcome = await off_loop(deps.core.command, caller, payload["text"], key=key)
+            await answer(where, client, caller.user_id, await _shown(client, where, caller, outcome))
+        except Exception as exc:
+            log_failure("/mentor", exc)
+            await answer_message(
+                where, client, caller.user_id, deps.defaults.language, msg(SOMETHING_WENT_WRONG)
+            )
+
+    register_work(deps, COMMAND_JOB, work)
+
+
+COMMAND_JOB = "command"
 
 
 async def _shown(

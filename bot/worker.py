@@ -61,28 +61,56 @@ class Worker:
             self._wake.set()
 
     async def stop(self) -> None:
+        """Stop claiming; jobs under way are cancelled and handed back, for the next process at once."""
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
             self._task = None
+        try:
+            await asyncio.to_thread(jobs.release, self.db, self.name)
+        except Exception as exc:  # then taken over after the lease
+            log_failure("handing jobs back", exc, log)
 
     async def _run(self) -> None:
+        """Keep up to `runners` jobs under way: claim as many as there are free places, and look
+        again when one is done, when woken, or after `POLL_SECONDS`."""
         assert self._wake is not None
-        while True:
-            self._wake.clear()
-            try:
-                claimed = await asyncio.to_thread(
-                    jobs.claim, self.db, self.name, self.clock(), self.runners, list(self.platforms)
-                )
-            except Exception as exc:  # the database away: try again after the pause
-                log_failure("claiming jobs", exc, log)
-                claimed = []
-            if claimed:
-                await asyncio.gather(*(self._do(job) for job in claimed))
-                continue  # there may be more
-            with contextlib.suppress(TimeoutError):
-                await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
+        running: set[asyncio.Task[None]] = set()
+        try:
+            while True:
+                self._wake.clear()
+                free = self.runners - len(running)
+                claimed = await self._claim(free) if free > 0 else []
+                for job in claimed:
+                    task = asyncio.get_running_loop().create_task(self._do(job))
+                    running.add(task)
+                    task.add_done_callback(self._finished(running))
+                if claimed and len(claimed) == free:
+                    continue  # more may be waiting: claim again as soon as a place is free
+                with contextlib.suppress(TimeoutError):
+                    await asyncio.wait_for(self._wake.wait(), POLL_SECONDS)
+        finally:
+            for task in running:
+                task.cancel()
+            await asyncio.gather(*running, return_exceptions=True)
+
+    def _finished(self, running: set[asyncio.Task[None]]) -> Callable[[asyncio.Task[None]], None]:
+        def finished(task: asyncio.Task[None]) -> None:
+            running.discard(task)
+            if self._wake is not None:
+                self._wake.set()
+
+        return finished
+
+    async def _claim(self, count: int) -> list[QueuedJob]:
+        try:
+            return await asyncio.to_thread(
+                jobs.claim, self.db, self.name, self.clock(), count, list(self.platforms)
+            )
+        except Exception as exc:  # the database away: try again after the pause
+            log_failure("claiming jobs", exc, log)
+            return []
 
     async def _do(self, job: QueuedJob) -> None:
         runner = self.platforms[job.platform]

@@ -112,6 +112,14 @@ def done(db: Database, job_id: int) -> None:
         session.execute(delete(Job).where(Job.id == job_id))
 
 
+def release(db: Database, worker: str) -> None:
+    """Hand back what `worker` holds (it is stopping): the next worker takes it up at once."""
+    with db.transaction() as session:
+        session.execute(
+            update(Job).where(Job.claimed_by == worker[:64]).values(claimed_at=None, claimed_by=None)
+        )
+
+
 def waiting(db: Database) -> int:
     with db.transaction() as session:
         return session.scalar(select(func.count()).select_from(Job)) or 0

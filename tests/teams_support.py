@@ -385,10 +385,11 @@ class TeamsWorld:
         return self.users[name]
 
 
-def teams_settings(fake_url: str) -> Any:
+def teams_settings(fake_url: str, **overrides: Any) -> Any:
     from bot.config import Settings
 
     return Settings(
+        **overrides,
         TEAMS_APP_ID=APP_ID,
         TEAMS_APP_PASSWORD="s3cret",
         TEAMS_TENANT_ID=TENANT,
@@ -403,6 +404,7 @@ def teams_world(
     coordinators: frozenset[str] = frozenset(),
     language: str = "en",
     admins: frozenset[str] = frozenset(),
+    **overrides: Any,
 ) -> Iterator[TeamsWorld]:
     from bot.notify import PlatformNotifier
     from bot.teams.app import teams_router
@@ -412,7 +414,7 @@ def teams_world(
 
     fake = FakeMicrosoft()
     with serving(fake.app) as fake_url, httpx.Client() as http:
-        settings = teams_settings(fake_url)
+        settings = teams_settings(fake_url, **overrides)
         notifier = PlatformNotifier({"teams": TeamsNotifier(db, build_connector(settings, http))})
         defaults = SchoolDefaults("Europe/Stockholm", language, coordinators, admins)
         app = FastAPI()

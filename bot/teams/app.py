@@ -82,10 +82,12 @@ def router(bot: TeamsBot, auth: InboundAuth, queue: Queue) -> APIRouter:
         except Unauthorized:
             return JSONResponse({"error": "unauthorized"}, status_code=401)
         try:
-            kind = bot.check(raw)
+            kind, key = bot.admit(raw)
             if kind in QUEUED:
-                key = bot.job_key(raw) or new_key(PLATFORM)
-                if await queue.put(key, PLATFORM, kind, {"activity": raw}) is Accepted.BUSY:
+                if (
+                    await queue.put(key or new_key(PLATFORM), PLATFORM, kind, {"activity": raw})
+                    is Accepted.BUSY
+                ):
                     await run_in_threadpool(bot.busy, raw)
                 return Response(status_code=200)
             answer = await run_in_threadpool(bot.handle, raw)

@@ -154,17 +154,15 @@ class TeamsBot:
             raise Forbidden("another tenant")
         return activity
 
-    def check(self, raw: dict[str, Any]) -> str:
-        """The activity's type, once it is known to be one of ours (before it is queued)."""
-        return _kind(self._activity(raw))
+    def admit(self, raw: dict[str, Any]) -> tuple[str, str | None]:
+        """The activity's type and its key in the job queue, once it is known to be one of ours.
 
-    def job_key(self, raw: dict[str, Any]) -> str | None:
-        """The queue's key for an activity: Teams re-sends the same id when it thinks we timed out."""
+        The key names the activity: Teams re-sends the same id when it thinks we timed out."""
         activity = self._activity(raw)
         activity_id = getattr(activity, "id", None)
         if not isinstance(activity_id, str) or not activity_id:
-            return None
-        return f"teams:{self.tenant_id}:{activity.conversation.id[:60]}:{activity_id[:80]}"
+            return _kind(activity), None
+        return _kind(activity), f"teams:{self.tenant_id}:{activity.conversation.id[:60]}:{activity_id[:80]}"
 
     def busy(self, raw: dict[str, Any]) -> None:
         """Too many changes are waiting: say so in the sender's language; nothing is stored."""

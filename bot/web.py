@@ -24,6 +24,7 @@ from slack_bolt.adapter.fastapi.async_handler import AsyncSlackRequestHandler
 from slack_bolt.async_app import AsyncApp
 from slack_sdk.signature import SignatureVerifier
 from sqlalchemy import text
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from bot import inbound
 from bot.config import Settings, load_settings
@@ -71,16 +72,7 @@ def create_web_app(settings: Settings, db: Database, notifier: Notifier) -> Fast
 
     api = FastAPI(title="mentorbot", docs_url=None, redoc_url=None, openapi_url=None, lifespan=lifespan)
 
-    @api.middleware("http")
-    async def last_guard(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        """Not the server's report of an uncaught error, which quotes the error's message."""
-        for start in starts:
-            start()
-        try:
-            return await call_next(request)
-        except Exception as exc:
-            log_failure(request.url.path, exc, log)
-            return PlainTextResponse("Sorry, something went wrong on our side.", status_code=500)
+    api.add_middleware(_LastGuard, starts=starts)
 
     @api.get("/healthz")
     async def healthz() -> Response:
@@ -145,6 +137,38 @@ def _mount_slack(api: FastAPI, settings: Settings, deps: Deps, bolt: AsyncApp) -
         @api.get(REDIRECT_PATH)
         async def slack_oauth_redirect(request: Request) -> Response:
             return await slack.handle(request)
+
+
+class _LastGuard:
+    """Starts the worker (and shares the HTTP session) on the first request where the server runs no
+    lifespan; and answers an uncaught error with a plain 500, logged as where, never what (not the
+    server's report, which quotes the error's message). Plain ASGI: Starlette's `BaseHTTPMiddleware`
+    costs a task and a stream per request."""
+
+    def __init__(self, app: ASGIApp, starts: list[Callable[[], None]]) -> None:
+        self.app = app
+        self.starts = starts
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        for start in self.starts:
+            start()
+        answered = False
+
+        async def sending(message: Message) -> None:
+            nonlocal answered
+            answered = answered or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, receive, sending)
+        except Exception as exc:
+            log_failure(str(scope.get("path", "")), exc, log)
+            if not answered:
+                sorry = PlainTextResponse("Sorry, something went wrong on our side.", status_code=500)
+                await sorry(scope, receive, send)
 
 
 def _ping(db: Database) -> None:

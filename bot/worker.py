@@ -23,7 +23,7 @@ from handlers import jobs
 from handlers.failures import log_failure
 from handlers.jobs import Accepted, QueuedJob
 from models.base import utcnow
-from models.db import Database
+from models.db import Database, writing
 from schedules.outbox import worker_name
 
 log = logging.getLogger("mentorbot.worker")
@@ -120,7 +120,8 @@ class Worker:
             )
         else:
             try:
-                await runner(job)
+                with writing():  # a job changes things: on SQLite its transactions take turns
+                    await runner(job)
             except Exception as exc:  # runners answer their own failures; this is the last guard
                 log_failure(f"{job.platform} {job.kind} job", exc, log)
         try:

@@ -22,7 +22,7 @@ from sqlalchemy import delete, func, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
 from models import Job
-from models.db import Database
+from models.db import Database, writing
 from models.messages import N_
 
 # A job runs in seconds; one claimed longer ago than this belongs to a worker that died.
@@ -68,7 +68,7 @@ def accept(
     """
     job = Job(key=key[:200], platform=platform, kind=kind, payload=json.dumps(payload), created_at=now)
     try:
-        with db.transaction() as session:
+        with writing(), db.transaction() as session:
             session.add(job)
             session.flush()
             if (session.scalar(select(func.count()).select_from(Job)) or 0) > limit:
@@ -85,7 +85,7 @@ def claim(
 ) -> list[QueuedJob]:
     """Up to `count` of the oldest jobs of `platforms` nobody holds, claimed for `worker` (its own token)."""
     free = or_(Job.claimed_at.is_(None), Job.claimed_at < now - JOB_LEASE)
-    with db.transaction() as session:
+    with writing(), db.transaction() as session:
         ids = list(
             session.scalars(
                 select(Job.id)
@@ -108,13 +108,13 @@ def claim(
 
 
 def done(db: Database, job_id: int) -> None:
-    with db.transaction() as session:
+    with writing(), db.transaction() as session:
         session.execute(delete(Job).where(Job.id == job_id))
 
 
 def release(db: Database, worker: str) -> None:
     """Hand back what `worker` holds (it is stopping): the next worker takes it up at once."""
-    with db.transaction() as session:
+    with writing(), db.transaction() as session:
         session.execute(
             update(Job).where(Job.claimed_by == worker[:64]).values(claimed_at=None, claimed_by=None)
         )

@@ -70,7 +70,9 @@ def _register_prompt_button(app: AsyncApp, deps: Deps, action_id: str, use_case:
     def key_of(press: Press) -> str:
         caller, code = press.caller, _code(press.action)
         ts = _message_ts(press.body) or str(press.body.get("trigger_id") or "")
-        return f"slack:{action_id}:{caller.workspace_id}:{caller.user_id}:{ts}:{code}"
+        # The block names the school the press acts in (bot/slack/stamps.py).
+        block = str(press.action.get("block_id"))[:CODE_MAX]
+        return f"slack:{action_id}:{caller.workspace_id}:{caller.user_id}:{ts}:{code}:{block}"
 
     @on_queued_press(app, deps, action_id, key_of)
     async def pressed(press: Press, key: str) -> None:

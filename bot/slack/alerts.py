@@ -128,9 +128,11 @@ def register(app: AsyncApp, deps: Deps) -> None:
 
 def _register_step(app: AsyncApp, deps: Deps, action_id: str, use_case: AlertStep) -> None:
     def key_of(press: Press) -> str:
+        """Presser, message and button: the block too, as it names the school the press acts in."""
         where = _message_ts(press.body)
         caller, value = press.caller, str(press.action.get("value"))[:ID_MAX]
-        return f"slack:{action_id}:{caller.workspace_id}:{caller.user_id}:{where}:{value}"
+        block = str(press.action.get("block_id"))[:ID_MAX]
+        return f"slack:{action_id}:{caller.workspace_id}:{caller.user_id}:{where}:{value}:{block}"
 
     @on_queued_press(app, deps, action_id, key_of)
     async def pressed(press: Press, key: str) -> None:

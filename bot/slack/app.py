@@ -31,6 +31,11 @@ from handlers.results import Destination
 log = logging.getLogger("mentorbot.slack")
 
 
+# Bolt's own logger, left at the level `bot.logs` gives "slack_bolt": Bolt would otherwise set it to
+# the root's level, and at DEBUG it prints every answer it sends, which now holds what was read.
+BOLT_LOG = logging.getLogger("slack_bolt.mentorbot")
+
+
 def build_app(settings: Settings, deps: Deps, socket_mode: bool = False) -> AsyncApp:
     settings.check_slack(socket_mode=socket_mode)
     client = AsyncWebClient(token=settings.slack_bot_token or None, base_url=settings.slack_api_url)
@@ -40,6 +45,8 @@ def build_app(settings: Settings, deps: Deps, socket_mode: bool = False) -> Asyn
             signing_secret=settings.slack_signing_secret,
             client=client,
             process_before_response=True,
+            name=BOLT_LOG.name,
+            logger=BOLT_LOG,
             oauth_settings=oauth_settings(settings.slack_client_id, settings.slack_client_secret, deps),
         )
     else:
@@ -47,6 +54,8 @@ def build_app(settings: Settings, deps: Deps, socket_mode: bool = False) -> Asyn
             signing_secret=settings.slack_signing_secret or None,
             client=client,
             process_before_response=True,
+            name=BOLT_LOG.name,
+            logger=BOLT_LOG,
             # Socket Mode requests arrive over an authenticated WebSocket, not signed HTTP.
             request_verification_enabled=not socket_mode,
         )

@@ -1,5 +1,6 @@
 """What every listener needs: the database and school defaults, the Caller behind a Slack payload,
-and a way to run the synchronous use cases without blocking the event loop.
+a way to run the synchronous use cases without blocking the event loop, and the job queue a change
+goes through (`bot/slack/jobs.py`).
 """
 
 from __future__ import annotations

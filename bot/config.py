@@ -55,6 +55,8 @@ class Settings(BaseSettings):
     tick_seconds: int = Field(default=30, ge=5, le=3600, alias="MENTORBOT_TICK_SECONDS")
     reminder_after_hours: int = Field(default=24, ge=1, le=240, alias="MENTORBOT_REMINDER_AFTER_HOURS")
     digest_at: str = Field(default="fri 14:00", alias="MENTORBOT_DIGEST_AT")
+    # Changes waiting for the worker beyond this: a new one is refused politely ("busy, try again").
+    queue_limit: int = Field(default=500, ge=1, le=100_000, alias="MENTORBOT_QUEUE_LIMIT")
     # Libraries never log below their floor, whatever this says (bot/logs.py).
     log_level: Literal["DEBUG", "INFO", "WARNING", "ERROR"] = Field(
         default="INFO", alias="MENTORBOT_LOG_LEVEL"

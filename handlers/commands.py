@@ -76,6 +76,35 @@ class CommandSpec:
     summary: str
     bind: Binder
 
+    @property
+    def reads(self) -> bool:
+        """Only reads (or opens a form): answered at once, in the platform's reply to the request."""
+        return self.name in READING
+
+
+# The commands that change nothing a person asked to change: they are answered in the request's own
+# response (Slack's ack), while everything else is queued as a job and done after the ack
+# (`handlers/jobs.py`). `checkin` only opens the form; `agenda` records when the meeting was held.
+READING = frozenset(
+    {
+        "help",
+        "student export",
+        "students",
+        "students removed",
+        "mentees",
+        "checkin",
+        "alerts",
+        "plan show",
+        "history",
+        "thresholds",
+        "attendance",
+        "break list",
+        "retention",
+        "schools",
+        "programme",
+    }
+)
+
 
 _MENTION = re.compile(r"^<@([A-Za-z0-9._-]+)(?:\|([^>]*))?>$|^@([\wÅÄÖåäö.-]+)$")
 _CHANNEL = re.compile(r"^<#([A-Za-z0-9._-]+)(?:\|([^>]*))?>$|^#([\wÅÄÖåäö.-]+)$")
@@ -953,6 +982,14 @@ def parse(text: str, defaults: SchoolDefaults = NO_DEFAULTS) -> Invocation:
         if spec is not None and len(tokens) >= length:
             return Invocation(spec, spec.bind(tokens[length:], defaults))
     raise _unknown(tokens)
+
+
+def reads_only(text: str, defaults: SchoolDefaults = NO_DEFAULTS) -> bool:
+    """True for a line answered at once: a reading command, or one refused as typed (its answer)."""
+    try:
+        return parse(text, defaults).spec.reads
+    except Refused:
+        return True
 
 
 def _unreadable(text: str) -> Refused:

@@ -13,6 +13,7 @@ from models.checkin import CheckIn, CheckInKind, ConcernDomain
 from models.conversation import ConversationReference, ReferenceKind
 from models.course import CourseSignal, CourseSync
 from models.handled import HandledRequest
+from models.job import Job
 from models.mentorship import Mentorship
 from models.organisation import Organisation, Person
 from models.outbox import ClockRoutine, OutboxMessage, OutboxStatus
@@ -43,6 +44,7 @@ __all__ = [
     "FirstInstall",
     "GuardiansQuestion",
     "HandledRequest",
+    "Job",
     "Member",
     "Mentorship",
     "Organisation",

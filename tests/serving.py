@@ -13,12 +13,14 @@ import uvicorn
 
 
 @contextmanager
-def serving(app: Any) -> Iterator[str]:
-    """The app's base URL for the length of the block; the server stops when the block ends."""
+def serving(app: Any, lifespan: str = "off") -> Iterator[str]:
+    """The app's base URL for the length of the block; the server stops when the block ends.
+
+    `lifespan="on"` runs the app's start-up and shut-down as `mentorbot serve` does."""
     sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
     sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
     sock.bind(("127.0.0.1", 0))
-    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan="off"))
+    server = uvicorn.Server(uvicorn.Config(app, log_level="warning", lifespan=lifespan))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
     thread.start()
     deadline = time.monotonic() + 10

@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 import time
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any
@@ -264,8 +264,12 @@ class Answer:
 class TeamsUser:
     """A person in the school's tenant, sending what their Teams client would send to the bot."""
 
-    def __init__(self, name: str, bot_url: str, service_url: str) -> None:
+    def __init__(
+        self, name: str, bot_url: str, service_url: str, settled: Callable[[], None] = lambda: None
+    ) -> None:
         self.name = name
+        # Waits until the bot has done what it queued (a message is answered after its 200).
+        self.settled = settled
         self.aad_id = aad_of(name)
         self.teams_id = f"29:1{name}-teams-id"
         self.personal_chat = f"a:personal-{name}"
@@ -297,6 +301,7 @@ class TeamsUser:
         if token is not None:
             headers["Authorization"] = f"Bearer {token}"
         response = httpx.post(f"{self.bot_url}/api/messages", json=activity, headers=headers, timeout=30)
+        self.settled()
         try:
             body = response.json()
         except ValueError:
@@ -386,16 +391,25 @@ class TeamsWorld:
         self.notifier = notifier
         self.users: dict[str, TeamsUser] = {}
 
+    def settled(self, timeout: float = 15) -> None:
+        """Until the queue is empty: every job done and answered (or the timeout)."""
+        from handlers.jobs import waiting
+
+        deadline = time.monotonic() + timeout
+        while waiting(self.db) and time.monotonic() < deadline:
+            time.sleep(0.01)
+
     def user(self, name: str) -> TeamsUser:
         if name not in self.users:
-            self.users[name] = TeamsUser(name, self.bot_url, self.fake_url)
+            self.users[name] = TeamsUser(name, self.bot_url, self.fake_url, self.settled)
         return self.users[name]
 
 
-def teams_settings(fake_url: str) -> Any:
+def teams_settings(fake_url: str, **overrides: Any) -> Any:
     from bot.config import Settings
 
     return Settings(
+        **overrides,
         TEAMS_APP_ID=APP_ID,
         TEAMS_APP_PASSWORD="s3cret",
         TEAMS_TENANT_ID=TENANT,
@@ -410,6 +424,7 @@ def teams_world(
     coordinators: frozenset[str] = frozenset(),
     language: str = "en",
     admins: frozenset[str] = frozenset(),
+    **overrides: Any,
 ) -> Iterator[TeamsWorld]:
     from bot.notify import PlatformNotifier
     from bot.teams.app import teams_router
@@ -419,7 +434,7 @@ def teams_world(
 
     fake = FakeMicrosoft()
     with serving(fake.app) as fake_url, httpx.Client() as http:
-        settings = teams_settings(fake_url)
+        settings = teams_settings(fake_url, **overrides)
         notifier = PlatformNotifier({"teams": TeamsNotifier(db, build_connector(settings, http))})
         defaults = SchoolDefaults("Europe/Stockholm", language, coordinators, admins)
         app = FastAPI()

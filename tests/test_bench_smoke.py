@@ -53,6 +53,10 @@ def test_http_row_runs_or_says_why() -> None:
     rows = http.rows(quick=True, per_connection=2)
     assert rows and all(isinstance(row, Row) for row in rows)
     assert "HTTP" in render(rows)
+    if "not available" not in rows[0].measured:
+        names = [row.what for row in rows]
+        assert names[0] == "HTTP signed /mentor mentees, 1 conn" and names[-1].startswith("serve RSS")
+        assert sum(name.startswith("HTTP mixed") for name in names) == len(http.CONNECTIONS) + 1
 
 
 def test_outcome_report_row(db: Database) -> None:

@@ -121,3 +121,11 @@ def test_any_text_parses_or_is_refused_politely(text: str) -> None:
         parse(text)
     except Refused as refused:
         assert refused.message.template
+
+
+def test_only_commands_that_change_nothing_are_answered_at_once() -> None:
+    from handlers.commands import READING, reads_only, spec_named
+
+    assert all(spec_named(name).reads for name in READING)
+    assert reads_only("mentees") and reads_only("hjälp") and reads_only("frobnicate")
+    assert not reads_only("student add 7B-03") and not reads_only("agenda") and not reads_only("report")

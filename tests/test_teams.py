@@ -532,3 +532,23 @@ def test_import_is_explained_and_for_coordinators_only(school: TeamsWorld) -> No
     assert "Only coordinators can do that" in last_in(school, anna.personal_chat)
     admin.say("help")
     assert "In Teams also: import" in last_in(school, admin.personal_chat)
+
+
+def test_a_message_is_answered_after_its_200_and_a_full_queue_is_said_politely(
+    db: Database, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from bot.worker import Worker
+    from handlers.jobs import waiting
+
+    monkeypatch.setattr(Worker, "start", lambda self: None)  # a worker that cannot keep up
+    with teams_world(db, frozenset({aad_of("admin")}), MENTORBOT_QUEUE_LIMIT="1") as world:
+        admin = world.user("admin")
+        admin.settled = lambda: None
+        # Taken: Teams gets its 200 at once; the answer comes from the worker (not running here).
+        assert admin.say("student add 7B-03").status == 200
+        assert world.fake.in_conversation(admin.personal_chat) == []
+        assert admin.say("student add 8A-11").status == 200
+        assert "busy" in last_in(world, admin.personal_chat)
+        assert waiting(db) == 1
+    with db.transaction() as session:
+        assert session.scalars(select(Student)).all() == []

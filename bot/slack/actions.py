@@ -20,7 +20,7 @@ from bot.slack.blocks import (
     ACTION_NOTMET,
     ACTION_SNOOZE,
 )
-from bot.slack.buttons import Press, on_press
+from bot.slack.buttons import Press, on_press, on_queued_press
 from bot.slack.deps import Deps, off_loop
 from bot.slack.views import open_checkin_modal
 from handlers.checkins import start_check_in
@@ -76,23 +76,34 @@ def register(app: AsyncApp, deps: Deps) -> None:
 
 
 def _register_guardians_button(app: AsyncApp, deps: Deps, action_id: str, told: bool) -> None:
-    @on_press(app, deps, action_id)
-    async def pressed(press: Press) -> None:
-        caller, value = press.caller, _code(press.action)
+    def question_of(press: Press) -> int:
+        value = _code(press.action)
         # A number the question carries; anything else reads as question 0, which no school has.
-        question_id = int(value) if value.isascii() and value.isdigit() and len(value) < 10 else 0
+        return int(value) if value.isascii() and value.isdigit() and len(value) < 10 else 0
+
+    def key_of(press: Press) -> str:
+        caller = press.caller
         ts = _message_ts(press.body) or str(press.body.get("trigger_id") or "")
-        key = f"slack:{action_id}:{caller.workspace_id}:{caller.user_id}:{ts}:{question_id}"
-        use_case = partial(record_guardians_told, question_id=question_id, told=told)
-        outcome = await off_loop(deps.core.run, caller, use_case, key=key)
+        block = str(press.action.get("block_id"))[:CODE_MAX]
+        return f"slack:{action_id}:{caller.workspace_id}:{caller.user_id}:{ts}:{question_of(press)}:{block}"
+
+    @on_queued_press(app, deps, action_id, key_of)
+    async def pressed(press: Press, key: str) -> None:
+        use_case = partial(record_guardians_told, question_id=question_of(press), told=told)
+        outcome = await off_loop(deps.core.run, press.caller, use_case, key=key)
         await press.answer(outcome.language, outcome.reply, outcome.destination)
 
 
 def _register_prompt_button(app: AsyncApp, deps: Deps, action_id: str, use_case: Any) -> None:
-    @on_press(app, deps, action_id)
-    async def pressed(press: Press) -> None:
+    def key_of(press: Press) -> str:
         caller, code = press.caller, _code(press.action)
         ts = _message_ts(press.body) or str(press.body.get("trigger_id") or "")
-        key = f"slack:{action_id}:{caller.workspace_id}:{caller.user_id}:{ts}:{code}"
-        outcome = await off_loop(deps.core.run, caller, partial(use_case, code=code), key=key)
+        # The block names the school the press acts in (bot/slack/stamps.py).
+        block = str(press.action.get("block_id"))[:CODE_MAX]
+        return f"slack:{action_id}:{caller.workspace_id}:{caller.user_id}:{ts}:{code}:{block}"
+
+    @on_queued_press(app, deps, action_id, key_of)
+    async def pressed(press: Press, key: str) -> None:
+        code = _code(press.action)
+        outcome = await off_loop(deps.core.run, press.caller, partial(use_case, code=code), key=key)
         await press.answer(outcome.language, outcome.reply, outcome.destination)

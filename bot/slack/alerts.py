@@ -26,13 +26,12 @@ from zoneinfo import ZoneInfo
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.i18n import translate
 from bot.schools import in_school, school_id, school_id_in_text
-from bot.slack.answer import answer_message, answer_replies
+from bot.slack.answer import answer, answer_message, answer_replies
 from bot.slack.blocks import (
     ACTION_ALERT_ACK,
     ACTION_ALERT_INVESTIGATION_NO,
@@ -53,13 +52,15 @@ from bot.slack.blocks import (
     resolve_answers,
     resolve_modal,
 )
-from bot.slack.buttons import Press, on_press
+from bot.slack.buttons import Press, on_press, on_queued_press
 from bot.slack.deps import SOMETHING_WENT_WRONG, Deps, caller_of, log, log_failure, off_loop
+from bot.slack.jobs import busy, busy_errors, kept_view, queue, register_work
 from bot.slack.stamps import stamp_view
 from bot.slack.views import LANGUAGES
 from handlers.actors import Caller
 from handlers.alerts import acknowledge, before_resolving, record_investigation, resolve, take_ownership
 from handlers.early_warning import OUTCOME_WORDS
+from handlers.jobs import Accepted
 from handlers.plans import before_planning, record_plan
 from handlers.results import Outcome
 from models import Member, PlanKind
@@ -107,11 +108,9 @@ def _refuse(message: str) -> Callable[[Any, Member, Any], Outcome]:
     return refuse
 
 
-async def _unreadable(
-    deps: Deps, caller: Caller, body: Mapping[str, Any], respond: AsyncRespond | None, client: AsyncWebClient
-) -> None:
+async def _unreadable(deps: Deps, caller: Caller, body: Mapping[str, Any], client: AsyncWebClient) -> None:
     outcome = await off_loop(deps.core.run, caller, _refuse(BUTTON_UNREADABLE))
-    await answer_replies(body, respond, client, caller.user_id, outcome.language, outcome.reply)
+    await answer_replies(body, client, caller.user_id, outcome.language, outcome.reply)
 
 
 def register(app: AsyncApp, deps: Deps) -> None:
@@ -128,15 +127,20 @@ def register(app: AsyncApp, deps: Deps) -> None:
 
 
 def _register_step(app: AsyncApp, deps: Deps, action_id: str, use_case: AlertStep) -> None:
-    @on_press(app, deps, action_id)
-    async def pressed(press: Press) -> None:
+    def key_of(press: Press) -> str:
+        """Presser, message and button: the block too, as it names the school the press acts in."""
+        where = _message_ts(press.body)
+        caller, value = press.caller, str(press.action.get("value"))[:ID_MAX]
+        block = str(press.action.get("block_id"))[:ID_MAX]
+        return f"slack:{action_id}:{caller.workspace_id}:{caller.user_id}:{where}:{value}:{block}"
+
+    @on_queued_press(app, deps, action_id, key_of)
+    async def pressed(press: Press, key: str) -> None:
         caller = press.caller
         case_id = case_id_of(press.action.get("value"))
         if case_id is None:
-            await _unreadable(deps, caller, press.body, press.respond, press.client)
+            await _unreadable(deps, caller, press.body, press.client)
             return
-        where = _message_ts(press.body)
-        key = f"slack:{action_id}:{caller.workspace_id}:{caller.user_id}:{where}:{case_id}"
         # The core also delivers the use case's notice: chat.update of the alert message.
         outcome = await off_loop(deps.core.run, caller, partial(use_case, case_id=case_id), key=key)
         await press.answer(outcome.language, outcome.reply, outcome.destination)
@@ -199,7 +203,7 @@ def _register_form(app: AsyncApp, deps: Deps, form: _Form) -> None:
         caller = press.caller
         case_id = case_id_of(press.action.get("value"))
         if case_id is None:
-            await _unreadable(deps, caller, press.body, press.respond, press.client)
+            await _unreadable(deps, caller, press.body, press.client)
             return
         outcome = await off_loop(deps.core.run, caller, partial(form.before, case_id=case_id))
         heading = next((r for r in outcome.reply if isinstance(r, Message)), None)
@@ -212,39 +216,56 @@ def _register_form(app: AsyncApp, deps: Deps, form: _Form) -> None:
         modal = stamp_view(form.modal(outcome.language, heading, metadata), where)
         await _open_modal(press.client, press.body.get("trigger_id"), modal)
 
+    kind = f"view:{form.callback}"
+
     @app.view(form.callback)
     async def submitted(
         ack: AsyncAck, body: dict[str, Any], view: dict[str, Any], context: Any, client: AsyncWebClient
     ) -> None:
         meta = read_metadata(view.get("private_metadata"))
         language = meta["lang"] if meta.get("lang") in LANGUAGES else deps.defaults.language
-        errors, answers = form.answers(language, deps.defaults.timezone, view.get("state"))
+        errors, _answers = form.answers(language, deps.defaults.timezone, view.get("state"))
         if errors:
             await ack(response_action="errors", errors=errors)
             return
-        await ack()
         caller = caller_of(context, body)
         if caller is None:
+            await ack()
             return
+        # Once per form: a second Save (or Slack's retry) of the same modal acts no more.
+        key = f"slack:{form.callback}:{str(view.get('id') or body.get('trigger_id'))[:ID_MAX]}"
+        accepted = await queue(deps, key, kind, caller, {"view": kept_view(view)})
+        if accepted is Accepted.BUSY:
+            await ack(response_action="errors", errors=await busy_errors(deps, caller, view))
+            return
+        await ack()
+        if accepted is Accepted.REPEAT:  # sent twice while the first waits: said once, done once
+            await answer({}, client, caller.user_id, await busy(deps, caller, accepted))
+
+    async def work(client: AsyncWebClient, caller: Caller, payload: dict[str, Any], key: str) -> None:
+        view = payload["view"]
+        meta = read_metadata(view.get("private_metadata"))
+        language = meta["lang"] if meta.get("lang") in LANGUAGES else deps.defaults.language
         caller = in_school(caller, school_id_in_text(meta.get("school")))
         # Answered privately in the channel the button was pressed in (a DM when unknown).
         where = {"channel_id": meta["channel"]} if meta.get("channel") else {}
         try:
+            _errors, answers = form.answers(language, deps.defaults.timezone, view.get("state"))
             case_id = case_id_of(meta.get("alert"))
             if case_id is None:
-                await _unreadable(deps, caller, where, None, client)
+                await _unreadable(deps, caller, where, client)
                 return
-            # Once per form: a second Save (or Slack's retry) of the same modal acts no more.
-            key = f"slack:{form.callback}:{str(view.get('id') or body.get('trigger_id'))[:ID_MAX]}"
             action = partial(form.use_case, case_id=case_id, **answers)
             outcome = await off_loop(deps.core.run, caller, action, key=key)
             await answer_replies(
-                where, None, client, caller.user_id, outcome.language, outcome.reply, outcome.destination
+                where, client, caller.user_id, outcome.language, outcome.reply, outcome.destination
             )
         except Exception as exc:
             # Only the failure's kind: the answers (a plan's goal) are never logged.
             log_failure(f"alert {form.name} form", exc)
-            await answer_message(where, None, client, caller.user_id, language, msg(SOMETHING_WENT_WRONG))
+            await answer_message(where, client, caller.user_id, language, msg(SOMETHING_WENT_WRONG))
+
+    register_work(deps, kind, work)
 
 
 def _check_answers(

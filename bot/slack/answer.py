@@ -1,5 +1,8 @@
 """Answering the person who acted, privately: through the request's response_url when there is one
 (slash commands, buttons), otherwise as an ephemeral message in the channel, otherwise as a DM.
+
+The response_url is posted to over the client's own HTTP session (one per process,
+`bot/sessions.py`), not a session opened for each answer as Bolt's `respond` does.
 """
 
 from __future__ import annotations
@@ -8,9 +11,9 @@ import logging
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
+from slack_sdk.webhook.async_client import AsyncWebhookClient
 
 from bot.slack.blocks import Content, message_content, reply_blocks
 from bot.slack.stamps import stamp
@@ -22,7 +25,6 @@ log = logging.getLogger("mentorbot.slack")
 
 async def answer(
     body: Mapping[str, Any],
-    respond: AsyncRespond | None,
     client: AsyncWebClient,
     user_id: str,
     content: Content,
@@ -30,8 +32,10 @@ async def answer(
     if not content.text and not content.blocks:
         return
     try:
-        if respond is not None and body.get("response_url"):
-            await respond(
+        response_url = body.get("response_url")
+        if isinstance(response_url, str) and response_url:
+            webhook = AsyncWebhookClient(response_url, session=client.session)
+            await webhook.send(
                 text=content.text, blocks=content.blocks, response_type="ephemeral", replace_original=False
             )
             return
@@ -48,7 +52,6 @@ async def answer(
 
 async def answer_replies(
     body: Mapping[str, Any],
-    respond: AsyncRespond | None,
     client: AsyncWebClient,
     user_id: str,
     language: str,
@@ -57,18 +60,17 @@ async def answer_replies(
 ) -> None:
     """`destination`: the school the answer is about (`Outcome.destination`), named where one has several."""
     content = reply_blocks(language, replies)
-    await answer(body, respond, client, user_id, stamp(content, destination))
+    await answer(body, client, user_id, stamp(content, destination))
 
 
 async def answer_message(
     body: Mapping[str, Any],
-    respond: AsyncRespond | None,
     client: AsyncWebClient,
     user_id: str,
     language: str,
     message: Message,
 ) -> None:
-    await answer(body, respond, client, user_id, message_content(language, message))
+    await answer(body, client, user_id, message_content(language, message))
 
 
 def _channel_of(body: Mapping[str, Any]) -> str | None:

@@ -1,15 +1,20 @@
 """What every listener needs: the database and school defaults, the Caller behind a Slack payload,
-and a way to run the synchronous use cases without blocking the event loop.
+a way to run the synchronous use cases without blocking the event loop, and the job queue a change
+goes through (`bot/slack/jobs.py`).
 """
 
 from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
 from typing import Any, TypeVar
 
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.sessions import SharedSession
+from bot.worker import Queue, Worker
 from handlers.actors import Caller, SchoolDefaults
 from handlers.dispatch import Core
 from handlers.failures import SOMETHING_WENT_WRONG as SOMETHING_WENT_WRONG  # as every adapter answers
@@ -23,11 +28,30 @@ PLATFORM = "slack"
 T = TypeVar("T")
 
 
-@dataclass(frozen=True)
+# Work queued by a listener and done by the worker: (client, caller, the job's payload, its key).
+SlackWork = Callable[[AsyncWebClient, Caller, dict[str, Any], str], Awaitable[None]]
+# More jobs than this waiting: a new change is refused politely ("busy, try again in a minute").
+QUEUE_LIMIT = 500
+
+
+@dataclass
 class Deps:
-    """The one way into the core (`Core.run`), which also delivers what each action decided to send."""
+    """The one way into the core (`Core.run`), which also delivers what each action decided to send;
+    the queue of work acked and done after (`bot/worker.py`), and what that work needs: the work
+    each kind of job does (filled in as listeners register), a client for the caller's workspace
+    (set by `build_app`) and the process's HTTP session."""
 
     core: Core
+    queue_limit: int = QUEUE_LIMIT
+    worker: Worker | None = None
+    http: SharedSession = field(default_factory=SharedSession)
+    work: dict[str, SlackWork] = field(default_factory=dict)
+    client_for: Callable[[Caller], Awaitable[AsyncWebClient]] | None = None
+
+    def __post_init__(self) -> None:
+        if self.worker is None:
+            self.worker = Worker(self.core.db, self.core.clock)
+        self.queue = Queue(self.worker, self.queue_limit)
 
     @property
     def db(self) -> Database:

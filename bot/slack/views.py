@@ -12,7 +12,6 @@ from typing import Any
 
 from slack_bolt.async_app import AsyncApp
 from slack_bolt.context.ack.async_ack import AsyncAck
-from slack_bolt.context.respond.async_respond import AsyncRespond
 from slack_sdk.errors import SlackApiError, SlackClientError
 from slack_sdk.web.async_client import AsyncWebClient
 
@@ -36,9 +35,11 @@ from bot.slack.blocks import (
 )
 from bot.slack.deps import SOMETHING_WENT_WRONG, Deps, caller_of, log, log_failure, off_loop
 from bot.slack.home import publish_home
+from bot.slack.jobs import busy, busy_errors, kept_view, queue, register_work
 from bot.slack.stamps import stamp_view
 from handlers.actors import Caller
 from handlers.checkin_form import InvalidCheckIn, validate
+from handlers.jobs import Accepted
 from handlers.results import Destination, OpenCheckIn
 from handlers.roster import may_import, parse_roster
 from models import CheckInKind
@@ -80,12 +81,10 @@ async def open_checkin_modal(
         )
 
 
-async def open_import_modal(
-    deps: Deps, client: AsyncWebClient, body: dict[str, Any], respond: AsyncRespond | None, caller: Caller
-) -> None:
+async def open_import_modal(deps: Deps, client: AsyncWebClient, body: dict[str, Any], caller: Caller) -> None:
     outcome = await off_loop(deps.core.run, caller, may_import)
     if outcome.refused:
-        await answer_replies(body, respond, client, caller.user_id, outcome.language, outcome.reply)
+        await answer_replies(body, client, caller.user_id, outcome.language, outcome.reply)
         return
     trigger_id = body.get("trigger_id")
     if isinstance(trigger_id, str) and trigger_id:
@@ -103,17 +102,31 @@ def register(app: AsyncApp, deps: Deps) -> None:
     ) -> None:
         meta = read_metadata(view.get("private_metadata"))
         language = meta.get("lang") if meta.get("lang") in LANGUAGES else deps.defaults.language
-        answers = answers_from_state(view.get("state"))
         try:
-            validate(answers)
+            validate(answers_from_state(view.get("state")))
         except InvalidCheckIn as invalid:
             await ack(response_action="errors", errors=form_errors(language, invalid.errors))
             return
-        await ack()
         caller = caller_of(context, body)
-        code = meta.get("code")
         if caller is None:
+            await ack()
             return
+        key = _check_in_key(caller, meta, view, body)
+        accepted = await queue(deps, key, CHECKIN_JOB, caller, {"view": kept_view(view)})
+        if accepted is Accepted.BUSY:
+            await ack(response_action="errors", errors=await busy_errors(deps, caller, view))
+            return
+        await ack()
+        if accepted is Accepted.REPEAT:  # sent twice while the first waits: said once, done once
+            await answer({}, client, caller.user_id, await busy(deps, caller, accepted))
+
+    async def save_check_in(
+        client: AsyncWebClient, caller: Caller, payload: dict[str, Any], key: str
+    ) -> None:
+        view = payload["view"]
+        meta = read_metadata(view.get("private_metadata"))
+        language = meta.get("lang") if meta.get("lang") in LANGUAGES else deps.defaults.language
+        code = meta.get("code")
         try:
             if not code:
                 await _dm(client, caller.user_id, language, msg(FORM_UNREADABLE))
@@ -121,24 +134,18 @@ def register(app: AsyncApp, deps: Deps) -> None:
             kind = CheckInKind.SCHEDULED if meta.get("kind") == "scheduled" else CheckInKind.ADHOC
             # Saved in the school the form was opened for (its metadata), not where one acts now.
             in_form_school = in_school(caller, school_id_in_text(meta.get("school")))
-            outcome = await off_loop(
-                deps.core.check_in,
-                in_form_school,
-                code,
-                answers,
-                kind,
-                key=_check_in_key(caller, meta, view, body),
-            )
+            answers = answers_from_state(view.get("state"))
+            outcome = await off_loop(deps.core.check_in, in_form_school, code, answers, kind, key=key)
             replies = list(outcome.reply)
             replies.extend(outcome.form_errors.values())
-            await answer_replies(
-                body, None, client, caller.user_id, outcome.language, replies, outcome.destination
-            )
+            await answer_replies({}, client, caller.user_id, outcome.language, replies, outcome.destination)
             if not outcome.refused:
                 await publish_home(deps, client, caller)  # the school the person acts in, as App Home shows
         except Exception as exc:
             log_failure("check-in submission", exc)
             await _dm(client, caller.user_id, language, msg(SOMETHING_WENT_WRONG))
+
+    register_work(deps, CHECKIN_JOB, save_check_in)
 
     @app.view(IMPORT_CALLBACK)
     async def import_submitted(
@@ -152,17 +159,35 @@ def register(app: AsyncApp, deps: Deps) -> None:
                 errors={ROSTER_FIELD: translate(language, msg(N_("Paste at least one row.")))},
             )
             return
-        await ack()
         caller = caller_of(context, body)
         if caller is None:
+            await ack()
             return
+        key = f"slack:import:{str(view.get('id') or '')[:40]}"
+        accepted = await queue(deps, key, IMPORT_JOB, caller, {"view": kept_view(view)})
+        if accepted is Accepted.BUSY:
+            await ack(response_action="errors", errors=await busy_errors(deps, caller, view))
+            return
+        await ack()
+        if accepted is Accepted.REPEAT:  # sent twice while the first waits: said once, done once
+            await answer({}, client, caller.user_id, await busy(deps, caller, accepted))
+
+    async def import_rows(client: AsyncWebClient, caller: Caller, payload: dict[str, Any], key: str) -> None:
+        view = payload["view"]
+        rows = parse_roster(roster_text(view.get("state")))
         # Into the school the form was opened in, not one chosen in between.
         school = school_id_in_text(read_metadata(view.get("private_metadata")).get("school"))
         try:
-            await _import(deps, client, in_school(caller, school), rows, str(view.get("id") or ""))
+            await _import(deps, client, in_school(caller, school), rows, key)
         except Exception as exc:
             log_failure("roster import", exc)
-            await _dm(client, caller.user_id, language, msg(SOMETHING_WENT_WRONG))
+            await _dm(client, caller.user_id, deps.defaults.language, msg(SOMETHING_WENT_WRONG))
+
+    register_work(deps, IMPORT_JOB, import_rows)
+
+
+CHECKIN_JOB = "view:checkin"
+IMPORT_JOB = "view:import"
 
 
 def _check_in_key(caller: Caller, meta: dict[str, Any], view: dict[str, Any], body: dict[str, Any]) -> str:
@@ -177,16 +202,14 @@ def _check_in_key(caller: Caller, meta: dict[str, Any], view: dict[str, Any], bo
 FORM_UNREADABLE = N_("I could not read that form. Please open it again with /mentor checkin CODE.")
 
 
-async def _import(deps: Deps, client: AsyncWebClient, caller: Caller, rows: list[Any], view_id: str) -> None:
+async def _import(deps: Deps, client: AsyncWebClient, caller: Caller, rows: list[Any], key: str) -> None:
     """Each row in its own transaction: a refused row leaves nothing behind and the others go on."""
     if len(rows) > PROGRESS_FROM:
         # A long list takes a while (one transaction per row): say it has started.
         await _dm(client, caller.user_id, deps.defaults.language, started(len(rows)))
-    report = await off_loop(
-        import_roster, deps.core, caller, rows, deps.defaults.language, key=f"slack:import:{view_id}"
-    )
-    await answer({}, None, client, caller.user_id, lines_content(report.lines()))
+    report = await off_loop(import_roster, deps.core, caller, rows, deps.defaults.language, key=key)
+    await answer({}, client, caller.user_id, lines_content(report.lines()))
 
 
 async def _dm(client: AsyncWebClient, user_id: str, language: str, message: Message) -> None:
-    await answer({}, None, client, user_id, message_content(language, message))
+    await answer({}, client, user_id, message_content(language, message))

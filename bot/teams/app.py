@@ -4,15 +4,17 @@
     app.include_router(teams_router(settings, db, defaults, notifier))
 
 Every request's token is checked before its body is even read (401 otherwise, nothing done); the
-body is then read up to `bot.inbound.MAX_BODY` (413 beyond) and parsed with bounded nesting. The
-work runs in a worker thread, because the handlers are plain synchronous code and the event loop
-must never block. Teams gets 200 with nothing (a message: the answer is posted through the
-connector) or the invoke response (a card button), 400 for what is not an activity, 403 for
-another tenant.
+body is then read up to `bot.inbound.MAX_BODY` (413 beyond) and parsed with bounded nesting. A
+message (and an install or a team's change) is stored as a job and Teams gets 200 at once: the
+worker (`bot/worker.py`) runs it and posts the answer through the connector. A card button's
+invoke is answered in its response, so it runs at once, in a worker thread, because the handlers
+are plain synchronous code and the event loop must never block. 400 for what is not an activity,
+403 for another tenant; a full queue is answered politely in the chat ("busy, try again").
 """
 
 from __future__ import annotations
 
+import asyncio
 import json
 import logging
 from typing import Any
@@ -25,12 +27,14 @@ from starlette.concurrency import run_in_threadpool
 from bot import inbound
 from bot.config import Settings
 from bot.teams.auth import InboundAuth, Unauthorized
-from bot.teams.bot import Forbidden, Malformed, TeamsBot
+from bot.teams.bot import PLATFORM, Forbidden, Malformed, TeamsBot
 from bot.teams.connector import build_connector
 from bot.teams.notifier import TeamsNotifier
+from bot.worker import Queue, Worker
 from handlers.actors import SchoolDefaults
 from handlers.delivery import Notifier
 from handlers.failures import log_failure
+from handlers.jobs import Accepted, QueuedJob, new_key
 from models.db import Database
 
 log = logging.getLogger("mentorbot.teams")
@@ -44,8 +48,17 @@ class _Answer(JSONResponse):
         return json.dumps(content, separators=(",", ":")).encode()
 
 
-def router(bot: TeamsBot, auth: InboundAuth) -> APIRouter:
+# Answered later, through the connector: queued. An invoke's answer is its HTTP response.
+QUEUED = ("message", "conversationUpdate", "installationUpdate")
+
+
+def router(bot: TeamsBot, auth: InboundAuth, queue: Queue) -> APIRouter:
     routes = APIRouter()
+
+    async def run(job: QueuedJob) -> None:
+        await asyncio.to_thread(bot.handle, job.payload["activity"])
+
+    queue.worker.serve(PLATFORM, run)
 
     @routes.post("/api/messages")
     async def messages(request: Request) -> Response:
@@ -69,6 +82,14 @@ def router(bot: TeamsBot, auth: InboundAuth) -> APIRouter:
         except Unauthorized:
             return JSONResponse({"error": "unauthorized"}, status_code=401)
         try:
+            kind, key = bot.admit(raw)
+            if kind in QUEUED:
+                if (
+                    await queue.put(key or new_key(PLATFORM), PLATFORM, kind, {"activity": raw})
+                    is Accepted.BUSY
+                ):
+                    await run_in_threadpool(bot.busy, raw)
+                return Response(status_code=200)
             answer = await run_in_threadpool(bot.handle, raw)
         except Malformed:
             return JSONResponse(NOT_AN_ACTIVITY, status_code=400)
@@ -90,12 +111,14 @@ def teams_router(
     defaults: SchoolDefaults,
     notifier: Notifier | None = None,
     http: httpx.Client | None = None,
+    queue: Queue | None = None,
 ) -> APIRouter:
-    """Everything Teams needs, from the configuration; `notifier` should be the web app's shared one."""
+    """Everything Teams needs, from the configuration; `notifier` should be the web app's shared one,
+    `queue` the one its worker serves (a worker of its own otherwise, started by the first request)."""
     http = http or httpx.Client()
     connector = build_connector(settings, http)
     auth = InboundAuth(settings.teams_app_id, settings.teams_openid_metadata_url, http)
     bot = TeamsBot(
         db, defaults, settings.teams_tenant_id, connector, notifier or TeamsNotifier(db, connector)
     )
-    return router(bot, auth)
+    return router(bot, auth, queue or Queue(Worker(db), settings.queue_limit))

@@ -50,6 +50,7 @@ from handlers.dispatch import Core
 from handlers.early_warning import OUTCOME_WORDS
 from handlers.failures import log_failure
 from handlers.guardians import record_guardians_told
+from handlers.jobs import BUSY
 from handlers.lookups import CODE_PATTERN
 from handlers.plans import record_plan
 from handlers.prompts import did_not_meet, snooze
@@ -144,15 +145,38 @@ class TeamsBot:
 
     # -- entry point ---------------------------------------------------------------------------
 
-    def handle(self, raw: dict[str, Any]) -> dict[str, Any] | None:
-        """Act on one activity; returns the invoke response body for a card action, else None."""
+    def _activity(self, raw: dict[str, Any]) -> Any:
+        """The activity read and checked: `Malformed` if it is none, `Forbidden` from another tenant."""
         try:
             activity = ActivityTypeAdapter.validate_python(raw)
         except ValidationError:
             raise Malformed("not a Bot Framework activity") from None
-        tenant = self._tenant(activity)
-        if tenant != self.tenant_id:
+        if self._tenant(activity) != self.tenant_id:
             raise Forbidden("another tenant")
+        return activity
+
+    def admit(self, raw: dict[str, Any]) -> tuple[str, str | None]:
+        """The activity's type and its key in the job queue, once it is known to be one of ours.
+
+        The key names the activity: Teams re-sends the same id when it thinks we timed out."""
+        activity = self._activity(raw)
+        activity_id = getattr(activity, "id", None)
+        if not isinstance(activity_id, str) or not activity_id:
+            return _kind(activity), None
+        return _kind(activity), f"teams:{self.tenant_id}:{activity.conversation.id[:60]}:{activity_id[:80]}"
+
+    def busy(self, raw: dict[str, Any]) -> None:
+        """Too many changes are waiting: say so in the sender's language; nothing is stored."""
+        activity = self._activity(raw)
+        user_id = self._user_id(activity)
+        if user_id is None or activity.type != "message":
+            return
+        outcome = self.core.run(self._caller(activity, user_id), _refusing(BUSY))
+        self._answer(activity, msg(BUSY), outcome.language)
+
+    def handle(self, raw: dict[str, Any]) -> dict[str, Any] | None:
+        """Act on one activity; returns the invoke response body for a card action, else None."""
+        activity = self._activity(raw)
         try:
             return self._route(activity)
         except Exception as exc:
@@ -591,6 +615,15 @@ def _plan_action(case_id: int, data: dict[str, Any]) -> Action | Message:
         return msg(N_("Write the review date as YYYY-MM-DD, for example 2026-03-15."))
     goal = goal if isinstance(goal, str) else ""
     return partial(record_plan, case_id=case_id, kind=PlanKind(kind), review_on=review_on, goal=goal)
+
+
+def _refusing(message: str) -> Action:
+    """A refusal through the core, so it is said in the person's own language."""
+
+    def refuse(_session: Any, _actor: Any, _now: Any) -> Outcome:
+        raise Refused(message)
+
+    return refuse
 
 
 def _mentioned_mentor(row: RosterRow) -> Action:

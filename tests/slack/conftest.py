@@ -28,7 +28,7 @@ from bot.web import create_web_app
 from handlers.checkin_form import FIELDS, FieldKind
 from models.db import Database
 from tests.driver import GOOD_CHECK_IN
-from tests.fake_slack import BOT_TOKEN, TEAM, FakeSlack, start_fake_slack
+from tests.fake_slack import BOT_TOKEN, TEAM, Call, FakeSlack, start_fake_slack
 from tests.serving import serving
 
 SIGNING_SECRET = "test-signing-secret"
@@ -190,8 +190,13 @@ class SlackSim:
         return text_of(self.answer_to(response, timeout))
 
     def answer_to(self, response: httpx.Response, timeout: float = 10) -> Any:
-        """That answer as the fake recorded it (a `Call`: its text and blocks)."""
+        """That answer (a `Call`: its text and blocks): in the ack itself (a reading command), or as
+        the fake recorded it at the response_url (a change, answered after the ack)."""
         assert response.status_code == 200, response.text
+        acked = response.json() if response.content.strip() else {}
+        if acked.get("text") or acked.get("blocks"):
+            assert acked.get("response_type") == "ephemeral", acked
+            return Call("ack", acked)
         name = _response_name(response)
         return self.fake.wait_for("response_url", lambda c: c.args.get("_name") == name, timeout)
 

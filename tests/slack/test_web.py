@@ -18,10 +18,15 @@ def test_healthz_answers(slack: SlackSim) -> None:
 def test_a_command_is_answered_privately(slack: SlackSim) -> None:
     response = slack.command("UADMIN", "help")
     assert response.status_code == 200
+    # A reading command is answered in the response to Slack's request itself, never in public.
+    assert response.json()["response_type"] == "ephemeral"
     text = slack.reply_to(response)
     assert "student add" in text and "/mentor import" in text
+    # A change is answered after the ack, through the response_url, privately too.
+    assert "registered" in slack.reply_to(slack.command("UADMIN", "student add 7B-03"))
     call = slack.fake.wait_for("response_url")
     assert call.args["response_type"] == "ephemeral"
+    assert [c.args.get("_name") for c in slack.fake.of("response_url")] == ["cmd2"]
 
 
 def test_forged_and_stale_signatures_are_refused(slack: SlackSim) -> None:

@@ -14,7 +14,8 @@ from __future__ import annotations
 
 import dataclasses
 import uuid
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
@@ -134,6 +135,41 @@ def destination_of(session: Session, school: School) -> Destination:
     return destinations(session, [school.id])[school.id]
 
 
+@dataclass(frozen=True)
+class Queued:
+    """A notification to record in the outbox under its key (see `enqueue_all`)."""
+
+    school_id: int
+    school_language: str
+    notification: Notification
+    dedupe_key: str
+    prompt_ids: Sequence[int] = ()
+
+
+def _row(queued: Queued, now: datetime) -> dict[str, Any]:
+    notification = queued.notification
+    return {
+        "school_id": queued.school_id,
+        "dedupe_key": queued.dedupe_key[:160],
+        "recipient_kind": notification.to.kind.value,
+        "recipient_id": notification.to.id,
+        "language": notification.language or queued.school_language,
+        "content": to_json(notification.content),
+        "prompt_ids": list(queued.prompt_ids),
+        "replaces": notification.replaces,
+        "status": OutboxStatus.PENDING.value,
+        "attempts": 0,
+        "created_at": now,
+    }
+
+
+def _insert(session: Session) -> Any:
+    table = OutboxMessage.__table__
+    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
+    # rowcount is not reliable for INSERT on every driver; a returned id is.
+    return insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
+
+
 def enqueue(
     session: Session,
     school: School,
@@ -147,25 +183,16 @@ def enqueue(
 
     Without a key the notification is always new (a person's action happens once).
     """
-    table = OutboxMessage.__table__
-    insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = (
-        insert(table)
-        .values(
-            school_id=school.id,
-            dedupe_key=(dedupe_key or f"once:{uuid.uuid4().hex}")[:160],
-            recipient_kind=notification.to.kind.value,
-            recipient_id=notification.to.id,
-            language=notification.language or school.language,
-            content=to_json(notification.content),
-            prompt_ids=list(prompt_ids),
-            replaces=notification.replaces,
-            status=OutboxStatus.PENDING.value,
-            attempts=0,
-            created_at=now,
-        )
-        .on_conflict_do_nothing(index_elements=["dedupe_key"])
-        # rowcount is not reliable for INSERT on every driver; a returned id is.
-        .returning(table.c.id)
+    queued = Queued(
+        school.id, school.language, notification, dedupe_key or f"once:{uuid.uuid4().hex}", list(prompt_ids)
     )
-    return session.execute(statement).scalar()
+    return session.execute(_insert(session).values(_row(queued, now))).scalar()
+
+
+def enqueue_all(session: Session, queued: Sequence[Queued], *, now: datetime) -> int:
+    """Record many notifications at once (the clock's batch: one multi-row INSERT, not one per
+    message); a key decided before is left as it was. Returns how many were new."""
+    if not queued:
+        return 0
+    # Executed with a list of rows, the statement is sent as multi-row INSERTs of up to 1,000 rows.
+    return len(session.execute(_insert(session), [_row(q, now) for q in queued]).all())

@@ -20,7 +20,7 @@ from datetime import date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Integer, Row, Select, column, select, true, update, values
+from sqlalchemy import Date, Integer, Row, Select, literal, select, true, update
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session, aliased, contains_eager
 
@@ -28,7 +28,8 @@ from handlers.actors import language_of
 from handlers.delivery import Queued, enqueue_all
 from handlers.results import DueMentee, DuePrompt, Notification, Recipient
 from models import Member, Mentorship, Prompt, PromptStatus, School, SchoolBreak, Student
-from models.bulk import set_each
+from models.base import UTCDateTime
+from models.bulk import chunks, given, set_each
 from models.cadence import next_slot
 from models.calendar import Break, SchoolCalendar, calendar_of
 from models.db import Database
@@ -36,7 +37,6 @@ from models.mentorship import cadence_in_force, due_after
 from models.messages import N_, msg
 
 MENTOR_BATCH = 200
-INSERT_ROWS = 1000
 MISSES_BEFORE_ESCALATION = 2
 
 
@@ -115,28 +115,31 @@ def _insert_prompts(
     """Record the (mentorship id, due time, local date) occurrences; returns mentorship id -> new prompt id.
 
     A (mentorship, local date) recorded before is left out of the answer: that prompt exists.
-    One INSERT … RETURNING per batch (the rows go out as multi-row VALUES).
+    One INSERT … SELECT … RETURNING for the batch.
     """
-    if not occurrences:
-        return {}
     table = Prompt.__table__
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    statement = (
-        insert(table)
-        .on_conflict_do_nothing(index_elements=["mentorship_id", "local_date"])
-        .returning(table.c.mentorship_id, table.c.id)
-    )
-    rows = [
-        {
-            "mentorship_id": mentorship_id,
-            "due_at": due_at,
-            "local_date": local_date,
-            "status": PromptStatus.PENDING.value,
-            "created_at": now,
-        }
-        for mentorship_id, due_at, local_date in occurrences
-    ]
-    return {mentorship_id: prompt_id for mentorship_id, prompt_id in session.execute(statement, rows)}
+    columns = {"mentorship_id": Integer(), "due_at": UTCDateTime(), "local_date": Date()}
+    new: dict[int, int] = {}
+    for chunk in chunks(session, occurrences):
+        rows, parameters = given(session, "occurrence", columns, chunk)
+        recorded = select(
+            rows.c.mentorship_id,
+            rows.c.due_at,
+            rows.c.local_date,
+            literal(PromptStatus.PENDING.value),
+            literal(now, UTCDateTime()),
+        ).where(true())  # SQLite reads "SELECT … ON CONFLICT" without a WHERE as a join's ON
+        statement = (
+            insert(table)
+            .from_select(["mentorship_id", "due_at", "local_date", "status", "created_at"], recorded)
+            .on_conflict_do_nothing(index_elements=["mentorship_id", "local_date"])
+            .returning(table.c.mentorship_id, table.c.id)
+        )
+        new.update(
+            {mentorship_id: prompt_id for mentorship_id, prompt_id in session.execute(statement, parameters)}
+        )
+    return new
 
 
 def _earlier_prompts(session: Session, new_prompts: dict[int, int]) -> list[Row[Any]]:
@@ -146,12 +149,9 @@ def _earlier_prompts(session: Session, new_prompts: dict[int, int]) -> list[Row[
     PostgreSQL a LATERAL join, on SQLite (no LATERAL) the same look-up as a correlated IN.
     """
     look_back = MISSES_BEFORE_ESCALATION + 1
-    pairs = list(new_prompts.items())
     found: list[Row[Any]] = []
-    for start in range(0, len(pairs), INSERT_ROWS):
-        fresh = values(column("mentorship_id", Integer), column("new_id", Integer), name="fresh").data(
-            pairs[start : start + INSERT_ROWS]
-        )
+    for chunk in chunks(session, list(new_prompts.items())):
+        fresh, parameters = given(session, "fresh", {"mentorship_id": Integer(), "new_id": Integer()}, chunk)
         if session.get_bind().dialect.name == "postgresql":
             latest = (
                 select(
@@ -164,25 +164,25 @@ def _earlier_prompts(session: Session, new_prompts: dict[int, int]) -> list[Row[
             )
             query = select(latest).select_from(fresh).join(latest, true())
         else:
-            given = fresh.cte()
             other = aliased(Prompt)
             latest_ids = (
                 select(other.id)
-                .where(other.mentorship_id == given.c.mentorship_id, other.id != given.c.new_id)
+                .where(other.mentorship_id == fresh.c.mentorship_id, other.id != fresh.c.new_id)
                 .order_by(other.local_date.desc())
                 .limit(look_back)
-                .correlate(given)
+                .correlate(fresh)
             )
             latest = (
                 select(
                     Prompt.id, Prompt.mentorship_id, Prompt.status, Prompt.snoozed_until, Prompt.local_date
                 )
-                .select_from(given)
+                .select_from(fresh)
                 .join(Prompt, Prompt.id.in_(latest_ids))
                 .subquery("latest")
             )
             query = select(latest)
-        found += session.execute(query.order_by(latest.c.mentorship_id, latest.c.local_date.desc())).all()
+        ordered = query.order_by(latest.c.mentorship_id, latest.c.local_date.desc())
+        found += session.execute(ordered, parameters).all()
     return found
 
 
@@ -217,13 +217,11 @@ def _missed_streaks(session: Session, new_prompts: dict[int, int], now: datetime
         else:
             broken.add(prompt.mentorship_id)
     # By primary key: a few rows each, never a walk of every prompt in a status.
-    for start in range(0, len(missed), INSERT_ROWS):
-        chunk = missed[start : start + INSERT_ROWS]
+    for chunk in chunks(session, missed):
         session.execute(
             update(Prompt.__table__).where(Prompt.id.in_(chunk)).values(status=PromptStatus.MISSED)
         )
-    for start in range(0, len(folded), INSERT_ROWS):
-        chunk = folded[start : start + INSERT_ROWS]
+    for chunk in chunks(session, folded):
         session.execute(update(Prompt.__table__).where(Prompt.id.in_(chunk)).values(snoozed_until=None))
     return streaks
 

@@ -19,7 +19,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Protocol
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select, true
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
@@ -36,6 +36,8 @@ from handlers.results import (
     Notification,
 )
 from models import OutboxMessage, OutboxStatus, School
+from models.base import UTCDateTime
+from models.bulk import chunks, given
 from models.messages import Message
 
 
@@ -163,11 +165,22 @@ def _row(queued: Queued, now: datetime) -> dict[str, Any]:
     }
 
 
+# What differs from one queued message to the next; the rest is the same for a whole batch.
+_GIVEN = (
+    "school_id",
+    "dedupe_key",
+    "recipient_kind",
+    "recipient_id",
+    "language",
+    "content",
+    "prompt_ids",
+    "replaces",
+)
+
+
 def _insert(session: Session) -> Any:
-    table = OutboxMessage.__table__
     insert = postgresql.insert if session.get_bind().dialect.name == "postgresql" else sqlite.insert
-    # rowcount is not reliable for INSERT on every driver; a returned id is.
-    return insert(table).on_conflict_do_nothing(index_elements=["dedupe_key"]).returning(table.c.id)
+    return insert(OutboxMessage.__table__)
 
 
 def enqueue(
@@ -186,13 +199,37 @@ def enqueue(
     queued = Queued(
         school.id, school.language, notification, dedupe_key or f"once:{uuid.uuid4().hex}", list(prompt_ids)
     )
-    return session.execute(_insert(session).values(_row(queued, now))).scalar()
+    statement = (
+        _insert(session)
+        .values(_row(queued, now))
+        .on_conflict_do_nothing(index_elements=["dedupe_key"])
+        # rowcount is not reliable for INSERT on every driver; a returned id is.
+        .returning(OutboxMessage.__table__.c.id)
+    )
+    return session.execute(statement).scalar()
 
 
 def enqueue_all(session: Session, queued: Sequence[Queued], *, now: datetime) -> int:
-    """Record many notifications at once (the clock's batch: one multi-row INSERT, not one per
-    message); a key decided before is left as it was. Returns how many were new."""
-    if not queued:
-        return 0
-    # Executed with a list of rows, the statement is sent as multi-row INSERTs of up to 1,000 rows.
-    return len(session.execute(_insert(session), [_row(q, now) for q in queued]).all())
+    """Record many notifications in one statement (the clock's batch), not one INSERT per message;
+    a key decided before is left as it was. Returns how many were new."""
+    table = OutboxMessage.__table__
+    new = 0
+    for chunk in chunks(session, [_row(q, now) for q in queued]):
+        columns = {name: table.c[name].type for name in _GIVEN}
+        rows, parameters = given(
+            session, "message", columns, [[row[name] for name in _GIVEN] for row in chunk]
+        )
+        messages = select(
+            *(rows.c[name] for name in _GIVEN),
+            literal(OutboxStatus.PENDING.value),
+            literal(0),
+            literal(now, UTCDateTime()),
+        ).where(true())  # SQLite reads "SELECT … ON CONFLICT" without a WHERE as a join's ON
+        statement = (
+            _insert(session)
+            .from_select([*_GIVEN, "status", "attempts", "created_at"], messages)
+            .on_conflict_do_nothing(index_elements=["dedupe_key"])
+            .returning(table.c.id)
+        )
+        new += len(session.execute(statement, parameters).all())
+    return new

@@ -12,10 +12,23 @@ as a CTE (SQLite takes no column names on a VALUES alias).
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-from sqlalchemy import Column, FromClause, bindparam, column, func, update, values
+from sqlalchemy import (
+    JSON,
+    Column,
+    ColumnElement,
+    FromClause,
+    Text,
+    bindparam,
+    cast,
+    column,
+    func,
+    update,
+    values,
+)
 from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.types import TypeEngine
@@ -35,10 +48,19 @@ def given(
 ) -> tuple[FromClause, dict[str, Any]]:
     """`rows` as a table named `name` with `columns`, and the parameters to execute it with."""
     if session.get_bind().dialect.name == "postgresql":
-        arrays = [bindparam(f"{name}_{key}", type_=ARRAY(kind)) for key, kind in columns.items()]
-        table = func.unnest(*arrays).table_valued(*columns).render_derived(name=name)
-        parameters = {f"{name}_{key}": [row[place] for row in rows] for place, key in enumerate(columns)}
-        return table, parameters
+        arrays: list[ColumnElement[Any]] = []
+        parameters: dict[str, Any] = {}
+        for place, (key, kind) in enumerate(columns.items()):
+            column_values = [row[place] for row in rows]
+            if isinstance(kind, JSON):
+                # A list of lists would be sent as a two-dimensional array: JSON goes as text.
+                text_array = bindparam(f"{name}_{key}", type_=ARRAY(Text()))
+                arrays.append(cast(text_array, ARRAY(kind)))
+                column_values = [None if value is None else json.dumps(value) for value in column_values]
+            else:
+                arrays.append(bindparam(f"{name}_{key}", type_=ARRAY(kind)))
+            parameters[f"{name}_{key}"] = column_values
+        return func.unnest(*arrays).table_valued(*columns).render_derived(name=name), parameters
     listed = values(*(column(key, kind) for key, kind in columns.items()), name=name).data(list(rows))
     return listed.cte(name), {}
 

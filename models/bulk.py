@@ -4,22 +4,23 @@ The clock writes a new due time for every mentorship of a batch, and the outbox 
 reference for every message it delivered; it records a batch's prompts and looks back at each
 mentorship's latest ones. Through the ORM that is a statement per row; here it is one per batch.
 
-The rows go in as a table the statement joins (`given`): on PostgreSQL `unnest` of one array per
-column, so the statement's text never changes with the batch (compiled once, two or three
-parameters, planned as primary-key look-ups); on SQLite, which has no arrays, a VALUES list named
-as a CTE (SQLite takes no column names on a VALUES alias).
+The rows go in as a table the statement joins (`given`): on PostgreSQL `json_to_recordset` of one
+JSON parameter, so the statement's text never changes with the batch (compiled and prepared once,
+planned as primary-key look-ups; the rows are serialised by the C JSON encoder, where arrays were
+dumped element by element); on SQLite a VALUES list named as a CTE (SQLite takes no column names
+on a VALUES alias).
 """
 
 from __future__ import annotations
 
 import json
 from collections.abc import Mapping, Sequence
+from datetime import date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
     Column,
-    ColumnElement,
     FromClause,
     Text,
     bindparam,
@@ -29,15 +30,22 @@ from sqlalchemy import (
     update,
     values,
 )
-from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import InstrumentedAttribute, Session
 from sqlalchemy.types import TypeEngine
+
+
+def _iso(value: date) -> str:
+    """Dates and aware datetimes as PostgreSQL reads them (ISO 8601, with the offset)."""
+    if isinstance(value, datetime) and value.tzinfo is None:
+        raise ValueError("naive datetime given; store aware UTC datetimes only")
+    return value.isoformat()
+
 
 ROWS = 1000  # rows per statement on SQLite: well inside its limit on bound parameters
 
 
 def chunks(session: Session, rows: Sequence[Any]) -> list[Sequence[Any]]:
-    """The batch in one piece on PostgreSQL (its arrays have no limit), in ROWS-sized pieces on SQLite."""
+    """The batch in one piece on PostgreSQL (one JSON parameter), in ROWS-sized pieces on SQLite."""
     if session.get_bind().dialect.name == "postgresql":
         return [rows] if rows else []
     return [rows[start : start + ROWS] for start in range(0, len(rows), ROWS)]
@@ -48,19 +56,13 @@ def given(
 ) -> tuple[FromClause, dict[str, Any]]:
     """`rows` as a table named `name` with `columns`, and the parameters to execute it with."""
     if session.get_bind().dialect.name == "postgresql":
-        arrays: list[ColumnElement[Any]] = []
-        parameters: dict[str, Any] = {}
-        for place, (key, kind) in enumerate(columns.items()):
-            column_values = [row[place] for row in rows]
-            if isinstance(kind, JSON):
-                # A list of lists would be sent as a two-dimensional array: JSON goes as text.
-                text_array = bindparam(f"{name}_{key}", type_=ARRAY(Text()))
-                arrays.append(cast(text_array, ARRAY(kind)))
-                column_values = [None if value is None else json.dumps(value) for value in column_values]
-            else:
-                arrays.append(bindparam(f"{name}_{key}", type_=ARRAY(kind)))
-            parameters[f"{name}_{key}"] = column_values
-        return func.unnest(*arrays).table_valued(*columns).render_derived(name=name), parameters
+        # One JSON document for the whole batch, serialised in C (arrays were dumped an element at a time).
+        document = json.dumps([dict(zip(columns, row, strict=True)) for row in rows], default=_iso)
+        typed = (column(key, kind) for key, kind in columns.items())
+        table = func.json_to_recordset(cast(bindparam(f"{name}_rows", type_=Text()), JSON))
+        return table.table_valued(*typed).render_derived(name=name, with_types=True), {
+            f"{name}_rows": document
+        }
     listed = values(*(column(key, kind) for key, kind in columns.items()), name=name).data(list(rows))
     return listed.cte(name), {}
 

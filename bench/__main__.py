@@ -30,6 +30,8 @@ from bench.table import Row, ms, ratio, render
 from models.db import Database
 from models.seed import SeedSize, seed
 
+ROWS = ("tick", "dispatch", "cold", "rules", "memory", "http", "report", "fatigue")
+
 
 def log(text: str) -> None:
     print(f"[bench {time.strftime('%H:%M:%S')}] {text}", file=sys.stderr, flush=True)
@@ -66,9 +68,12 @@ def main(argv: list[str] | None = None) -> int:
         "--skip",
         action="append",
         default=[],
-        help="tick, dispatch, cold, rules, memory, http, report, fatigue",
+        help=", ".join(ROWS),
     )
+    parser.add_argument("--only", choices=ROWS, help="this benchmark alone (the others are skipped)")
     args = parser.parse_args(argv)
+    if args.only:
+        args.skip = [name for name in ROWS if name != args.only]
     scale = args.scale or (0.002 if args.quick else 1.0)
     size = lambda n: max(int(n * scale), 20)  # noqa: E731
     url = os.environ.get("BENCH_DATABASE_URL", DEFAULT_POSTGRES)
@@ -193,29 +198,44 @@ def _memory_row(db: Database, kind: str, students: int) -> Row:
 
 
 def _dispatch_rows(dbs: dict[str, Database], count: int, naive_count: int) -> list[Row]:
+    """Ours with 1 and 2 workers; on PostgreSQL beside the set-based limit run just after (so both
+    see the same machine: the ratio is the comparable figure on a shared one); and the naive design."""
     rows = []
     results: dict[str, float] = {}
     for kind, db in dbs.items():
         for workers in [1] if kind == "sqlite" else [1, 2]:
             log(f"dispatch {kind} x{workers}: {count:,} prompts")
             seconds, delivered = dispatch.ours(db, count, workers)
-            results[f"{kind}{workers}"] = delivered / seconds
-            rows.append(
-                Row(
-                    f"dispatch {count:,} due prompts, {kind}, {workers} worker(s)",
-                    f"{delivered / seconds:,.0f} prompts/s ({seconds:.1f} s, {delivered:,} sent)",
-                )
+            rate = results[f"{kind}{workers}"] = delivered / seconds
+            row = Row(
+                f"dispatch {count:,} due prompts, {kind}, {workers} worker(s)",
+                f"{rate:,.0f} prompts/s ({seconds:.1f} s, {delivered:,} sent)",
             )
+            if kind == "postgresql" and workers == 2:
+                log(f"dispatch set-based limit {kind} x{workers}: {count:,} prompts")
+                limit_seconds, limit_sent = dispatch.limit(db, count, workers)
+                limit_rate = limit_sent / limit_seconds
+                row.compared = f"set-based SQL limit, {workers} workers: {limit_rate:,.0f} prompts/s"
+                row.ratio = f"{rate / limit_rate:.2f}x the limit"
+                row.target = ">= 5,000/s and >= 0.25x the limit"
+                row.met = rate >= 5000 and rate >= 0.25 * limit_rate if count >= 100_000 else None
+            rows.append(row)
     naive_kind = "postgresql" if "postgresql" in dbs else "sqlite"
     log(f"dispatch naive {naive_kind}: {naive_count:,} jobs")
     seconds, sent = dispatch.naive(dbs[naive_kind], naive_count)
     naive_rate = sent / seconds if seconds else 0.0
     best_key = "postgresql2" if "postgresql2" in results else "sqlite1"
     best = results[best_key]
-    rows[-1].compared = f"APScheduler, job per mentorship ({naive_count:,}): {naive_rate:,.0f} prompts/s"
-    rows[-1].ratio = ratio(best, naive_rate)
-    rows[-1].target = ">= 5,000/s and >= 8x naive"
-    rows[-1].met = (best >= 5000 and best >= 8 * naive_rate) if best_key == "postgresql2" else None
+    rows.append(
+        Row(
+            f"dispatch, ours ({best_key[:-1]}, {best_key[-1]} worker(s)) against the naive design",
+            f"{best:,.0f} prompts/s",
+            f"APScheduler, job per mentorship ({naive_count:,}): {naive_rate:,.0f} prompts/s",
+            ratio(best, naive_rate),
+            ">= 8x naive",
+            met=best >= 8 * naive_rate if best_key == "postgresql2" and count >= 100_000 else None,
+        )
+    )
     return rows
 
 

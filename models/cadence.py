@@ -25,12 +25,23 @@ def next_occurrence(rule: str, timezone: str, after: datetime, anchor: datetime 
     `anchor` is where the rule starts counting (matters for "every 2 weeks"); it defaults to `after`.
     """
     zone = ZoneInfo(timezone)
+    local_after, local_start = _local_bounds(rule, zone, after, anchor)
+    return _next_local(rule, timezone, local_after, local_start)
+
+
+def _local_bounds(
+    rule: str, zone: ZoneInfo, after: datetime, anchor: datetime | None
+) -> tuple[datetime, datetime]:
     local_after = after.astimezone(zone).replace(tzinfo=None)
     local_start = (anchor or after).astimezone(zone).replace(tzinfo=None, second=0, microsecond=0)
-    candidate = _parsed(rule, _near_start(rule, local_start, local_after)).after(local_after, inc=False)
+    return local_after, _near_start(rule, local_start, local_after)
+
+
+def _next_local(rule: str, timezone: str, local_after: datetime, local_start: datetime) -> datetime:
+    candidate = _parsed(rule, local_start).after(local_after, inc=False)
     if candidate is None:
-        raise ValueError(f"cadence {rule!r} has no occurrence after {after.isoformat()}")
-    return candidate.replace(tzinfo=zone).astimezone(UTC)
+        raise ValueError(f"cadence {rule!r} has no occurrence after {local_after.isoformat()} (local)")
+    return candidate.replace(tzinfo=ZoneInfo(timezone)).astimezone(UTC)
 
 
 @lru_cache(maxsize=4096)
@@ -41,19 +52,39 @@ def _parsed(rule: str, local_start: datetime) -> rrule:
     return result
 
 
+@lru_cache(maxsize=256)
+def _parts(rule: str) -> dict[str, str]:
+    return dict(part.split("=", 1) for part in rule.upper().split(";") if "=" in part)
+
+
+# A weekly rule that names its days, hour and minute takes nothing else from its start than the
+# week it counts from; with any other part (BYSETPOS, BYMONTH ...) it is left as it is.
+_PINNED = {"FREQ", "INTERVAL", "BYDAY", "BYHOUR", "BYMINUTE", "BYSECOND"}
+
+
 def _near_start(rule: str, local_start: datetime, local_after: datetime) -> datetime:
     """A start as close before `local_after` as gives the same occurrences as `local_start`.
 
     dateutil walks every occurrence from the start, so a mentorship that began a year ago would
     cost a year of steps per prompt. A weekly rule repeats every INTERVAL weeks counted from its
     start, so moving the start forward by whole periods (in local wall-clock time) changes nothing.
+    When the rule names its days and time of day, the start then goes back to Monday 00:00 of its
+    week: the occurrences that adds all fall a week or more before `local_after`, so the answer is
+    the same, and every mentorship with the rule shares one start (and its remembered answers).
     """
-    parts = dict(part.split("=", 1) for part in rule.upper().split(";") if "=" in part)
+    parts = _parts(rule)
     if parts.get("FREQ") != "WEEKLY" or "COUNT" in parts or "UNTIL" in parts:
         return local_start
     period = timedelta(weeks=int(parts.get("INTERVAL", "1")))
     periods = (local_after - local_start) // period - 1
-    return local_start + period * periods if periods > 0 else local_start
+    if periods <= 0:
+        return local_start
+    near = local_start + period * periods
+    pinned = {"BYDAY", "BYHOUR", "BYMINUTE"} <= parts.keys() <= _PINNED
+    if pinned and all(day.isalpha() for day in parts["BYDAY"].split(",")):
+        # Monday is the week's first day (no WKST), as dateutil counts the weeks of an interval.
+        return datetime.combine(near.date() - timedelta(days=near.weekday()), time())
+    return near
 
 
 def next_due(
@@ -64,7 +95,18 @@ def next_due(
     anchor: datetime | None = None,
 ) -> datetime:
     """The next occurrence, moved to the next school day (same local time) if it falls on a day off."""
-    due = next_occurrence(rule, timezone, after, anchor)
+    zone = ZoneInfo(timezone)
+    local_after, local_start = _local_bounds(rule, zone, after, anchor)
+    return _next_due(rule, timezone, local_after, local_start, calendar)
+
+
+@lru_cache(maxsize=8192)
+def _next_due(
+    rule: str, timezone: str, local_after: datetime, local_start: datetime, calendar: SchoolCalendar
+) -> datetime:
+    # Remembered: the clock asks this for every due mentorship, and a batch shares a few rules,
+    # one `after` (the tick's now), a few starts (see _near_start) and a few calendars.
+    due = _next_local(rule, timezone, local_after, local_start)
     zone = ZoneInfo(timezone)
     local = due.astimezone(zone)
     school_day = calendar.next_school_day(local.date())
@@ -76,7 +118,7 @@ def next_due(
 
 def time_of_day(rule: str) -> time | None:
     """The local time of day a rule's occurrences fall at (its BYHOUR and BYMINUTE), if it says."""
-    parts = dict(part.split("=", 1) for part in rule.upper().split(";") if "=" in part)
+    parts = _parts(rule)
     try:
         return time(int(parts["BYHOUR"].split(",")[0]), int(parts.get("BYMINUTE", "0").split(",")[0]))
     except (KeyError, ValueError):

@@ -47,7 +47,7 @@ class Mentorship(Base):
     @property
     def rule(self) -> str:
         """The cadence in force: the mentorship's own, else the school's default (may be "off")."""
-        return self.cadence or self.student.school.default_cadence or DEFAULT_CADENCE
+        return cadence_in_force(self.cadence, self.student.school.default_cadence)
 
     def time_of_day(self) -> time | None:
         """The local time of day the cadence asks at; None when it is off or does not say."""
@@ -56,14 +56,20 @@ class Mentorship(Base):
     def schedule_next(self, after: datetime, calendar: SchoolCalendar | None = None) -> None:
         """Set `next_due_at` to the cadence's first school-day occurrence after `after`."""
         school = self.student.school
-        rule = self.rule
-        if rule == CADENCE_OFF:
-            self.next_due_at = None
-            return
-        self.next_due_at = next_due(
-            rule,
-            school.timezone,
-            after,
-            calendar or SchoolCalendar.for_school(school),
-            anchor=self.started_at or after,
+        self.next_due_at = due_after(
+            self.rule, school.timezone, after, calendar or SchoolCalendar.for_school(school), self.started_at
         )
+
+
+def cadence_in_force(cadence: str | None, school_default: str | None) -> str:
+    """A mentorship's own cadence, else its school's default, else ours (may be "off")."""
+    return cadence or school_default or DEFAULT_CADENCE
+
+
+def due_after(
+    rule: str, timezone: str, after: datetime, calendar: SchoolCalendar, started_at: datetime | None
+) -> datetime | None:
+    """When a mentorship with `rule`, started at `started_at`, is next due after `after` (None: off)."""
+    if rule == CADENCE_OFF:
+        return None
+    return next_due(rule, timezone, after, calendar, anchor=started_at or after)

@@ -15,14 +15,16 @@ import secrets
 import socket
 import time
 from collections.abc import Collection
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, select, update
+from sqlalchemy import case, literal, or_, select, update
 
 from handlers.delivery import Notifier, destinations, from_json
 from handlers.early_warning import remember_message
 from handlers.results import AlertNotice, Destination, Notification, Recipient, RecipientKind
 from models import OutboxMessage, OutboxStatus, Prompt, PromptStatus
+from models.bulk import set_each
 from models.db import Database
 
 log = logging.getLogger("mentorbot.outbox")
@@ -65,45 +67,70 @@ class _Claim:
         return time.monotonic() - self._stamped >= CLAIM_LEASE.total_seconds() / 4
 
 
-def _claim(
-    db: Database, claim: _Claim, only: Collection[int] | None = None
-) -> list[tuple[int, Destination, Notification]]:
+@dataclass(frozen=True)
+class _Claimed:
+    outbox_id: int
+    destination: Destination
+    notification: Notification
+    prompt_ids: list[int]
+
+
+def _claim(db: Database, claim: _Claim, only: Collection[int] | None = None) -> list[_Claimed]:
+    """Claim up to BATCH messages in one statement: UPDATE … WHERE id IN (the next ones, skipping
+    rows another sender has locked) RETURNING what delivering them needs."""
     stamp = claim.stamp()
-    waiting = (
-        select(OutboxMessage)
-        if only is None
-        else select(OutboxMessage).where(OutboxMessage.id.in_(list(only)))
+    outbox = OutboxMessage.__table__
+    waiting = select(outbox.c.id) if only is None else select(outbox.c.id).where(outbox.c.id.in_(list(only)))
+    chosen = (
+        waiting.where(
+            or_(
+                (outbox.c.status == OutboxStatus.PENDING)
+                & or_(outbox.c.next_attempt_at.is_(None), outbox.c.next_attempt_at <= stamp),
+                # A claim this old means its sender died between claiming and marking sent.
+                (outbox.c.status == OutboxStatus.SENDING) & (outbox.c.claimed_at < stamp - CLAIM_LEASE),
+            )
+        )
+        .order_by(outbox.c.id)
+        .limit(BATCH)
+        .with_for_update(skip_locked=True)
     )
     with db.transaction() as session:
-        rows = session.scalars(
-            waiting
-            .where(
-                or_(
-                    (OutboxMessage.status == OutboxStatus.PENDING)
-                    & or_(OutboxMessage.next_attempt_at.is_(None), OutboxMessage.next_attempt_at <= stamp),
-                    # A claim this old means its sender died between claiming and marking sent.
-                    (OutboxMessage.status == OutboxStatus.SENDING)
-                    & (OutboxMessage.claimed_at < stamp - CLAIM_LEASE),
-                )
+        rows = session.execute(
+            update(outbox)
+            .where(outbox.c.id.in_(chosen.scalar_subquery()))
+            .values(
+                status=OutboxStatus.SENDING,
+                claimed_at=stamp,
+                claimed_by=claim.token,
+                attempts=outbox.c.attempts + 1,
             )
-            .order_by(OutboxMessage.id)
-            .limit(BATCH)
-            .with_for_update(skip_locked=True)
+            .returning(
+                outbox.c.id,
+                outbox.c.school_id,
+                outbox.c.recipient_kind,
+                outbox.c.recipient_id,
+                outbox.c.content,
+                outbox.c.language,
+                outbox.c.replaces,
+                outbox.c.prompt_ids,
+            )
         ).all()
         # One query for the schools of the batch, not one lazy load per message.
         schools = destinations(session, {row.school_id for row in rows})
-        claimed = []
-        for row in rows:
-            row.status, row.claimed_at, row.claimed_by = OutboxStatus.SENDING, stamp, claim.token
-            row.attempts += 1
-            notification = Notification(
-                Recipient(RecipientKind(row.recipient_kind), row.recipient_id),
-                from_json(row.content),
-                language=row.language,
-                replaces=row.replaces,
+        return [
+            _Claimed(
+                row.id,
+                schools[row.school_id],
+                Notification(
+                    Recipient(RecipientKind(row.recipient_kind), row.recipient_id),
+                    from_json(row.content),
+                    language=row.language,
+                    replaces=row.replaces,
+                ),
+                row.prompt_ids or [],
             )
-            claimed.append((row.id, schools[row.school_id], notification))
-        return claimed
+            for row in sorted(rows, key=lambda row: row.id)  # RETURNING keeps no order
+        ]
 
 
 def deliver_pending(
@@ -121,23 +148,25 @@ def deliver_pending(
     delivered: list[Notification] = []
     while True:
         claimed = _claim(db, claim, only)
-        ours = {outbox_id for outbox_id, _, _ in claimed}
-        sent: list[tuple[int, str | None]] = []
-        for place, (outbox_id, destination, notification) in enumerate(claimed):
+        ours = {message.outbox_id for message in claimed}
+        sent: list[tuple[_Claimed, str | None]] = []
+        for place, message in enumerate(claimed):
             if claim.running_out():
                 _mark_sent(db, sent, claim.now())
                 sent = []
-                ours = _renew(db, claim, [outbox_id for outbox_id, _, _ in claimed[place:]])
-            if outbox_id not in ours:
+                ours = _renew(db, claim, [later.outbox_id for later in claimed[place:]])
+            if message.outbox_id not in ours:
                 continue  # the lease ran out after all (a platform hung): the sender that took it sends it
             try:
-                reference = notifier.deliver(destination, notification)
+                reference = notifier.deliver(message.destination, message.notification)
             except Exception as error:  # the platform's failure must not stop the others
-                log.warning("delivery of outbox message %s failed: %s", outbox_id, type(error).__name__)
-                _retry_later(db, outbox_id, claim, now)
+                log.warning(
+                    "delivery of outbox message %s failed: %s", message.outbox_id, type(error).__name__
+                )
+                _retry_later(db, message.outbox_id, claim, now)
                 continue
-            sent.append((outbox_id, reference))
-            delivered.append(notification)
+            sent.append((message, reference))
+            delivered.append(message.notification)
             if len(sent) >= MARK_EVERY:
                 _mark_sent(db, sent, claim.now())
                 sent = []
@@ -176,25 +205,37 @@ def _retry_later(db: Database, outbox_id: int, claim: _Claim, now: datetime) -> 
         row.next_attempt_at = now + min(timedelta(minutes=2**row.attempts), MAX_BACKOFF)
 
 
-def _mark_sent(db: Database, sent: list[tuple[int, str | None]], now: datetime) -> None:
+def _mark_sent(db: Database, sent: list[tuple[_Claimed, str | None]], now: datetime) -> None:
     """Mark delivered messages sent, a few at a time in one transaction (a commit per message was
-    most of the cost of delivering); a crash in between re-sends at most MARK_EVERY after the lease."""
+    most of the cost of delivering); a crash in between re-sends at most MARK_EVERY after the lease.
+
+    Every write is by primary key: the messages, and the prompts they list.
+    """
     if not sent:
         return
-    references = dict(sent)
     with db.transaction() as session:
-        rows = session.scalars(select(OutboxMessage).where(OutboxMessage.id.in_(references))).all()
+        references = {message.outbox_id: reference for message, reference in sent}
+        set_each(session, OutboxMessage.message_ref, references, status=OutboxStatus.SENT, sent_at=now)
         prompt_ids: list[int] = []
-        for row in rows:
-            row.status, row.sent_at, row.message_ref = OutboxStatus.SENT, now, references[row.id]
-            content = row.content
-            if content.get("type") == AlertNotice.__name__ and not row.replaces:
+        for message, reference in sent:
+            content = message.notification.content
+            if isinstance(content, AlertNotice) and not message.notification.replaces:
                 # Later changes to the case update this message in place.
-                remember_message(session, content["case_id"], references[row.id])
-            prompt_ids += row.prompt_ids or []
+                remember_message(session, content.case_id, reference)
+            prompt_ids += message.prompt_ids
         if prompt_ids:
+            # Only a prompt still pending becomes sent (one answered meanwhile stays answered). The
+            # test is in the SET, not the WHERE: a WHERE on status is planned on the status index,
+            # which walks every pending prompt (100k of them when 100k are due) for a few rows.
+            prompt = Prompt.__table__
+            pending = prompt.c.status == PromptStatus.PENDING
             session.execute(
-                update(Prompt)
-                .where(Prompt.id.in_(prompt_ids), Prompt.status == PromptStatus.PENDING)
-                .values(status=PromptStatus.SENT, sent_at=now)
+                update(prompt)
+                .where(prompt.c.id.in_(prompt_ids))
+                .values(
+                    status=case(
+                        (pending, literal(PromptStatus.SENT, prompt.c.status.type)), else_=prompt.c.status
+                    ),
+                    sent_at=case((pending, literal(now, prompt.c.sent_at.type)), else_=prompt.c.sent_at),
+                )
             )

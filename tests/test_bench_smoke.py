@@ -31,10 +31,13 @@ def test_idle_tick_rules_and_alert(seeded: Database) -> None:
     assert rules.submission_to_alert(seeded, repeats=1) > 0
 
 
-def test_dispatch_ours_and_naive(seeded: Database) -> None:
+def test_dispatch_ours_limit_and_naive(seeded: Database) -> None:
     workers = 2 if seeded.engine.dialect.name == "postgresql" else 1
     seconds, delivered = dispatch.ours(seeded, 40, workers)
     assert delivered == 40 and seconds > 0
+    if workers == 2:  # the set-based limit is PostgreSQL's
+        seconds, delivered = dispatch.limit(seeded, 40, workers)
+        assert delivered == 40 and seconds > 0
     seconds, sent = dispatch.naive(seeded, 10)
     assert sent == 10
 

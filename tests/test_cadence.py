@@ -2,10 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from models.cadence import DEFAULT_CADENCE, next_occurrence
+from dateutil.rrule import rrulestr
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from models.cadence import DEFAULT_CADENCE, Cadence, next_occurrence
 
 STOCKHOLM = ZoneInfo("Europe/Stockholm")
 
@@ -47,3 +51,30 @@ def test_every_two_weeks_counts_from_the_anchor() -> None:
     after = datetime(2026, 11, 6, 9, 0, tzinfo=STOCKHOLM)  # the Friday of the anchor week
     due = local(next_occurrence(rule, "Europe/Stockholm", after, anchor=anchor))
     assert due.date().isoformat() == "2026-11-19" and due.hour == 14
+
+
+cadences = st.builds(
+    Cadence,
+    interval_weeks=st.integers(1, 8),
+    weekdays=st.lists(st.integers(0, 4), min_size=1, max_size=5, unique=True).map(lambda d: tuple(sorted(d))),
+    hour=st.integers(0, 23),
+    minute=st.integers(0, 59),
+)
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    cadences,
+    st.datetimes(datetime(2025, 1, 1), datetime(2027, 12, 31), timezones=st.just(UTC)),
+    st.timedeltas(timedelta(days=-30), timedelta(days=400)),
+)
+def test_the_next_occurrence_is_the_rules_own_however_long_ago_it_started(
+    cadence: Cadence, anchor: datetime, since: timedelta
+) -> None:
+    """Counted from the mentorship's start, every occurrence walked: the shortcuts change nothing."""
+    rule, after = cadence.to_rrule(), anchor + since
+    start = local(anchor).replace(tzinfo=None, second=0, microsecond=0)
+    walked = rrulestr(rule, dtstart=start).after(local(after).replace(tzinfo=None), inc=False)
+    assert next_occurrence(rule, "Europe/Stockholm", after, anchor=anchor) == walked.replace(
+        tzinfo=STOCKHOLM
+    ).astimezone(UTC)

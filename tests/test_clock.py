@@ -100,6 +100,23 @@ def test_holidays_and_breaks_move_prompts_to_the_next_school_day(
     assert [p.local_date for p in prompts_of(bot.db, "7B-03")] == [date(2027, 2, 8), date(2027, 2, 22)]
 
 
+def test_a_break_added_while_the_clock_runs_moves_its_next_prompts(
+    bot: Driver, clock: Clock, notifier: RecordingNotifier
+) -> None:
+    """The clock keeps each school's calendar between ticks; a new break counts from the next one."""
+    one_student(bot)
+    start_mentorships(bot.db, at(2027, 2, 26, 12))
+    run(clock, at(2027, 2, 26, 12), at(2027, 3, 2, 12), step=timedelta(hours=2))
+    bot.now = at(2027, 3, 2, 12)
+    bot.say("admin", "break add 2027-03-15 2027-03-19 Studiedagar")
+    run(clock, at(2027, 3, 2, 14), at(2027, 3, 23, 12), step=timedelta(hours=2))
+    assert [p.local_date for p in prompts_of(bot.db, "7B-03")] == [
+        date(2027, 3, 1),
+        date(2027, 3, 8),
+        date(2027, 3, 22),
+    ]
+
+
 def test_one_message_per_mentor_listing_every_due_mentee(
     bot: Driver, clock: Clock, notifier: RecordingNotifier
 ) -> None:

@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable
 from contextlib import ExitStack
 
-from bench import cold_start, dispatch, fatigue, http, memory, report, rules, tick
+from bench import cold_start, dispatch, fatigue, http, memory, report, rules, school_scoped, tick
 from bench.databases import (
     DEFAULT_POSTGRES,
     postgres_available,
@@ -30,7 +30,9 @@ from bench.table import Row, ms, ratio, render
 from models.db import Database
 from models.seed import SeedSize, seed
 
-ROWS = ("tick", "dispatch", "cold", "rules", "memory", "http", "report", "fatigue")
+ROWS = ("tick", "dispatch", "cold", "rules", "memory", "scoped", "http", "report", "fatigue")
+# The small installation of the "one school among many" row: about 30 schools of 30 students.
+SMALL_INSTALLATION = 900
 
 
 def log(text: str) -> None:
@@ -111,6 +113,15 @@ def main(argv: list[str] | None = None) -> int:
         if "memory" not in args.skip:
             log("memory")
             guarded(rows, "memory", lambda: [_memory_row(main_db, main_kind, tick_sizes[1])])
+        if "scoped" not in args.skip:
+            log("one school among many")
+            full = tick_sizes[1] >= 100_000
+            small = size(SMALL_INSTALLATION)
+            guarded(
+                rows,
+                "one school among many",
+                lambda: _scoped_rows(stack, main_db, main_kind, url, small, full),
+            )
         if "dispatch" not in args.skip:
             log("dispatch")
             guarded(rows, "dispatch", lambda: _dispatch_rows(mid, size(100_000), size(5_000)))
@@ -195,6 +206,14 @@ def _memory_row(db: Database, kind: str, students: int) -> Row:
         target="<= 200 MB",
         met=rss <= 200 if students >= 100_000 else None,
     )
+
+
+def _scoped_rows(
+    stack: ExitStack, big: Database, kind: str, url: str, students: int, full: bool
+) -> list[Row]:
+    """App Home and one school's digest on a small installation and on the big one, same run."""
+    small = seeded(stack, kind, url, students, 10)
+    return school_scoped.rows(small, big, kind, tick.SEED_NOW, full)
 
 
 def _dispatch_rows(dbs: dict[str, Database], count: int, naive_count: int) -> list[Row]:

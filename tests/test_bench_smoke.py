@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from bench import cold_start, dispatch, http, memory, rules, tick
+from bench import cold_start, dispatch, http, memory, rules, school_scoped, tick
 from bench.databases import BENCH_KEY, use_bench_key
 from bench.table import Row, render
 from models import crypto
@@ -40,6 +40,17 @@ def test_dispatch_ours_limit_and_naive(seeded: Database) -> None:
         assert delivered == 40 and seconds > 0
     seconds, sent = dispatch.naive(seeded, 10)
     assert sent == 10
+
+
+def test_one_school_among_many_times_app_home_and_the_digest(seeded: Database) -> None:
+    home, digest, schools = school_scoped.timings(seeded, tick.SEED_NOW)
+    assert home > 0 and digest > 0 and schools == 2
+    rows = school_scoped.rows(seeded, seeded, "db", tick.SEED_NOW, full_size=False)
+    assert [row.what.split(",")[0] for row in rows] == [
+        "App Home",
+        "one school's weekly digest and EHT summary",
+    ]
+    assert all("2 vs 2 schools" in row.what and row.met is None for row in rows)
 
 
 def test_cold_start_and_memory(seeded: Database) -> None:

@@ -29,7 +29,8 @@ class Mentorship(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    student_id: Mapped[int] = mapped_column(ForeignKey("student.id", ondelete="CASCADE"))
+    # Every mentorship of a student, ended ones too (a school's digest and App Home join on it).
+    student_id: Mapped[int] = mapped_column(ForeignKey("student.id", ondelete="CASCADE"), index=True)
     mentor_id: Mapped[int] = mapped_column(ForeignKey("member.id", ondelete="CASCADE"), index=True)
     # RFC 5545 RRULE in the school's time zone; None means the school's default cadence.
     cadence: Mapped[str | None] = mapped_column(String(200))

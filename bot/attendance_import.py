@@ -9,6 +9,7 @@ says how it went, so the coordinator sees it with `attendance` in chat.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from pathlib import Path
@@ -31,6 +32,18 @@ SHOWN_PROBLEMS = 50
 class ImportResult:
     stored: bool
     lines: list[str]
+
+
+def bad_rows(language: str, problems: Sequence[tuple[int, Message]], rows_read: int) -> list[str]:
+    """The report of a file with bad rows: how many of how many, then each (up to SHOWN_PROBLEMS)."""
+    summary = msg(
+        N_("{bad} of {total} rows cannot be read, so nothing was stored:"), bad=len(problems), total=rows_read
+    )
+    lines = [translate(language, summary)]
+    for line, reason in problems[:SHOWN_PROBLEMS]:
+        row = translate(language, msg(N_("Row {line}"), line=line))
+        lines.append(f"{row}: {translate(language, reason)}")
+    return lines
 
 
 def read_export(path: Path) -> str:
@@ -60,17 +73,9 @@ def import_attendance(
         _failed(db, school_id, now, source, 0, say(refusal.message))
         return ImportResult(False, [say(refusal.message)])
     if parsed.problems:
-        summary = say(
-            msg(
-                N_("{bad} of {total} rows cannot be read, so nothing was stored:"),
-                bad=len(parsed.problems),
-                total=parsed.rows_read,
-            )
-        )
+        lines = bad_rows(language, parsed.problems, parsed.rows_read)
+        summary = lines[0]
         _failed(db, school_id, now, parsed.profile.source, parsed.rows_read, summary.rstrip(":"))
-        lines = [summary]
-        for line, reason in parsed.problems[:SHOWN_PROBLEMS]:
-            lines.append(f"{say(msg(N_('Row {line}'), line=line))}: {say(reason)}")
         return ImportResult(False, lines)
     with db.transaction() as session:
         report = store_attendance(

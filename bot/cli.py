@@ -7,10 +7,11 @@ import getpass
 import io
 import logging
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from bot.config import ConfigError, Settings, load_settings
 from bot.logs import configure_logging
@@ -21,6 +22,9 @@ from models.backtest import BacktestRow
 from models.db import Database
 from models.fatigue import Fatigue
 from models.rules import RULES_BY_ID
+
+if TYPE_CHECKING:
+    from bot.attendance_import import ImportResult
 
 log = logging.getLogger("mentorbot")
 # Platforms (and containers) route outside traffic to the process: listen on every interface.
@@ -317,30 +321,30 @@ def _file_name_part(name: str) -> str:
 
 def cmd_attendance_import(settings: Settings, args: argparse.Namespace) -> int:
     """A school's attendance export (CSV) into mentorbot: every row checked, then all stored or none."""
-    from bot.attendance_import import import_attendance, read_export
-    from bot.reports import ReportError
-    from models.base import utcnow
+    from bot.attendance_import import import_attendance
 
-    try:
-        text = read_export(Path(args.file))
-    except OSError as error:
-        print(f"mentorbot: cannot read {args.file}: {error.strerror}", file=sys.stderr)
-        return 2
-    with database(settings) as db:
-        try:
-            result = import_attendance(db, text, school=args.school, profile=args.profile, now=utcnow())
-        except ReportError as refusal:
-            print(f"mentorbot: {refusal}", file=sys.stderr)
-            return 2
-    for line in result.lines:
-        print(line, file=sys.stdout if result.stored else sys.stderr)
-    return 0 if result.stored else 1
+    return _import_file(
+        settings,
+        args,
+        lambda db, text, now: import_attendance(db, text, school=args.school, profile=args.profile, now=now),
+    )
 
 
 def cmd_grades_import(settings: Settings, args: argparse.Namespace) -> int:
     """A school's grade warnings (CSV) into mentorbot: every row checked, then all stored or none."""
-    from bot.attendance_import import read_export
     from bot.grades_import import import_grades
+
+    return _import_file(
+        settings, args, lambda db, text, now: import_grades(db, text, school=args.school, now=now)
+    )
+
+
+def _import_file(
+    settings: Settings, args: argparse.Namespace, run: Callable[[Database, str, datetime], ImportResult]
+) -> int:
+    """Read the export named by `args.file` and import it: 2 when it cannot be read or is refused,
+    1 when a row is bad (nothing stored), 0 when stored; the lines on stdout, or stderr on failure."""
+    from bot.attendance_import import read_export
     from bot.reports import ReportError
     from models.base import utcnow
 
@@ -351,7 +355,7 @@ def cmd_grades_import(settings: Settings, args: argparse.Namespace) -> int:
         return 2
     with database(settings) as db:
         try:
-            result = import_grades(db, text, school=args.school, now=utcnow())
+            result = run(db, text, utcnow())
         except ReportError as refusal:
             print(f"mentorbot: {refusal}", file=sys.stderr)
             return 2

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from bot.attendance_import import SHOWN_PROBLEMS, ImportResult
+from bot.attendance_import import ImportResult, bad_rows
 from bot.i18n import translate
 from bot.reports import find_schools
 from handlers.courses import record_failed_grade_sync, store_course_signals
@@ -37,17 +37,9 @@ def import_grades(db: Database, text: str, *, school: str, now: datetime) -> Imp
         _failed(db, school_id, now, 0, say(refusal.message))
         return ImportResult(False, [say(refusal.message)])
     if parsed.problems:
-        summary = say(
-            msg(
-                N_("{bad} of {total} rows cannot be read, so nothing was stored:"),
-                bad=len(parsed.problems),
-                total=parsed.rows_read,
-            )
-        )
+        lines = bad_rows(language, parsed.problems, parsed.rows_read)
+        summary = lines[0]
         _failed(db, school_id, now, parsed.rows_read, summary.rstrip(":"))
-        lines = [summary]
-        for line, reason in parsed.problems[:SHOWN_PROBLEMS]:
-            lines.append(f"{say(msg(N_('Row {line}'), line=line))}: {say(reason)}")
         return ImportResult(False, lines)
     with db.transaction() as session:
         report = store_course_signals(

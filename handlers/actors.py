@@ -18,9 +18,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import Integer, Select, String, and_, bindparam, exists, func, select
+from sqlalchemy.orm import Session, aliased
 
 from models import BoundCoordinator, FirstInstall, Member, Organisation, Person, School
 from models.audit import record
@@ -136,9 +137,15 @@ def find_or_create_member(
         member = Member(school=school, user_id=user_id, display_name=display_name, created_at=now)
         session.add(member)
         session.flush()
-    elif display_name and not member.display_name:
-        member.display_name = display_name
+    else:
+        _keep_name(member, display_name)
     return member
+
+
+def _keep_name(member: Member, display_name: str) -> None:
+    """A member first seen without a name (assigned by a coordinator) gets the platform's name."""
+    if display_name and not member.display_name:
+        member.display_name = display_name
 
 
 def resolve_person(session: Session, caller: Caller, defaults: SchoolDefaults, now: datetime) -> Person:
@@ -200,6 +207,116 @@ def sees_several_schools(session: Session, person: Person) -> bool:
     if len(schools_of(session, person.organisation_id)) < 2:
         return False
     return person.is_admin or len(role_school_ids(session, person)) > 1
+
+
+@dataclass(frozen=True)
+class Standing:
+    """A returning caller as a request needs them: their member row in the school they act in, their
+    person, and how many schools they see (which decides whether answers name the school)."""
+
+    member: Member
+    person: Person
+    # Held here too: the session keeps loaded rows only while something refers to them.
+    school: School
+    schools_in_organisation: int
+    schools_with_a_role: int
+
+    @property
+    def sees_several_schools(self) -> bool:
+        """As `sees_several_schools`, from the counts this statement read."""
+        if self.schools_in_organisation < 2:
+            return False
+        return self.person.is_admin or self.schools_with_a_role > 1
+
+
+def _returning_caller_statement() -> Select[Any]:
+    """One statement for everything `resolve_person` and `member_in_school` read about a caller who
+    has been here before: built once, run with the caller's ids as parameters."""
+    other_school, role_school, first_school = aliased(School), aliased(School), aliased(School)
+    role_member = aliased(Member)
+    user = bindparam("user_id", type_=String)
+    in_organisation = other_school.organisation_id == Person.organisation_id
+    return (
+        select(
+            Person,
+            School,
+            Member,
+            select(func.count(other_school.id)).where(in_organisation).scalar_subquery(),
+            select(func.count(role_member.id))
+            .join(role_school, role_school.id == role_member.school_id)
+            .where(
+                role_school.organisation_id == Person.organisation_id,
+                role_member.user_id == user,
+                role_member.is_coordinator | role_member.is_mentor | role_member.is_eht,
+            )
+            .scalar_subquery(),
+            select(first_school.enterprise_id)
+            .where(first_school.organisation_id == Person.organisation_id)
+            .order_by(first_school.id)
+            .limit(1)
+            .scalar_subquery(),
+            exists().where(
+                FirstInstall.platform == School.platform,
+                FirstInstall.installed_into == School.enterprise_id,
+                FirstInstall.org_wide.is_(True),
+                FirstInstall.school_id.is_(None),
+                FirstInstall.installer_user_id == user,
+            ),
+        )
+        .select_from(Organisation)
+        .join(Person, and_(Person.organisation_id == Organisation.id, Person.user_id == user))
+        .join(
+            School,
+            and_(
+                School.organisation_id == Organisation.id,
+                School.id == func.coalesce(bindparam("wanted", type_=Integer), Person.current_school_id),
+            ),
+        )
+        .join(Member, and_(Member.school_id == School.id, Member.user_id == user))
+        .where(
+            Organisation.platform == bindparam("platform", type_=String),
+            Organisation.workspace_id == bindparam("workspace_id", type_=String),
+        )
+    )
+
+
+_RETURNING_CALLER = _returning_caller_statement()
+
+
+def returning_caller(session: Session, caller: Caller, defaults: SchoolDefaults) -> Standing | None:
+    """The caller's standing read in one statement, when nothing about them needs deciding or writing
+    (the common case: someone who has acted here before, in a school where they may act).
+
+    None sends the request the long way (`resolve_person`, `member_in_school`), which gives the same
+    answer for such a caller and handles everything else: a first contact, a refusal, a school
+    they may no longer act in, a configured coordinator or admin, a Grid org to note, an org-wide
+    install to claim.
+    """
+    if not (usable_id(caller.workspace_id) and usable_id(caller.user_id)):
+        return None
+    row = session.execute(
+        _RETURNING_CALLER,
+        {
+            "platform": caller.platform,
+            "workspace_id": caller.workspace_id,
+            "user_id": caller.user_id,
+            "wanted": caller.school_id,
+        },
+    ).first()
+    if row is None:
+        return None
+    person, school, member, schools, with_a_role, first_enterprise, install_to_claim = row
+    may_act = schools == 1 or person.is_admin or bool(member.roles)
+    left_to_decide = (
+        (caller.enterprise_id is not None and first_enterprise != caller.enterprise_id)
+        or (not person.is_admin and configured_for(caller.workspace_id, caller.user_id, defaults.admins))
+        or configured_for(school.workspace_id, caller.user_id, defaults.coordinators)
+        or (install_to_claim and not member.is_coordinator)
+    )
+    if not may_act or left_to_decide:
+        return None
+    _keep_name(member, platform_name(caller.display_name, NAME_MAX))
+    return Standing(member, person, school, schools, with_a_role)
 
 
 def resolve_actor(session: Session, caller: Caller, defaults: SchoolDefaults, now: datetime) -> Member:

@@ -29,13 +29,14 @@ from handlers.actors import (
     language_of,
     member_in_school,
     resolve_person,
+    returning_caller,
     schools_of,
     sees_several_schools,
 )
 from handlers.checkin_form import InvalidCheckIn
 from handlers.checkins import log_check_in
 from handlers.commands import Action, PersonAction, parse, refusing
-from handlers.delivery import Notifier, destination_of, enqueue
+from handlers.delivery import Notifier, destination_of, enqueue, school_label
 from handlers.lookups import find_member
 from handlers.results import Destination, Help, Notification, Outcome, RecipientKind, Reply
 from models import CheckInKind, HandledRequest, Member, Person, School
@@ -136,10 +137,24 @@ def _perform_once(
     where: Destination | None = None  # known once the actor is: a refusal names the school too
     try:
         with db.transaction() as session:
-            person = resolve_person(session, caller, defaults, now)
-            school, run, speaks = _bind(session, caller, defaults, now, person, action)
+            standing = (
+                None if isinstance(action, PersonAction) else returning_caller(session, caller, defaults)
+            )
+            if standing is not None:  # the common case, read in one statement
+                person, actor = standing.person, standing.member
+                school, run, speaks = (
+                    standing.school,
+                    partial(action, session, actor, now),
+                    partial(language_of, actor),
+                )
+                where = _named(standing.sees_several_schools, school)
+            else:
+                person = resolve_person(session, caller, defaults, now)
+                school, run, speaks = _bind(session, caller, defaults, now, person, action)
+                where = _destination(
+                    session, person, school, about_school=not isinstance(action, PersonAction)
+                )
             language = speaks()
-            where = _destination(session, person, school, about_school=not isinstance(action, PersonAction))
             if key is not None:
                 _refuse_repeat(session, key[:KEY_MAX])
             outcome = run()
@@ -187,6 +202,12 @@ def _bind(
         )
     actor = member_in_school(session, caller, defaults, now, person)
     return actor.school, partial(action, session, actor, now), partial(language_of, actor)
+
+
+def _named(several_schools: bool, school: School) -> Destination:
+    """`_destination` for an answer about the school, from what the caller's standing already read."""
+    name = school_label(school.id, school.name) if several_schools else None
+    return Destination(school.platform, school.workspace_id, school.enterprise_id, school.id, name)
 
 
 def _destination(session: Session, person: Person, school: School, about_school: bool) -> Destination:

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import Session, contains_eager
+from sqlalchemy import Integer, Select, bindparam, func, select
+from sqlalchemy.orm import Session
 
 from handlers.access import active_mentorship, require_role
 from handlers.actors import find_or_create_member
@@ -96,80 +97,62 @@ def mentees(session: Session, actor: Member, now: datetime, mentor_user_id: str 
         mentor = find_member(session, actor.school_id, mentor_user_id or "")
     rows: list[MenteeRow] = []
     if mentor is not None:
-        mentorships = session.scalars(
-            select(Mentorship)
-            .join(Student)
-            .options(contains_eager(Mentorship.student))
-            .where(
-                Mentorship.mentor_id == mentor.id,
-                Mentorship.ended_at.is_(None),
-                Student.active.is_(True),
+        for row in session.execute(_CASELOAD, {"mentor_id": mentor.id}):
+            waiting = row.waiting_since or (
+                row.next_due_at if row.next_due_at is not None and row.next_due_at <= now else None
             )
-            .order_by(Student.code)
-        ).all()
-        waiting = _waiting_since(session, [m.id for m in mentorships])
-        last_check_ins = _last_check_ins(session, [m.student_id for m in mentorships])
-        for mentorship in mentorships:
-            last = last_check_ins.get(mentorship.student_id)
-            student = mentorship.student
             rows.append(
                 MenteeRow(
-                    code=student.code,
-                    display_name=student.display_name,
-                    grade=student.grade,
-                    class_name=student.class_name,
-                    last_check_in_at=last[0] if last else None,
-                    last_met=last[1] if last else None,
-                    next_due_at=mentorship.next_due_at,
-                    waiting_since=waiting.get(mentorship.id)
-                    or (
-                        mentorship.next_due_at
-                        if mentorship.next_due_at is not None and mentorship.next_due_at <= now
-                        else None
-                    ),
+                    code=row.code,
+                    display_name=row.display_name,
+                    grade=row.grade,
+                    class_name=row.class_name,
+                    last_check_in_at=row.last_check_in_at,
+                    last_met=row.last_met,
+                    next_due_at=row.next_due_at,
+                    waiting_since=waiting,
                 )
             )
     user_id = mentor.user_id if mentor is not None else (mentor_user_id or "")
     return Outcome(reply=[MenteeList(user_id, own, actor.school.timezone, rows)])
 
 
-def _last_check_ins(session: Session, student_ids: list[int]) -> dict[int, tuple[datetime, bool]]:
-    """Each student's latest check-in that counts (when, and whether they met), in one statement;
-    only these two columns are read, so no note is loaded or decrypted."""
-    if not student_ids:
-        return {}
-    ranked = (
-        select(
-            CheckIn.student_id,
-            CheckIn.recorded_at,
-            CheckIn.met,
-            func.row_number()
-            .over(partition_by=CheckIn.student_id, order_by=(CheckIn.recorded_at.desc(), CheckIn.id.desc()))
-            .label("newest"),
-        )
-        .where(CheckIn.student_id.in_(student_ids), CheckIn.withdrawn_at.is_(None))
-        .subquery()
-    )
-    rows = session.execute(
-        select(ranked.c.student_id, ranked.c.recorded_at, ranked.c.met).where(ranked.c.newest == 1)
-    )
-    return {student_id: (recorded_at, met) for student_id, recorded_at, met in rows}
+def _caseload() -> Select[Any]:
+    """A mentor's active mentees with what the list shows, in one statement of plain rows.
 
-
-def _waiting_since(session: Session, mentorship_ids: list[int]) -> dict[int, datetime]:
-    """When each mentorship's oldest unanswered prompt fell due: that check-in is waiting now.
-
-    Once a prompt is sent, `next_due_at` already points at the next round, so it alone would show
-    next week's date while this week's check-in is still open.
+    Per mentee: the latest check-in that counts (when, and whether they met; only these two
+    columns, so no note is read or decrypted) and when the oldest unanswered prompt fell due: that
+    check-in is waiting now. Once a prompt is sent, `next_due_at` already points at the next round,
+    so it alone would show next week's date while this week's check-in is still open.
     """
-    if not mentorship_ids:
-        return {}
-    rows = session.execute(
-        select(Prompt.mentorship_id, func.min(Prompt.due_at))
-        .where(
-            Prompt.mentorship_id.in_(mentorship_ids),
-            Prompt.status.in_(OPEN),
+    latest = (
+        select(CheckIn.recorded_at)
+        .where(CheckIn.student_id == Student.id, CheckIn.withdrawn_at.is_(None))
+        .order_by(CheckIn.recorded_at.desc(), CheckIn.id.desc())
+        .limit(1)
+    )
+    return (
+        select(
+            Student.code,
+            Student.display_name,
+            Student.grade,
+            Student.class_name,
+            Mentorship.next_due_at,
+            latest.scalar_subquery().label("last_check_in_at"),
+            latest.with_only_columns(CheckIn.met).scalar_subquery().label("last_met"),
+            select(func.min(Prompt.due_at))
+            .where(Prompt.mentorship_id == Mentorship.id, Prompt.status.in_(OPEN))
+            .scalar_subquery()
+            .label("waiting_since"),
         )
-        .group_by(Prompt.mentorship_id)
-    ).all()
-    return {mentorship_id: due_at for mentorship_id, due_at in rows}
+        .join(Student, Student.id == Mentorship.student_id)
+        .where(
+            Mentorship.mentor_id == bindparam("mentor_id", type_=Integer),
+            Mentorship.ended_at.is_(None),
+            Student.active.is_(True),
+        )
+        .order_by(Student.code)
+    )
+
+
+_CASELOAD = _caseload()

@@ -13,9 +13,19 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
+from handlers.actors import (
+    Caller,
+    member_in_school,
+    resolve_person,
+    returning_caller,
+    sees_several_schools,
+)
 from handlers.results import OpenCheckIn
 from models import Alert, CheckIn, Mentorship, Student
+from models.base import utcnow
+from models.messages import Refused
 from tests.driver import Driver, Reply
+from tests.school_support import school_elsewhere, school_id
 from tests.test_access_matrix import ACTORS, MATRIX
 
 TOWN = "town"
@@ -38,9 +48,7 @@ class Town:
     def alert_of(self, code: str, school: str) -> int:
         with self.bot.db.transaction() as session:
             return session.scalars(
-                select(Alert.id)
-                .join(Student)
-                .where(Student.code == code, Student.school.has(name=school))
+                select(Alert.id).join(Student).where(Student.code == code, Student.school.has(name=school))
             ).one()
 
 
@@ -200,3 +208,58 @@ def test_a_new_school_starts_with_its_own_settings(town: Town) -> None:
         mentorships = session.scalars(select(Mentorship).join(Student).where(Student.code == SHARED)).all()
         assert {m.mentor.user_id for m in mentorships} == {"anna", "mia"}
         assert len({m.mentor.school_id for m in mentorships}) == 2
+
+
+class _Undo(Exception):
+    """Raised to roll back what the long way wrote (a remembered school, a name)."""
+
+
+def _the_long_way(town: Town, caller: Caller) -> tuple[int, int, bool] | str:
+    try:
+        with town.bot.db.transaction() as session:
+            person = resolve_person(session, caller, town.bot.defaults, utcnow())
+            try:
+                member = member_in_school(session, caller, town.bot.defaults, utcnow(), person)
+                found: tuple[int, int, bool] | str = (
+                    member.id,
+                    member.school_id,
+                    sees_several_schools(session, person),
+                )
+            except Refused:
+                found = "refused"
+            raise _Undo
+    except _Undo:
+        return found
+
+
+def test_a_returning_person_is_the_same_actor_read_in_one_statement(town: Town) -> None:
+    """Every request first tries to read its caller in one statement (`returning_caller`); where it
+    answers, it must be the member, school and naming the long way decides, for everyone of the
+    town acting now, by a card of either school, or by a forged card of another organisation."""
+    db = town.bot.db
+    schools = [None, school_id(db, "Ekskolan"), school_id(db, "Björkskolan")]
+    schools.append(school_elsewhere(db, "console", "another-town"))
+    for user, command in (("erik", "alerts"), ("eva", "alerts"), ("mia", "mentees")):
+        assert not town.say(user, command).outcome.refused  # in the one school where they have a role
+    town.say("admin", "school Björkskolan")  # the admin administers both and chose the second
+    # Anna helped out in Björkskolan for a while: she is still its member, with no role there now.
+    assert not town.say("bea", "role add @anna eht").outcome.refused
+    assert not town.say("bea", "role remove @anna eht").outcome.refused
+    short_ways = 0
+    for user in ("admin", "anna", "bo", "erik", "bea", "mia", "eva", "stranger"):
+        for wanted in schools:
+            caller = Caller("console", TOWN, user, user, school_id=wanted)
+            long_way = _the_long_way(town, caller)
+            with db.transaction() as session:
+                standing = returning_caller(session, caller, town.bot.defaults)
+                if standing is None:
+                    continue
+                short_ways += 1
+                assert (
+                    standing.member.id,
+                    standing.school.id,
+                    standing.sees_several_schools,
+                ) == long_way, (user, wanted)
+    # The six with a role in one school, with no card and with their own school's; the admin is a
+    # configured coordinator, who is always read the long way, as is anyone new.
+    assert short_ways == 12

@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import NamedTuple, cast
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, contains_eager
 
 from handlers.alerts import open_case_rows
 from handlers.results import AlertRow, Outcome
@@ -59,7 +60,7 @@ class HomeSummary:
 
 
 def home(session: Session, actor: Member, now: datetime) -> Outcome:
-    caseload = [_caseload_row(session, m) for m in _active_mentorships(session, actor)]
+    caseload = _caseload(session, actor)
     school = None
     if actor.has_role(Role.COORDINATOR) or actor.has_role(Role.EHT):
         school = _school_overview(session, actor, now)
@@ -67,40 +68,76 @@ def home(session: Session, actor: Member, now: datetime) -> Outcome:
     return Outcome(reply=[summary])
 
 
-def _active_mentorships(session: Session, actor: Member) -> list[Mentorship]:
-    return list(
-        session.scalars(
-            select(Mentorship)
-            .join(Student)
-            .where(Mentorship.mentor_id == actor.id, Mentorship.ended_at.is_(None), Student.active.is_(True))
-            .order_by(Student.code)
-        )
-    )
-
-
-def _caseload_row(session: Session, mentorship: Mentorship) -> CaseloadRow:
-    student = mentorship.student
-    recent = list(
-        session.scalars(
-            select(CheckIn)
-            .where(CheckIn.student_id == student.id, CheckIn.withdrawn_at.is_(None))
-            .order_by(CheckIn.recorded_at.desc(), CheckIn.id.desc())
-            .limit(TREND_WINDOW)
-        )
-    )
-    trend = engagement_trend(list(reversed(recent)), TREND_WINDOW)
-    alerts = session.scalar(
+def _caseload(session: Session, actor: Member) -> list[CaseloadRow]:
+    """The mentor's active mentees, each with its trend and open alerts, in two statements however
+    many mentees: the mentorships with their students and alert counts, then every mentee's latest
+    check-ins at once."""
+    open_alerts = (
         select(func.count())
         .select_from(Alert)
         .join(AlertCase, AlertCase.id == Alert.case_id)
         .where(
-            AlertCase.student_id == student.id,
+            AlertCase.student_id == Student.id,
             AlertCase.status != AlertStatus.RESOLVED,
             Alert.cleared_at.is_(None),
             Alert.withdrawn_at.is_(None),
         )
+        .scalar_subquery()
     )
-    last = recent[0] if recent else None
+    mentorships = session.execute(
+        select(Mentorship, open_alerts)
+        .join(Student)
+        .options(contains_eager(Mentorship.student))
+        .where(Mentorship.mentor_id == actor.id, Mentorship.ended_at.is_(None), Student.active.is_(True))
+        .order_by(Student.code)
+    ).all()
+    recent = _recent_check_ins(session, [m.student_id for m, _ in mentorships])
+    return [_caseload_row(m, recent.get(m.student_id, []), alerts) for m, alerts in mentorships]
+
+
+class _Recent(NamedTuple):
+    """What the caseload reads of a check-in: when, whether they met, the ratings; never its text."""
+
+    student_id: int
+    recorded_at: datetime
+    met: bool
+    behavioural: int | None
+    academic: int | None
+    cognitive: int | None
+    affective: int | None
+
+    def rating(self, dimension: str) -> int | None:
+        return cast(int | None, getattr(self, dimension))
+
+
+def _recent_check_ins(session: Session, student_ids: list[int]) -> dict[int, list[_Recent]]:
+    """Each student's latest `TREND_WINDOW` check-ins that count, oldest first."""
+    if not student_ids:
+        return {}
+    ranked = (
+        select(
+            *(getattr(CheckIn, column) for column in _Recent._fields),
+            func.row_number()
+            .over(partition_by=CheckIn.student_id, order_by=(CheckIn.recorded_at.desc(), CheckIn.id.desc()))
+            .label("newest"),
+        )
+        .where(CheckIn.student_id.in_(student_ids), CheckIn.withdrawn_at.is_(None))
+        .subquery()
+    )
+    recent: dict[int, list[_Recent]] = {}
+    for row in session.execute(
+        select(*(ranked.c[column] for column in _Recent._fields))
+        .where(ranked.c.newest <= TREND_WINDOW)
+        .order_by(ranked.c.student_id, ranked.c.newest.desc())
+    ):
+        recent.setdefault(row.student_id, []).append(_Recent(*row))
+    return recent
+
+
+def _caseload_row(mentorship: Mentorship, recent: list[_Recent], alerts: int) -> CaseloadRow:
+    student = mentorship.student
+    trend = engagement_trend(recent, TREND_WINDOW)
+    last = recent[-1] if recent else None
     return CaseloadRow(
         code=student.code,
         label=f"{student.code} {student.display_name}".strip(),

@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from enum import StrEnum
+from typing import Protocol
 
-from models.checkin import ENGAGEMENT_DIMENSIONS, CheckIn
+from models.checkin import ENGAGEMENT_DIMENSIONS
 
 _BARS = "▁▂▃▄▅▆▇█"
 
@@ -18,6 +19,12 @@ class Direction(StrEnum):
     UNKNOWN = "unknown"
 
 
+class Rated(Protocol):
+    """A check-in's ratings: a `CheckIn`, or just its rating columns where a view reads no more."""
+
+    def rating(self, dimension: str) -> int | None: ...
+
+
 @dataclass(frozen=True)
 class Trend:
     sparkline: str
@@ -25,7 +32,7 @@ class Trend:
     latest: float | None
 
 
-def engagement(check_in: CheckIn) -> float | None:
+def engagement(check_in: Rated) -> float | None:
     """The mean of the rated dimensions, or None when nothing was rated."""
     ratings = [r for d in ENGAGEMENT_DIMENSIONS if (r := check_in.rating(d)) is not None]
     return sum(ratings) / len(ratings) if ratings else None
@@ -42,7 +49,7 @@ MEAN_STEP = 0.5
 DIMENSION_STEP = 2
 
 
-def engagement_trend(check_ins: Sequence[CheckIn], window: int = 6) -> Trend:
+def engagement_trend(check_ins: Sequence[Rated], window: int = 6) -> Trend:
     """`check_ins` oldest first: the sparkline of the last `window` rated ones, and their direction."""
     rated = [c for c in check_ins if engagement(c) is not None][-window:]
     scores = [s for c in rated if (s := engagement(c)) is not None]
@@ -53,7 +60,7 @@ def engagement_trend(check_ins: Sequence[CheckIn], window: int = 6) -> Trend:
     return Trend(sparkline(scores), _direction(rated, scores), scores[-1])
 
 
-def _direction(rated: Sequence[CheckIn], scores: Sequence[float]) -> Direction:
+def _direction(rated: Sequence[Rated], scores: Sequence[float]) -> Direction:
     """The word must match the numbers a person reads, so the newest check-in counts most.
 
     In order: a dimension that fell or rose by two points against its own earlier average (4 -> 2

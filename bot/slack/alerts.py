@@ -31,7 +31,7 @@ from slack_sdk.web.async_client import AsyncWebClient
 
 from bot.i18n import translate
 from bot.schools import in_school, school_id, school_id_in_text
-from bot.slack.answer import answer, answer_message, answer_replies
+from bot.slack.answer import answer_message, answer_replies
 from bot.slack.blocks import (
     ACTION_ALERT_ACK,
     ACTION_ALERT_INVESTIGATION_NO,
@@ -54,13 +54,12 @@ from bot.slack.blocks import (
 )
 from bot.slack.buttons import Press, on_press, on_queued_press
 from bot.slack.deps import SOMETHING_WENT_WRONG, Deps, caller_of, log, log_failure, off_loop
-from bot.slack.jobs import busy, busy_errors, kept_view, queue, register_work
+from bot.slack.jobs import queue_form, register_work
 from bot.slack.stamps import stamp_view
 from bot.slack.views import LANGUAGES
 from handlers.actors import Caller
 from handlers.alerts import acknowledge, before_resolving, record_investigation, resolve, take_ownership
 from handlers.early_warning import OUTCOME_WORDS
-from handlers.jobs import Accepted
 from handlers.plans import before_planning, record_plan
 from handlers.results import Outcome
 from models import Member, PlanKind
@@ -234,13 +233,7 @@ def _register_form(app: AsyncApp, deps: Deps, form: _Form) -> None:
             return
         # Once per form: a second Save (or Slack's retry) of the same modal acts no more.
         key = f"slack:{form.callback}:{str(view.get('id') or body.get('trigger_id'))[:ID_MAX]}"
-        accepted = await queue(deps, key, kind, caller, {"view": kept_view(view)})
-        if accepted is Accepted.BUSY:
-            await ack(response_action="errors", errors=await busy_errors(deps, caller, view))
-            return
-        await ack()
-        if accepted is Accepted.REPEAT:  # sent twice while the first waits: said once, done once
-            await answer({}, client, caller.user_id, await busy(deps, caller, accepted))
+        await queue_form(deps, ack, client, caller, key, kind, view)
 
     async def work(client: AsyncWebClient, caller: Caller, payload: dict[str, Any], key: str) -> None:
         view = payload["view"]

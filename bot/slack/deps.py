@@ -108,4 +108,3 @@ async def off_loop(function: Callable[..., T], *args: Any, **kwargs: Any) -> T:
 
 
 UNREADABLE = N_("Sorry, I could not read that request. Please try again.")
-

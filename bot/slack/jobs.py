@@ -12,6 +12,10 @@ from collections.abc import Mapping
 from dataclasses import asdict
 from typing import Any
 
+from slack_bolt.context.ack.async_ack import AsyncAck
+from slack_sdk.web.async_client import AsyncWebClient
+
+from bot.slack.answer import answer
 from bot.slack.blocks import Content, message_content
 from bot.slack.deps import PLATFORM, Deps, SlackWork, log, off_loop
 from bot.worker import Runner
@@ -74,6 +78,27 @@ def runner(deps: Deps) -> Runner:
         await work(await deps.client_for(caller), caller, job.payload, job.key)
 
     return run
+
+
+async def queue_form(
+    deps: Deps,
+    ack: AsyncAck,
+    client: AsyncWebClient,
+    caller: Caller,
+    key: str,
+    kind: str,
+    view: Mapping[str, Any],
+) -> None:
+    """A submitted form, stored as a job under `key` and acked: the modal closes and the worker
+    answers when done. Too busy: "busy" on the form, which stays open. Sent twice while the first
+    waits (a second Save, Slack's retry): closed, and said once that it is being done, done once."""
+    accepted = await queue(deps, key, kind, caller, {"view": kept_view(view)})
+    if accepted is Accepted.BUSY:
+        await ack(response_action="errors", errors=await busy_errors(deps, caller, view))
+        return
+    await ack()
+    if accepted is Accepted.REPEAT:
+        await answer({}, client, caller.user_id, await busy(deps, caller, accepted))
 
 
 async def busy_errors(deps: Deps, caller: Caller, view: Mapping[str, Any]) -> dict[str, str]:

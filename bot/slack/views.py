@@ -35,11 +35,10 @@ from bot.slack.blocks import (
 )
 from bot.slack.deps import SOMETHING_WENT_WRONG, Deps, caller_of, log, log_failure, off_loop
 from bot.slack.home import publish_home
-from bot.slack.jobs import busy, busy_errors, kept_view, queue, register_work
+from bot.slack.jobs import queue_form, register_work
 from bot.slack.stamps import stamp_view
 from handlers.actors import Caller
 from handlers.checkin_form import InvalidCheckIn, validate
-from handlers.jobs import Accepted
 from handlers.results import Destination, OpenCheckIn
 from handlers.roster import may_import, parse_roster
 from models import CheckInKind
@@ -112,13 +111,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
             await ack()
             return
         key = _check_in_key(caller, meta, view, body)
-        accepted = await queue(deps, key, CHECKIN_JOB, caller, {"view": kept_view(view)})
-        if accepted is Accepted.BUSY:
-            await ack(response_action="errors", errors=await busy_errors(deps, caller, view))
-            return
-        await ack()
-        if accepted is Accepted.REPEAT:  # sent twice while the first waits: said once, done once
-            await answer({}, client, caller.user_id, await busy(deps, caller, accepted))
+        await queue_form(deps, ack, client, caller, key, CHECKIN_JOB, view)
 
     async def save_check_in(
         client: AsyncWebClient, caller: Caller, payload: dict[str, Any], key: str
@@ -164,13 +157,7 @@ def register(app: AsyncApp, deps: Deps) -> None:
             await ack()
             return
         key = f"slack:import:{str(view.get('id') or '')[:40]}"
-        accepted = await queue(deps, key, IMPORT_JOB, caller, {"view": kept_view(view)})
-        if accepted is Accepted.BUSY:
-            await ack(response_action="errors", errors=await busy_errors(deps, caller, view))
-            return
-        await ack()
-        if accepted is Accepted.REPEAT:  # sent twice while the first waits: said once, done once
-            await answer({}, client, caller.user_id, await busy(deps, caller, accepted))
+        await queue_form(deps, ack, client, caller, key, IMPORT_JOB, view)
 
     async def import_rows(client: AsyncWebClient, caller: Caller, payload: dict[str, Any], key: str) -> None:
         view = payload["view"]

@@ -42,13 +42,15 @@ def test_dispatch_ours_limit_and_naive(seeded: Database) -> None:
     assert sent == 10
 
 
-def test_one_school_among_many_times_app_home_and_the_digest(seeded: Database) -> None:
+def test_one_school_among_many_times_app_home_the_digest_and_a_read_command(seeded: Database) -> None:
     home, digest, schools = school_scoped.timings(seeded, tick.SEED_NOW)
     assert home > 0 and digest > 0 and schools == 2
+    assert school_scoped.read_cpu(seeded, tick.SEED_NOW) > 0
     rows = school_scoped.rows(seeded, seeded, "db", tick.SEED_NOW, full_size=False)
     assert [row.what.split(",")[0] for row in rows] == [
         "App Home",
         "one school's weekly digest and EHT summary",
+        "`mentees` through the core",
     ]
     assert all("2 vs 2 schools" in row.what and row.met is None for row in rows)
 

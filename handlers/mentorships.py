@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Integer, Select, bindparam, func, select
+from sqlalchemy import Integer, Select, bindparam, func, literal, select
 from sqlalchemy.orm import Session
 
 from handlers.access import active_mentorship, require_role
@@ -141,7 +141,12 @@ def _caseload() -> Select[Any]:
             latest.scalar_subquery().label("last_check_in_at"),
             latest.with_only_columns(CheckIn.met).scalar_subquery().label("last_met"),
             select(func.min(Prompt.due_at))
-            .where(Prompt.mentorship_id == Mentorship.id, Prompt.status.in_(OPEN))
+            # Each status its own parameter: a list as one "expanding" parameter would make
+            # SQLAlchemy write the statement out anew at every run.
+            .where(
+                Prompt.mentorship_id == Mentorship.id,
+                Prompt.status.in_([literal(status, Prompt.status.type) for status in OPEN]),
+            )
             .scalar_subquery()
             .label("waiting_since"),
         )

@@ -49,6 +49,7 @@ from models.flagged import why_flagged
 from models.messages import N_, Message, listing, msg
 from models.risk import RISK_WORDS, RiskLevel, posted_at_once, risk_of
 from models.rules import (
+    FACT_COLUMNS,
     RULES,
     RULES_BY_ID,
     RuleResult,
@@ -86,8 +87,8 @@ def local_today(school: School, now: datetime) -> date:
 
 def situation_of(session: Session, student: Student, now: datetime) -> Situation:
     school = student.school
-    check_ins = session.scalars(
-        select(CheckIn)
+    check_ins = session.execute(
+        select(*FACT_COLUMNS)
         .where(CheckIn.student_id == student.id, CheckIn.recorded_at > now - HISTORY)
         .where(CheckIn.recorded_at <= now, CheckIn.withdrawn_at.is_(None))
         .order_by(CheckIn.recorded_at, CheckIn.id)
@@ -618,8 +619,8 @@ def backtest_school(
     for student in session.scalars(
         select(Student).where(Student.school_id == school.id).order_by(Student.id)
     ):
-        check_ins = session.scalars(
-            select(CheckIn)
+        check_ins = session.execute(
+            select(*FACT_COLUMNS)
             .where(CheckIn.student_id == student.id, CheckIn.withdrawn_at.is_(None))
             .order_by(CheckIn.recorded_at, CheckIn.id)
         ).all()

@@ -39,6 +39,8 @@ from fractions import Fraction
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sqlalchemy import Row
+
 from models.calendar import SchoolCalendar
 from models.checkin import ENGAGEMENT_DIMENSIONS, CheckIn
 from models.course import AT_RISK, GROUP_ORDER, SUBJECT_GROUP
@@ -221,7 +223,23 @@ class CheckInFacts:
         return self.ratings[ENGAGEMENT_DIMENSIONS.index(dimension)]
 
 
-def facts_of(check_in: CheckIn, timezone: str) -> CheckInFacts:
+# What the rules read of a check-in: its numbers and flags, never its text, so evaluating a student
+# loads and decrypts no note. `facts_of` takes a `CheckIn` or a row of these columns.
+FACT_COLUMNS = (
+    CheckIn.recorded_at,
+    CheckIn.met,
+    CheckIn.absent_days,
+    CheckIn.absent_lessons,
+    CheckIn.unexcused_days,
+    CheckIn.unexcused_lessons,
+    CheckIn.late_arrivals,
+    *(getattr(CheckIn, dimension) for dimension in ENGAGEMENT_DIMENSIONS),
+    CheckIn.concern,
+    CheckIn.concern_domain,
+)
+
+
+def facts_of(check_in: CheckIn | Row[Any], timezone: str) -> CheckInFacts:
     return CheckInFacts(
         on=check_in.recorded_at.astimezone(ZoneInfo(timezone)).date(),
         met=check_in.met,
@@ -230,7 +248,7 @@ def facts_of(check_in: CheckIn, timezone: str) -> CheckInFacts:
         unexcused_days=check_in.unexcused_days,
         unexcused_lessons=check_in.unexcused_lessons,
         late_arrivals=check_in.late_arrivals,
-        ratings=tuple(check_in.rating(d) for d in ENGAGEMENT_DIMENSIONS),
+        ratings=tuple(getattr(check_in, d) for d in ENGAGEMENT_DIMENSIONS),
         concern=check_in.concern,
         concern_domain=check_in.concern_domain.value if check_in.concern_domain else None,
     )

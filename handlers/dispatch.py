@@ -137,34 +137,18 @@ def _perform_once(
     where: Destination | None = None  # known once the actor is: a refusal names the school too
     try:
         with db.transaction() as session:
-            standing = (
-                None if isinstance(action, PersonAction) else returning_caller(session, caller, defaults)
-            )
-            if standing is not None:  # the common case, read in one statement
-                person, actor = standing.person, standing.member
-                school, run, speaks = (
-                    standing.school,
-                    partial(action, session, actor, now),
-                    partial(language_of, actor),
-                )
-                where = _named(standing.sees_several_schools, school)
-            else:
-                person = resolve_person(session, caller, defaults, now)
-                school, run, speaks = _bind(session, caller, defaults, now, person, action)
-                where = _destination(
-                    session, person, school, about_school=not isinstance(action, PersonAction)
-                )
-            language = speaks()
+            bound = _bind(session, caller, defaults, now, action)
+            where, language = bound.where, bound.speaks()
             if key is not None:
                 _refuse_repeat(session, key[:KEY_MAX])
-            outcome = run()
-            outcome.language = language = speaks()  # the action may have changed it (`language en`)
-            outcome.notifications, created = _enqueue(session, school, outcome.notifications, now)
+            outcome = bound.run()
+            outcome.language = language = bound.speaks()  # the action may have changed it (`language en`)
+            outcome.notifications, created = _enqueue(session, bound.school, outcome.notifications, now)
             if key is not None:
                 _remember(session, key[:KEY_MAX], now)
-            if session.is_modified(school):  # renamed (`school rename`): the answer uses the new name
+            if session.is_modified(bound.school):  # renamed (`school rename`): the answer uses the new name
                 where = _destination(
-                    session, person, school, about_school=not isinstance(action, PersonAction)
+                    session, bound.person, bound.school, about_school=not isinstance(action, PersonAction)
                 )
             outcome.destination = where
             return outcome, created
@@ -181,27 +165,59 @@ def _perform_once(
         return Outcome(reply=[msg(UNAVAILABLE)], language=language, refused=True), []
 
 
+@dataclass(frozen=True)
+class _Bound:
+    """An action bound to who does it: the person, the school it runs in, the action ready to run,
+    the actor's language (asked again after the run: `language en` changes it), where answers go."""
+
+    person: Person
+    school: School
+    run: Callable[[], Outcome]
+    speaks: Callable[[], str]
+    where: Destination
+
+
 def _bind(
     session: Session,
     caller: Caller,
     defaults: SchoolDefaults,
     now: datetime,
-    person: Person,
     action: Action | PersonAction,
-) -> tuple[School, Callable[[], Outcome], Callable[[], str]]:
-    """The school the action runs in, the action bound to its actor, and the actor's language.
+) -> _Bound:
+    """Who does the action, and where; refused when the caller may act nowhere.
 
-    An organisation-level action runs with the person; its notifications go out through the school
-    they act in (any school of the workspace reaches the same people)."""
+    A returning caller's school action is read in one statement (`returning_caller`); everyone else
+    goes the long way. An organisation-level action runs with the person; its notifications go out
+    through the school they act in (any school of the workspace reaches the same people)."""
+    if not isinstance(action, PersonAction):
+        standing = returning_caller(session, caller, defaults)
+        if standing is not None:
+            actor, school = standing.member, standing.school
+            return _Bound(
+                standing.person,
+                school,
+                partial(action, session, actor, now),
+                partial(language_of, actor),
+                _named(standing.sees_several_schools, school),
+            )
+    person = resolve_person(session, caller, defaults, now)
     if isinstance(action, PersonAction):
         school = acting_school(session, person) or schools_of(session, person.organisation_id)[0]
-        return (
+        return _Bound(
+            person,
             school,
             partial(action.run, session, person, now),
             partial(_person_language, session, person, school),
+            _destination(session, person, school, about_school=False),
         )
     actor = member_in_school(session, caller, defaults, now, person)
-    return actor.school, partial(action, session, actor, now), partial(language_of, actor)
+    return _Bound(
+        person,
+        actor.school,
+        partial(action, session, actor, now),
+        partial(language_of, actor),
+        _destination(session, person, actor.school, about_school=True),
+    )
 
 
 def _named(several_schools: bool, school: School) -> Destination:

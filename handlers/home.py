@@ -9,9 +9,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import NamedTuple, cast
+from typing import Any, NamedTuple, cast
 
-from sqlalchemy import func, select
+from sqlalchemy import Integer, Select, bindparam, func, select
 from sqlalchemy.orm import Session, contains_eager
 
 from handlers.alerts import open_case_rows
@@ -72,26 +72,10 @@ def _caseload(session: Session, actor: Member) -> list[CaseloadRow]:
     """The mentor's active mentees, each with its trend and open alerts, in two statements however
     many mentees: the mentorships with their students and alert counts, then every mentee's latest
     check-ins at once."""
-    open_alerts = (
-        select(func.count())
-        .select_from(Alert)
-        .join(AlertCase, AlertCase.id == Alert.case_id)
-        .where(
-            AlertCase.student_id == Student.id,
-            AlertCase.status != AlertStatus.RESOLVED,
-            Alert.cleared_at.is_(None),
-            Alert.withdrawn_at.is_(None),
-        )
-        .scalar_subquery()
-    )
-    mentorships = session.execute(
-        select(Mentorship, open_alerts)
-        .join(Student)
-        .options(contains_eager(Mentorship.student))
-        .where(Mentorship.mentor_id == actor.id, Mentorship.ended_at.is_(None), Student.active.is_(True))
-        .order_by(Student.code)
-    ).all()
-    recent = _recent_check_ins(session, [m.student_id for m, _ in mentorships])
+    mentorships = session.execute(_MENTORSHIPS, {"mentor_id": actor.id}).all()
+    recent: dict[int, list[_Recent]] = {}
+    for row in session.execute(_RECENT, {"mentor_id": actor.id}):
+        recent.setdefault(row.student_id, []).append(_Recent(*row))
     return [_caseload_row(m, recent.get(m.student_id, []), alerts) for m, alerts in mentorships]
 
 
@@ -110,10 +94,30 @@ class _Recent(NamedTuple):
         return cast(int | None, getattr(self, dimension))
 
 
-def _recent_check_ins(session: Session, student_ids: list[int]) -> dict[int, list[_Recent]]:
-    """Each student's latest `TREND_WINDOW` check-ins that count, oldest first."""
-    if not student_ids:
-        return {}
+def _caseload_statements() -> tuple[Select[Any], Select[Any]]:
+    """Built once, run with the mentor's id: their active mentorships with each student and its
+    count of open alerts, and each of their mentees' latest `TREND_WINDOW` check-ins that count,
+    oldest first."""
+    open_alerts = (
+        select(func.count())
+        .select_from(Alert)
+        .join(AlertCase, AlertCase.id == Alert.case_id)
+        .where(
+            AlertCase.student_id == Student.id,
+            AlertCase.status != AlertStatus.RESOLVED,
+            Alert.cleared_at.is_(None),
+            Alert.withdrawn_at.is_(None),
+        )
+        .scalar_subquery()
+    )
+    active = (Mentorship.mentor_id == bindparam("mentor_id", type_=Integer), Mentorship.ended_at.is_(None))
+    mentorships = (
+        select(Mentorship, open_alerts)
+        .join(Student)
+        .options(contains_eager(Mentorship.student))
+        .where(*active, Student.active.is_(True))
+        .order_by(Student.code)
+    )
     ranked = (
         select(
             *(getattr(CheckIn, column) for column in _Recent._fields),
@@ -121,17 +125,19 @@ def _recent_check_ins(session: Session, student_ids: list[int]) -> dict[int, lis
             .over(partition_by=CheckIn.student_id, order_by=(CheckIn.recorded_at.desc(), CheckIn.id.desc()))
             .label("newest"),
         )
-        .where(CheckIn.student_id.in_(student_ids), CheckIn.withdrawn_at.is_(None))
+        .join(Mentorship, Mentorship.student_id == CheckIn.student_id)
+        .where(*active, CheckIn.withdrawn_at.is_(None))
         .subquery()
     )
-    recent: dict[int, list[_Recent]] = {}
-    for row in session.execute(
+    recent = (
         select(*(ranked.c[column] for column in _Recent._fields))
         .where(ranked.c.newest <= TREND_WINDOW)
         .order_by(ranked.c.student_id, ranked.c.newest.desc())
-    ):
-        recent.setdefault(row.student_id, []).append(_Recent(*row))
-    return recent
+    )
+    return mentorships, recent
+
+
+_MENTORSHIPS, _RECENT = _caseload_statements()
 
 
 def _caseload_row(mentorship: Mentorship, recent: list[_Recent], alerts: int) -> CaseloadRow:

@@ -17,6 +17,7 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
+from typing import Protocol
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import func, select
@@ -230,6 +231,47 @@ def _record_sync(
     sync.last_error = error
 
 
+IMPORTED = N_(
+    "{source}: last import {day} at {time}: {read} rows read, {stored} stored, not matched: {unmatched}."
+)
+IMPORT_STORED_NOTHING = N_("{source}: the last import stored nothing: {error}")
+
+
+class SyncRecord(Protocol):
+    """How the last read from one source of the school's system went (attendance, grades)."""
+
+    source: str
+    synced_at: datetime
+    rows_read: int
+    rows_stored: int
+    students_unmatched: int
+    last_error: str | None
+
+
+def sync_lines(syncs: Iterable[SyncRecord], timezone: str, read: str, stored_nothing: str) -> list[Message]:
+    """A line per source in the school's time: when it was last read, rows read and stored,
+    students not matched; and, when the last read stored nothing, why. `read` and `stored_nothing`
+    are the texts (N_) with those fields."""
+    zone = ZoneInfo(timezone)
+    lines: list[Message] = []
+    for sync in syncs:
+        local = sync.synced_at.astimezone(zone)
+        lines.append(
+            msg(
+                read,
+                source=sync.source,
+                day=local.date(),
+                time=f"{local:%H:%M}",
+                read=sync.rows_read,
+                stored=sync.rows_stored,
+                unmatched=sync.students_unmatched,
+            )
+        )
+        if sync.last_error:
+            lines.append(msg(stored_nothing, source=sync.source, error=sync.last_error))
+    return lines
+
+
 def attendance_status(session: Session, actor: Member, now: datetime) -> Outcome:
     """How the imports from the school's system went, per source, and who still lacks a person id."""
     require_role(actor, Role.COORDINATOR)
@@ -240,31 +282,7 @@ def attendance_status(session: Session, actor: Member, now: datetime) -> Outcome
     reply: list[Message] = []
     if not syncs:
         reply.append(msg(N_("No attendance has been imported from the school's system yet.")))
-    zone = ZoneInfo(school.timezone)
-    for sync in syncs:
-        local = sync.synced_at.astimezone(zone)
-        reply.append(
-            msg(
-                N_(
-                    "{source}: last import {day} at {time}: {read} rows read, {stored} stored, "
-                    "not matched: {unmatched}."
-                ),
-                source=sync.source,
-                day=local.date(),
-                time=f"{local:%H:%M}",
-                read=sync.rows_read,
-                stored=sync.rows_stored,
-                unmatched=sync.students_unmatched,
-            )
-        )
-        if sync.last_error:
-            reply.append(
-                msg(
-                    N_("{source}: the last import stored nothing: {error}"),
-                    source=sync.source,
-                    error=sync.last_error,
-                )
-            )
+    reply.extend(sync_lines(syncs, school.timezone, IMPORTED, IMPORT_STORED_NOTHING))
     active = (Student.school_id == school.id) & Student.active.is_(True)
     students = session.scalar(select(func.count()).select_from(Student).where(active)) or 0
     without = (

@@ -15,12 +15,11 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
-from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from handlers.attendance import ERROR_MAX, SOURCE_MAX, StoreReport, person_id_problem
+from handlers.attendance import ERROR_MAX, SOURCE_MAX, StoreReport, person_id_problem, sync_lines
 from models import CourseSignal, CourseSync, School, Student
 from models.course import CORE_SUBJECTS, SignalKind
 from models.messages import N_, Message, Refused, msg
@@ -141,37 +140,19 @@ def all_course_marks(session: Session, student_id: int) -> list[CourseMark]:
     return [CourseMark(row.subject, row.kind, row.day) for row in rows]
 
 
+GRADES_READ = N_(
+    "Grades and F warnings from {source}: last read {day} at {time}: {read} rows read, "
+    "{stored} stored, not matched: {unmatched}."
+)
+GRADES_STORED_NOTHING = N_("Grades and F warnings from {source}: the last read stored nothing: {error}")
+
+
 def grade_status(session: Session, school: School) -> list[Message]:
     """How the reads of grades and F warnings went, per source, for `attendance`."""
-    zone = ZoneInfo(school.timezone)
-    lines: list[Message] = []
-    for sync in session.scalars(
+    syncs = session.scalars(
         select(CourseSync).where(CourseSync.school_id == school.id).order_by(CourseSync.source)
-    ):
-        local = sync.synced_at.astimezone(zone)
-        lines.append(
-            msg(
-                N_(
-                    "Grades and F warnings from {source}: last read {day} at {time}: {read} rows read, "
-                    "{stored} stored, not matched: {unmatched}."
-                ),
-                source=sync.source,
-                day=local.date(),
-                time=f"{local:%H:%M}",
-                read=sync.rows_read,
-                stored=sync.rows_stored,
-                unmatched=sync.students_unmatched,
-            )
-        )
-        if sync.last_error:
-            lines.append(
-                msg(
-                    N_("Grades and F warnings from {source}: the last read stored nothing: {error}"),
-                    source=sync.source,
-                    error=sync.last_error,
-                )
-            )
-    return lines
+    )
+    return sync_lines(syncs, school.timezone, GRADES_READ, GRADES_STORED_NOTHING)
 
 
 def _students(session: Session, school: School) -> tuple[dict[str, int], dict[str, int]]:

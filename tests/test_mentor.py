@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
@@ -10,6 +11,7 @@ from sqlalchemy import event, func, select
 from sqlalchemy.orm import joinedload
 
 from bot.render_text import render_reply
+from handlers.home import HomeSummary, home
 from handlers.mentorships import mentees
 from models import AuditEvent, CheckIn, CheckInKind, Member, Mentorship
 from schedules.clock import Clock, ClockSettings
@@ -331,3 +333,44 @@ def test_mentees_reads_the_caseload_in_a_fixed_number_of_statements(school: Driv
     many, shown = statements_for_mentees()
     assert many == few <= 3
     assert shown.count("9X-") == 8 and "7B-03" in shown and "did not meet" in shown.lower()
+
+
+def _statements(db: object, run: Callable[[], object]) -> int:
+    seen: list[str] = []
+
+    def count(_conn: object, _cursor: object, statement: str, *_args: object) -> None:
+        seen.append(statement)
+
+    engine = db.engine  # type: ignore[attr-defined]
+    event.listen(engine, "before_cursor_execute", count)
+    try:
+        run()
+    finally:
+        event.remove(engine, "before_cursor_execute", count)
+    return len(seen)
+
+
+def test_a_returning_mentor_asks_and_sees_home_in_a_fixed_number_of_statements(school: Driver) -> None:
+    """The whole command (who asks, the transaction, the list) and App Home's caseload stay the
+    same few statements however many mentees the mentor has."""
+
+    def app_home() -> None:
+        with school.db.transaction() as session:
+            anna = session.scalars(
+                select(Member).options(joinedload(Member.school)).where(Member.user_id == "anna")
+            ).one()
+            [summary] = home(session, anna, datetime.now(UTC)).reply
+            assert isinstance(summary, HomeSummary) and summary.caseload
+
+    school.check_in("anna", "7B-03")
+    command, overview = (
+        _statements(school.db, lambda: school.say("anna", "mentees")),
+        _statements(school.db, app_home),
+    )
+    for n in range(6):
+        school.say("admin", f"student add 9X-{n:02}")
+        school.say("admin", f"assign 9X-{n:02} @anna")
+        school.check_in("anna", f"9X-{n:02}")
+    assert _statements(school.db, lambda: school.say("anna", "mentees")) == command <= 3
+    assert _statements(school.db, app_home) == overview <= 3
+    assert school.say("anna", "mentees").text.count("9X-") == 6

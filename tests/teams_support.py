@@ -89,42 +89,36 @@ def activity_text(activity: dict[str, Any]) -> str:
     return "\n".join(p for p in parts if p)
 
 
+def nested(value: Any) -> Iterator[Any]:
+    """The value and everything inside it, depth first (a card's elements, their actions, …)."""
+    yield value
+    if isinstance(value, dict):
+        for inner in value.values():
+            yield from nested(inner)
+    elif isinstance(value, list):
+        for inner in value:
+            yield from nested(inner)
+
+
 def card_inputs(card: dict[str, Any]) -> dict[str, Any]:
     """The values a card's inputs start with, by input id (those with none left out)."""
     found: dict[str, Any] = {}
-
-    def walk(value: Any) -> None:
-        if isinstance(value, dict):
-            if str(value.get("type", "")).startswith("Input.") and value.get("value") is not None:
-                start = value["value"]
+    for value in nested(card):
+        if isinstance(value, dict) and str(value.get("type", "")).startswith("Input."):
+            start = value.get("value")
+            if start is not None:
                 # A number field's 2.0 reads (and is sent) as 2.
                 found[value["id"]] = int(start) if isinstance(start, float) and start.is_integer() else start
-            for inner in value.values():
-                walk(inner)
-        elif isinstance(value, list):
-            for inner in value:
-                walk(inner)
-
-    walk(card)
     return found
 
 
 def buttons(card: dict[str, Any]) -> dict[str, dict[str, Any]]:
     """The card's Action.Execute buttons by title, with their data."""
-    found: dict[str, dict[str, Any]] = {}
-
-    def walk(value: Any) -> None:
-        if isinstance(value, dict):
-            if value.get("type") == "Action.Execute":
-                found[value["title"]] = value.get("data") or {}
-            for inner in value.values():
-                walk(inner)
-        elif isinstance(value, list):
-            for inner in value:
-                walk(inner)
-
-    walk(card)
-    return found
+    return {
+        value["title"]: value.get("data") or {}
+        for value in nested(card)
+        if isinstance(value, dict) and value.get("type") == "Action.Execute"
+    }
 
 
 class FakeMicrosoft:

@@ -9,7 +9,6 @@ are written the Swedish way (3,3 and 25 %).
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -58,7 +57,7 @@ from models.flagged import why_flagged
 from models.messages import Refused, msg
 from models.rules import PARAMETERS, RULES_BY_ID, evidence_message, parse_threshold, thresholds_for
 from models.trends import Direction
-from tests.teams_support import card_of, texts_in
+from tests.teams_support import card_of, nested, texts_in
 
 WHEN = datetime(2026, 3, 2, 7, 30, tzinfo=UTC)
 TZ = "Europe/Stockholm"
@@ -134,19 +133,9 @@ def teams_texts(activity: dict[str, Any], fallback: bool = True) -> list[str]:
     if card is not None:
         texts += texts_in(card.get("body", []) + card.get("actions", []))
         # The choices' titles are read too (their values are not shown).
-        texts += [c["title"] for c in _walk(card) if isinstance(c, dict) and "title" in c]
+        texts += [c["title"] for c in nested(card) if isinstance(c, dict) and "title" in c]
         texts += [activity.get("summary") or "", card.get("fallbackText", "")] if fallback else []
     return texts
-
-
-def _walk(value: Any) -> Iterator[Any]:
-    yield value
-    if isinstance(value, dict):
-        for inner in value.values():
-            yield from _walk(inner)
-    elif isinstance(value, list):
-        for inner in value:
-            yield from _walk(inner)
 
 
 def crossed(rule: str, evidence: dict[str, Any], state: str = "steady") -> CrossedRule:
@@ -238,8 +227,7 @@ def test_typed_commands_only_in_plain_text_in_swedish_and_they_work() -> None:
     console = "\n".join(alert["console"])
     assert (
         "larm kvittera 7 | larm ta 7 | åtgärdsplan 7 TYP ÅÅÅÅ-MM-DD mål | larm avsluta 7 UTFALL · "
-        "historik 7B-02"
-        in console
+        "historik 7B-02" in console
     )
     assert "larm utredning 7 ja|nej" in console
     # Next to buttons, no typed commands at all (only a Teams card's fallback, for clients without cards).
